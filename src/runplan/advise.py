@@ -1,0 +1,222 @@
+"""One component from profile to explained verdict: resolve, cost, infer, decide, flips.
+
+The data flows one way: Component -> Workload (+ assumptions) -> CostReport -> rule fields ->
+fired rules -> Verdict -> Result. Every number in a Result is an input, a kbase figure or
+computed from them by the cost core.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from runplan.cost.estimate import CostReport, estimate
+from runplan.kbase import KnowledgeBase
+from runplan.profile import Assumption, Component, Part, Workload, resolve, with_load
+from runplan.rulebase.compile import evaluate, render
+from runplan.rulebase.engine import Engine
+from runplan.rulebase.load import RuleBase
+from runplan.rulebase.spec import RuleSpec
+from runplan.verdict import Verdict, decide
+
+
+@dataclass(frozen=True)
+class Reason:
+    rule: str
+    title: str
+    effect: str
+    message: str
+    source: str
+    facts: dict[str, Any]
+    derived: tuple[str, ...]
+    asserts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Flip:
+    field: str
+    to: float
+    verdict: str
+    current: float
+
+    def sentence(self, verdict: str) -> str:
+        rise = self.to > self.current
+        return (f"{verdict} until about {_num(self.to)} {_label(self.field)} "
+                f"({'above' if rise else 'below'} that: {self.verdict}; now {_num(self.current)})")
+
+
+def _num(x: float) -> str:
+    return f"{x:,.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+def _label(field_path: str) -> str:
+    return {"traffic.avg_rps": "rps average", "traffic.peak_rps": "rps at peak",
+            "execution.avg_duration_ms": "ms average duration",
+            "execution.max_duration_s": "s longest run", "execution.memory_mb": "MB memory",
+            "traffic.idle_fraction": "idle share", "latency.p99_slo_ms": "ms p99 SLO",
+            }.get(field_path, field_path)
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    provider: str
+    verdict: Verdict
+    costs: CostReport
+    reasons: tuple[Reason, ...]
+    assumptions: tuple[Assumption, ...]
+    derived_facts: tuple[str, ...]
+    inputs: dict[str, Any]
+    flips: tuple[Flip, ...] = ()
+    parts: tuple[Result, ...] = ()
+    overridden: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass
+class Advisor:
+    """Holds the knowledge base, the rule base and the one reusable engine."""
+
+    kb: KnowledgeBase
+    rulebase: RuleBase
+    free_tier: bool = False
+
+    def __post_init__(self) -> None:
+        self.engine = Engine(self.rulebase)
+
+    # -- one workload -----------------------------------------------------------------------
+
+    def fields_for(self, w: Workload, costs: CostReport, parts: dict[str, Any]) -> dict[str, Any]:
+        out = w.fields()
+        out.update(costs.facts())
+        out["traffic.peak_to_avg"] = round(w.peak_rps / w.avg_rps, 4) if w.avg_rps else None
+        out.update(parts)
+        return out
+
+    def infer(self, w: Workload, parts: dict[str, Any], break_even: bool = True,
+              ) -> tuple[CostReport, dict[str, Any], list[RuleSpec], Verdict]:
+        costs = estimate(w, self.kb, self.free_tier, with_break_even=break_even)
+        fields = self.fields_for(w, costs, parts)
+        fired = self.engine.run(fields)
+        monthly = {"kubernetes": costs.kubernetes.monthly_usd,
+                   "serverless": costs.serverless.monthly_usd if costs.serverless else None}
+        return costs, fields, fired, decide(fired, monthly)
+
+    def verdict_only(self, w: Workload, parts: dict[str, Any]) -> str:
+        return self.infer(w, parts, break_even=False)[3].verdict
+
+    # -- a component ------------------------------------------------------------------------
+
+    def advise(self, component: Component, file: str = "", flips: bool = True) -> Result:
+        part_results = tuple(self._advise_part(p, component, file) for p in component.parts)
+        parts = parts_facts(part_results)
+        w, assumed = resolve(component, self.kb, file=file)
+        costs, fields, fired, verdict = self.infer(w, parts)
+        reasons = tuple(_reason(spec, fields) for spec in fired)
+        derived = tuple(f for spec in fired for f in spec.asserts)
+        flip_list = tuple(self.flips(w, parts, verdict.verdict)) if flips and not \
+            component.parts else ()
+        return Result(w.name, costs.provider, verdict, costs, reasons, tuple(assumed), derived,
+                      fields, flip_list, part_results, self.kb.overridden)
+
+    def _advise_part(self, part: Part, parent: Component, file: str) -> Result:
+        w, assumed = resolve(part, self.kb, parent=parent, file=file)
+        costs, fields, fired, verdict = self.infer(w, parts_facts(()))
+        reasons = tuple(_reason(spec, fields) for spec in fired)
+        return Result(w.name, costs.provider, verdict, costs, reasons, tuple(assumed),
+                      tuple(f for s in fired for f in s.asserts), fields)
+
+    # -- flips ------------------------------------------------------------------------------
+
+    def flips(self, w: Workload, parts: dict[str, Any], current: str) -> list[Flip]:
+        """For each numeric input that matters, the nearest value at which the verdict changes."""
+        hours = self.kb.operations.hours_per_month
+        axes: list[tuple[str, float, Any]] = [
+            ("traffic.avg_rps", w.avg_rps, lambda v: with_load(w, v * hours * 3600, hours)),
+            ("traffic.peak_rps", w.peak_rps,
+             lambda v: replace(w, peak_rps=max(v, w.avg_rps))),
+            ("execution.avg_duration_ms", w.avg_duration_ms,
+             lambda v: replace(w, avg_duration_ms=v, cpu_ms=w.cpu_ms * v / w.avg_duration_ms,
+                               max_duration_s=max(w.max_duration_s, v / 1000))),
+            ("execution.max_duration_s", w.max_duration_s,
+             lambda v: replace(w, max_duration_s=max(v, w.avg_duration_ms / 1000))),
+            ("execution.memory_mb", w.memory_mb, lambda v: replace(w, memory_mb=v)),
+            ("traffic.idle_fraction", w.idle_fraction,
+             lambda v: replace(w, idle_fraction=min(1.0, max(0.0, v)))),
+        ]
+        if w.p99_slo_ms is not None:
+            axes.append(("latency.p99_slo_ms", w.p99_slo_ms,
+                         lambda v: replace(w, p99_slo_ms=v)))
+        out: list[Flip] = []
+        for name, value, make in axes:
+            if value <= 0 and name != "traffic.idle_fraction":
+                continue
+            flip = self._nearest_flip(name, value, make, parts, current)
+            if flip is not None:
+                out.append(flip)
+        return out
+
+    def _nearest_flip(self, name: str, value: float, make: Any, parts: dict[str, Any],
+                      current: str) -> Flip | None:
+        def verdict_at(v: float) -> str:
+            return self.verdict_only(make(v), parts)
+
+        best: Flip | None = None
+        if name == "traffic.idle_fraction":
+            ups = [min(1.0, value + d) for d in (0.05, 0.1, 0.2, 0.3, 0.5, 1.0)]
+            downs = [max(0.0, value - d) for d in (0.05, 0.1, 0.2, 0.3, 0.5, 1.0)]
+        else:
+            ups = [value * f for f in (1.25, 1.6, 2, 3, 5, 10, 30, 100)]
+            downs = [value / f for f in (1.25, 1.6, 2, 3, 5, 10, 30, 100)]
+        for grid in (ups, downs):
+            last = value
+            for v in dict.fromkeys(grid):
+                if v == last:
+                    continue
+                other = verdict_at(v)
+                if other != current:
+                    lo, hi = last, v  # verdict is `current` at lo, `other` at hi
+                    for _ in range(8):
+                        mid = (lo + hi) / 2 if name == "traffic.idle_fraction" \
+                            else math.sqrt(lo * hi)
+                        if verdict_at(mid) == current:
+                            lo = mid
+                        else:
+                            hi = mid
+                    candidate = Flip(name, _round(hi), verdict_at(hi), value)
+                    if best is None or _distance(candidate, value) < _distance(best, value):
+                        best = candidate
+                    break
+                last = v
+        return best
+
+
+def _round(x: float) -> float:
+    if x == 0:
+        return 0.0
+    digits = 3 - int(math.floor(math.log10(abs(x))))
+    return round(x, max(0, digits))
+
+
+def _distance(f: Flip, value: float) -> float:
+    if f.field == "traffic.idle_fraction" or value == 0:
+        return abs(f.to - value)
+    return abs(math.log(max(f.to, 1e-12) / value))
+
+
+def parts_facts(parts: tuple[Result, ...]) -> dict[str, Any]:
+    counts = {"kubernetes": 0, "serverless": 0, "hybrid": 0}
+    for p in parts:
+        counts[p.verdict.verdict] += 1
+    return {"parts.count": len(parts), **{f"parts.{k}": v for k, v in counts.items()}}
+
+
+def _reason(spec: RuleSpec, fields: dict[str, Any]) -> Reason:
+    facts = {f: fields.get(f) for f in spec.fields_read()}
+    return Reason(spec.id, spec.title, spec.effect(), render(spec.message, fields), spec.source,
+                  facts, spec.facts_read(), spec.asserts)
+
+
+def holds(spec: RuleSpec, fields: dict[str, Any], derived: set[str]) -> bool:
+    """Whether a rule's condition holds, read in plain Python (for tests and explanations)."""
+    return evaluate(spec.when, fields, derived)

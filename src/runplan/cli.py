@@ -1,0 +1,298 @@
+"""The command line: parse arguments, call the library, pick a renderer. No logic of its own."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from runplan import __version__
+from runplan.advise import Advisor, Result
+from runplan.errors import EXIT_INTERNAL, EXIT_USER_ERROR, Problem, UserError
+from runplan.kbase import PROVIDERS, iter_figures, load_kbase
+from runplan.profile import Component, parse_component, profile_schema, resolve
+from runplan.report.data import costs_data, result_data
+from runplan.report.markdown import render_markdown
+from runplan.report.text import render_text, rules_table
+from runplan.rulebase.load import load_rulebase, parse_rule_file, rule_files
+from runplan.yamlio import load_data_file
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def boundary(fn: F) -> F:
+    """User errors become one message on stderr and exit 2; anything else exit 3."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except UserError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(EXIT_USER_ERROR)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception:
+            ctx = click.get_current_context(silent=True)
+            verbose = bool(ctx and ctx.find_root().params.get("verbose"))
+            click.echo("runplan: unexpected error, please report"
+                       + ("" if verbose else " (run with -v for details)"), err=True)
+            if verbose:
+                click.echo(traceback.format_exc(), err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+rules_option = click.option(
+    "--rules", "rules_dirs", multiple=True, type=click.Path(path_type=Path),
+    help="A directory of organisation rule files, added to the built-in ones (repeatable).")
+pricing_option = click.option(
+    "--pricing", type=click.Path(path_type=Path), default=None,
+    help="A YAML file overriding kbase figures, e.g. aws: {functions: "
+         "{request_usd_per_million: 0.18}}.")
+provider_option = click.option(
+    "--provider", type=click.Choice(["aws", "gcp", "azure", "any", "on-prem"]), default=None,
+    help="Price and limit against this provider instead of the profile's.")
+free_tier_option = click.option(
+    "--free-tier", is_flag=True, help="Subtract the provider's monthly free tier (off: an "
+    "organisation's free tier is usually spent).")
+
+
+def _advisor(rules_dirs: tuple[Path, ...], pricing: Path | None, free_tier: bool) -> Advisor:
+    return Advisor(load_kbase(pricing), load_rulebase(rules_dirs), free_tier)
+
+
+def _component(path: Path, provider: str | None) -> Component:
+    data, lines = load_data_file(path)
+    if provider and isinstance(data, dict):
+        constraints = data.setdefault("constraints", {}) or {}
+        if isinstance(constraints, dict):
+            constraints["provider"] = provider
+            data["constraints"] = constraints
+    component = parse_component(data, str(path), lines)
+    names = [p.name for p in component.parts]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise UserError(Problem(str(path), None, "parts", f"duplicate part name {dupes[0]}"))
+    return component
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="runplan")
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of unexpected errors.")
+def main(verbose: bool) -> None:
+    """runplan: where should each component run? Kubernetes, serverless, or both.
+
+    \b
+    Examples:
+      runplan advise examples/payments-webhook.yaml
+      runplan advise examples/core-api.yaml --format json --explain
+      runplan cost examples/core-api.yaml --plot cost.png
+      runplan rules list
+    """
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True)
+@click.option("--explain", is_flag=True, help="Print the full chain from inputs through "
+              "derived facts to the verdict.")
+@rules_option
+@provider_option
+@pricing_option
+@free_tier_option
+@boundary
+def advise(file: Path, fmt: str, explain: bool, rules_dirs: tuple[Path, ...],
+           provider: str | None, pricing: Path | None, free_tier: bool) -> None:
+    """Advise where one component (a profile file, YAML or JSON) should run.
+
+    \b
+    Examples:
+      runplan advise examples/payments-webhook.yaml
+      runplan advise service.yaml --format json --rules org-rules/
+    """
+    advisor = _advisor(rules_dirs, pricing, free_tier)
+    result = advisor.advise(_component(file, provider), file=str(file))
+    click.echo(_render(result, fmt, explain), nl=False)
+
+
+def _render(result: Result, fmt: str, explain: bool) -> str:
+    if fmt == "json":
+        data = result_data(result)
+        if explain:
+            from runplan.report.text import explain_text
+
+            data["explanation"] = explain_text(result).splitlines()
+        return json.dumps(data, indent=2, sort_keys=False) + "\n"
+    if fmt == "markdown":
+        return render_markdown(result)
+    return render_text(result, explain)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@provider_option
+@pricing_option
+@free_tier_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--plot", type=click.Path(path_type=Path), default=None,
+              help="Write the cost curve to this .png or .svg file.")
+@boundary
+def cost(file: Path, provider: str | None, pricing: Path | None, free_tier: bool, fmt: str,
+         plot: Path | None) -> None:
+    """The cost core alone: both models' monthly cost by line item, break-even, cold starts.
+
+    \b
+    Examples:
+      runplan cost examples/core-api.yaml
+      runplan cost examples/core-api.yaml --provider gcp --plot cost.png
+    """
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
+        raise UserError(Problem(str(plot), None, "--plot", "must end in .png or .svg"))
+    advisor = _advisor((), pricing, free_tier)
+    result = advisor.advise(_component(file, provider), file=str(file), flips=False)
+    if fmt == "json":
+        data = {"name": result.name, "costs": costs_data(result),
+                "cold_start": result_data(result)["cold_start"],
+                "assumptions": [str(a) for a in result.assumptions],
+                "overridden_figures": list(result.overridden)}
+        click.echo(json.dumps(data, indent=2))
+    else:
+        from runplan.report.text import explain_text
+
+        text = explain_text(result)
+        start = text.index("Line items:")
+        end = text.index("Rules fired")
+        click.echo(render_text(result).split("Cold starts")[0].split("Monthly cost")[1]
+                   .join(["Monthly cost", ""]), nl=False)
+        click.echo(text[start:end], nl=False)
+        cs = result.costs.cold_start
+        if cs:
+            click.echo(f"Cold starts: {cs.share_of_requests * 100:.3g}% of requests, "
+                       f"+{cs.added_latency_ms:,.0f} ms; p99 about {cs.p99_estimate_ms:,.0f} ms"
+                       + (" (breaches the SLO)" if cs.breaches_slo else ""))
+        if result.overridden:
+            click.echo("Overridden kbase figures: " + ", ".join(result.overridden))
+    if plot is not None:
+        from runplan.report.charts import plot_cost_curve
+
+        w, _ = resolve(_component(file, provider), advisor.kb)
+        be = result.costs.break_even
+        plot_cost_curve(advisor, w, be.requests_per_month if be else None, plot)
+        click.echo(f"wrote {plot}", err=True)
+
+
+@main.group()
+def rules() -> None:
+    """List, show and validate the rule base."""
+
+
+@rules.command("list")
+@rules_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@boundary
+def rules_list(rules_dirs: tuple[Path, ...], fmt: str) -> None:
+    """Every rule with its theme, title and source."""
+    rb = load_rulebase(rules_dirs)
+    if fmt == "json":
+        click.echo(json.dumps([_rule_data(r) for r in rb.rules], indent=2))
+        return
+    click.echo(rules_table([(r.id, r.theme, r.title, r.source) for r in rb.rules]), nl=False)
+
+
+def _rule_data(r: Any) -> dict[str, Any]:
+    return {"id": r.id, "theme": r.theme, "title": r.title, "source": r.source,
+            "rationale": r.rationale, "recommendation": r.recommendation,
+            "effect": r.effect(), "message": r.message, "asserts": list(r.asserts),
+            "fields_read": list(r.fields_read()), "facts_read": list(r.facts_read()),
+            "file": Path(r.file).name, "examples": r.examples}
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@rules_option
+@boundary
+def rules_show(rule_id: str, rules_dirs: tuple[Path, ...]) -> None:
+    """One rule: summary, why, source, effect and examples (like `ruff rule X`)."""
+    import difflib
+
+    import yaml
+
+    rb = load_rulebase(rules_dirs)
+    r = rb.get(rule_id.upper())
+    if r is None:
+        close = difflib.get_close_matches(rule_id.upper(), [x.id for x in rb.rules], n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise UserError(f"runplan: no rule {rule_id}{hint}; `runplan rules list` lists them")
+    lines = [f"{r.id}: {r.title}", "", "Why:", f"  {r.rationale}", "",
+             f"Source: {r.source}", f"Effect: {r.effect()}", f"Message: {r.message}",
+             f"Reads: {', '.join([*r.fields_read(), *r.facts_read()])}"]
+    if r.recommendation:
+        lines += [f"Recommendation: {r.recommendation}"]
+    if r.examples:
+        lines += ["", "Examples:", yaml.safe_dump(r.examples, sort_keys=False).rstrip()]
+    lines += ["", f"Defined in {Path(r.file).name}:{r.line}"]
+    click.echo("\n".join(lines))
+
+
+@rules.command("validate")
+@click.argument("directory", type=click.Path(path_type=Path))
+@boundary
+def rules_validate(directory: Path) -> None:
+    """Check a directory of rule files together with the built-in rules."""
+    files = rule_files(directory)
+    if not files:
+        raise UserError(Problem(str(directory), None, "", "no .yaml rule files in this directory"))
+    problems: list[Problem] = []
+    count = 0
+    for f in files:
+        specs, p = parse_rule_file(f)
+        problems += p
+        count += len(specs)
+    if problems:
+        raise UserError(problems)
+    load_rulebase([directory])
+    click.echo(f"{count} rules in {len(files)} files: valid")
+
+
+@main.command()
+@click.argument("what", type=click.Choice(["component"]))
+def schema(what: str) -> None:
+    """Print the JSON Schema of a file runplan reads (the component profile)."""
+    data = profile_schema()
+    data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    data["$id"] = "https://runplan.dev/schemas/component.schema.json"
+    click.echo(json.dumps(data, indent=2, sort_keys=True))
+
+
+@main.group()
+def kbase() -> None:
+    """The knowledge base: prices and limits with their sources."""
+
+
+@kbase.command("show")
+@click.argument("provider", required=False, type=click.Choice([*PROVIDERS, "operations",
+                                                                "traffic"]))
+@pricing_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@boundary
+def kbase_show(provider: str | None, pricing: Path | None, fmt: str) -> None:
+    """Every figure with its unit, source and as-of date."""
+    kb = load_kbase(pricing)
+    keys = [provider] if provider else list(kb.raw)
+    rows = [(key, path, fig) for key in keys for path, fig in iter_figures(kb.raw[key])]
+    if fmt == "json":
+        click.echo(json.dumps([{"file": k, "figure": p, **f} for k, p, f in rows], indent=2))
+        return
+    for key, path, fig in rows:
+        click.echo(f"{key}.{path} = {json.dumps(fig['value'])} {fig['unit']}")
+        click.echo(f"    source: {fig['source']} (as of {fig['as_of']})")

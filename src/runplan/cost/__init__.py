@@ -1,0 +1,1 @@
+"""The numeric cost core: pure functions over plain values, no I/O."""

@@ -1,0 +1,52 @@
+"""How often requests meet a cold start, what it adds, and whether p99 then breaks the SLO.
+
+Per active hour with average rate r (rps): an instance that waits longer than the provider's
+keep-alive window K is reclaimed, so with Poisson arrivals a request is cold with probability
+exp(-r K) (the gap since the previous request exceeded K). On top, every instance added when
+concurrency rises (to the hour's burst peak x duration) starts cold. After an idle hour
+nothing is warm (K is under an hour for every provider in kbase/). The p99 estimate is the
+average duration plus the warm overhead, plus the cold-start latency when 1% or more of the
+requests start cold (then the 99th percentile request is a cold one).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from runplan.cost.traffic import Shape
+
+P99_SHARE = 0.01
+
+
+@dataclass(frozen=True)
+class ColdStart:
+    share_of_requests: float
+    cold_starts_per_month: float
+    added_latency_ms: float
+    p99_estimate_ms: float
+    breaches_slo: bool
+
+
+def cold_start_estimate(shape: Shape, duration_ms: float, keep_alive_s: float,
+                        cold_start_ms: float, warm_latency_ms: float,
+                        p99_slo_ms: float | None) -> ColdStart:
+    """The share of a month's requests that start cold, and the p99 it leads to."""
+    duration_s = duration_ms / 1000
+    total = cold = 0.0
+    warm = 0
+    for h, rate in enumerate(shape.load_rps):
+        if rate <= 0:
+            warm = 0
+            continue
+        requests = rate * 3600
+        total += requests
+        gap_cold = requests * math.exp(-rate * keep_alive_s)
+        needed = math.ceil(round(shape.rate_to_serve(h) * duration_s, 9)) or 1
+        scale_out = max(0, needed - warm)
+        cold += min(requests, gap_cold + scale_out)
+        warm = math.ceil(round(rate * duration_s, 9)) or 1
+    share = cold / total if total else 0.0
+    p99 = duration_ms + warm_latency_ms + (cold_start_ms if share >= P99_SHARE else 0.0)
+    breaches = p99_slo_ms is not None and p99 > p99_slo_ms
+    return ColdStart(share, cold, cold_start_ms, p99, breaches)

@@ -1,0 +1,146 @@
+"""Both models' monthly cost, the break-even, cold starts and platform limits for a workload.
+
+This is the one place that picks prices for a workload and hands them to the pure functions
+of the cost core; the facts it returns are what the rule base reasons over.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from runplan.cost.breakeven import BreakEven, break_even
+from runplan.cost.coldstart import ColdStart, cold_start_estimate
+from runplan.cost.kubernetes import KubernetesCost, kubernetes_monthly_cost
+from runplan.cost.serverless import ServerlessCost, serverless_monthly_cost
+from runplan.cost.traffic import Shape, hourly_shape
+from runplan.kbase import KnowledgeBase, Provider
+from runplan.profile import HTTP_KINDS, Workload, with_load
+
+
+@dataclass(frozen=True)
+class CostReport:
+    provider: str
+    serverless: ServerlessCost | None
+    kubernetes: KubernetesCost
+    break_even: BreakEven | None
+    cold_start: ColdStart | None
+    provisioned_instances: int
+    limits: dict[str, Any]
+    free_tier: bool
+
+    def facts(self) -> dict[str, Any]:
+        """Cost, cold-start and limit facts as rule fields (`cost.ratio`, `cold_start.share`)."""
+        k8s = self.kubernetes.monthly_usd
+        sls = self.serverless.monthly_usd if self.serverless else None
+        people = sum(i.monthly_usd for i in self.kubernetes.items
+                     if i.name == "operations (people)")
+        out: dict[str, Any] = {
+            "cost.kubernetes_usd": round(k8s, 2),
+            "cost.serverless_usd": None if sls is None else round(sls, 2),
+            "cost.ops_usd": round(people, 2),
+            "cost.fixed_usd": round(self.kubernetes.fixed_usd, 2),
+            "cost.ratio": None if not sls else round(k8s / sls, 4),
+            "cost.saving_usd": None if sls is None else round(k8s - sls, 2),
+            "cost.break_even_rps": None if not self.break_even else
+            round(self.break_even.avg_rps, 4),
+            "cold_start.share": None if self.cold_start is None else
+            round(self.cold_start.share_of_requests, 6),
+            "cold_start.added_ms": None if self.cold_start is None else
+            self.cold_start.added_latency_ms,
+            "cold_start.p99_ms": None if self.cold_start is None else
+            round(self.cold_start.p99_estimate_ms, 1),
+            "cold_start.breaches_slo": None if self.cold_start is None else
+            self.cold_start.breaches_slo,
+        }
+        out.update({f"limits.{k}": v for k, v in self.limits.items()})
+        return out
+
+
+def shape_of(w: Workload, kb: KnowledgeBase) -> Shape:
+    pattern = kb.traffic.patterns[w.pattern]
+    return hourly_shape(w.pattern, w.requests_per_month, w.peak_rps, w.idle_fraction,
+                        pattern.peak_hour_share, int(kb.operations.hours_per_month))
+
+
+def cold_start_ms(w: Workload, p: Provider) -> float:
+    fn = p.functions
+    return fn.cold_start_ms.get(w.runtime, 0.0) + fn.cold_start_overhead_ms
+
+
+def limits_of(w: Workload, p: Provider) -> dict[str, Any]:
+    """What the provider's function platform allows, against what the workload needs."""
+    fn = p.functions
+    concurrency = w.peak_rps * w.avg_duration_ms / 1000
+    if not fn.available:
+        return {"functions_available": False, "function_max_duration_s": None,
+                "exceeds_duration": None, "exceeds_memory": None, "gpu_unavailable": None,
+                "connections_unsupported": None, "peak_concurrency": round(concurrency, 3),
+                "exceeds_concurrency": None, "function_memory_max_mb": None}
+    return {
+        "functions_available": True,
+        "function_max_duration_s": fn.max_duration_s,
+        "function_memory_max_mb": fn.memory_max_mb,
+        "exceeds_duration": w.max_duration_s > fn.max_duration_s,
+        "exceeds_memory": w.memory_mb > fn.memory_max_mb,
+        "gpu_unavailable": w.gpu and not fn.gpu,
+        "connections_unsupported": w.long_lived_connections and not fn.long_lived_connections,
+        "peak_concurrency": round(concurrency, 3),
+        "exceeds_concurrency": concurrency > fn.account_concurrency,
+    }
+
+
+def _serverless(w: Workload, p: Provider, shape: Shape, kb: KnowledgeBase, free_tier: bool,
+                ) -> tuple[ServerlessCost, ColdStart, int]:
+    fn = p.functions
+    http = p.front_door.http_api_tiers if w.kind in HTTP_KINDS else None
+    cs = cold_start_estimate(shape, w.avg_duration_ms, fn.keep_alive_s, cold_start_ms(w, p),
+                             fn.warm_latency_ms, w.p99_slo_ms)
+    instances = 0
+    if cs.breaches_slo and w.requests_per_month > 0:
+        # Hide cold starts: keep enough instances warm for the peak's concurrency.
+        instances = max(1, math.ceil(round(w.peak_rps * w.avg_duration_ms / 1000, 9)))
+    seconds = kb.operations.hours_per_month * 3600
+    cost = serverless_monthly_cost(w.requests_per_month, w.avg_duration_ms, w.memory_mb, fn,
+                                   http, free_tier, instances, seconds)
+    return cost, cs, instances
+
+
+def _kubernetes(w: Workload, p: Provider, shape: Shape, kb: KnowledgeBase) -> KubernetesCost:
+    return kubernetes_monthly_cost(shape, w.cpu_ms, w.memory_mb, p.kubernetes, p.front_door,
+                                   kb.operations, w.kind in HTTP_KINDS, w.existing_cluster)
+
+
+def monthly_costs(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
+                  ) -> tuple[float | None, float]:
+    """(serverless, kubernetes) monthly USD at the workload's load, nothing else."""
+    p = kb.provider(w.provider)
+    shape = shape_of(w, kb)
+    k8s = _kubernetes(w, p, shape, kb).monthly_usd
+    if not p.functions.available:
+        return None, k8s
+    return _serverless(w, p, shape, kb, free_tier)[0].monthly_usd, k8s
+
+
+def estimate(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
+             with_break_even: bool = True) -> CostReport:
+    """Everything the cost core knows about a workload."""
+    p = kb.provider(w.provider)
+    shape = shape_of(w, kb)
+    k8s = _kubernetes(w, p, shape, kb)
+    sls = cs = None
+    instances = 0
+    if p.functions.available:
+        sls, cs, instances = _serverless(w, p, shape, kb, free_tier)
+    be = None
+    if with_break_even and sls is not None:
+        hours = kb.operations.hours_per_month
+
+        def diff(rpm: float) -> float:
+            s, k = monthly_costs(with_load(w, rpm, hours), kb, free_tier)
+            return k - (s or 0.0)
+
+        be = break_even(diff, w.requests_per_month, hours)
+    return CostReport(w.provider if w.provider != "any" else "aws", sls, k8s, be, cs, instances,
+                      limits_of(w, p), free_tier)

@@ -1,0 +1,41 @@
+"""The vocabulary rules may read: profile fields, cost-core facts and facts about parts.
+
+Profile fields come from the profile (resolved, so never missing); the others are computed
+before inference. A rule file naming anything else is rejected when it is loaded.
+"""
+
+from __future__ import annotations
+
+from runplan.profile import FIELD_PATHS
+
+COST_FACTS: dict[str, str] = {
+    "cost.kubernetes_usd": "Kubernetes monthly cost, USD",
+    "cost.serverless_usd": "serverless monthly cost, USD (null where no functions exist)",
+    "cost.ops_usd": "the people share of the Kubernetes cost, USD per month",
+    "cost.fixed_usd": "Kubernetes fixed cost (control plane, load balancer, people), USD/month",
+    "cost.ratio": "Kubernetes cost / serverless cost",
+    "cost.saving_usd": "Kubernetes cost minus serverless cost, USD per month",
+    "cost.break_even_rps": "average rps at which both models cost the same (null: never)",
+    "cold_start.share": "share of requests that meet a cold start, 0..1",
+    "cold_start.added_ms": "latency a cold start adds, ms",
+    "cold_start.p99_ms": "estimated p99 latency on functions, ms",
+    "cold_start.breaches_slo": "the p99 estimate exceeds latency.p99_slo_ms",
+    "limits.functions_available": "the provider offers managed functions",
+    "limits.function_max_duration_s": "the provider's function time limit, s",
+    "limits.function_memory_max_mb": "the provider's function memory ceiling, MB",
+    "limits.exceeds_duration": "execution.max_duration_s is over the function time limit",
+    "limits.exceeds_memory": "execution.memory_mb is over the function memory ceiling",
+    "limits.gpu_unavailable": "a GPU is needed and functions have none",
+    "limits.connections_unsupported": "long-lived connections are needed and functions cannot hold them",
+    "limits.peak_concurrency": "peak rps x duration: instances busy at the peak",
+    "limits.exceeds_concurrency": "peak concurrency is over the provider's concurrency quota",
+    "traffic.peak_to_avg": "traffic.peak_rps / traffic.avg_rps",
+}
+PART_FACTS: dict[str, str] = {
+    "parts.count": "number of parts (0 for a component without parts)",
+    "parts.kubernetes": "parts whose own verdict is kubernetes",
+    "parts.serverless": "parts whose own verdict is serverless",
+    "parts.hybrid": "parts whose own verdict is hybrid",
+}
+KNOWN_FIELDS: frozenset[str] = frozenset(FIELD_PATHS.values()) | frozenset(COST_FACTS) | \
+    frozenset(PART_FACTS)

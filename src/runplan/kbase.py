@@ -1,0 +1,282 @@
+"""The knowledge base: provider prices and limits, operations and traffic figures.
+
+Every figure in kbase/ is `{value, unit, source, as_of}`; loading validates each file against
+its JSON Schema. `--pricing overrides.yaml` replaces figure values by the same nested keys
+(e.g. `aws: {functions: {request_usd_per_million: 0.18}}`) and the override is recorded, so
+output can say which figures were not the catalogue's.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from runplan.errors import Problem, UserError
+from runplan.paths import kbase_dir
+from runplan.validation import validate
+from runplan.yamlio import LineMap, load_data_file, load_yaml, read_text
+
+PROVIDERS = ("aws", "gcp", "azure", "on-prem")
+RUNTIMES = ("python", "node", "java", "go", "dotnet", "ruby", "rust", "container")
+
+
+@dataclass(frozen=True)
+class Tier:
+    up_to: float | None
+    usd: float
+
+
+@dataclass(frozen=True)
+class FunctionPricing:
+    service: str
+    available: bool
+    request_usd_per_million: float = 0.0
+    gb_second_tiers: tuple[Tier, ...] = ()
+    vcpu_second_usd: float = 0.0
+    vcpu_per_gb: float = 0.0
+    billing_increment_ms: float = 1.0
+    min_billed_ms: float = 1.0
+    memory_increment_mb: float = 1.0
+    free_requests: float = 0.0
+    free_gb_seconds: float = 0.0
+    free_vcpu_seconds: float = 0.0
+    provisioned_gb_second_usd: float | None = None
+    provisioned_duration_gb_second_usd: float | None = None
+    max_duration_s: float = 0.0
+    memory_min_mb: float = 0.0
+    memory_max_mb: float = 0.0
+    gpu: bool = False
+    long_lived_connections: bool = False
+    account_concurrency: float = 0.0
+    scale_rate_per_10s: float = 0.0
+    payload_mb: float = 0.0
+    keep_alive_s: float = 0.0
+    cold_start_ms: dict[str, float] = field(default_factory=dict)
+    cold_start_image_ms: dict[str, float] = field(default_factory=dict)
+    cold_start_overhead_ms: float = 0.0
+    warm_latency_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class NodeType:
+    name: str
+    vcpu: float
+    memory_gib: float
+    hourly_usd: float
+
+
+@dataclass(frozen=True)
+class KubernetesPricing:
+    service: str
+    control_plane_hourly_usd: float
+    node_types: tuple[NodeType, ...]
+    gpu: bool
+
+
+@dataclass(frozen=True)
+class FrontDoor:
+    http_api_tiers: tuple[Tier, ...]
+    load_balancer_hourly_usd: float
+    capacity_unit_hourly_usd: float
+    capacity_unit_new_connections_per_s: float
+
+
+@dataclass(frozen=True)
+class Operations:
+    hours_per_month: float
+    ops_fte_per_cluster: float
+    fte_monthly_usd: float
+    shared_cluster_components: float
+    target_utilisation: float
+    min_replicas: int
+    pod_vcpu: float
+    node_allocatable_fraction: float
+    scale_up_lag_s: float
+    scale_down_delay_s: float
+    cpu_fraction_by_runtime: dict[str, float]
+    pc_utilisation_break_even: float
+
+
+@dataclass(frozen=True)
+class PatternDefaults:
+    idle_fraction: float
+    peak_to_avg: float
+    peak_hour_share: float
+
+
+@dataclass(frozen=True)
+class TrafficDefaults:
+    patterns: dict[str, PatternDefaults]
+    default_requests_per_month: float
+    default_duration_ms: float
+    max_to_avg_duration: float
+    default_memory_mb: float
+
+
+@dataclass(frozen=True)
+class Provider:
+    provider: str
+    title: str
+    functions: FunctionPricing
+    kubernetes: KubernetesPricing
+    front_door: FrontDoor
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    providers: dict[str, Provider]
+    operations: Operations
+    traffic: TrafficDefaults
+    raw: dict[str, Any]
+    overridden: tuple[str, ...] = ()
+
+    def provider(self, name: str) -> Provider:
+        """The pricing used for a profile's provider (`any` is priced as AWS)."""
+        return self.providers["aws" if name == "any" else name]
+
+
+def _values(tree: Any) -> Any:
+    """Strip figures down to their values: {value, unit, source, as_of} -> value."""
+    if isinstance(tree, dict):
+        if "value" in tree and "source" in tree:
+            return tree["value"]
+        return {k: _values(v) for k, v in tree.items()}
+    return tree
+
+
+def _tiers(raw: list[dict[str, Any]]) -> tuple[Tier, ...]:
+    return tuple(Tier(t["up_to"], float(t["usd"])) for t in raw)
+
+
+def _provider(doc: dict[str, Any]) -> Provider:
+    v = _values(doc)
+    f = dict(v["functions"])
+    fn_kwargs: dict[str, Any] = {k: f[k] for k in f if k not in ("gb_second_tiers",)}
+    fn = FunctionPricing(gb_second_tiers=_tiers(f.get("gb_second_tiers", [])), **fn_kwargs)
+    k = v["kubernetes"]
+    k8s = KubernetesPricing(
+        service=k["service"],
+        control_plane_hourly_usd=float(k["control_plane_hourly_usd"]),
+        node_types=tuple(NodeType(**n) for n in k["node_types"]),
+        gpu=bool(k["gpu"]),
+    )
+    d = v["front_door"]
+    door = FrontDoor(
+        http_api_tiers=_tiers(d.get("http_api_tiers", [{"up_to": None, "usd": 0.0}])),
+        load_balancer_hourly_usd=float(d["load_balancer_hourly_usd"]),
+        capacity_unit_hourly_usd=float(d["capacity_unit_hourly_usd"]),
+        capacity_unit_new_connections_per_s=float(d["capacity_unit_new_connections_per_s"]),
+    )
+    return Provider(v["provider"], v["title"], fn, k8s, door)
+
+
+def _operations(doc: dict[str, Any]) -> Operations:
+    v = _values(doc)
+    v["min_replicas"] = int(v["min_replicas"])
+    return Operations(**v)
+
+
+def _traffic(doc: dict[str, Any]) -> TrafficDefaults:
+    v = _values(doc)
+    patterns = {name: PatternDefaults(**p) for name, p in v.pop("patterns").items()}
+    return TrafficDefaults(patterns=patterns, **v)
+
+
+def _raw_documents() -> dict[str, tuple[Any, LineMap, str, str]]:
+    """Each kbase data file: (data, lines, file name, schema name), keyed by its override key."""
+    base = kbase_dir()
+    docs: dict[str, tuple[Any, LineMap, str, str]] = {}
+    for name in PROVIDERS:
+        path = base / "providers" / f"{name}.yaml"
+        data, lines = load_data_file(path)
+        docs[name] = (data, lines, str(path), "provider")
+    for name in ("operations", "traffic"):
+        path = base / f"{name}.yaml"
+        data, lines = load_data_file(path)
+        docs[name] = (data, lines, str(path), "figures")
+    return docs
+
+
+def _apply_overrides(docs: dict[str, Any], overrides: Any, name: str, lines: LineMap,
+                     ) -> list[str]:
+    """Write override values into the figures they name; returns the dotted keys changed."""
+    if not isinstance(overrides, dict):
+        raise UserError(Problem(name, 1, "", "a pricing override file must be a mapping"))
+    changed: list[str] = []
+    problems: list[Problem] = []
+
+    def walk(target: Any, update: Any, path: tuple[str, ...]) -> None:
+        for key, value in update.items():
+            here = (*path, str(key))
+            if not isinstance(target, dict) or key not in target:
+                choices = list(target) if isinstance(target, dict) else []
+                close = difflib.get_close_matches(str(key), choices, n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(Problem(name, lines.get(here), ".".join(here),
+                                        f"not a kbase figure{hint}"))
+                continue
+            node = target[key]
+            if isinstance(node, dict) and "source" in node and "value" in node:
+                node["value"] = value
+                node["source"] = f"override from {name}"
+                changed.append(".".join(here))
+            elif isinstance(value, dict):
+                walk(node, value, here)
+            else:
+                problems.append(Problem(name, lines.get(here), ".".join(here),
+                                        "names a group of figures; give the figures inside it"))
+
+    walk(docs, overrides, ())
+    if problems:
+        raise UserError(problems)
+    return changed
+
+
+@cache
+def _load_cached(pricing: Path | None) -> KnowledgeBase:
+    raw = _raw_documents()
+    problems: list[Problem] = []
+    for data, lines, file, schema_name in raw.values():
+        problems += validate(data, schema_name, file, lines)
+    if problems:  # the shipped kbase is broken: still a clear message, never a traceback
+        raise UserError(problems)
+    docs = {key: copy.deepcopy(entry[0]) for key, entry in raw.items()}
+    overridden: list[str] = []
+    if pricing is not None:
+        name = str(pricing)
+        data, lines = load_yaml(read_text(pricing), name)
+        overridden = _apply_overrides(docs, data or {}, name, lines)
+        for key, (_, _, _file, schema_name) in raw.items():
+            problems += [
+                Problem(name, None, p.field, p.message)
+                for p in validate(docs[key], schema_name, name, {}, prefix=(key,))
+            ]
+        if problems:
+            raise UserError(problems)
+    return KnowledgeBase(
+        providers={p: _provider(docs[p]) for p in PROVIDERS},
+        operations=_operations(docs["operations"]),
+        traffic=_traffic(docs["traffic"]),
+        raw=docs,
+        overridden=tuple(overridden),
+    )
+
+
+def load_kbase(pricing: Path | None = None) -> KnowledgeBase:
+    """The validated knowledge base, with `--pricing` overrides applied when given."""
+    return _load_cached(pricing.resolve() if pricing else None)
+
+
+def iter_figures(tree: Any, path: tuple[str, ...] = ()) -> list[tuple[str, dict[str, Any]]]:
+    """Every figure in a kbase document with its dotted key (for `kbase show` and tests)."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(tree, dict):
+        if "value" in tree and "source" in tree:
+            return [(".".join(path), tree)]
+        for k, v in tree.items():
+            out += iter_figures(v, (*path, str(k)))
+    return out

@@ -1,0 +1,364 @@
+"""The component profile (the public input contract of DESIGN.md) and its resolution.
+
+`Component` is what a user writes: every field but `name` may be left out. `resolve()` turns
+it into a `Workload` with every figure filled in, and records each figure that was assumed
+rather than given, so the explanation can say so.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticError
+
+from runplan.errors import Problem, UserError
+from runplan.kbase import KnowledgeBase
+from runplan.validation import validate
+from runplan.yamlio import LineMap, dotted, line_of, load_data_file
+
+Kind = Literal["api", "web", "worker", "job", "webhook", "stream", "event-handler", "ml-inference"]
+Pattern = Literal["steady", "diurnal", "business-hours", "bursty", "scheduled", "event-driven"]
+Runtime = Literal["python", "node", "java", "go", "dotnet", "ruby", "rust", "container"]
+Maturity = Literal["none", "basic", "established", "platform"]
+ProviderName = Literal["aws", "gcp", "azure", "any", "on-prem"]
+Tolerance = Literal["low", "medium", "high"]
+Option = Literal["kubernetes", "serverless", "hybrid"]
+OPTIONS: tuple[Option, ...] = ("kubernetes", "serverless", "hybrid")
+HTTP_KINDS = frozenset({"api", "web", "webhook"})
+
+_STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+
+class Traffic(BaseModel):
+    """How much load arrives and when."""
+
+    model_config = _STRICT
+    pattern: Pattern | None = Field(
+        None, description="steady | diurnal | business-hours | bursty | scheduled | event-driven. "
+        "Default: diurnal.")
+    requests_per_month: float | None = Field(
+        None, ge=0, description="Requests per month (for a job: runs per month). Give this or "
+        "avg_rps. Default: 1,000,000 when neither is given.")
+    avg_rps: float | None = Field(
+        None, ge=0, description="Average requests per second over the month (730 h).")
+    peak_rps: float | None = Field(
+        None, ge=0, description="Highest requests per second to serve. Default: avg_rps x the "
+        "pattern's peak factor (kbase/traffic.yaml).")
+    idle_fraction: float | None = Field(
+        None, ge=0, le=1, description="Share of the month with no traffic, 0..1. Default: by "
+        "pattern (kbase/traffic.yaml).")
+
+
+class Execution(BaseModel):
+    """What one request or run does."""
+
+    model_config = _STRICT
+    avg_duration_ms: float | None = Field(
+        None, gt=0, description="Average wall-clock time per request or run, in ms. Default: 100.")
+    max_duration_s: float | None = Field(
+        None, gt=0, description="Longest single request or run, in seconds. Default: 3 x the "
+        "average duration.")
+    memory_mb: float | None = Field(
+        None, gt=0, description="Memory per instance, in MB. Default: 512.")
+    cpu_ms: float | None = Field(
+        None, ge=0, description="CPU time per request, in ms. Default: duration x the runtime's "
+        "CPU share (kbase/operations.yaml).")
+    runtime: Runtime | None = Field(None, description="Language runtime. Default: python.")
+    stateful: bool | None = Field(None, description="Keeps state in memory between requests. "
+                                  "Default: false.")
+    long_lived_connections: bool | None = Field(
+        None, description="Holds websockets, streams or SSE open. Default: false.")
+    gpu: bool | None = Field(None, description="Needs a GPU. Default: false.")
+    idempotent: bool | None = Field(None, description="Safe to retry. Default: true.")
+
+
+class Latency(BaseModel):
+    """How fast answers must be."""
+
+    model_config = _STRICT
+    p99_slo_ms: float | None = Field(
+        None, gt=0, description="99th-percentile latency objective in ms; null: not "
+        "latency-sensitive. Default: null.")
+    user_facing: bool | None = Field(None, description="A person waits on the answer. "
+                                     "Default: false.")
+
+
+class Architecture(BaseModel):
+    """How the component sits among others."""
+
+    model_config = _STRICT
+    calls_per_request: int | None = Field(
+        None, ge=0, description="Synchronous calls to other internal services per request. "
+        "Default: 0.")
+    legacy_monolith: bool | None = Field(None, description="An inherited monolith. "
+                                         "Default: false.")
+
+
+class Team(BaseModel):
+    """Who runs it."""
+
+    model_config = _STRICT
+    devops_maturity: Maturity | None = Field(
+        None, description="none | basic | established | platform. Default: basic.")
+    existing_cluster: bool | None = Field(
+        None, description="A production Kubernetes cluster already runs and can take this. "
+        "Default: false.")
+    engineers: int | None = Field(None, ge=1, description="Engineers on the team. Default: 4.")
+
+
+class Constraints(BaseModel):
+    """What the organisation requires."""
+
+    model_config = _STRICT
+    provider: ProviderName | None = Field(
+        None, description="aws | gcp | azure | any | on-prem. Default: aws.")
+    compliance: list[str] | None = Field(
+        None, description="Regimes that apply, e.g. hipaa, pci-dss, fedramp, gdpr, air-gapped. "
+        "Default: none.")
+    lock_in_tolerance: Tolerance | None = Field(
+        None, description="low | medium | high. Default: medium.")
+    portability_required: bool | None = Field(
+        None, description="Must be movable between clouds or on-premises. Default: false.")
+    custom_networking: bool | None = Field(
+        None, description="Needs a service mesh, sidecars, daemonsets or kernel tuning. "
+        "Default: false.")
+
+
+class Part(BaseModel):
+    """A sub-workload: a name and the fields that differ from its parent."""
+
+    model_config = _STRICT
+    name: str = Field(..., min_length=1, max_length=200, description="Unique within the parent.")
+    description: str | None = Field(None, description="What it does.")
+    kind: Kind | None = Field(
+        None, description="api | web | worker | job | webhook | stream | event-handler | "
+        "ml-inference. Default: api.")
+    traffic: Traffic | None = None
+    execution: Execution | None = None
+    latency: Latency | None = None
+    architecture: Architecture | None = None
+    team: Team | None = None
+    constraints: Constraints | None = None
+
+
+class Component(Part):
+    """A component profile: everything runplan knows about one service."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True,
+                              title="runplan component profile")
+    parts: list[Part] = Field(
+        default_factory=list, description="Optional sub-workloads; each inherits every field it "
+        "does not set from this component.")
+
+
+SECTIONS = ("traffic", "execution", "latency", "architecture", "team", "constraints")
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A figure runplan filled in because the profile did not give it."""
+
+    field: str
+    value: Any
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.field} not given: assumed {_fmt(self.value)} ({self.reason})"
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.6g}"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return json.dumps(value) if value is None or isinstance(value, bool) else str(value)
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A profile with every figure resolved: what the cost core and the rules read."""
+
+    name: str
+    kind: str
+    pattern: str
+    requests_per_month: float
+    avg_rps: float
+    peak_rps: float
+    idle_fraction: float
+    avg_duration_ms: float
+    max_duration_s: float
+    memory_mb: float
+    cpu_ms: float
+    runtime: str
+    stateful: bool
+    long_lived_connections: bool
+    gpu: bool
+    idempotent: bool
+    p99_slo_ms: float | None
+    user_facing: bool
+    calls_per_request: int
+    legacy_monolith: bool
+    devops_maturity: str
+    existing_cluster: bool
+    engineers: int
+    provider: str
+    compliance: tuple[str, ...]
+    lock_in_tolerance: str
+    portability_required: bool
+    custom_networking: bool
+
+    def fields(self) -> dict[str, Any]:
+        """The profile as dotted field paths, as rules name them (`traffic.peak_rps`)."""
+        return {FIELD_PATHS[f.name]: getattr(self, f.name) for f in fields(self)}
+
+
+FIELD_PATHS: dict[str, str] = {
+    "name": "name", "kind": "kind",
+    **{n: f"traffic.{n}" for n in ("pattern", "requests_per_month", "avg_rps", "peak_rps",
+                                   "idle_fraction")},
+    **{n: f"execution.{n}" for n in ("avg_duration_ms", "max_duration_s", "memory_mb", "cpu_ms",
+                                     "runtime", "stateful", "long_lived_connections", "gpu",
+                                     "idempotent")},
+    "p99_slo_ms": "latency.p99_slo_ms", "user_facing": "latency.user_facing",
+    "calls_per_request": "architecture.calls_per_request",
+    "legacy_monolith": "architecture.legacy_monolith",
+    **{n: f"team.{n}" for n in ("devops_maturity", "existing_cluster", "engineers")},
+    **{n: f"constraints.{n}" for n in ("provider", "compliance", "lock_in_tolerance",
+                                       "portability_required", "custom_networking")},
+}
+SECONDS_PER_MONTH_HOURS = 3600.0
+
+PLAIN_DEFAULTS: dict[str, Any] = {
+    "kind": "api", "pattern": "diurnal", "runtime": "python", "stateful": False,
+    "long_lived_connections": False, "gpu": False, "idempotent": True, "p99_slo_ms": None,
+    "user_facing": False, "calls_per_request": 0, "legacy_monolith": False,
+    "devops_maturity": "basic", "existing_cluster": False, "engineers": 4, "provider": "aws",
+    "compliance": (), "lock_in_tolerance": "medium", "portability_required": False,
+    "custom_networking": False,
+}
+
+
+def _given(part: Part, parent: Part | None) -> dict[str, Any]:
+    """The fields set in `part`, falling back to the parent's, by Workload attribute name."""
+    out: dict[str, Any] = {}
+    for source in (parent, part):
+        if source is None:
+            continue
+        if source.kind is not None:
+            out["kind"] = source.kind
+        for section in SECTIONS:
+            block = getattr(source, section)
+            if block is None:
+                continue
+            for key, value in block.model_dump(exclude_unset=True).items():
+                if value is not None or key == "p99_slo_ms":
+                    out[key] = tuple(value) if isinstance(value, list) else value
+    return out
+
+
+def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str = "",
+            ) -> tuple[Workload, list[Assumption]]:
+    """Fill every figure the profile left out, saying what was assumed and why."""
+    given = _given(part, parent)
+    assumed: list[Assumption] = []
+    values: dict[str, Any] = {"name": part.name}
+    hours = kb.operations.hours_per_month
+    seconds = hours * SECONDS_PER_MONTH_HOURS
+
+    def take(key: str, default: Any, reason: str) -> Any:
+        if key in given:
+            return given[key]
+        assumed.append(Assumption(FIELD_PATHS[key], default, reason))
+        return default
+
+    for key, default in PLAIN_DEFAULTS.items():
+        if key not in ("pattern",):
+            values[key] = take(key, default, "runplan default")
+    values["pattern"] = take("pattern", PLAIN_DEFAULTS["pattern"], "runplan default")
+    shape = kb.traffic.patterns[values["pattern"]]
+
+    rpm, rps = given.get("requests_per_month"), given.get("avg_rps")
+    if rpm is not None and rps is not None and abs(rpm - rps * seconds) > 0.01 * max(rpm, 1):
+        raise UserError(Problem(
+            file, None, "traffic.avg_rps",
+            f"disagrees with traffic.requests_per_month ({rpm:,.0f}/month is "
+            f"{rpm / seconds:.4g} rps over {hours:.0f} h); give one of them"))
+    if rpm is None and rps is None:
+        rpm = take("requests_per_month", kb.traffic.default_requests_per_month,
+                   "kbase/traffic.yaml default_requests_per_month")
+    elif rpm is None:
+        rpm = rps * seconds
+    values["requests_per_month"] = float(rpm)
+    values["avg_rps"] = float(rpm) / seconds
+    values["idle_fraction"] = float(take("idle_fraction", shape.idle_fraction,
+                                         f"kbase/traffic.yaml {values['pattern']} idle share"))
+    active_avg = values["avg_rps"] / max(1e-9, 1 - values["idle_fraction"])
+    values["peak_rps"] = float(take(
+        "peak_rps", round(max(active_avg, values["avg_rps"] * shape.peak_to_avg), 6),
+        f"{shape.peak_to_avg:g} x avg_rps, kbase/traffic.yaml {values['pattern']} peak factor"))
+    if values["peak_rps"] < values["avg_rps"]:
+        raise UserError(Problem(file, None, "traffic.peak_rps",
+                                f"must be >= the average rate ({values['avg_rps']:.4g} rps), "
+                                f"got {values['peak_rps']:g}"))
+    values["avg_duration_ms"] = float(take("avg_duration_ms", kb.traffic.default_duration_ms,
+                                           "kbase/traffic.yaml default_duration_ms"))
+    values["max_duration_s"] = float(take(
+        "max_duration_s",
+        round(values["avg_duration_ms"] * kb.traffic.max_to_avg_duration / 1000, 6),
+        f"{kb.traffic.max_to_avg_duration:g} x avg_duration_ms"))
+    if values["max_duration_s"] * 1000 < values["avg_duration_ms"]:
+        raise UserError(Problem(file, None, "execution.max_duration_s",
+                                f"must be >= avg_duration_ms ({values['avg_duration_ms']:g} ms), "
+                                f"got {values['max_duration_s']:g} s"))
+    values["memory_mb"] = float(take("memory_mb", kb.traffic.default_memory_mb,
+                                     "kbase/traffic.yaml default_memory_mb"))
+    share = kb.operations.cpu_fraction_by_runtime[values["runtime"]]
+    values["cpu_ms"] = float(take("cpu_ms", round(values["avg_duration_ms"] * share, 6),
+                                  f"{share:g} x avg_duration_ms for {values['runtime']}, "
+                                  "kbase/operations.yaml cpu_fraction_by_runtime"))
+    values["compliance"] = tuple(sorted({c.lower() for c in values["compliance"]}))
+    return Workload(**values), assumed
+
+
+def with_load(w: Workload, requests_per_month: float, hours: float) -> Workload:
+    """The same workload at another monthly volume, its peak scaled in proportion."""
+    scale = requests_per_month / w.requests_per_month if w.requests_per_month else 0.0
+    rpm = max(0.0, requests_per_month)
+    return replace(w, requests_per_month=rpm, avg_rps=rpm / (hours * 3600),
+                   peak_rps=w.peak_rps * scale if w.requests_per_month else rpm / (hours * 3600))
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+
+def profile_schema() -> dict[str, Any]:
+    """The JSON Schema of a component profile, as published in kbase/schemas/."""
+    return Component.model_json_schema()
+
+
+def parse_component(data: Any, file: str, lines: LineMap,
+                    prefix: tuple[str | int, ...] = ()) -> Component:
+    """Validate plain data as a profile: all schema problems at once, each with its line."""
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else type(data).__name__
+        raise UserError(Problem(file, line_of(lines, prefix), dotted(prefix),
+                                f"a profile must be a mapping of fields, got {kind}"))
+    problems = validate(data, "component", file, lines, prefix)
+    if problems:
+        raise UserError(problems)
+    try:
+        return Component.model_validate(data)
+    except PydanticError as exc:  # the schema is the model's, so this is a safety net
+        first = exc.errors()[0]
+        loc = (*prefix, *first["loc"])
+        raise UserError(Problem(file, line_of(lines, loc), dotted(loc), first["msg"])) from None
+
+
+def load_component(path: Path) -> Component:
+    """A profile from a YAML or JSON file."""
+    data, lines = load_data_file(path)
+    return parse_component(data, str(path), lines)

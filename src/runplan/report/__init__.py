@@ -1,0 +1,1 @@
+"""Renderers: take result values, return strings. Nothing else."""

@@ -1,0 +1,55 @@
+"""The cost curve: monthly cost against load for both models, on log axes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from runplan.advise import Advisor
+from runplan.cost.estimate import monthly_costs
+from runplan.profile import Workload, with_load
+
+
+def cost_curve(advisor: Advisor, w: Workload, points: int = 60,
+               ) -> tuple[list[float], list[float | None], list[float]]:
+    """(requests per month, serverless USD, kubernetes USD) from 10^3 to 10^10 requests."""
+    hours = advisor.kb.operations.hours_per_month
+    xs = [10 ** (3 + 7 * i / (points - 1)) for i in range(points)]
+    sls: list[float | None] = []
+    k8s: list[float] = []
+    for x in xs:
+        s, k = monthly_costs(with_load(w, x, hours), advisor.kb, advisor.free_tier)
+        sls.append(s)
+        k8s.append(k)
+    return xs, sls, k8s
+
+
+def plot_cost_curve(advisor: Advisor, w: Workload, break_even_rpm: float | None,
+                    path: Path) -> None:
+    """Write the cost curve to a PNG or SVG (by the file's extension)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    xs, sls, k8s = cost_curve(advisor, w)
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
+    ax.plot(xs, k8s, label="Kubernetes", color="#326ce5", linewidth=2)
+    if any(s is not None for s in sls):
+        ax.plot([x for x, s in zip(xs, sls, strict=True) if s is not None],
+                [s for s in sls if s is not None], label="serverless", color="#ff9900",
+                linewidth=2)
+    if break_even_rpm:
+        ax.axvline(break_even_rpm, color="#555", linestyle="--",
+                   label=f"break-even ≈ {break_even_rpm / (730 * 3600):,.3g} rps")
+    ax.axvline(max(w.requests_per_month, 1e3), color="#2a2", linestyle=":",
+               label=f"{w.name}: {w.requests_per_month:,.0f} requests/month")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("load (requests per month)")
+    ax.set_ylabel("monthly cost (USD)")
+    ax.set_title(f"{w.name}: monthly cost against load ({w.provider}, {w.pattern} traffic)")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, metadata={"Date": None} if path.suffix == ".svg" else None)
+    plt.close(fig)

@@ -1,0 +1,71 @@
+"""A Result as plain data: the JSON output contract of DESIGN.md (extended, never renamed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from runplan.advise import Result
+from runplan.cost.serverless import LineItem
+
+
+def _money(x: float) -> float:
+    return round(x, 2)
+
+
+def _items(items: tuple[LineItem, ...]) -> dict[str, Any]:
+    return {i.name: {"monthly_usd": _money(i.monthly_usd), "quantity": round(i.quantity, 4),
+                     "unit": i.unit, "note": i.note} for i in items}
+
+
+def costs_data(r: Result) -> dict[str, Any]:
+    c = r.costs
+    be = c.break_even
+    return {
+        "provider": c.provider,
+        "free_tier": c.free_tier,
+        "kubernetes": {"monthly_usd": _money(c.kubernetes.monthly_usd),
+                       "node_type": c.kubernetes.node_type,
+                       "max_replicas": c.kubernetes.max_replicas,
+                       "fixed_usd": _money(c.kubernetes.fixed_usd),
+                       "breakdown": _items(c.kubernetes.items)},
+        "serverless": None if c.serverless is None else {
+            "monthly_usd": _money(c.serverless.monthly_usd),
+            "provisioned_instances": c.provisioned_instances,
+            "breakdown": _items(c.serverless.items)},
+        "break_even": None if be is None else {
+            "requests_per_month": round(be.requests_per_month, 0),
+            "avg_rps": round(be.avg_rps, 4),
+            "serverless_cheaper_below": be.serverless_cheaper_below},
+    }
+
+
+def result_data(r: Result) -> dict[str, Any]:
+    """One component's result, keys in the contract's order."""
+    v = r.verdict
+    cs = r.costs.cold_start
+    out: dict[str, Any] = {
+        "name": r.name,
+        "verdict": v.verdict,
+        "confidence": v.confidence,
+        "scores": v.scores,
+        "excluded": v.excluded,
+        "costs": costs_data(r),
+        "cold_start": None if cs is None else {
+            "share_of_requests": round(cs.share_of_requests, 6),
+            "added_latency_ms": round(cs.added_latency_ms, 1),
+            "p99_estimate_ms": round(cs.p99_estimate_ms, 1),
+            "breaches_slo": cs.breaches_slo},
+        "reasons": [{"rule": x.rule, "effect": x.effect, "message": x.message,
+                     "source": x.source, "title": x.title, "facts": x.facts,
+                     "derived_facts_read": list(x.derived), "asserts": list(x.asserts)}
+                    for x in r.reasons],
+        "assumptions": [str(a) for a in r.assumptions],
+        "flips": [{"field": f.field, "from": f.current, "to": f.to, "verdict": f.verdict}
+                  for f in r.flips],
+        "derived_facts": list(r.derived_facts),
+        "all_excluded": v.all_excluded,
+        "overridden_figures": list(r.overridden),
+    }
+    if r.parts:
+        out["parts"] = [result_data(p) for p in r.parts]
+    return out

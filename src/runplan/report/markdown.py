@@ -1,0 +1,31 @@
+"""Markdown view of a result, for pull requests and ADR drafts."""
+
+from __future__ import annotations
+
+from runplan.advise import Result
+from runplan.report.text import _usd
+
+
+def render_markdown(r: Result) -> str:
+    v = r.verdict
+    c = r.costs
+    out = [f"## {r.name}: {v.verdict} (confidence {v.confidence:.2f})", "",
+           f"Scores: kubernetes {v.scores['kubernetes']:g}, serverless "
+           f"{v.scores['serverless']:g}, hybrid {v.scores['hybrid']:g}.", ""]
+    for option, ids in v.excluded.items():
+        if ids:
+            out.append(f"- **Hard constraint**: {option} excluded by {', '.join(ids)}")
+    out += ["", "| rule | effect | reason | source |", "|---|---|---|---|"]
+    for x in r.reasons:
+        out.append(f"| {x.rule} | {x.effect} | {x.message.replace('|', '/')} | {x.source} |")
+    out += ["", f"| model ({c.provider}) | monthly |", "|---|---:|",
+            f"| kubernetes | {_usd(c.kubernetes.monthly_usd)} |",
+            f"| serverless | {_usd(c.serverless.monthly_usd if c.serverless else None)} |", ""]
+    if c.break_even:
+        out.append(f"Break-even: about {c.break_even.avg_rps:,.3g} rps average.")
+    if r.flips:
+        out += ["", "What would change it:"] + [f"- {f.sentence(v.verdict)}" for f in r.flips]
+    if r.assumptions:
+        out += ["", "<details><summary>Assumed inputs</summary>", ""]
+        out += [f"- {a}" for a in r.assumptions] + ["", "</details>"]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,160 @@
+"""From rule specs to what the engine runs: total predicates, negation pushed to the leaves,
+salience tiers so that every producer of a derived fact fires before all of its readers, and
+message templates filled without eval.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+from runplan.rulebase.spec import AllCond, AnyCond, Cond, FactCond, FieldCond, RuleSpec
+
+
+def _num(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _cmp(fn: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    def check(actual: Any, expected: Any) -> bool:
+        return _num(actual) and fn(actual, expected)
+
+    return check
+
+
+def _member(actual: Any, expected: Any) -> bool:
+    if isinstance(actual, tuple | list):  # a list field (compliance) matches if any item is in
+        return any(a in expected for a in actual)
+    return actual in expected
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equality that keeps booleans apart from 0 and 1."""
+    return bool(a == b) and isinstance(a, bool) == isinstance(b, bool)
+
+
+OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": lambda a, b: a is not None and _same(a, b),
+    "ne": lambda a, b: a is not None and not _same(a, b),
+    "lt": _cmp(lambda a, b: a < b),
+    "lte": _cmp(lambda a, b: a <= b),
+    "gt": _cmp(lambda a, b: a > b),
+    "gte": _cmp(lambda a, b: a >= b),
+    "between": _cmp(lambda a, b: b[0] <= a <= b[1]),
+    "in": lambda a, b: a is not None and _member(a, b),
+    "not_in": lambda a, b: a is not None and not _member(a, b),
+    "exists": lambda a, b: (a is not None and a != ()) == bool(b),
+}
+
+
+def predicate(cond: FieldCond) -> Callable[[Any], bool]:
+    """A total predicate for one field condition: a missing or None value never raises."""
+    fn, expected, negate = OPS[cond.op], cond.value, cond.negate
+    if isinstance(expected, list):
+        expected = tuple(expected)
+
+    def check(actual: Any) -> bool:
+        try:
+            result = bool(fn(actual, expected))
+        except (TypeError, ValueError):
+            result = False
+        return not result if negate else result
+
+    check.__name__ = f"{cond.field} {'not ' if negate else ''}{cond.op} {expected!r}"
+    return check
+
+
+def negate(c: Cond) -> Cond:
+    """De Morgan: the negation of a condition with `not` only on leaves."""
+    if isinstance(c, FieldCond):
+        return FieldCond(c.field, c.op, c.value, not c.negate)
+    if isinstance(c, FactCond):
+        return FactCond(c.fact, not c.negate)
+    if isinstance(c, AllCond):
+        return AnyCond(tuple(negate(i) for i in c.items))
+    return AllCond(tuple(negate(i) for i in c.items))
+
+
+def evaluate(c: Cond, fields: dict[str, Any], facts: set[str]) -> bool:
+    """A plain-Python reading of a condition (used to explain which leaves held)."""
+    if isinstance(c, FieldCond):
+        return predicate(c)(fields.get(c.field))
+    if isinstance(c, FactCond):
+        return (c.fact in facts) != c.negate
+    if isinstance(c, AllCond):
+        return all(evaluate(i, fields, facts) for i in c.items)
+    return any(evaluate(i, fields, facts) for i in c.items)
+
+
+def stratify(rules: list[RuleSpec], last_theme: str = "verdict") -> dict[str, int]:
+    """Tier of each rule: producers of a fact sit in a lower tier than every reader of it.
+
+    Rules of the `last_theme` (the verdict rules) sit after all others. Raises ValueError on a
+    cycle (a fact that, through other rules, depends on itself).
+    """
+    producers: dict[str, list[str]] = {}
+    for r in rules:
+        for f in r.asserts:
+            producers.setdefault(f, []).append(r.id)
+    by_id = {r.id: r for r in rules}
+    tier: dict[str, int] = {}
+    visiting: set[str] = set()
+
+    def visit(rule_id: str, chain: tuple[str, ...]) -> int:
+        if rule_id in tier:
+            return tier[rule_id]
+        if rule_id in visiting:
+            raise ValueError("derived facts form a cycle: " + " -> ".join((*chain, rule_id)))
+        visiting.add(rule_id)
+        level = 0
+        for fact in by_id[rule_id].facts_read():
+            for p in producers.get(fact, []):
+                if p != rule_id:
+                    level = max(level, visit(p, (*chain, rule_id)) + 1)
+        visiting.discard(rule_id)
+        tier[rule_id] = level
+        return level
+
+    for r in rules:
+        visit(r.id, ())
+    top = max(tier.values(), default=0) + 1
+    for r in rules:
+        if r.theme == last_theme:
+            tier[r.id] = max(tier[r.id], top)
+    return tier
+
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)(?::(pct|usd|int|num|ms|s|list))?\}")
+
+
+def placeholders(template: str) -> list[str]:
+    return [m.group(1) for m in _PLACEHOLDER.finditer(template)]
+
+
+def _format(value: Any, style: str | None) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, tuple | list):
+        return ", ".join(map(str, value)) or "none"
+    if isinstance(value, bool) or not _num(value):
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    if not math.isfinite(value):
+        return str(value)
+    if style == "pct":
+        return f"{value * 100:.0f}%" if value >= 0.01 or value == 0 else f"{value * 100:.2g}%"
+    if style == "usd":
+        return f"${value:,.0f}" if abs(value) >= 100 else f"${value:,.2f}"
+    if style == "int":
+        return f"{value:,.0f}"
+    if style == "ms":
+        return f"{value:,.0f} ms"
+    if style == "s":
+        return f"{value:,.0f} s"
+    return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+
+
+def render(template: str, fields: dict[str, Any]) -> str:
+    """Fill `{traffic.idle_fraction:pct}`-style placeholders from the fields."""
+    return _PLACEHOLDER.sub(lambda m: _format(fields.get(m.group(1)), m.group(2)), template)

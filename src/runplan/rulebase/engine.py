@@ -1,0 +1,198 @@
+"""The only module that imports experta: the import shim, a safe agenda, and the engine.
+
+experta 1.9.4 is the last release. Three things are wrong with it on modern Python, and this
+module is where runplan lives with them (see ../shared/reference/experta-notes.md):
+
+1. Its pinned frozendict 1.2 subclasses `collections.Mapping`, gone since Python 3.10
+   (nilp0inter/experta#34). We alias it for the one import and remove it again.
+2. Its `DepthStrategy` removes a cancelled activation by looking only at the neighbours of its
+   bisect position, so with three or more activations on the same key a cancelled one stays
+   on the agenda and fires (wrong results). `SafeDepthStrategy` scans the whole equal-key
+   range, and adds the rule's declaration order to the key so ties cannot occur at all and
+   the firing order does not depend on PYTHONHASHSEED.
+3. Importing experta calls `logging.basicConfig()`, adding a handler to the root logger. We
+   remove what it added and quieten its loggers.
+
+There is no truth maintenance in experta, so `compile.stratify` gives every producer of a
+derived fact a higher salience than its readers. One engine is built per rule base and reused
+with `reset()` for each component (a fresh engine per component is 13x slower and leaks).
+"""
+
+from __future__ import annotations
+
+import bisect
+import collections
+import collections.abc
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+_root_handlers = list(logging.getLogger().handlers)
+if not hasattr(collections, "Mapping"):
+    collections.Mapping = collections.abc.Mapping  # type: ignore[attr-defined]
+    try:
+        import frozendict  # noqa: F401  (the alias is needed only while its class body runs)
+    finally:
+        del collections.Mapping  # type: ignore[attr-defined]
+
+from experta import AND, NOT, OR, Fact, KnowledgeEngine, P, Rule  # noqa: E402
+from experta.strategies import DepthStrategy  # noqa: E402
+
+for _h in logging.getLogger().handlers[:]:
+    if _h not in _root_handlers:
+        logging.getLogger().removeHandler(_h)
+logging.getLogger("experta").setLevel(logging.WARNING)
+
+from runplan.rulebase.compile import predicate  # noqa: E402
+from runplan.rulebase.load import RuleBase  # noqa: E402
+from runplan.rulebase.spec import AllCond, AnyCond, Cond, FactCond, FieldCond, RuleSpec  # noqa: E402
+
+__all__ = ["Engine", "SafeDepthStrategy", "stale_activations_left", "tie_demo_fired"]
+
+
+class SafeDepthStrategy(DepthStrategy):  # type: ignore[misc]
+    """Depth-first agenda whose removals are exact and whose ties are broken by rule order."""
+
+    order: dict[str, int] = {}
+
+    def get_key(self, activation: Any) -> tuple[Any, ...]:
+        facts = sorted((f["__factid__"] for f in activation.facts), reverse=True)
+        name = getattr(activation.rule, "__name__", "")
+        # The rightmost activation fires next: earlier-declared rules get the larger key.
+        return (activation.rule.salience, facts, -self.order.get(name, 0))
+
+    def _update_agenda(self, agenda: Any, added: Any, removed: Any) -> None:
+        acts = agenda.activations
+        for act in removed:
+            act.key = self.get_key(act)
+            lo = bisect.bisect_left(acts, act)
+            hi = bisect.bisect_right(acts, act)
+            for i in range(lo, hi):
+                if acts[i] == act:
+                    del acts[i]
+                    break
+        for act in added:
+            act.key = self.get_key(act)
+            bisect.insort(acts, act)
+
+
+class ComponentFact(Fact):  # type: ignore[misc]
+    """The component: every rule field (dotted path) with its value, None when unknown."""
+
+
+class Derived(Fact):  # type: ignore[misc]
+    """A derived fact asserted by a rule, e.g. `idle_heavy`."""
+
+
+def _ce(cond: Cond) -> Any:
+    if isinstance(cond, FieldCond):
+        return ComponentFact(**{cond.field: P(predicate(cond))})
+    if isinstance(cond, FactCond):
+        pattern = Derived(name=cond.fact)
+        return NOT(pattern) if cond.negate else pattern
+    if isinstance(cond, AllCond):
+        return AND(*(_ce(c) for c in cond.items))
+    if isinstance(cond, AnyCond):
+        return OR(*(_ce(c) for c in cond.items))
+    raise TypeError(cond)
+
+
+def _rhs(spec: RuleSpec) -> Callable[[Any], None]:
+    def fire(engine: Any) -> None:
+        engine.record(spec)
+
+    fire.__name__ = spec.id
+    return fire
+
+
+class _TracingEngine(KnowledgeEngine):  # type: ignore[misc]
+    __strategy__ = SafeDepthStrategy
+
+    def reset_run(self) -> None:
+        self.fired: list[RuleSpec] = []
+        self.fired_ids: set[str] = set()
+
+    def record(self, spec: RuleSpec) -> None:
+        # An `any` becomes several activations of one rule; it counts once.
+        if spec.id in self.fired_ids:
+            return
+        self.fired_ids.add(spec.id)
+        self.fired.append(spec)
+        for fact in spec.asserts:
+            self.declare(Derived(name=fact))
+
+
+def _engine_class(rules: tuple[RuleSpec, ...], tiers: dict[str, int],
+                  strategy: type = SafeDepthStrategy) -> type:
+    namespace: dict[str, Any] = {"__strategy__": strategy}
+    for spec in rules:
+        salience = -tiers.get(spec.id, 0)
+        namespace[spec.id] = Rule(ComponentFact(), _ce(spec.when), salience=salience)(_rhs(spec))
+    return type("RunplanEngine", (_TracingEngine,), namespace)
+
+
+@dataclass
+class Engine:
+    """One experta engine for a rule base, reset and reused for every component."""
+
+    rulebase: RuleBase
+
+    def __post_init__(self) -> None:
+        order = {spec.id: i for i, spec in enumerate(self.rulebase.rules)}
+        strategy = type("RunplanStrategy", (SafeDepthStrategy,), {"order": order})
+        self._engine = _engine_class(self.rulebase.rules, self.rulebase.tiers, strategy)()
+
+    def run(self, fields: dict[str, Any]) -> list[RuleSpec]:
+        """The rules that fire for one component's fields, in firing order."""
+        e = self._engine
+        e.reset()
+        e.reset_run()
+        e.declare(ComponentFact(**{k: _hashable(v) for k, v in fields.items()}))
+        e.run()
+        return list(e.fired)
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def stale_activations_left(stock: bool, ties: int = 20) -> int:
+    """How many cancelled activations an agenda keeps after cancelling all of `ties` that share
+    one key (same salience, same facts): 0 for runplan's strategy; often most for the stock one.
+
+    This is the defect behind wrong results with the stock `DepthStrategy` (experta-notes §2.1).
+    """
+    from experta.activation import Activation
+    from experta.agenda import Agenda
+
+    class _Rule:
+        salience = 0
+
+        def __init__(self, name: str) -> None:
+            self.__name__ = name
+
+    fact = ComponentFact(a=1)
+    fact.__factid__ = 1
+    strategy = DepthStrategy() if stock else SafeDepthStrategy()
+    agenda = Agenda()
+    acts = [Activation(_Rule(f"R{i:03d}"), [fact]) for i in range(ties)]
+    strategy.update_agenda(agenda, acts, [])
+    # Cancel them in an order unlike the agenda's, as the matcher does in real runs.
+    middle_out = sorted(acts, key=lambda a: abs(acts.index(a) - ties // 2))
+    strategy.update_agenda(agenda, [], middle_out)
+    return len(agenda.activations)
+
+
+def tie_demo_fired(rules: tuple[RuleSpec, ...], fields: dict[str, Any]) -> list[str]:
+    """Run rules that all share one salience on runplan's agenda (declaration order breaks
+    ties), so a rule that asserts a fact fires before the `not` rules it cancels.
+    """
+    order = {spec.id: i for i, spec in enumerate(rules)}
+    strategy = type("DemoStrategy", (SafeDepthStrategy,), {"order": order})
+    engine = _engine_class(rules, {}, strategy)()
+    engine.reset()
+    engine.reset_run()
+    engine.declare(ComponentFact(**fields))
+    engine.run()
+    return [s.id for s in engine.fired]

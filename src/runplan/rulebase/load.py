@@ -1,0 +1,159 @@
+"""Rule files (YAML, one theme each) -> validated `RuleSpec`s.
+
+Every load validates against kbase/schemas/rules.schema.json, then checks what a schema cannot:
+unique ids across all files, known field names, known message placeholders, facts that some
+rule asserts, and no cycles among derived facts. Each problem names the file, line and rule id.
+Loading never runs code: the YAML is read with the safe loader and nothing is evaluated.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from runplan.errors import Problem, UserError
+from runplan.facts import KNOWN_FIELDS
+from runplan.paths import rules_dir
+from runplan.rulebase.compile import placeholders, stratify
+from runplan.rulebase.spec import AllCond, AnyCond, Cond, FactCond, FieldCond, RuleSpec
+from runplan.validation import validate
+from runplan.yamlio import LineMap, load_yaml, read_text
+
+MAX_RULE_FILE_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class RuleBase:
+    rules: tuple[RuleSpec, ...]
+    tiers: dict[str, int]
+    files: tuple[str, ...]
+
+    def get(self, rule_id: str) -> RuleSpec | None:
+        for r in self.rules:
+            if r.id == rule_id or rule_id in r.aliases:
+                return r
+        return None
+
+
+def _cond(raw: dict[str, Any]) -> Cond:
+    if "all" in raw:
+        return AllCond(tuple(_cond(c) for c in raw["all"]))
+    if "any" in raw:
+        return AnyCond(tuple(_cond(c) for c in raw["any"]))
+    if "not" in raw:
+        from runplan.rulebase.compile import negate
+
+        return negate(_cond(raw["not"]))
+    if "fact" in raw:
+        return FactCond(raw["fact"])
+    return FieldCond(raw["field"], raw["op"], raw.get("value", True if raw["op"] == "exists"
+                                                       else None))
+
+
+def _walk_fields(raw: Any, path: tuple[str | int, ...]) -> Iterable[tuple[str, tuple[str | int, ...]]]:
+    if isinstance(raw, dict):
+        if "field" in raw:
+            yield raw["field"], (*path, "field")
+        for key in ("all", "any"):
+            for i, c in enumerate(raw.get(key, [])):
+                yield from _walk_fields(c, (*path, key, i))
+        if "not" in raw:
+            yield from _walk_fields(raw["not"], (*path, "not"))
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def parse_rule_file(path: Path) -> tuple[list[RuleSpec], list[Problem]]:
+    """The rules of one file, or the problems that stop it loading."""
+    name = str(path)
+    data, lines = load_yaml(read_text(path, MAX_RULE_FILE_BYTES), name)
+    if not isinstance(data, dict):
+        return [], [Problem(name, 1, "", "a rule file must be a mapping with theme and rules")]
+    problems = validate(data, "rules", name, lines)
+    if problems:
+        raw_rules = data.get("rules") if isinstance(data.get("rules"), list) else []
+        return [], [_with_rule_id(p, raw_rules, lines) for p in problems]
+    specs: list[RuleSpec] = []
+    for i, raw in enumerate(data["rules"]):
+        base = ("rules", i)
+        line = lines.get(base, 0)
+        rid = raw["id"]
+        for field, fpath in _walk_fields(raw["when"], (*base, "when")):
+            if field not in KNOWN_FIELDS:
+                problems.append(Problem(name, lines.get(fpath, line), f"{rid}: when",
+                                        f"unknown field '{field}'{_suggest(field, KNOWN_FIELDS)}"))
+        then = raw["then"]
+        for ph in placeholders(then["message"]):
+            if ph not in KNOWN_FIELDS:
+                problems.append(Problem(name, lines.get((*base, "then", "message"), line),
+                                        f"{rid}: then.message",
+                                        f"unknown placeholder {{{ph}}}{_suggest(ph, KNOWN_FIELDS)}"))
+        specs.append(RuleSpec(
+            id=rid, title=raw["title"], source=raw["source"], rationale=raw["rationale"].strip(),
+            when=_cond(raw["when"]), asserts=tuple(then.get("assert", [])),
+            score=tuple(sorted(then.get("score", {}).items())),
+            exclude=tuple(then.get("exclude", [])), message=then["message"].strip(),
+            theme=data["theme"], file=name, line=line,
+            recommendation=raw.get("recommendation", "").strip(),
+            aliases=tuple(raw.get("aliases", [])), examples=raw.get("examples", {})))
+    return specs, problems
+
+
+def _with_rule_id(p: Problem, raw_rules: list[Any], lines: LineMap) -> Problem:
+    """Prefix a schema problem's field with the id of the rule it sits in, when known."""
+    if p.field.startswith("rules["):
+        index = int(p.field[6:p.field.index("]")])
+        if index < len(raw_rules) and isinstance(raw_rules[index], dict):
+            rid = raw_rules[index].get("id", f"rules[{index}]")
+            return Problem(p.file, p.line, f"{rid}: {p.field}", p.message)
+    return p
+
+
+def rule_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise UserError(Problem(str(directory), None, "", "not a directory of rule files"))
+    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+
+
+def load_rulebase(extra_dirs: Iterable[Path] = (), include_builtin: bool = True) -> RuleBase:
+    """The built-in rules plus each `--rules DIR`, validated together."""
+    files: list[Path] = rule_files(rules_dir()) if include_builtin else []
+    for d in extra_dirs:
+        found = rule_files(d)
+        if not found:
+            raise UserError(Problem(str(d), None, "", "no .yaml rule files in this directory"))
+        files += found
+    specs: list[RuleSpec] = []
+    problems: list[Problem] = []
+    for f in files:
+        s, p = parse_rule_file(f)
+        specs += s
+        problems += p
+    seen: dict[str, RuleSpec] = {}
+    for s in specs:
+        for key in (s.id, *s.aliases):
+            if key in seen:
+                first = seen[key]
+                problems.append(Problem(s.file, s.line, s.id,
+                                        f"rule id {key} is already used at {first.file}:{first.line}"))
+            seen[key] = s
+    produced = {f for s in specs for f in s.asserts}
+    for s in specs:
+        for fact in s.facts_read():
+            if fact not in produced:
+                problems.append(Problem(s.file, s.line, f"{s.id}: when",
+                                        f"fact '{fact}' is asserted by no rule"
+                                        f"{_suggest(fact, produced)}"))
+    if problems:
+        raise UserError(problems)
+    try:
+        tiers = stratify(specs)
+    except ValueError as exc:
+        raise UserError(Problem(files[0].parent.as_posix(), None, "", str(exc))) from None
+    return RuleBase(tuple(specs), tiers, tuple(str(f) for f in files))

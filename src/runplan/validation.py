@@ -1,0 +1,101 @@
+"""JSON Schema validation whose errors read as one actionable line each (cfgv style).
+
+`inventory.yaml:14: error: components[3].traffic.peak_rps: must be >= 0, got -5`
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError
+
+from runplan.errors import Problem
+from runplan.paths import kbase_dir
+from runplan.yamlio import LineMap, dotted, line_of
+
+
+@cache
+def schema(name: str) -> dict[str, Any]:
+    """A JSON Schema from kbase/schemas/ by file stem, e.g. `component`."""
+    path: Path = kbase_dir() / "schemas" / f"{name}.schema.json"
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
+
+
+@cache
+def validator(name: str) -> jsonschema.protocols.Validator:
+    cls = jsonschema.validators.validator_for(schema(name))
+    cls.check_schema(schema(name))
+    return cls(schema(name))  # type: ignore[no-any-return]
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _leaf_errors(error: ValidationError) -> list[ValidationError]:
+    """For anyOf/oneOf, report the branch that got furthest instead of 'is not valid under any'."""
+    if error.validator in ("anyOf", "oneOf", "allOf") and error.context:
+        deepest = max(len(e.absolute_path) for e in error.context)
+        best = [e for e in error.context if len(e.absolute_path) == deepest]
+        return [leaf for e in best for leaf in _leaf_errors(e)][:1]
+    return [error]
+
+
+def describe(error: ValidationError) -> tuple[tuple[str | int, ...], str]:
+    """The path and a plain-language message for one schema error."""
+    path = tuple(error.absolute_path)
+    v, inst, arg = error.validator, error.instance, error.validator_value
+    if v == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(inst) - set(allowed)) if isinstance(inst, dict) else []
+        if extra:
+            key = extra[0]
+            return (*path, key), (
+                f"unknown field{_suggest(key, allowed)}; allowed: {', '.join(allowed)}"
+            )
+    if v == "enum":
+        choices = [str(c) for c in arg]
+        hint = _suggest(str(inst), choices) if isinstance(inst, str) else ""
+        return path, f"must be one of {', '.join(choices)}; got {_short(inst)}{hint}"
+    if v == "const":
+        return path, f"must be {_short(arg)}; got {_short(inst)}"
+    if v == "type":
+        kinds = arg if isinstance(arg, list) else [arg]
+        return path, f"must be {' or '.join(kinds)}; got {_short(inst)}"
+    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        sym = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
+        return path, f"must be {sym[v]} {arg}, got {_short(inst)}"
+    if v == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else "?"
+        return (*path, missing), "is required"
+    if v == "pattern":
+        return path, f"must match {arg}; got {_short(inst)}"
+    if v in ("minLength", "minItems", "maxItems", "maxLength", "minProperties"):
+        return path, f"{error.message}"
+    return path, error.message
+
+
+def validate(data: Any, schema_name: str, file: str, lines: LineMap,
+             prefix: tuple[str | int, ...] = ()) -> list[Problem]:
+    """All schema problems of `data`, sorted by line, as Problems naming file, line and field."""
+    problems: list[Problem] = []
+    errors = sorted(validator(schema_name).iter_errors(data), key=lambda e: list(map(str, e.path)))
+    for top in errors:
+        for err in _leaf_errors(top):
+            path, message = describe(err)
+            full = (*prefix, *path)
+            problems.append(Problem(file, line_of(lines, full), dotted(full), message))
+    problems.sort(key=lambda p: (p.line or 0, p.field))
+    return problems
