@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from runplan.advise import Advisor
+from runplan.kbase import KnowledgeBase, load_kbase
+from runplan.profile import Component
+from runplan.rulebase.load import RuleBase, load_rulebase
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return load_kbase()
+
+
+@pytest.fixture(scope="session")
+def rulebase() -> RuleBase:
+    return load_rulebase()
+
+
+@pytest.fixture(scope="session")
+def advisor(kb: KnowledgeBase, rulebase: RuleBase) -> Advisor:
+    return Advisor(kb, rulebase)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def component(**fields: Any) -> Component:
+    return Component.model_validate({"name": "c", **fields})

@@ -1,0 +1,215 @@
+"""Cost core against hand calculations written out here, and the laws it must obey."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from runplan.cost.estimate import estimate, monthly_costs
+from runplan.cost.kubernetes import kubernetes_monthly_cost, replicas_per_hour
+from runplan.cost.serverless import serverless_monthly_cost, tiered
+from runplan.cost.traffic import hourly_shape
+from runplan.kbase import KnowledgeBase, Tier
+from runplan.profile import resolve, with_load
+
+from .conftest import component
+
+
+def _items(cost):
+    return {i.name: i.monthly_usd for i in cost.items}
+
+
+def test_aws_lambda_1m_requests_100ms_128mb(kb: KnowledgeBase) -> None:
+    # 1,000,000 x 0.1 s x 0.125 GB = 12,500 GB-s x $0.0000166667 = $0.2083
+    # requests: 1M x $0.20/1M = $0.20  -> compute $0.41; HTTP API 1M x $1.00/1M = $1.00
+    p = kb.provider("aws")
+    cost = serverless_monthly_cost(1e6, 100, 128, p.functions, p.front_door.http_api_tiers)
+    items = _items(cost)
+    assert items["function requests"] == pytest.approx(0.20)
+    assert items["function compute (GB-s)"] == pytest.approx(12_500 * 0.0000166667)
+    assert items["function requests"] + items["function compute (GB-s)"] == pytest.approx(
+        0.41, abs=0.005)
+    assert items["front door (HTTP API)"] == pytest.approx(1.00)
+
+
+def test_gcp_same_workload(kb: KnowledgeBase) -> None:
+    # requests 1M x $0.40/1M = $0.40; memory 12,500 GiB-s x $0.0000025 = $0.03125;
+    # vCPU 0.125 GB x 0.5 vCPU/GB x 100,000 s = 6,250 vCPU-s x $0.000024 = $0.15
+    p = kb.provider("gcp")
+    items = _items(serverless_monthly_cost(1e6, 100, 128, p.functions,
+                                           p.front_door.http_api_tiers))
+    assert items["function requests"] == pytest.approx(0.40)
+    assert items["function compute (GB-s)"] == pytest.approx(0.03125)
+    assert items["function compute (vCPU-s)"] == pytest.approx(0.15)
+    assert items["front door (HTTP API)"] == 0.0
+
+
+def test_azure_same_workload(kb: KnowledgeBase) -> None:
+    # 1M x $0.20/1M = $0.20; 12,500 GB-s x $0.000016 = $0.20 (128 MB metering, 100 ms minimum)
+    p = kb.provider("azure")
+    items = _items(serverless_monthly_cost(1e6, 100, 128, p.functions, None))
+    assert items == {"function requests": pytest.approx(0.20),
+                     "function compute (GB-s)": pytest.approx(0.20)}
+
+
+def test_azure_rounds_memory_and_minimum_duration(kb: KnowledgeBase) -> None:
+    # 200 MB is metered as 256 MB, 20 ms is billed as 100 ms: 1M x 0.1 s x 0.25 GB = 25,000 GB-s
+    p = kb.provider("azure")
+    items = _items(serverless_monthly_cost(1e6, 20, 200, p.functions, None))
+    assert items["function compute (GB-s)"] == pytest.approx(25_000 * 0.000016)
+
+
+def test_free_tier_is_subtracted_only_when_asked(kb: KnowledgeBase) -> None:
+    p = kb.provider("aws")
+    cost = serverless_monthly_cost(1e6, 100, 128, p.functions, None, free_tier=True)
+    assert cost.monthly_usd == 0.0
+
+
+def test_tiers_are_cumulative() -> None:
+    tiers = (Tier(300e6, 1.00), Tier(None, 0.90))
+    # 400M requests: 300M at $1.00/M + 100M at $0.90/M = $390
+    assert tiered(400e6, tiers, per=1e6) == pytest.approx(390.0)
+
+
+def test_steady_100rps_serverless_line_items(kb: KnowledgeBase) -> None:
+    # 100 rps x 730 h x 3600 s = 262,800,000 requests; 50 ms x 0.5 GB -> 6,570,000 GB-s
+    w, _ = resolve(component(kind="api", traffic={"pattern": "steady", "avg_rps": 100},
+                             execution={"avg_duration_ms": 50, "memory_mb": 512}), kb)
+    report = estimate(w, kb, with_break_even=False)
+    items = _items(report.serverless)
+    assert items["function requests"] == pytest.approx(262.8 * 0.20)
+    assert items["function compute (GB-s)"] == pytest.approx(6_570_000 * 0.0000166667)
+    assert items["front door (HTTP API)"] == pytest.approx(262.8 * 1.00)
+
+
+def test_steady_100rps_kubernetes_existing_cluster(kb: KnowledgeBase) -> None:
+    # cpu_ms = 50 ms x 0.5 (python) = 25 ms. Steady: 36 of 730 hours at the 150 rps peak
+    # (1.5 x avg), the rest at (73,000 - 36 x 150) / 694 = 97.41 rps.
+    # Pods hold 0.5 vCPU x 0.6 = 0.3 vCPU of load: peak 150 x 0.025 / 0.3 = 12.5 -> 13 pods,
+    # otherwise 97.41 x 0.025 / 0.3 = 8.1 -> 9 pods. Pod-hours 36 x 13 + 694 x 9 = 6,714.
+    # On an existing cluster a pod pays its share of the cheapest node per pod, t3.medium
+    # (2 vCPU x 0.9 usable): 0.5 / 1.8 of $0.0416/h.
+    w, _ = resolve(component(kind="api", traffic={"pattern": "steady", "avg_rps": 100},
+                             execution={"avg_duration_ms": 50, "memory_mb": 512},
+                             team={"existing_cluster": True}), kb)
+    items = _items(estimate(w, kb, with_break_even=False).kubernetes)
+    assert items["node share"] == pytest.approx(6714 * 0.5 / 1.8 * 0.0416)
+    assert items["control plane"] == pytest.approx(0.10 * 730 / 20)
+    assert items["operations (people)"] == pytest.approx(0.5 * 12_500 / 20)
+    assert items["load balancer"] == pytest.approx(0.0225 * 730 / 20)
+    # LCU-hours: each hour's rate / 25 new connections per s -> (36 x 150 + 694 x 97.41) / 25
+    assert items["load balancer capacity units"] == pytest.approx(
+        (36 * 150 + (73_000 - 36 * 150)) / 25 * 0.008)
+
+
+def test_new_cluster_whole_nodes_with_scale_lag(kb: KnowledgeBase) -> None:
+    # Two hours: 0 rps then 3 rps at 1,000 ms CPU -> 10 pods -> 4 t3.medium nodes (3 pods each).
+    # Hour 1 needs max(2, 1) = 2 nodes (availability floor); the rise adds 2 nodes billed
+    # 240 s early: node-hours = 2 + 4 + 2 x 240/3600.
+    from runplan.cost.traffic import Shape
+
+    shape = Shape((0.0, 3.0), (False, False), 3.0)
+    ops = kb.operations
+    assert replicas_per_hour(shape, 1000, ops) == [2, 10]
+    p = kb.provider("aws")
+    cost = kubernetes_monthly_cost(shape, 1000, 512, p.kubernetes, p.front_door, ops,
+                                   http=False, existing_cluster=False)
+    items = _items(cost)
+    assert items["nodes"] == pytest.approx((6 + 2 * 240 / 3600) * 0.0416)
+    assert items["control plane"] == pytest.approx(2 * 0.10)
+    assert items["operations (people)"] == pytest.approx(6250)
+
+
+def test_scheduled_job(kb: KnowledgeBase) -> None:
+    # 730 runs of 120 s at 1,024 MB on AWS: 87,600 GB-s x $0.0000166667 = $1.46 + $0.000146
+    w, _ = resolve(component(kind="job", traffic={"pattern": "scheduled",
+                                                   "requests_per_month": 730},
+                             execution={"avg_duration_ms": 120_000, "memory_mb": 1024}), kb)
+    sls = estimate(w, kb, with_break_even=False).serverless
+    assert sls is not None
+    assert sls.monthly_usd == pytest.approx(87_600 * 0.0000166667 + 730 * 0.20 / 1e6)
+    assert "front door (HTTP API)" not in _items(sls)
+
+
+def test_traffic_shape_keeps_total_peak_and_idle_hours() -> None:
+    shape = hourly_shape("diurnal", 10_000_000, 20.0, 0.25, 0.15)
+    assert sum(x * 3600 for x in shape.load_rps) == pytest.approx(10_000_000)
+    assert max(shape.load_rps) == pytest.approx(20.0)
+    assert sum(1 for x in shape.load_rps if x == 0) == round(0.25 * 730)
+
+
+@pytest.mark.parametrize("pattern", ["steady", "diurnal", "business-hours", "bursty",
+                                     "scheduled", "event-driven"])
+def test_every_pattern_keeps_the_total(pattern: str) -> None:
+    shape = hourly_shape(pattern, 5_000_000, 30.0, 0.5, 0.1)
+    assert sum(x * 3600 for x in shape.load_rps) == pytest.approx(5_000_000)
+    assert sum(1 for x in shape.load_rps if x == 0) == 365
+    assert max(shape.load_rps) <= 30.0 + 1e-9
+
+
+def test_break_even_lies_where_the_curves_cross(kb: KnowledgeBase) -> None:
+    w, _ = resolve(component(kind="api", traffic={"pattern": "steady", "avg_rps": 100},
+                             execution={"avg_duration_ms": 50, "memory_mb": 512},
+                             team={"existing_cluster": True}), kb)
+    be = estimate(w, kb).break_even
+    assert be is not None
+    hours = kb.operations.hours_per_month
+    below = monthly_costs(with_load(w, be.requests_per_month * 0.97, hours), kb)
+    above = monthly_costs(with_load(w, be.requests_per_month * 1.03, hours), kb)
+    assert (below[0] or 0) < below[1]  # serverless cheaper just below
+    assert (above[0] or 0) > above[1]  # Kubernetes cheaper just above
+
+
+loads = st.floats(min_value=1e3, max_value=1e9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(a=loads, b=loads)
+def test_costs_are_monotonic_in_load(kb: KnowledgeBase, a: float, b: float) -> None:
+    lo, hi = sorted((a, b))
+    w, _ = resolve(component(kind="api", traffic={"pattern": "diurnal", "avg_rps": 10}), kb)
+    hours = kb.operations.hours_per_month
+    s_lo, k_lo = monthly_costs(with_load(w, lo, hours), kb)
+    s_hi, k_hi = monthly_costs(with_load(w, hi, hours), kb)
+    assert (s_lo or 0) <= (s_hi or 0) + 1e-9
+    assert k_lo <= k_hi + 1e-9
+
+
+@settings(max_examples=20, deadline=None)
+@given(rpm=st.floats(min_value=0, max_value=1e8))
+def test_kubernetes_never_below_its_fixed_part(kb: KnowledgeBase, rpm: float) -> None:
+    w, _ = resolve(component(kind="web", traffic={"pattern": "bursty", "requests_per_month": 1e5}),
+                   kb)
+    report = estimate(with_load(w, rpm, kb.operations.hours_per_month), kb, with_break_even=False)
+    assert report.kubernetes.monthly_usd >= report.kubernetes.fixed_usd
+
+
+def test_serverless_compute_is_zero_at_zero_load(kb: KnowledgeBase) -> None:
+    p = kb.provider("aws")
+    cost = serverless_monthly_cost(0, 100, 512, p.functions, p.front_door.http_api_tiers)
+    assert cost.monthly_usd == 0.0
+
+
+def test_cold_start_share_for_sparse_traffic(kb: KnowledgeBase) -> None:
+    # 1,000 events a month over 292 active hours (event-driven: 60% idle): 0.000951 rps, so a
+    # request finds its instance gone (gap > 600 s keep-alive) with probability
+    # exp(-0.000951 x 600) = 0.565; scale-out after idle hours only adds to that.
+    w, _ = resolve(component(kind="event-handler", traffic={"pattern": "event-driven",
+                                                            "requests_per_month": 1000}), kb)
+    cs = estimate(w, kb, with_break_even=False).cold_start
+    rate = 1000 / (292 * 3600)
+    assert cs is not None
+    assert math.exp(-rate * 600) - 0.01 <= cs.share_of_requests <= 1.0
+    assert cs.added_latency_ms == pytest.approx(84.6 + 115)  # python init + platform overhead
+    assert cs.p99_estimate_ms == pytest.approx(100 + 25 + 84.6 + 115)
+
+
+def test_cold_starts_rare_for_steady_traffic(kb: KnowledgeBase) -> None:
+    # 100 rps all month: gaps never exceed the keep-alive; only scale-out instances start cold.
+    w, _ = resolve(component(kind="api", traffic={"pattern": "steady", "avg_rps": 100}), kb)
+    cs = estimate(w, kb, with_break_even=False).cold_start
+    assert cs is not None and cs.share_of_requests < 0.0001
+    assert cs.p99_estimate_ms == pytest.approx(100 + 25)

@@ -1,0 +1,161 @@
+"""The rule base: every rule's own examples, the article's coverage, loading and compiling."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runplan.advise import Advisor, parts_facts
+from runplan.errors import UserError
+from runplan.profile import Component, resolve
+from runplan.rulebase.engine import stale_activations_left, tie_demo_fired
+from runplan.rulebase.load import RuleBase, load_rulebase
+from runplan.rulebase.spec import AllCond, FactCond, FieldCond, RuleSpec
+
+from .conftest import ROOT
+
+# The 12 rows of the article's summary table, each encoded by at least one rule.
+SUMMARY_ROWS = ["Execution model", "Billing", "Idle cost", "Startup time", "Performance",
+                "Scaling", "Operations", "Failure mode", "Best for", "Control",
+                "Vendor lock-in", "Learning curve"]
+
+
+def _fired(advisor: Advisor, profile: dict[str, Any]) -> set[str]:
+    comp = Component.model_validate({"name": "example", **profile})
+    return {r.rule for r in advisor.advise(comp, flips=False).reasons}
+
+
+def _cases(rulebase: RuleBase) -> list[Any]:
+    out = []
+    for r in rulebase.rules:
+        for kind in ("fires", "quiet"):
+            for i, profile in enumerate(r.examples.get(kind, [])):
+                out.append(pytest.param(r.id, kind, profile, id=f"{r.id}-{kind}-{i}"))
+    return out
+
+
+@pytest.mark.parametrize(("rule_id", "kind", "profile"), _cases(load_rulebase()))
+def test_rule_examples(advisor: Advisor, rule_id: str, kind: str, profile: dict[str, Any]) -> None:
+    fired = _fired(advisor, profile)
+    assert (rule_id in fired) == (kind == "fires"), sorted(fired)
+
+
+def test_every_rule_has_both_kinds_of_example_and_a_source(rulebase: RuleBase) -> None:
+    for r in rulebase.rules:
+        assert r.examples.get("fires") and r.examples.get("quiet"), r.id
+        assert re.search(r"article|kbase|anchors|sourced-facts|DESIGN|OpenCost|runplan", r.source)
+
+
+@pytest.mark.parametrize("row", SUMMARY_ROWS)
+def test_summary_table_row_is_encoded(rulebase: RuleBase, row: str) -> None:
+    ids = [r.id for r in rulebase.rules if f"row {row}" in r.source or f"rows {row}" in r.source
+           or re.search(rf"rows [^;]*\b{re.escape(row)}\b", r.source)]
+    assert ids, f"no rule cites summary table row {row}"
+
+
+def test_every_article_section_is_cited(rulebase: RuleBase) -> None:
+    cited = " ".join(r.source for r in rulebase.rules)
+    for section in range(2, 11):
+        assert f"§{section}" in cited, section
+
+
+def test_derived_facts_chain(rulebase: RuleBase) -> None:
+    tiers = rulebase.tiers
+    by_id = {r.id: r for r in rulebase.rules}
+    for r in rulebase.rules:
+        for fact in r.facts_read():
+            for p in rulebase.rules:
+                if fact in p.asserts:
+                    assert tiers[p.id] < tiers[r.id], (p.id, r.id)
+    assert max(tiers[i] for i in by_id if by_id[i].theme == "verdict") == max(tiers.values())
+
+
+def test_stock_agenda_keeps_cancelled_activations_runplans_does_not() -> None:
+    assert stale_activations_left(stock=True) > 0
+    assert stale_activations_left(stock=False) == 0
+
+
+def test_tie_of_not_rules_fires_only_the_producer() -> None:
+    rules = [RuleSpec(id="MAKE-001", title="t", source="s", rationale="r",
+                      when=FieldCond("a", "eq", 1), asserts=("x",), message="m")]
+    rules += [RuleSpec(id=f"NOTX-{i:03d}", title="t", source="s", rationale="r",
+                       when=AllCond((FieldCond("a", "eq", 1), FactCond("x", True))), message="m")
+              for i in range(20)]
+    assert tie_demo_fired(tuple(rules), {"a": 1}) == ["MAKE-001"]
+
+
+def test_predicates_are_total(advisor: Advisor, kb: Any) -> None:
+    w, _ = resolve(Component.model_validate({"name": "n"}), kb)
+    fields = advisor.fields_for(w, advisor.infer(w, parts_facts(()), False)[0], parts_facts(()))
+    fields = {k: None for k in fields}  # every value missing: nothing raises, nothing numeric fires
+    fired = advisor.engine.run(fields)
+    assert all("gt" not in str(r.when) for r in fired if isinstance(r.when, FieldCond))
+
+
+def test_only_the_engine_module_imports_experta() -> None:
+    importers = [p.relative_to(ROOT).as_posix() for p in (ROOT / "src").rglob("*.py")
+                 if re.search(r"^\s*(from|import) experta", p.read_text(), re.M)]
+    assert importers == ["src/runplan/rulebase/engine.py"]
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    d = tmp_path / "org"
+    d.mkdir(exist_ok=True)
+    (d / "policy.yaml").write_text(text)
+    return d
+
+
+ORG_RULE = """theme: acme
+rules:
+  - id: ACME-PCI-001
+    title: PCI workloads stay on the PCI cluster
+    source: ACME policy SP-12
+    rationale: Functions are out of our PCI scope.
+    when: {field: constraints.compliance, op: in, value: [pci-dss]}
+    then:
+      exclude: [serverless, hybrid]
+      message: "PCI scope: {constraints.compliance:list}"
+"""
+
+
+def test_org_rules_are_added_and_used(tmp_path: Path, kb: Any) -> None:
+    rb = load_rulebase([_write(tmp_path, ORG_RULE)])
+    adv = Advisor(kb, rb)
+    comp = Component.model_validate({"name": "pay", "kind": "webhook",
+                                     "constraints": {"compliance": ["pci-dss"]}})
+    result = adv.advise(comp, flips=False)
+    assert result.verdict.excluded["serverless"] == ["ACME-PCI-001"]
+    assert result.verdict.verdict == "kubernetes"
+
+
+def test_broken_rule_file_names_file_line_and_rule(tmp_path: Path) -> None:
+    d = _write(tmp_path, ORG_RULE.replace("field: constraints.compliance", "field: constraints.complience"))
+    with pytest.raises(UserError) as err:
+        load_rulebase([d])
+    assert str(err.value) == (
+        f"{d / 'policy.yaml'}:7: error: ACME-PCI-001: when: unknown field "
+        "'constraints.complience' (did you mean 'constraints.compliance'?)")
+
+
+def test_bad_operator_is_a_schema_error_with_rule_id(tmp_path: Path) -> None:
+    d = _write(tmp_path, ORG_RULE.replace("op: in", "op: inside"))
+    with pytest.raises(UserError) as err:
+        load_rulebase([d])
+    assert "policy.yaml:7: error: ACME-PCI-001: rules[0].when.op: must be one of" in str(err.value)
+
+
+def test_duplicate_rule_id_is_refused(tmp_path: Path) -> None:
+    d = _write(tmp_path, ORG_RULE.replace("ACME-PCI-001", "TRAFFIC-IDLE-001"))
+    with pytest.raises(UserError) as err:
+        load_rulebase([d])
+    assert "rule id TRAFFIC-IDLE-001 is already used at" in str(err.value)
+
+
+def test_rule_file_with_python_tag_is_refused(tmp_path: Path) -> None:
+    d = _write(tmp_path, "theme: x\nrules: !!python/object/apply:os.system ['echo hi']\n")
+    with pytest.raises(UserError) as err:
+        load_rulebase([d])
+    assert "tag tag:yaml.org,2002:python/object/apply:os.system is not allowed" in str(err.value)
