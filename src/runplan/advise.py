@@ -194,7 +194,7 @@ class Advisor:
 def _round(x: float) -> float:
     if x == 0:
         return 0.0
-    digits = 3 - int(math.floor(math.log10(abs(x))))
+    digits = 3 - math.floor(math.log10(abs(x)))
     return round(x, max(0, digits))
 
 

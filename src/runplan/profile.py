@@ -281,7 +281,8 @@ def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str
     values["pattern"] = take("pattern", PLAIN_DEFAULTS["pattern"], "runplan default")
     shape = kb.traffic.patterns[values["pattern"]]
 
-    rpm, rps = given.get("requests_per_month"), given.get("avg_rps")
+    rpm: float | None = given.get("requests_per_month")
+    rps: float | None = given.get("avg_rps")
     if rpm is not None and rps is not None and abs(rpm - rps * seconds) > 0.01 * max(rpm, 1):
         raise UserError(Problem(
             file, None, "traffic.avg_rps",
@@ -290,8 +291,9 @@ def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str
     if rpm is None and rps is None:
         rpm = take("requests_per_month", kb.traffic.default_requests_per_month,
                    "kbase/traffic.yaml default_requests_per_month")
-    elif rpm is None:
-        rpm = rps * seconds
+    elif rpm is None and rps is not None:
+        rpm = float(rps) * seconds
+    assert rpm is not None  # one of the three branches above set it
     values["requests_per_month"] = float(rpm)
     values["avg_rps"] = float(rpm) / seconds
     values["idle_fraction"] = float(take("idle_fraction", shape.idle_fraction,

@@ -31,7 +31,7 @@ def schema(name: str) -> dict[str, Any]:
 def validator(name: str) -> jsonschema.protocols.Validator:
     cls = jsonschema.validators.validator_for(schema(name))
     cls.check_schema(schema(name))
-    return cls(schema(name))  # type: ignore[no-any-return]
+    return cls(schema(name))
 
 
 def _short(value: Any) -> str:
@@ -53,7 +53,7 @@ def _leaf_errors(error: ValidationError) -> list[ValidationError]:
     return [error]
 
 
-def describe(error: ValidationError) -> tuple[tuple[str | int, ...], str]:
+def describe(error: Any) -> tuple[tuple[str | int, ...], str]:
     """The path and a plain-language message for one schema error."""
     path = tuple(error.absolute_path)
     v, inst, arg = error.validator, error.instance, error.validator_value

@@ -33,7 +33,7 @@ class Verdict:
 
 def decide(fired: list[RuleSpec], monthly_usd: dict[str, float | None]) -> Verdict:
     """Verdict, confidence, scores and exclusions from the rules that fired."""
-    scores = dict.fromkeys(OPTIONS, 0.0)
+    scores: dict[str, float] = dict.fromkeys(OPTIONS, 0.0)
     excluded: dict[str, list[str]] = {o: [] for o in OPTIONS}
     for spec in fired:
         for option, points in spec.score:

@@ -12,6 +12,7 @@ allocation) and a 1/N share of the cluster's fixed cost, N = `shared_cluster_com
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -53,7 +54,7 @@ def _node_hours(replicas: list[int], per_node: int, ops: Operations) -> float:
     floor = 2 if ops.min_replicas >= 2 else 1
     nodes = [max(floor, math.ceil(r / per_node)) for r in replicas]
     total = float(sum(nodes))
-    for prev, cur in zip(nodes, nodes[1:], strict=False):
+    for prev, cur in itertools.pairwise(nodes):
         if cur > prev:
             total += (cur - prev) * ops.scale_up_lag_s / 3600
         elif cur < prev:

@@ -26,7 +26,7 @@ import collections.abc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 _root_handlers = list(logging.getLogger().handlers)
 if not hasattr(collections, "Mapping"):
@@ -54,7 +54,7 @@ __all__ = ["Engine", "SafeDepthStrategy", "stale_activations_left", "tie_demo_fi
 class SafeDepthStrategy(DepthStrategy):  # type: ignore[misc]
     """Depth-first agenda whose removals are exact and whose ties are broken by rule order."""
 
-    order: dict[str, int] = {}
+    order: ClassVar[dict[str, int]] = {}
 
     def get_key(self, activation: Any) -> tuple[Any, ...]:
         facts = sorted((f["__factid__"] for f in activation.facts), reverse=True)

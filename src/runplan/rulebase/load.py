@@ -77,7 +77,8 @@ def parse_rule_file(path: Path) -> tuple[list[RuleSpec], list[Problem]]:
         return [], [Problem(name, 1, "", "a rule file must be a mapping with theme and rules")]
     problems = validate(data, "rules", name, lines)
     if problems:
-        raw_rules = data.get("rules") if isinstance(data.get("rules"), list) else []
+        found = data.get("rules")
+        raw_rules: list[Any] = found if isinstance(found, list) else []
         return [], [_with_rule_id(p, raw_rules, lines) for p in problems]
     specs: list[RuleSpec] = []
     for i, raw in enumerate(data["rules"]):
@@ -132,9 +133,9 @@ def load_rulebase(extra_dirs: Iterable[Path] = (), include_builtin: bool = True)
     specs: list[RuleSpec] = []
     problems: list[Problem] = []
     for f in files:
-        s, p = parse_rule_file(f)
-        specs += s
-        problems += p
+        file_specs, file_problems = parse_rule_file(f)
+        specs += file_specs
+        problems += file_problems
     seen: dict[str, RuleSpec] = {}
     for s in specs:
         for key in (s.id, *s.aliases):

@@ -1,0 +1,201 @@
+"""The CLI as a user runs it: examples, bad input (exit 2, one clear message), rules, kbase."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from runplan.cli import main
+from runplan.profile import profile_schema
+
+from .conftest import EXAMPLES, ROOT
+
+
+def _expected(path: Path) -> str:
+    match = re.search(r"would choose: (kubernetes|serverless|hybrid)", path.read_text())
+    assert match, path
+    return match.group(1)
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_example_verdicts_match_the_architects(runner: CliRunner, path: Path) -> None:
+    result = runner.invoke(main, ["advise", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["verdict"] == _expected(path)
+    assert data["reasons"] and all(r["source"] and r["rule"] for r in data["reasons"])
+    assert set(data) >= {"name", "verdict", "confidence", "scores", "excluded", "costs",
+                         "cold_start", "reasons", "assumptions", "flips"}
+    assert 0 <= data["confidence"] <= 1
+
+
+def test_at_least_ten_examples() -> None:
+    assert len(list(EXAMPLES.glob("*.yaml"))) >= 10
+
+
+def test_output_is_deterministic(runner: CliRunner) -> None:
+    args = ["advise", str(EXAMPLES / "media-service.yaml"), "--format", "json", "--explain"]
+    assert runner.invoke(main, args).output == runner.invoke(main, args).output
+
+
+def test_text_view_leads_with_verdict_and_three_reasons(runner: CliRunner) -> None:
+    out = runner.invoke(main, ["advise", str(EXAMPLES / "video-transcode-job.yaml")]).output
+    lines = out.splitlines()
+    assert lines[0] == "video-transcode-job: KUBERNETES (confidence 1.00)"
+    assert "hard constraint: serverless excluded by LIMIT-DURATION-001" in out
+    why = lines.index("Why:")
+    assert all(line.startswith("  - ") for line in lines[why + 1:why + 4])
+
+
+def test_explain_lists_assumptions_and_fired_rules(runner: CliRunner) -> None:
+    out = runner.invoke(main, ["advise", str(EXAMPLES / "signup-notifier.yaml"),
+                               "--explain"]).output
+    assert "* execution.memory_mb" not in out  # given in the profile
+    assert "* latency.p99_slo_ms = None" in out
+    assert "Rules fired, in order:" in out
+    assert "TRAFFIC-IDLE-001 (serverless +3) because traffic.idle_fraction=0.6" in out
+
+
+def test_flips_say_where_the_verdict_changes(runner: CliRunner) -> None:
+    data = json.loads(runner.invoke(main, ["advise", str(EXAMPLES / "startup-mvp.yaml"),
+                                           "--format", "json"]).output)
+    assert data["flips"], data
+    assert all(f["verdict"] != "serverless" for f in data["flips"])
+
+
+BAD = [
+    ("name: x\ntraffic:\n  peak_rps: -5\n",
+     "{f}:3: error: traffic.peak_rps: must be >= 0, got -5"),
+    ("name: x\ntraffic:\n  pattern: spikey\n",
+     "{f}:3: error: traffic.pattern: must be one of steady, diurnal, business-hours, bursty, "
+     "scheduled, event-driven; got \"spikey\""),
+    ("name: x\nexecution:\n  memroy_mb: 5\n",
+     "{f}:3: error: execution.memroy_mb: unknown field (did you mean 'memory_mb'?); allowed: "
+     "avg_duration_ms, cpu_ms, gpu, idempotent, long_lived_connections, max_duration_s, "
+     "memory_mb, runtime, stateful"),
+    ("name: x\nexecution:\n  memory_mb: .nan\n",
+     "{f}:3: error: execution.memory_mb: must be a finite number, got nan"),
+    ("name: x\nexecution:\n  memory_mb: .inf\n",
+     "{f}:3: error: execution.memory_mb: must be a finite number, got inf"),
+    ("name: x\nexecution:\n  memory_mb: lots\n",
+     "{f}:3: error: execution.memory_mb: must be number; got \"lots\""),
+    ("kind: api\n", "{f}:1: error: name: is required"),
+    ("name: x\ntraffic: [1, 2\n", "{f}:3: error: invalid YAML: did not find expected ',' or ']'"),
+    ("- a\n- b\n", "{f}:1: error: a profile must be a mapping of fields, got list"),
+    ("", "{f}: error: a profile must be a mapping of fields, got empty"),
+    ("name: !!python/object/apply:os.system ['echo pwned']\n",
+     "{f}:1: error: tag tag:yaml.org,2002:python/object/apply:os.system is not allowed: "
+     "runplan files are plain data"),
+    ("name: x\nname: y\n", "{f}:2: error: name: duplicate key (first given on line 1)"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD, ids=range(len(BAD)))
+def test_bad_profile_one_clear_message(runner: CliRunner, tmp_path: Path, text: str,
+                                       message: str) -> None:
+    f = tmp_path / "profile.yaml"
+    f.write_text(text)
+    result = runner.invoke(main, ["advise", str(f)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == message.format(f=f)
+    assert "Traceback" not in result.output
+
+
+def test_alias_bomb_is_refused(runner: CliRunner, tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    f = tmp_path / "bomb.yaml"
+    f.write_text("\n".join(["name: x", *lines]) + "\n")
+    result = runner.invoke(main, ["advise", str(f)])
+    assert result.exit_code == 2
+    assert "expands to more than 200,000 values through aliases" in result.stderr
+
+
+def test_oversized_file_is_refused(runner: CliRunner, tmp_path: Path) -> None:
+    f = tmp_path / "big.yaml"
+    f.write_text("name: x\n" + "#" * (3 * 1024 * 1024) + "\n")
+    result = runner.invoke(main, ["advise", str(f)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{f}: error: file is 3,145,737 bytes; the limit is")
+
+
+def test_missing_file(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["advise", "nope.yaml"])
+    assert (result.exit_code, result.stderr.strip()) == (2, "nope.yaml: error: file not found")
+
+
+def test_inconsistent_rates_are_refused(runner: CliRunner, tmp_path: Path) -> None:
+    f = tmp_path / "p.yaml"
+    f.write_text("name: x\ntraffic: {requests_per_month: 1000, avg_rps: 5}\n")
+    result = runner.invoke(main, ["advise", str(f)])
+    assert result.exit_code == 2
+    assert "traffic.avg_rps: disagrees with traffic.requests_per_month" in result.stderr
+
+
+def test_published_schema_matches_the_model(runner: CliRunner) -> None:
+    published = json.loads((ROOT / "kbase/schemas/component.schema.json").read_text())
+    printed = json.loads(runner.invoke(main, ["schema", "component"]).output)
+    assert published == printed
+    model = profile_schema()
+    assert {k: v for k, v in published.items() if not k.startswith("$")
+            or k == "$defs"} == model
+
+
+def test_rules_list_and_show(runner: CliRunner) -> None:
+    listed = json.loads(runner.invoke(main, ["rules", "list", "--format", "json"]).output)
+    assert len(listed) >= 40 and all(r["source"] for r in listed)
+    out = runner.invoke(main, ["rules", "show", "traffic-idle-001"]).output
+    assert out.startswith("TRAFFIC-IDLE-001: Mostly idle workloads pay for warm pods")
+    assert "Source: article §5 The real economics" in out
+    missing = runner.invoke(main, ["rules", "show", "TRAFIC-IDLE-001"])
+    assert missing.exit_code == 2
+    assert "did you mean TRAFFIC-IDLE-001?" in missing.stderr
+
+
+def test_rules_validate(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "ok.yaml").write_text((ROOT / "README.md").read_text().split("```yaml\n")[1]
+                                      .split("```")[0])
+    result = runner.invoke(main, ["rules", "validate", str(tmp_path)])
+    assert (result.exit_code, result.output) == (0, "1 rules in 1 files: valid\n")
+
+
+def test_every_kbase_figure_has_source_and_date(runner: CliRunner) -> None:
+    figures = json.loads(runner.invoke(main, ["kbase", "show", "--format", "json"]).output)
+    assert len(figures) > 100
+    for fig in figures:
+        assert fig["source"].strip() and fig["as_of"].strip(), fig["figure"]
+
+
+def test_kbase_show_text(runner: CliRunner) -> None:
+    out = runner.invoke(main, ["kbase", "show", "aws"]).output
+    assert "aws.functions.request_usd_per_million = 0.2 USD per 1M requests" in out
+    assert "    source: https://aws.amazon.com/lambda/pricing/" in out
+
+
+def test_cost_command_with_pricing_override_and_plot(runner: CliRunner, tmp_path: Path) -> None:
+    over = tmp_path / "pricing.yaml"
+    over.write_text("operations: {fte_monthly_usd: 10000}\n")
+    plot = tmp_path / "cost.png"
+    result = runner.invoke(main, ["cost", str(EXAMPLES / "payments-webhook.yaml"), "--pricing",
+                                  str(over), "--format", "json", "--plot", str(plot)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    people = data["costs"]["kubernetes"]["breakdown"]["operations (people)"]["monthly_usd"]
+    assert people == 0.5 * 10000
+    assert data["overridden_figures"] == ["operations.fte_monthly_usd"]
+    assert plot.stat().st_size > 10_000
+
+
+def test_bad_pricing_override(runner: CliRunner, tmp_path: Path) -> None:
+    over = tmp_path / "pricing.yaml"
+    over.write_text("aws:\n  functions:\n    request_usd_per_milion: 0.1\n")
+    result = runner.invoke(main, ["cost", str(EXAMPLES / "core-api.yaml"), "--pricing",
+                                  str(over)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"{over}:3: error: aws.functions.request_usd_per_milion: not a kbase figure "
+        "(did you mean 'request_usd_per_million'?)")

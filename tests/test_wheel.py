@@ -1,0 +1,46 @@
+"""The installed wheel (not the checkout) carries rules/ and kbase/ and runs `runplan advise`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import EXAMPLES, ROOT
+
+INTERPRETERS = [sys.executable] + [p for v in ("3.12", "3.13")
+                                   if (p := shutil.which(f"python{v}")) and
+                                   subprocess.run([p, "--version"], capture_output=True).returncode == 0]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(ROOT)],
+                   check=True, capture_output=True)
+    return next(out.glob("runplan-*.whl"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("python", INTERPRETERS)
+def test_wheel_installs_and_advises_outside_the_checkout(wheel: Path, tmp_path: Path,
+                                                         python: str) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([python, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin/pip"), "install", "-q", str(wheel)], check=True,
+                   capture_output=True)
+    example = tmp_path / "webhook.yaml"
+    shutil.copy(EXAMPLES / "payments-webhook.yaml", example)
+    result = subprocess.run([str(venv / "bin/runplan"), "advise", str(example), "--format",
+                             "json"], capture_output=True, text=True, cwd=tmp_path, check=True)
+    data = json.loads(result.stdout)
+    assert data["verdict"] == "serverless"
+    assert data["reasons"][0]["source"]
+    listing = subprocess.run([str(venv / "bin/python"), "-c",
+                              "import runplan.paths as p; print(p.data_root())"],
+                             capture_output=True, text=True, cwd=tmp_path, check=True)
+    assert "site-packages/runplan/_data" in listing.stdout
