@@ -199,3 +199,33 @@ def test_bad_pricing_override(runner: CliRunner, tmp_path: Path) -> None:
     assert result.stderr.strip() == (
         f"{over}:3: error: aws.functions.request_usd_per_milion: not a kbase figure "
         "(did you mean 'request_usd_per_million'?)")
+
+
+def test_top_reasons_argue_for_the_verdict(runner: CliRunner) -> None:
+    # chat-websocket: LIMIT-STATEFUL-001 is kubernetes +2, serverless -3; only the +2 argues for
+    # kubernetes, so the two exclusions and the steady-load rule (+3) rank above it.
+    out = runner.invoke(main, ["advise", str(EXAMPLES / "chat-websocket.yaml")]).output
+    why = out.split("Why:\n")[1].split("\n\n")[0].splitlines()
+    assert [line.split("[")[1].split(",")[0] for line in why] == [
+        "LIMIT-DURATION-001", "LIMIT-CONNECTIONS-001", "TRAFFIC-STEADY-001"]
+
+
+def test_rule_messages_are_printed_literally(runner: CliRunner, tmp_path: Path) -> None:
+    rules = tmp_path / "org"
+    rules.mkdir()
+    (rules / "r.yaml").write_text("""theme: acme
+rules:
+  - id: ACME-TAG-001
+    title: Brackets in a message
+    source: ACME policy
+    rationale: Messages are text, not terminal markup.
+    when: {field: kind, op: eq, value: webhook}
+    then:
+      score: {serverless: 9}
+      message: "see [/bold] and [red]runbook[/red]"
+""")
+    result = runner.invoke(main, ["advise", str(EXAMPLES / "payments-webhook.yaml"), "--rules",
+                                  str(rules)])
+    assert result.exit_code == 0, result.output
+    assert "  - see [/bold] and [red]runbook[/red] [ACME-TAG-001, serverless +9; ACME policy]" \
+        in result.output

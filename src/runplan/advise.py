@@ -14,7 +14,7 @@ from typing import Any
 from runplan.cost.estimate import CostReport, estimate
 from runplan.kbase import KnowledgeBase
 from runplan.profile import Assumption, Component, Part, Workload, resolve, with_load
-from runplan.rulebase.compile import evaluate, render
+from runplan.rulebase.compile import render
 from runplan.rulebase.engine import Engine
 from runplan.rulebase.load import RuleBase
 from runplan.rulebase.spec import RuleSpec
@@ -31,6 +31,14 @@ class Reason:
     facts: dict[str, Any]
     derived: tuple[str, ...]
     asserts: tuple[str, ...]
+    score: tuple[tuple[str, float], ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def support(self, verdict: str) -> float:
+        """How strongly this reason argues for `verdict`: its points for it, plus more for each
+        other option it excludes (a hard constraint outweighs any score)."""
+        excluding_others = sum(100.0 for option in self.exclude if option != verdict)
+        return excluding_others + sum(p for o, p in self.score if o == verdict and p > 0)
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,7 @@ def _label(field_path: str) -> str:
 class Result:
     name: str
     provider: str
+    workload: Workload
     verdict: Verdict
     costs: CostReport
     reasons: tuple[Reason, ...]
@@ -108,23 +117,23 @@ class Advisor:
     # -- a component ------------------------------------------------------------------------
 
     def advise(self, component: Component, file: str = "", flips: bool = True) -> Result:
-        part_results = tuple(self._advise_part(p, component, file) for p in component.parts)
-        parts = parts_facts(part_results)
-        w, assumed = resolve(component, self.kb, file=file)
-        costs, fields, fired, verdict = self.infer(w, parts)
-        reasons = tuple(_reason(spec, fields) for spec in fired)
-        derived = tuple(f for spec in fired for f in spec.asserts)
-        flip_list = tuple(self.flips(w, parts, verdict.verdict)) if flips and not \
-            component.parts else ()
-        return Result(w.name, costs.provider, verdict, costs, reasons, tuple(assumed), derived,
-                      fields, flip_list, part_results, self.kb.overridden)
+        """The verdict for a component; its parts first, since their verdicts are facts."""
+        part_results = tuple(self._result(p, component, file, flips=False)
+                             for p in component.parts)
+        return self._result(component, None, file, flips and not component.parts, part_results)
 
-    def _advise_part(self, part: Part, parent: Component, file: str) -> Result:
+    def _result(self, part: Part, parent: Component | None, file: str, flips: bool,
+                part_results: tuple[Result, ...] = ()) -> Result:
         w, assumed = resolve(part, self.kb, parent=parent, file=file)
-        costs, fields, fired, verdict = self.infer(w, parts_facts(()))
-        reasons = tuple(_reason(spec, fields) for spec in fired)
-        return Result(w.name, costs.provider, verdict, costs, reasons, tuple(assumed),
-                      tuple(f for s in fired for f in s.asserts), fields)
+        parts = parts_facts(part_results)
+        costs, fields, fired, verdict = self.infer(w, parts)
+        return Result(
+            name=w.name, provider=costs.provider, workload=w, verdict=verdict, costs=costs,
+            reasons=tuple(_reason(spec, fields) for spec in fired),
+            assumptions=tuple(assumed),
+            derived_facts=tuple(f for spec in fired for f in spec.asserts), inputs=fields,
+            flips=tuple(self.flips(w, parts, verdict.verdict)) if flips else (),
+            parts=part_results, overridden=self.kb.overridden)
 
     # -- flips ------------------------------------------------------------------------------
 
@@ -214,9 +223,4 @@ def parts_facts(parts: tuple[Result, ...]) -> dict[str, Any]:
 def _reason(spec: RuleSpec, fields: dict[str, Any]) -> Reason:
     facts = {f: fields.get(f) for f in spec.fields_read()}
     return Reason(spec.id, spec.title, spec.effect(), render(spec.message, fields), spec.source,
-                  facts, spec.facts_read(), spec.asserts)
-
-
-def holds(spec: RuleSpec, fields: dict[str, Any], derived: set[str]) -> bool:
-    """Whether a rule's condition holds, read in plain Python (for tests and explanations)."""
-    return evaluate(spec.when, fields, derived)
+                  facts, spec.facts_read(), spec.asserts, spec.score, spec.exclude)

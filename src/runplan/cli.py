@@ -16,11 +16,11 @@ from runplan import __version__
 from runplan.advise import Advisor, Result
 from runplan.errors import EXIT_INTERNAL, EXIT_USER_ERROR, Problem, UserError
 from runplan.kbase import PROVIDERS, iter_figures, load_kbase
-from runplan.profile import Component, parse_component, profile_schema, resolve
-from runplan.report.data import costs_data, result_data
+from runplan.profile import Component, parse_component, profile_schema
+from runplan.report.data import cold_start_data, costs_data, result_data
 from runplan.report.markdown import render_markdown
-from runplan.report.text import render_text, rules_table
-from runplan.rulebase.load import load_rulebase, parse_rule_file, rule_files
+from runplan.report.text import explain_text, render_cost_text, render_text, rules_table
+from runplan.rulebase.load import load_rulebase, rule_files
 from runplan.yamlio import load_data_file
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -36,7 +36,7 @@ def boundary(fn: F) -> F:
         except UserError as exc:
             click.echo(str(exc), err=True)
             sys.exit(EXIT_USER_ERROR)
-        except (click.exceptions.Exit, click.ClickException, SystemExit):
+        except (click.exceptions.Exit, click.ClickException):  # click's own exits and usage
             raise
         except Exception:
             ctx = click.get_current_context(silent=True)
@@ -128,8 +128,6 @@ def _render(result: Result, fmt: str, explain: bool) -> str:
     if fmt == "json":
         data = result_data(result)
         if explain:
-            from runplan.report.text import explain_text
-
             data["explanation"] = explain_text(result).splitlines()
         return json.dumps(data, indent=2, sort_keys=False) + "\n"
     if fmt == "markdown":
@@ -162,32 +160,17 @@ def cost(file: Path, provider: str | None, pricing: Path | None, free_tier: bool
     result = advisor.advise(_component(file, provider), file=str(file), flips=False)
     if fmt == "json":
         data = {"name": result.name, "costs": costs_data(result),
-                "cold_start": result_data(result)["cold_start"],
+                "cold_start": cold_start_data(result),
                 "assumptions": [str(a) for a in result.assumptions],
                 "overridden_figures": list(result.overridden)}
         click.echo(json.dumps(data, indent=2))
     else:
-        from runplan.report.text import explain_text
-
-        text = explain_text(result)
-        start = text.index("Line items:")
-        end = text.index("Rules fired")
-        click.echo(render_text(result).split("Cold starts")[0].split("Monthly cost")[1]
-                   .join(["Monthly cost", ""]), nl=False)
-        click.echo(text[start:end], nl=False)
-        cs = result.costs.cold_start
-        if cs:
-            click.echo(f"Cold starts: {cs.share_of_requests * 100:.3g}% of requests, "
-                       f"+{cs.added_latency_ms:,.0f} ms; p99 about {cs.p99_estimate_ms:,.0f} ms"
-                       + (" (breaches the SLO)" if cs.breaches_slo else ""))
-        if result.overridden:
-            click.echo("Overridden kbase figures: " + ", ".join(result.overridden))
+        click.echo(render_cost_text(result), nl=False)
     if plot is not None:
         from runplan.report.charts import plot_cost_curve
 
-        w, _ = resolve(_component(file, provider), advisor.kb)
         be = result.costs.break_even
-        plot_cost_curve(advisor, w, be.requests_per_month if be else None, plot)
+        plot_cost_curve(advisor, result.workload, be.requests_per_month if be else None, plot)
         click.echo(f"wrote {plot}", err=True)
 
 
@@ -249,18 +232,9 @@ def rules_show(rule_id: str, rules_dirs: tuple[Path, ...]) -> None:
 @boundary
 def rules_validate(directory: Path) -> None:
     """Check a directory of rule files together with the built-in rules."""
-    files = rule_files(directory)
-    if not files:
-        raise UserError(Problem(str(directory), None, "", "no .yaml rule files in this directory"))
-    problems: list[Problem] = []
-    count = 0
-    for f in files:
-        specs, p = parse_rule_file(f)
-        problems += p
-        count += len(specs)
-    if problems:
-        raise UserError(problems)
-    load_rulebase([directory])
+    rb = load_rulebase([directory])
+    files = {str(f) for f in rule_files(directory)}
+    count = sum(1 for r in rb.rules if r.file in files)
     click.echo(f"{count} rules in {len(files)} files: valid")
 
 

@@ -230,7 +230,7 @@ FIELD_PATHS: dict[str, str] = {
     **{n: f"constraints.{n}" for n in ("provider", "compliance", "lock_in_tolerance",
                                        "portability_required", "custom_networking")},
 }
-SECONDS_PER_MONTH_HOURS = 3600.0
+SECONDS_PER_HOUR = 3600.0
 
 PLAIN_DEFAULTS: dict[str, Any] = {
     "kind": "api", "pattern": "diurnal", "runtime": "python", "stateful": False,
@@ -267,7 +267,7 @@ def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str
     assumed: list[Assumption] = []
     values: dict[str, Any] = {"name": part.name}
     hours = kb.operations.hours_per_month
-    seconds = hours * SECONDS_PER_MONTH_HOURS
+    seconds = hours * SECONDS_PER_HOUR
 
     def take(key: str, default: Any, reason: str) -> Any:
         if key in given:

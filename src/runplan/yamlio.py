@@ -7,7 +7,6 @@ past a node budget (the "billion laughs" alias bomb) is refused before it is bui
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -177,21 +176,6 @@ def load_yaml(text: str, name: str) -> tuple[Any, LineMap]:
     if len(docs) > 1:
         raise UserError(Problem(name, None, "", "expected one YAML document, found several"))
     return docs[0]
-
-
-def load_json(text: str, name: str) -> tuple[Any, LineMap]:
-    """JSON, rejecting NaN and Infinity (which Python's json accepts by default)."""
-
-    def no_constant(token: str) -> Any:
-        raise ValueError(f"{token} is not a number JSON allows")
-
-    try:
-        data = json.loads(text, parse_constant=no_constant)
-    except json.JSONDecodeError as exc:
-        raise UserError(Problem(name, exc.lineno, "", f"invalid JSON: {exc.msg}")) from None
-    except ValueError as exc:
-        raise UserError(Problem(name, None, "", f"invalid JSON: {exc}")) from None
-    return data, {}
 
 
 def load_data_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[Any, LineMap]:

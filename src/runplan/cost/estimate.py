@@ -34,12 +34,10 @@ class CostReport:
         """Cost, cold-start and limit facts as rule fields (`cost.ratio`, `cold_start.share`)."""
         k8s = self.kubernetes.monthly_usd
         sls = self.serverless.monthly_usd if self.serverless else None
-        people = sum(i.monthly_usd for i in self.kubernetes.items
-                     if i.name == "operations (people)")
         out: dict[str, Any] = {
             "cost.kubernetes_usd": round(k8s, 2),
             "cost.serverless_usd": None if sls is None else round(sls, 2),
-            "cost.ops_usd": round(people, 2),
+            "cost.ops_usd": round(self.kubernetes.people_usd, 2),
             "cost.fixed_usd": round(self.kubernetes.fixed_usd, 2),
             "cost.ratio": None if not sls else round(k8s / sls, 4),
             "cost.saving_usd": None if sls is None else round(k8s - sls, 2),

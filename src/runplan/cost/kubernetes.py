@@ -27,6 +27,7 @@ class KubernetesCost:
     node_type: str
     max_replicas: int
     fixed_usd: float
+    people_usd: float
 
     @property
     def monthly_usd(self) -> float:
@@ -116,4 +117,4 @@ def kubernetes_monthly_cost(
                           f"{ops.ops_fte_per_cluster:g} FTE per cluster x "
                           f"${ops.fte_monthly_usd:,.0f}/month{shared}"))
     fixed = control + people + (door.load_balancer_hourly_usd * hours * share if http else 0.0)
-    return KubernetesCost(tuple(items), best[1].name, max(replicas), fixed)
+    return KubernetesCost(tuple(items), best[1].name, max(replicas), fixed, people)

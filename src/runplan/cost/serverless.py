@@ -60,17 +60,18 @@ class ServerlessCost:
 def serverless_monthly_cost(
     requests: float, duration_ms: float, memory_mb: float, fn: FunctionPricing,
     http_tiers: tuple[Tier, ...] | None, free_tier: bool = False,
-    provisioned_instances: int = 0, seconds_per_month: float = 730 * 3600,
+    provisioned_instances: int = 0, seconds_per_month: float | None = None,
 ) -> ServerlessCost:
     """Requests + GB-seconds (+ vCPU-seconds where billed) + front door + provisioned concurrency.
 
     `http_tiers` is the front door's price per million requests (None: not an HTTP component).
-    With provisioned instances, their reserved GB-seconds are billed all month and the executed
-    GB-seconds at the provisioned duration rate (AWS's model).
+    With provisioned instances, their reserved GB-seconds are billed for `seconds_per_month` and
+    the executed GB-seconds at the provisioned duration rate (AWS's model).
     """
     items: list[LineItem] = []
     gb = billed_memory_gb(memory_mb, fn)
-    seconds = requests * billed_duration_ms(duration_ms, fn) / 1000
+    billed_ms = billed_duration_ms(duration_ms, fn)
+    seconds = requests * billed_ms / 1000
     gb_seconds = seconds * gb
     free_req = fn.free_requests if free_tier else 0.0
     free_gbs = fn.free_gb_seconds if free_tier else 0.0
@@ -88,7 +89,7 @@ def serverless_monthly_cost(
     else:
         items.append(LineItem("function compute (GB-s)", billable_gbs, "GB-s",
                               tiered(billable_gbs, fn.gb_second_tiers),
-                              f"{billed_duration_ms(duration_ms, fn):g} ms billed x {gb:g} GB"))
+                              f"{billed_ms:g} ms billed x {gb:g} GB"))
     if fn.vcpu_second_usd:
         vcpu_s = seconds * gb * fn.vcpu_per_gb
         billable_vcpu = max(0.0, vcpu_s - (fn.free_vcpu_seconds if free_tier else 0.0))
@@ -103,6 +104,8 @@ def serverless_monthly_cost(
             items.append(LineItem("provisioned concurrency", provisioned_instances, "instances",
                                   0.0, "not priced: no sourced figure for this provider"))
         else:
+            if seconds_per_month is None:
+                raise ValueError("seconds_per_month is needed to price provisioned concurrency")
             reserved = provisioned_instances * gb * seconds_per_month
             items.append(LineItem("provisioned concurrency", reserved, "GB-s reserved",
                                   reserved * fn.provisioned_gb_second_usd,

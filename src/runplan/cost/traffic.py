@@ -43,8 +43,6 @@ def _score(pattern: str, hour: int) -> float:
         weekday = day < 5
         return (2.0 if weekday and 9 <= hour_of_day < 18 else 0.0) + math.cos(
             2 * math.pi * (hour_of_day - 13) / 24) * 0.5 + (0.25 if weekday else 0.0)
-    if pattern == "steady":
-        return 0.0
     return 0.0
 
 

@@ -39,8 +39,9 @@ def plot_cost_curve(advisor: Advisor, w: Workload, break_even_rpm: float | None,
                 [s for s in sls if s is not None], label="serverless", color="#ff9900",
                 linewidth=2)
     if break_even_rpm:
+        seconds = advisor.kb.operations.hours_per_month * 3600
         ax.axvline(break_even_rpm, color="#555", linestyle="--",
-                   label=f"break-even ≈ {break_even_rpm / (730 * 3600):,.3g} rps")
+                   label=f"break-even ≈ {break_even_rpm / seconds:,.3g} rps")
     ax.axvline(max(w.requests_per_month, 1e3), color="#2a2", linestyle=":",
                label=f"{w.name}: {w.requests_per_month:,.0f} requests/month")
     ax.set_xscale("log")

@@ -39,10 +39,19 @@ def costs_data(r: Result) -> dict[str, Any]:
     }
 
 
+def cold_start_data(r: Result) -> dict[str, Any] | None:
+    cs = r.costs.cold_start
+    if cs is None:
+        return None
+    return {"share_of_requests": round(cs.share_of_requests, 6),
+            "added_latency_ms": round(cs.added_latency_ms, 1),
+            "p99_estimate_ms": round(cs.p99_estimate_ms, 1),
+            "breaches_slo": cs.breaches_slo}
+
+
 def result_data(r: Result) -> dict[str, Any]:
     """One component's result, keys in the contract's order."""
     v = r.verdict
-    cs = r.costs.cold_start
     out: dict[str, Any] = {
         "name": r.name,
         "verdict": v.verdict,
@@ -50,11 +59,7 @@ def result_data(r: Result) -> dict[str, Any]:
         "scores": v.scores,
         "excluded": v.excluded,
         "costs": costs_data(r),
-        "cold_start": None if cs is None else {
-            "share_of_requests": round(cs.share_of_requests, 6),
-            "added_latency_ms": round(cs.added_latency_ms, 1),
-            "p99_estimate_ms": round(cs.p99_estimate_ms, 1),
-            "breaches_slo": cs.breaches_slo},
+        "cold_start": cold_start_data(r),
         "reasons": [{"rule": x.rule, "effect": x.effect, "message": x.message,
                      "source": x.source, "title": x.title, "facts": x.facts,
                      "derived_facts_read": list(x.derived), "asserts": list(x.asserts)}

@@ -10,16 +10,8 @@ from rich.table import Table
 from runplan.advise import Result
 
 STRONGEST = 3
-
-
-def _strength(effect: str) -> float:
-    total = 0.0
-    for part in effect.split(", "):
-        if part.startswith("excludes"):
-            total += 100
-        elif " " in part and part.rsplit(" ", 1)[1].lstrip("+-").replace(".", "").isdigit():
-            total += abs(float(part.rsplit(" ", 1)[1]))
-    return total
+# Rule fields computed by the cost core or from parts, as opposed to profile inputs.
+COMPUTED = ("cost.", "cold_start.", "limits.", "parts.", "traffic.peak_to_avg")
 
 
 def _usd(x: float | None) -> str:
@@ -28,62 +20,83 @@ def _usd(x: float | None) -> str:
     return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
 
 
-def render_text(r: Result, explain: bool = False, width: int = 100) -> str:
-    buf = io.StringIO()
-    con = Console(file=buf, width=width, force_terminal=False, color_system=None,
-                  highlight=False, soft_wrap=True)
-    v = r.verdict
-    con.print(f"{r.name}: {v.verdict.upper()} (confidence {v.confidence:.2f})")
-    con.print(f"scores: kubernetes {v.scores['kubernetes']:g}, serverless "
-              f"{v.scores['serverless']:g}, hybrid {v.scores['hybrid']:g}")
-    for option, ids in v.excluded.items():
-        if ids:
-            con.print(f"hard constraint: {option} excluded by {', '.join(ids)}")
-    if v.all_excluded:
-        con.print("every option is excluded by a hard constraint: review the constraints")
-    con.print("")
-    con.print("Why:")
-    chosen = [x for x in r.reasons if v.verdict in x.effect or "excludes" in x.effect]
-    top = sorted(chosen or list(r.reasons), key=lambda x: -_strength(x.effect))[:STRONGEST]
-    for x in top:
-        con.print(f"  - {x.message} [{x.rule}, {x.effect}; {x.source}]")
+def cost_lines(r: Result) -> list[str]:
+    """Both monthly totals, the break-even and the cold-start estimate."""
     c = r.costs
-    con.print("")
-    con.print(f"Monthly cost on {c.provider}:")
-    con.print(f"  kubernetes  {_usd(c.kubernetes.monthly_usd)}"
-              f"  (fixed {_usd(c.kubernetes.fixed_usd)}, nodes: {c.kubernetes.node_type})")
-    con.print(f"  serverless  {_usd(c.serverless.monthly_usd if c.serverless else None)}")
+    lines = [f"Monthly cost on {c.provider}:",
+             f"  kubernetes  {_usd(c.kubernetes.monthly_usd)}"
+             f"  (fixed {_usd(c.kubernetes.fixed_usd)}, nodes: {c.kubernetes.node_type})",
+             f"  serverless  {_usd(c.serverless.monthly_usd if c.serverless else None)}"]
     if c.break_even:
         side = "serverless" if c.break_even.serverless_cheaper_below else "kubernetes"
-        con.print(f"  break-even  {c.break_even.avg_rps:,.3g} rps average "
-                  f"({c.break_even.requests_per_month:,.0f} requests/month); "
-                  f"{side} is cheaper below it")
+        lines.append(f"  break-even  {c.break_even.avg_rps:,.3g} rps average "
+                     f"({c.break_even.requests_per_month:,.0f} requests/month); "
+                     f"{side} is cheaper below it")
     else:
-        con.print("  break-even  none between 1,000 and 10^12 requests/month")
+        lines.append("  break-even  none between 1,000 and 10^12 requests/month")
     if c.cold_start:
         cs = c.cold_start
-        con.print(f"Cold starts: {cs.share_of_requests * 100:.2g}% of requests, "
-                  f"+{cs.added_latency_ms:,.0f} ms each; p99 about {cs.p99_estimate_ms:,.0f} ms"
-                  + (" (breaches the SLO)" if cs.breaches_slo else ""))
+        lines.append(f"Cold starts: {cs.share_of_requests * 100:.2g}% of requests, "
+                     f"+{cs.added_latency_ms:,.0f} ms each; p99 about "
+                     f"{cs.p99_estimate_ms:,.0f} ms"
+                     + (" (breaches the SLO)" if cs.breaches_slo else ""))
+    return lines
+
+
+def line_item_lines(r: Result) -> list[str]:
+    """Every line item of both bills with its quantity and how it was priced."""
+    c = r.costs
+    lines = ["Line items:"]
+    for label, items in (("kubernetes", c.kubernetes.items),
+                         ("serverless", c.serverless.items if c.serverless else ())):
+        for i in items:
+            lines.append(f"    {label:<10} {i.name:<40} {_usd(i.monthly_usd):>10}  "
+                         f"{i.quantity:,.6g} {i.unit}; {i.note}")
+    return lines
+
+
+def _overridden(r: Result) -> list[str]:
+    return ["Overridden kbase figures: " + ", ".join(r.overridden)] if r.overridden else []
+
+
+def render_cost_text(r: Result) -> str:
+    """`runplan cost`: totals, break-even, cold starts and every line item."""
+    return "\n".join([*cost_lines(r), *line_item_lines(r), *_overridden(r)]) + "\n"
+
+
+def render_text(r: Result, explain: bool = False) -> str:
+    """`runplan advise`: the verdict, its three strongest reasons, costs, flips, assumptions.
+
+    Plain strings, not rich markup: rule messages (an organisation's too) may hold brackets.
+    """
+    v = r.verdict
+    lines = [f"{r.name}: {v.verdict.upper()} (confidence {v.confidence:.2f})",
+             f"scores: kubernetes {v.scores['kubernetes']:g}, serverless "
+             f"{v.scores['serverless']:g}, hybrid {v.scores['hybrid']:g}"]
+    lines += [f"hard constraint: {option} excluded by {', '.join(ids)}"
+              for option, ids in v.excluded.items() if ids]
+    if v.all_excluded:
+        lines.append("every option is excluded by a hard constraint: review the constraints")
+    lines += ["", "Why:"]
+    supporting = [x for x in r.reasons if x.support(v.verdict) > 0]
+    top = sorted(supporting or list(r.reasons), key=lambda x: -x.support(v.verdict))[:STRONGEST]
+    lines += [f"  - {x.message} [{x.rule}, {x.effect}; {x.source}]" for x in top]
+    lines += ["", *cost_lines(r)]
     if r.flips:
-        con.print("What would change it:")
-        for f in r.flips:
-            con.print(f"  - {f.sentence(v.verdict)}")
+        lines.append("What would change it:")
+        lines += [f"  - {f.sentence(v.verdict)}" for f in r.flips]
     elif not r.parts:
-        con.print("What would change it: no single input within 100x of its value flips it")
+        lines.append("What would change it: no single input within 100x of its value flips it")
     if r.parts:
-        con.print("Parts:")
-        for p in r.parts:
-            con.print(f"  - {p.name}: {p.verdict.verdict} (confidence "
-                      f"{p.verdict.confidence:.2f})")
-    con.print(f"Assumed: {len(r.assumptions)} inputs not given "
-              + ("(listed below)" if explain else "(--explain lists them)"))
-    if r.overridden:
-        con.print("Overridden kbase figures: " + ", ".join(r.overridden))
+        lines.append("Parts:")
+        lines += [f"  - {p.name}: {p.verdict.verdict} (confidence {p.verdict.confidence:.2f})"
+                  for p in r.parts]
+    lines.append(f"Assumed: {len(r.assumptions)} inputs not given "
+                 + ("(listed below)" if explain else "(--explain lists them)"))
+    lines += _overridden(r)
     if explain:
-        con.print("")
-        con.print(explain_text(r))
-    return buf.getvalue()
+        lines += ["", explain_text(r)]
+    return "\n".join(lines) + "\n"
 
 
 def explain_text(r: Result) -> str:
@@ -91,22 +104,16 @@ def explain_text(r: Result) -> str:
     lines = ["Inputs (assumed ones marked *):"]
     assumed = {a.field for a in r.assumptions}
     for key, value in r.inputs.items():
-        if key.startswith(("cost.", "cold_start.", "limits.", "parts.", "traffic.peak_to_avg")):
+        if key.startswith(COMPUTED):
             continue
         lines.append(f"  {'*' if key in assumed else ' '} {key} = {value}")
     lines.append("Assumptions:")
     lines += [f"  - {a}" for a in r.assumptions] or ["  (none)"]
     lines.append("Cost-core facts:")
     for key, value in r.inputs.items():
-        if key.startswith(("cost.", "cold_start.", "limits.", "traffic.peak_to_avg", "parts.")):
+        if key.startswith(COMPUTED):
             lines.append(f"    {key} = {value}")
-    lines.append("Line items:")
-    c = r.costs
-    for label, items in (("kubernetes", c.kubernetes.items),
-                         ("serverless", c.serverless.items if c.serverless else ())):
-        for i in items:
-            lines.append(f"    {label:<10} {i.name:<40} {_usd(i.monthly_usd):>10}  "
-                         f"{i.quantity:,.6g} {i.unit}; {i.note}")
+    lines += line_item_lines(r)
     lines.append("Rules fired, in order:")
     for n, x in enumerate(r.reasons, 1):
         facts = ", ".join(f"{k}={v}" for k, v in x.facts.items())

@@ -77,17 +77,6 @@ def negate(c: Cond) -> Cond:
     return AllCond(tuple(negate(i) for i in c.items))
 
 
-def evaluate(c: Cond, fields: dict[str, Any], facts: set[str]) -> bool:
-    """A plain-Python reading of a condition (used to explain which leaves held)."""
-    if isinstance(c, FieldCond):
-        return predicate(c)(fields.get(c.field))
-    if isinstance(c, FactCond):
-        return (c.fact in facts) != c.negate
-    if isinstance(c, AllCond):
-        return all(evaluate(i, fields, facts) for i in c.items)
-    return any(evaluate(i, fields, facts) for i in c.items)
-
-
 def stratify(rules: list[RuleSpec], last_theme: str = "verdict") -> dict[str, int]:
     """Tier of each rule: producers of a fact sit in a lower tier than every reader of it.
 

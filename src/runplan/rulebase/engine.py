@@ -139,8 +139,7 @@ class Engine:
     rulebase: RuleBase
 
     def __post_init__(self) -> None:
-        order = {spec.id: i for i, spec in enumerate(self.rulebase.rules)}
-        strategy = type("RunplanStrategy", (SafeDepthStrategy,), {"order": order})
+        strategy = _ordered_strategy(self.rulebase.rules)
         self._engine = _engine_class(self.rulebase.rules, self.rulebase.tiers, strategy)()
 
     def run(self, fields: dict[str, Any]) -> list[RuleSpec]:
@@ -148,13 +147,15 @@ class Engine:
         e = self._engine
         e.reset()
         e.reset_run()
-        e.declare(ComponentFact(**{k: _hashable(v) for k, v in fields.items()}))
+        e.declare(ComponentFact(**fields))  # list fields arrive as tuples (Workload.fields)
         e.run()
         return list(e.fired)
 
 
-def _hashable(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+def _ordered_strategy(rules: tuple[RuleSpec, ...]) -> type:
+    """The safe strategy with ties broken by the rules' declaration order."""
+    order = {spec.id: i for i, spec in enumerate(rules)}
+    return type("RunplanStrategy", (SafeDepthStrategy,), {"order": order})
 
 
 def stale_activations_left(stock: bool, ties: int = 20) -> int:
@@ -188,9 +189,7 @@ def tie_demo_fired(rules: tuple[RuleSpec, ...], fields: dict[str, Any]) -> list[
     """Run rules that all share one salience on runplan's agenda (declaration order breaks
     ties), so a rule that asserts a fact fires before the `not` rules it cancels.
     """
-    order = {spec.id: i for i, spec in enumerate(rules)}
-    strategy = type("DemoStrategy", (SafeDepthStrategy,), {"order": order})
-    engine = _engine_class(rules, {}, strategy)()
+    engine = _engine_class(rules, {}, _ordered_strategy(rules))()
     engine.reset()
     engine.reset_run()
     engine.declare(ComponentFact(**fields))

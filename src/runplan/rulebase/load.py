@@ -17,7 +17,7 @@ from typing import Any
 from runplan.errors import Problem, UserError
 from runplan.facts import KNOWN_FIELDS
 from runplan.paths import rules_dir
-from runplan.rulebase.compile import placeholders, stratify
+from runplan.rulebase.compile import negate, placeholders, stratify
 from runplan.rulebase.spec import AllCond, AnyCond, Cond, FactCond, FieldCond, RuleSpec
 from runplan.validation import validate
 from runplan.yamlio import LineMap, load_yaml, read_text
@@ -44,8 +44,6 @@ def _cond(raw: dict[str, Any]) -> Cond:
     if "any" in raw:
         return AnyCond(tuple(_cond(c) for c in raw["any"]))
     if "not" in raw:
-        from runplan.rulebase.compile import negate
-
         return negate(_cond(raw["not"]))
     if "fact" in raw:
         return FactCond(raw["fact"])
