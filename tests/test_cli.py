@@ -229,3 +229,33 @@ rules:
     assert result.exit_code == 0, result.output
     assert "  - see [/bold] and [red]runbook[/red] [ACME-TAG-001, serverless +9; ACME policy]" \
         in result.output
+
+
+def test_contradictions_found_after_defaults_name_their_line(runner: CliRunner,
+                                                              tmp_path: Path) -> None:
+    f = tmp_path / "p.yaml"
+    f.write_text("name: x\ntraffic:\n  requests_per_month: 10000000\n  peak_rps: 1\n"
+                 "parts:\n  - name: a\n  - name: b\n    traffic: {peak_rps: 10}\n"
+                 "    execution: {avg_duration_ms: 9000, max_duration_s: 2}\n  - name: a\n")
+    result = runner.invoke(main, ["advise", str(f)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"{f}:10: error: parts[2].name: duplicate part name 'a' (also parts[0])",
+        f"{f}:4: error: traffic.peak_rps: must be >= the average rate (3.805 rps), got 1",
+        f"{f}:6: error: parts[0].traffic.peak_rps: must be >= the average rate (3.805 rps), "
+        "got 1",
+        f"{f}:9: error: parts[1].execution.max_duration_s: must be >= avg_duration_ms "
+        "(9000 ms), got 2 s",
+        f"{f}:10: error: parts[2].traffic.peak_rps: must be >= the average rate (3.805 rps), "
+        "got 1",
+    ]
+
+
+def test_bad_override_value_names_line_and_figure(runner: CliRunner, tmp_path: Path) -> None:
+    over = tmp_path / "pricing.yaml"
+    over.write_text("aws:\n  functions:\n    request_usd_per_million: cheap\n")
+    result = runner.invoke(main, ["cost", str(EXAMPLES / "core-api.yaml"), "--pricing",
+                                  str(over)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"{over}:3: error: aws.functions.request_usd_per_million: must be number; got \"cheap\"")

@@ -16,12 +16,11 @@ from runplan import __version__
 from runplan.advise import Advisor, Result
 from runplan.errors import EXIT_INTERNAL, EXIT_USER_ERROR, Problem, UserError
 from runplan.kbase import PROVIDERS, iter_figures, load_kbase
-from runplan.profile import Component, parse_component, profile_schema
+from runplan.profile import load_component, profile_schema
 from runplan.report.data import cold_start_data, costs_data, result_data
 from runplan.report.markdown import render_markdown
 from runplan.report.text import explain_text, render_cost_text, render_text, rules_table
 from runplan.rulebase.load import load_rulebase, rule_files
-from runplan.yamlio import load_data_file
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,21 +68,6 @@ def _advisor(rules_dirs: tuple[Path, ...], pricing: Path | None, free_tier: bool
     return Advisor(load_kbase(pricing), load_rulebase(rules_dirs), free_tier)
 
 
-def _component(path: Path, provider: str | None) -> Component:
-    data, lines = load_data_file(path)
-    if provider and isinstance(data, dict):
-        constraints = data.setdefault("constraints", {}) or {}
-        if isinstance(constraints, dict):
-            constraints["provider"] = provider
-            data["constraints"] = constraints
-    component = parse_component(data, str(path), lines)
-    names = [p.name for p in component.parts]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise UserError(Problem(str(path), None, "parts", f"duplicate part name {dupes[0]}"))
-    return component
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="runplan")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of unexpected errors.")
@@ -120,7 +104,7 @@ def advise(file: Path, fmt: str, explain: bool, rules_dirs: tuple[Path, ...],
       runplan advise service.yaml --format json --rules org-rules/
     """
     advisor = _advisor(rules_dirs, pricing, free_tier)
-    result = advisor.advise(_component(file, provider), file=str(file))
+    result = advisor.advise(load_component(file, advisor.kb, provider), file=str(file))
     click.echo(_render(result, fmt, explain), nl=False)
 
 
@@ -157,7 +141,8 @@ def cost(file: Path, provider: str | None, pricing: Path | None, free_tier: bool
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
         raise UserError(Problem(str(plot), None, "--plot", "must end in .png or .svg"))
     advisor = _advisor((), pricing, free_tier)
-    result = advisor.advise(_component(file, provider), file=str(file), flips=False)
+    result = advisor.advise(load_component(file, advisor.kb, provider), file=str(file),
+                            flips=False)
     if fmt == "json":
         data = {"name": result.name, "costs": costs_data(result),
                 "cold_start": cold_start_data(result),

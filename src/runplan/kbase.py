@@ -251,9 +251,11 @@ def _load_cached(pricing: Path | None) -> KnowledgeBase:
         data, lines = load_yaml(read_text(pricing), name)
         overridden = _apply_overrides(docs, data or {}, name, lines)
         for key, (_, _, _file, schema_name) in raw.items():
+            # Paths end in the figure's `value`, which the override file does not spell out.
             problems += [
-                Problem(name, None, p.field, p.message)
-                for p in validate(docs[key], schema_name, name, {}, prefix=(key,))
+                Problem(name, p.line, p.field.replace(".value[", "[").removesuffix(".value"),
+                        p.message)
+                for p in validate(docs[key], schema_name, name, lines, prefix=(key,))
             ]
         if problems:
             raise UserError(problems)

@@ -360,7 +360,39 @@ def parse_component(data: Any, file: str, lines: LineMap,
         raise UserError(Problem(file, line_of(lines, loc), dotted(loc), first["msg"])) from None
 
 
-def load_component(path: Path) -> Component:
-    """A profile from a YAML or JSON file."""
+def check_component(component: Component, kb: KnowledgeBase, file: str, lines: LineMap,
+                    prefix: tuple[str | int, ...] = ()) -> None:
+    """What the schema cannot see: unique part names, and figures that contradict each other
+    once defaults are filled (resolved now, so each problem gets its line)."""
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, part in enumerate(component.parts):
+        if part.name in seen:
+            problems.append(Problem(file, line_of(lines, (*prefix, "parts", i, "name")),
+                                    dotted((*prefix, "parts", i, "name")),
+                                    f"duplicate part name {part.name!r} (also parts[{seen[part.name]}])"))
+        seen.setdefault(part.name, i)
+    targets: list[tuple[Part, Component | None, tuple[str | int, ...]]] = [
+        (component, None, prefix), *((p, component, (*prefix, "parts", i))
+                                     for i, p in enumerate(component.parts))]
+    for part, parent, where in targets:
+        try:
+            resolve(part, kb, parent=parent, file=file)
+        except UserError as exc:
+            for p in exc.problems:
+                path = (*where, *p.field.split("."))
+                problems.append(Problem(file, line_of(lines, path), dotted(path), p.message))
+    if problems:
+        raise UserError(problems)
+
+
+def load_component(path: Path, kb: KnowledgeBase, provider: str | None = None) -> Component:
+    """A checked profile from a YAML or JSON file; `provider` replaces constraints.provider."""
     data, lines = load_data_file(path)
-    return parse_component(data, str(path), lines)
+    if provider and isinstance(data, dict):
+        constraints = data.get("constraints") or {}
+        if isinstance(constraints, dict):
+            data["constraints"] = {**constraints, "provider": provider}
+    component = parse_component(data, str(path), lines)
+    check_component(component, kb, str(path), lines)
+    return component
