@@ -190,17 +190,6 @@ def test_cost_command_with_pricing_override_and_plot(runner: CliRunner, tmp_path
     assert plot.stat().st_size > 10_000
 
 
-def test_bad_pricing_override(runner: CliRunner, tmp_path: Path) -> None:
-    over = tmp_path / "pricing.yaml"
-    over.write_text("aws:\n  functions:\n    request_usd_per_milion: 0.1\n")
-    result = runner.invoke(main, ["cost", str(EXAMPLES / "core-api.yaml"), "--pricing",
-                                  str(over)])
-    assert result.exit_code == 2
-    assert result.stderr.strip() == (
-        f"{over}:3: error: aws.functions.request_usd_per_milion: not a kbase figure "
-        "(did you mean 'request_usd_per_million'?)")
-
-
 def test_top_reasons_argue_for_the_verdict(runner: CliRunner) -> None:
     # chat-websocket: LIMIT-STATEFUL-001 is kubernetes +2, serverless -3; only the +2 argues for
     # kubernetes, so the two exclusions and the steady-load rule (+3) rank above it.
@@ -251,11 +240,18 @@ def test_contradictions_found_after_defaults_name_their_line(runner: CliRunner,
     ]
 
 
-def test_bad_override_value_names_line_and_figure(runner: CliRunner, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("override", "message"), [
+    ("request_usd_per_milion: 0.1",
+     "aws.functions.request_usd_per_milion: not a kbase figure "
+     "(did you mean 'request_usd_per_million'?)"),
+    ("request_usd_per_million: cheap",
+     "aws.functions.request_usd_per_million: must be number; got \"cheap\""),
+])
+def test_bad_pricing_override(runner: CliRunner, tmp_path: Path, override: str,
+                              message: str) -> None:
     over = tmp_path / "pricing.yaml"
-    over.write_text("aws:\n  functions:\n    request_usd_per_million: cheap\n")
+    over.write_text(f"aws:\n  functions:\n    {override}\n")
     result = runner.invoke(main, ["cost", str(EXAMPLES / "core-api.yaml"), "--pricing",
                                   str(over)])
     assert result.exit_code == 2
-    assert result.stderr.strip() == (
-        f"{over}:3: error: aws.functions.request_usd_per_million: must be number; got \"cheap\"")
+    assert result.stderr.strip() == f"{over}:3: error: {message}"

@@ -255,6 +255,8 @@ def _given(part: Part, parent: Part | None) -> dict[str, Any]:
             if block is None:
                 continue
             for key, value in block.model_dump(exclude_unset=True).items():
+                # An explicit `p99_slo_ms: null` is an answer ("not latency-sensitive");
+                # any other null means "not given" and takes the default.
                 if value is not None or key == "p99_slo_ms":
                     out[key] = tuple(value) if isinstance(value, list) else value
     return out

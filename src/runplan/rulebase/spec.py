@@ -64,23 +64,15 @@ class RuleSpec:
         return ", ".join(parts)
 
     def fields_read(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(_fields(self.when)))
+        return tuple(dict.fromkeys(c.field for c in leaves(self.when)
+                                   if isinstance(c, FieldCond)))
 
     def facts_read(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(_facts(self.when)))
+        return tuple(dict.fromkeys(c.fact for c in leaves(self.when) if isinstance(c, FactCond)))
 
 
-def _fields(c: Cond) -> list[str]:
-    if isinstance(c, FieldCond):
-        return [c.field]
+def leaves(c: Cond) -> list[FieldCond | FactCond]:
+    """The field and fact conditions of a condition tree, in reading order."""
     if isinstance(c, AllCond | AnyCond):
-        return [f for item in c.items for f in _fields(item)]
-    return []
-
-
-def _facts(c: Cond) -> list[str]:
-    if isinstance(c, FactCond):
-        return [c.fact]
-    if isinstance(c, AllCond | AnyCond):
-        return [f for item in c.items for f in _facts(item)]
-    return []
+        return [leaf for item in c.items for leaf in leaves(item)]
+    return [c]
