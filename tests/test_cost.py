@@ -111,7 +111,7 @@ def test_new_cluster_whole_nodes_with_scale_lag(kb: KnowledgeBase) -> None:
     # 240 s early: node-hours = 2 + 4 + 2 x 240/3600.
     from runplan.cost.traffic import Shape
 
-    shape = Shape((0.0, 3.0), (False, False), 3.0)
+    shape = Shape.from_hours((0.0, 3.0), (False, False), 3.0)
     ops = kb.operations
     assert replicas_per_hour(shape, 1000, ops) == [2, 10]
     p = kb.provider("aws")

@@ -34,18 +34,21 @@ def cold_start_estimate(shape: Shape, duration_ms: float, keep_alive_s: float,
     """The share of a month's requests that start cold, and the p99 it leads to."""
     duration_s = duration_ms / 1000
     total = cold = 0.0
-    warm = 0
-    for h, rate in enumerate(shape.load_rps):
+    # Instances warm at the end of an hour at each level (none after an idle hour or at start).
+    warm = [(math.ceil(round(rate * duration_s, 9)) or 1) if rate > 0 else 0
+            for rate in shape.load]
+    for level, n in shape.layout.counts:
+        if shape.load[level] > 0:
+            total += n * shape.load[level] * 3600
+    for (prev, level), n in shape.layout.transitions:
+        rate = shape.load[level]
         if rate <= 0:
-            warm = 0
             continue
         requests = rate * 3600
-        total += requests
         gap_cold = requests * math.exp(-rate * keep_alive_s)
-        needed = math.ceil(round(shape.rate_to_serve(h) * duration_s, 9)) or 1
-        scale_out = max(0, needed - warm)
-        cold += min(requests, gap_cold + scale_out)
-        warm = math.ceil(round(rate * duration_s, 9)) or 1
+        needed = math.ceil(round(shape.serve[level] * duration_s, 9)) or 1
+        scale_out = max(0, needed - (warm[prev] if prev >= 0 else 0))
+        cold += n * min(requests, gap_cold + scale_out)
     share = cold / total if total else 0.0
     p99 = duration_ms + warm_latency_ms + (cold_start_ms if share >= P99_SHARE else 0.0)
     breaches = p99_slo_ms is not None and p99 > p99_slo_ms

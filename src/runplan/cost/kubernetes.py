@@ -12,12 +12,11 @@ allocation) and a 1/N share of the cluster's fixed cost, N = `shared_cluster_com
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 
 from runplan.cost.serverless import LineItem
-from runplan.cost.traffic import Shape
+from runplan.cost.traffic import Layout, Shape
 from runplan.kbase import FrontDoor, KubernetesPricing, NodeType, Operations
 
 
@@ -34,14 +33,17 @@ class KubernetesCost:
         return sum(i.monthly_usd for i in self.items)
 
 
-def replicas_per_hour(shape: Shape, cpu_ms: float, ops: Operations) -> list[int]:
-    """Pods needed each hour to serve the hour's rate at the target CPU utilisation."""
+def replicas_per_level(shape: Shape, cpu_ms: float, ops: Operations) -> tuple[int, ...]:
+    """Pods needed at each level of the shape to serve its rate at the target utilisation."""
     per_pod = ops.pod_vcpu * ops.target_utilisation
-    out = []
-    for h in range(len(shape.load_rps)):
-        vcpu = shape.rate_to_serve(h) * cpu_ms / 1000
-        out.append(max(ops.min_replicas, math.ceil(round(vcpu / per_pod, 9))))
-    return out
+    return tuple(max(ops.min_replicas, math.ceil(round(rate * cpu_ms / 1000 / per_pod, 9)))
+                 for rate in shape.serve)
+
+
+def replicas_per_hour(shape: Shape, cpu_ms: float, ops: Operations) -> list[int]:
+    """Pods needed each hour (the levels' replicas, hour by hour)."""
+    per_level = replicas_per_level(shape, cpu_ms, ops)
+    return [per_level[level] for level in shape.layout.sequence]
 
 
 def _pods_per_node(node: NodeType, pod_vcpu: float, pod_gib: float, ops: Operations) -> int:
@@ -50,16 +52,19 @@ def _pods_per_node(node: NodeType, pod_vcpu: float, pod_gib: float, ops: Operati
     return int(min(usable_cpu // pod_vcpu, usable_mem // pod_gib))
 
 
-def _node_hours(replicas: list[int], per_node: int, ops: Operations) -> float:
+def _node_hours(replicas: tuple[int, ...], layout: Layout, per_node: int, ops: Operations,
+                ) -> float:
     """Node-hours over the month, with boot lag on rises and the hold after falls."""
     floor = 2 if ops.min_replicas >= 2 else 1
     nodes = [max(floor, math.ceil(r / per_node)) for r in replicas]
-    total = float(sum(nodes))
-    for prev, cur in itertools.pairwise(nodes):
-        if cur > prev:
-            total += (cur - prev) * ops.scale_up_lag_s / 3600
-        elif cur < prev:
-            total += (prev - cur) * ops.scale_down_delay_s / 3600
+    total = float(sum(nodes[level] * n for level, n in layout.counts))
+    for (prev, cur), n in layout.transitions:
+        if prev < 0:
+            continue
+        if nodes[cur] > nodes[prev]:
+            total += n * (nodes[cur] - nodes[prev]) * ops.scale_up_lag_s / 3600
+        elif nodes[cur] < nodes[prev]:
+            total += n * (nodes[prev] - nodes[cur]) * ops.scale_down_delay_s / 3600
     return total
 
 
@@ -68,8 +73,10 @@ def kubernetes_monthly_cost(
     ops: Operations, http: bool, existing_cluster: bool,
 ) -> KubernetesCost:
     """Nodes (or the node share), control plane, load balancer and the ops share, per month."""
-    hours = len(shape.load_rps)
-    replicas = replicas_per_hour(shape, cpu_ms, ops)
+    hours = shape.layout.hours
+    replicas = replicas_per_level(shape, cpu_ms, ops)
+    present = [level for level, _ in shape.layout.counts]
+    replica_hours = sum(replicas[level] * n for level, n in shape.layout.counts)
     pod_gib = memory_mb / 1024
     share = 1 / ops.shared_cluster_components if existing_cluster else 1.0
     best: tuple[float, NodeType, float] | None = None
@@ -80,16 +87,16 @@ def kubernetes_monthly_cost(
         if existing_cluster:
             fraction = max(ops.pod_vcpu / (node.vcpu * ops.node_allocatable_fraction),
                            pod_gib / (node.memory_gib * ops.node_allocatable_fraction))
-            quantity = sum(replicas) * fraction
+            quantity = replica_hours * fraction
         else:
-            quantity = _node_hours(replicas, per_node, ops)
+            quantity = _node_hours(replicas, shape.layout, per_node, ops)
         cost = quantity * node.hourly_usd
         if best is None or cost < best[0] - 1e-12:
             best = (cost, node, quantity)
     items: list[LineItem] = []
     if best is None:  # no node type fits one pod: price whole largest nodes, one pod each
         node = max(k8s.node_types, key=lambda n: (n.memory_gib, n.vcpu))
-        quantity = float(sum(replicas))
+        quantity = float(replica_hours)
         best = (quantity * node.hourly_usd, node, quantity)
         note = f"no node type fits a {memory_mb:g} MB pod; priced one pod per {node.name}"
     else:
@@ -104,8 +111,8 @@ def kubernetes_monthly_cost(
     items.append(LineItem("control plane", hours * share, "cluster-hours", control,
                           f"${k8s.control_plane_hourly_usd:g}/h{shared}"))
     if http:
-        lcu_hours = sum(shape.rate_to_serve(h) / door.capacity_unit_new_connections_per_s
-                        for h in range(hours) if shape.load_rps[h] > 0)
+        lcu_hours = sum(n * shape.serve[level] / door.capacity_unit_new_connections_per_s
+                        for level, n in shape.layout.counts if shape.load[level] > 0)
         lb = door.load_balancer_hourly_usd * hours * share
         items.append(LineItem("load balancer", hours * share, "LB-hours", lb,
                               f"${door.load_balancer_hourly_usd:g}/h{shared}"))
@@ -117,4 +124,5 @@ def kubernetes_monthly_cost(
                           f"{ops.ops_fte_per_cluster:g} FTE per cluster x "
                           f"${ops.fte_monthly_usd:,.0f}/month{shared}"))
     fixed = control + people + (door.load_balancer_hourly_usd * hours * share if http else 0.0)
-    return KubernetesCost(tuple(items), best[1].name, max(replicas), fixed, people)
+    return KubernetesCost(tuple(items), best[1].name, max(replicas[level] for level in present),
+                          fixed, people)

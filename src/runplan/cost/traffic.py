@@ -22,16 +22,76 @@ from functools import lru_cache
 
 
 @dataclass(frozen=True)
-class Shape:
-    """Average requests per second in each hour, and whether the hour holds a peak burst."""
+class Layout:
+    """Which level each hour of the month is at, summarised for the cost core.
 
-    load_rps: tuple[float, ...]
-    peak: tuple[bool, ...]
+    The cost of an hour depends only on its level and the previous hour's level (a rise boots
+    nodes, a fall keeps them a while, an instance warm in one hour can serve the next), so the
+    cost core sums over `counts` (hours per level) and `transitions` ((previous level, level)
+    -> how often; the first hour's previous level is -1) instead of over every hour.
+    """
+
+    hours: int
+    counts: tuple[tuple[int, int], ...]
+    transitions: tuple[tuple[tuple[int, int], int], ...]
+    sequence: tuple[int, ...]
+
+
+def _layout(sequence: tuple[int, ...]) -> Layout:
+    counts: dict[int, int] = {}
+    transitions: dict[tuple[int, int], int] = {}
+    previous = -1
+    for level in sequence:
+        counts[level] = counts.get(level, 0) + 1
+        transitions[previous, level] = transitions.get((previous, level), 0) + 1
+        previous = level
+    return Layout(len(sequence), tuple(sorted(counts.items())), tuple(sorted(transitions.items())),
+                  sequence)
+
+
+@lru_cache(maxsize=4096)
+def _pattern_layout(pattern: str, hours: int, active: int, peak_hours: int) -> Layout:
+    """Idle hours at level 0; of the `active` busiest hours, the first `peak_hours` at level 2
+    and the rest at level 1."""
+    levels = [0] * hours
+    for i, h in enumerate(_ranking(pattern, hours)[:active]):
+        levels[h] = 2 if i < peak_hours else 1
+    return _layout(tuple(levels))
+
+
+IDLE, ACTIVE, PEAK = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The month's load: every hour is at one of a few levels, each with the hour's average
+    rate (`load`) and the rate capacity must meet in it (`serve`: the burst peak where the hour
+    holds one, else the average)."""
+
+    load: tuple[float, ...]
+    serve: tuple[float, ...]
+    layout: Layout
     peak_rps: float
+
+    @property
+    def load_rps(self) -> tuple[float, ...]:
+        """Average requests per second in each hour."""
+        return tuple(self.load[level] for level in self.layout.sequence)
 
     def rate_to_serve(self, hour: int) -> float:
         """The rate capacity must meet in an hour: the burst peak or the hour's average."""
-        return self.peak_rps if self.peak[hour] else self.load_rps[hour]
+        return self.serve[self.layout.sequence[hour]]
+
+    @classmethod
+    def from_hours(cls, load_rps: tuple[float, ...], peak: tuple[bool, ...], peak_rps: float,
+                   ) -> Shape:
+        """A shape given hour by hour (for tests and hand calculations)."""
+        keys: dict[tuple[float, bool], int] = {}
+        sequence = tuple(keys.setdefault((x, f), len(keys)) for x, f in zip(load_rps, peak,
+                                                                             strict=True))
+        pairs = sorted(keys, key=keys.__getitem__)
+        return cls(tuple(x for x, _ in pairs), tuple(peak_rps if f else x for x, f in pairs),
+                   _layout(sequence), peak_rps)
 
 
 def _score(pattern: str, hour: int) -> float:
@@ -73,28 +133,21 @@ def hourly_shape(pattern: str, requests_per_month: float, peak_rps: float,
                  idle_fraction: float, peak_hour_share: float, hours: int = 730) -> Shape:
     """The month's hourly load for a traffic pattern (see the module docstring)."""
     if requests_per_month <= 0:
-        return Shape((0.0,) * hours, (False,) * hours, peak_rps)
+        return Shape((0.0, 0.0, 0.0), (0.0, 0.0, 0.0), _pattern_layout(pattern, hours, 0, 0),
+                     peak_rps)
     active = max(1, hours - round(idle_fraction * hours))
-    order = _ranking(pattern, hours)
-    active_hours = order[:active]
     mean_active = requests_per_month / (active * 3600)
     peak = max(peak_rps, mean_active)
-    load = [0.0] * hours
-    flags = [False] * hours
     k = max(1, round(active * peak_hour_share))
     if peak <= mean_active * (1 + 1e-12) or k >= active:
-        for h in active_hours:
-            load[h] = mean_active
-            flags[h] = peak > mean_active
-        return Shape(tuple(load), tuple(flags), peak)
+        # Every active hour carries the same rate; it holds a burst if the peak is higher.
+        serve = peak if peak > mean_active else mean_active
+        return Shape((0.0, mean_active, 0.0), (0.0, serve, 0.0),
+                     _pattern_layout(pattern, hours, active, 0), peak)
     k = min(k, math.floor(requests_per_month / (peak * 3600)))
     if k == 0:  # the peak is a sub-hour burst in every active hour
-        for h in active_hours:
-            load[h] = mean_active
-            flags[h] = True
-        return Shape(tuple(load), tuple(flags), peak)
+        return Shape((0.0, mean_active, 0.0), (0.0, peak, 0.0),
+                     _pattern_layout(pattern, hours, active, 0), peak)
     rest = (requests_per_month - k * peak * 3600) / ((active - k) * 3600)
-    for i, h in enumerate(active_hours):
-        load[h] = peak if i < k else rest
-        flags[h] = i < k
-    return Shape(tuple(load), tuple(flags), peak)
+    return Shape((0.0, rest, peak), (0.0, rest, peak), _pattern_layout(pattern, hours, active, k),
+                 peak)
