@@ -8,15 +8,17 @@ computed from them by the cost core.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from runplan.cost.estimate import CostReport, estimate
+from runplan.cost.estimate import CostReport, CrossingCache, estimate
 from runplan.kbase import KnowledgeBase
 from runplan.profile import Assumption, Component, Part, Workload, resolve, with_load
 from runplan.rulebase.compile import render
 from runplan.rulebase.engine import Engine
 from runplan.rulebase.load import RuleBase
+from runplan.rulebase.shared import SharedInference
 from runplan.rulebase.spec import RuleSpec
 from runplan.verdict import Verdict, decide
 
@@ -47,6 +49,10 @@ class Flip:
     to: float
     verdict: str
     current: float
+
+    def short(self) -> str:
+        """`serverless at 0.3 idle share (now 0.25)`."""
+        return f"{self.verdict} at {_num(self.to)} {_label(self.field)} (now {_num(self.current)})"
 
     def sentence(self, verdict: str) -> str:
         rise = self.to > self.current
@@ -89,9 +95,17 @@ class Advisor:
     kb: KnowledgeBase
     rulebase: RuleBase
     free_tier: bool = False
+    shared: bool = True  # share inference between identical condition outcomes (rulebase.shared)
 
     def __post_init__(self) -> None:
         self.engine = Engine(self.rulebase)
+        self.inference = SharedInference(self.engine)
+        self.crossings: CrossingCache | None = {} if self.shared else None
+        self._flips: dict[tuple[Workload, tuple[tuple[str, Any], ...], str], tuple[Flip, ...]] = {}
+
+    def fire(self, fields: dict[str, Any]) -> Sequence[RuleSpec]:
+        """The rules that fire for these fields, in firing order."""
+        return self.inference.run(fields) if self.shared else self.engine.run(fields)
 
     # -- one workload -----------------------------------------------------------------------
 
@@ -103,10 +117,11 @@ class Advisor:
         return out
 
     def infer(self, w: Workload, parts: dict[str, Any], break_even: bool = True,
-              ) -> tuple[CostReport, dict[str, Any], list[RuleSpec], Verdict]:
-        costs = estimate(w, self.kb, self.free_tier, with_break_even=break_even)
+              ) -> tuple[CostReport, dict[str, Any], Sequence[RuleSpec], Verdict]:
+        costs = estimate(w, self.kb, self.free_tier, with_break_even=break_even,
+                         cache=self.crossings)
         fields = self.fields_for(w, costs, parts)
-        fired = self.engine.run(fields)
+        fired = self.fire(fields)
         monthly = {"kubernetes": costs.kubernetes.monthly_usd,
                    "serverless": costs.serverless.monthly_usd if costs.serverless else None}
         return costs, fields, fired, decide(fired, monthly)
@@ -132,10 +147,23 @@ class Advisor:
             reasons=tuple(_reason(spec, fields) for spec in fired),
             assumptions=tuple(assumed),
             derived_facts=tuple(f for spec in fired for f in spec.asserts), inputs=fields,
-            flips=tuple(self.flips(w, parts, verdict.verdict)) if flips else (),
+            flips=self.shared_flips(w, parts, verdict.verdict) if flips else (),
             parts=part_results, overridden=self.kb.overridden)
 
     # -- flips ------------------------------------------------------------------------------
+
+    def shared_flips(self, w: Workload, parts: dict[str, Any], current: str) -> tuple[Flip, ...]:
+        """`flips`, computed once for workloads that differ only in name (common in an estate
+        built from templates); a pure function of the key, so sharing changes no byte."""
+        if not self.shared:
+            return tuple(self.flips(w, parts, current))
+        key = (replace(w, name=""), tuple(sorted(parts.items())), current)
+        found = self._flips.get(key)
+        if found is None:
+            if len(self._flips) >= 50_000:
+                self._flips.clear()
+            found = self._flips[key] = tuple(self.flips(w, parts, current))
+        return found
 
     def flips(self, w: Workload, parts: dict[str, Any], current: str) -> list[Flip]:
         """For each numeric input that matters, the nearest value at which the verdict changes."""

@@ -15,12 +15,14 @@ import click
 from runplan import __version__
 from runplan.advise import Advisor, Result
 from runplan.errors import EXIT_INTERNAL, EXIT_USER_ERROR, Problem, UserError
+from runplan.inventory import FORMATS
 from runplan.kbase import PROVIDERS, iter_figures, load_kbase
 from runplan.profile import load_component, profile_schema
 from runplan.report.data import cold_start_data, costs_data, result_data
 from runplan.report.markdown import render_markdown
 from runplan.report.text import explain_text, render_cost_text, render_text, rules_table
 from runplan.rulebase.load import load_rulebase, rule_files
+from runplan.score import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -157,6 +159,71 @@ def cost(file: Path, provider: str | None, pricing: Path | None, free_tier: bool
         be = result.costs.break_even
         plot_cost_curve(advisor, result.workload, be.requests_per_month if be else None, plot)
         click.echo(f"wrote {plot}", err=True)
+
+
+SCORE_FORMATS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown",
+                 ".html": "html", ".htm": "html", ".txt": "text"}
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--input-format", type=click.Choice(list(FORMATS)), default=None,
+              help="Read FILE as this format (default: by extension; catalog-info*.yaml is "
+                   "backstage).")
+@click.option("--defaults", "defaults_file", type=click.Path(path_type=Path), default=None,
+              help="A partial profile (e.g. team and constraints) merged under every component.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "markdown", "html"]),
+              default=None, help="Output format (default: from -o's extension, else text).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Write the report to this file (.json .csv .md .html .txt).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the CPU count). The output is the same for any N.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr "
+              "(rejected rows are still reported).")
+@click.option("--fail-on-error", is_flag=True, help="Exit 1 when any row is rejected.")
+@click.option("--no-flips", is_flag=True, help="Skip the flip search (faster; no 'closest to a "
+              "flip').")
+@rules_option
+@provider_option
+@pricing_option
+@free_tier_option
+@boundary
+def score(file: Path, input_format: str | None, defaults_file: Path | None, fmt: str | None,
+          output: Path | None, jobs: int | None, quiet: bool, fail_on_error: bool,
+          no_flips: bool, rules_dirs: tuple[Path, ...], provider: str | None,
+          pricing: Path | None, free_tier: bool) -> None:
+    """Score every component of an inventory and answer for the estate as a whole.
+
+    FILE is YAML or JSON ({defaults: ..., components: [...]}), CSV (dotted profile fields as
+    columns, lists separated by ;), JSON Lines (one profile per line) or a Backstage
+    catalog-info.yaml (Component entities with spec.runplan).
+
+    \b
+    Exit codes: 0 scored (rejected rows are reported on stderr and in the report);
+    1 a row was rejected and --fail-on-error is set, or no row could be scored;
+    2 the file itself is unreadable or a usage error.
+
+    \b
+    Examples:
+      runplan score examples/inventory.yaml
+      runplan score examples/inventory.csv -o report.html
+      runplan score estate.jsonl --format json --jobs 4 -o scores.json
+    """
+    from runplan.batch import run_score
+
+    if fmt is None:
+        fmt = "text"
+        if output is not None:
+            suffix = output.suffix.lower()
+            if suffix not in SCORE_FORMATS:
+                raise UserError(Problem(str(output), None, "-o", "cannot tell the format from "
+                                        f"the extension; use {', '.join(SCORE_FORMATS)} or "
+                                        "--format"))
+            fmt = SCORE_FORMATS[suffix]
+    code = run_score(file, input_format, defaults_file, fmt, output, jobs, quiet, fail_on_error,
+                     Settings(tuple(rules_dirs), pricing, free_tier, provider,
+                              flips=not no_flips, curves=fmt == "html"))
+    sys.exit(code)
 
 
 @main.group()

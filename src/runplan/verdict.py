@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from runplan.profile import OPTIONS
@@ -31,7 +32,7 @@ class Verdict:
     all_excluded: bool
 
 
-def decide(fired: list[RuleSpec], monthly_usd: dict[str, float | None]) -> Verdict:
+def decide(fired: Sequence[RuleSpec], monthly_usd: dict[str, float | None]) -> Verdict:
     """Verdict, confidence, scores and exclusions from the rules that fired."""
     scores: dict[str, float] = dict.fromkeys(OPTIONS, 0.0)
     excluded: dict[str, list[str]] = {o: [] for o in OPTIONS}

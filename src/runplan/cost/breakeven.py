@@ -21,13 +21,15 @@ class BreakEven:
     serverless_cheaper_below: bool
 
 
-def break_even(diff: Callable[[float], float], current_rpm: float, hours: float,
-               ) -> BreakEven | None:
-    """`diff(rpm)` = Kubernetes minus serverless monthly cost; None when it never changes sign."""
+Crossing = tuple[float, bool]  # (requests per month, serverless cheaper below it)
+
+
+def crossings(diff: Callable[[float], float]) -> tuple[Crossing, ...]:
+    """Every load at which `diff(rpm)` (Kubernetes minus serverless cost) changes sign."""
     decades = math.log10(HIGH / LOW)
     grid = [LOW * 10 ** (i / STEPS_PER_DECADE) for i in range(int(decades * STEPS_PER_DECADE) + 1)]
     values = [diff(x) for x in grid]
-    crossings: list[tuple[float, bool]] = []
+    out: list[Crossing] = []
     for (a, fa), (b, fb) in zip(zip(grid, values, strict=True), zip(grid[1:], values[1:],
                                                                     strict=True), strict=False):
         if (fa > 0) == (fb > 0):
@@ -42,9 +44,20 @@ def break_even(diff: Callable[[float], float], current_rpm: float, hours: float,
                 hi = mid
             if hi / lo < 1.0001:
                 break
-        crossings.append((math.sqrt(lo * hi), fa > 0))
-    if not crossings:
+        out.append((math.sqrt(lo * hi), fa > 0))
+    return tuple(out)
+
+
+def nearest(found: tuple[Crossing, ...], current_rpm: float, hours: float) -> BreakEven | None:
+    """The crossing nearest the component's own load (None when the costs never cross)."""
+    if not found:
         return None
     anchor = max(current_rpm, LOW)
-    rpm, below = min(crossings, key=lambda c: abs(math.log(c[0] / anchor)))
+    rpm, below = min(found, key=lambda c: abs(math.log(c[0] / anchor)))
     return BreakEven(rpm, rpm / (hours * 3600), below)
+
+
+def break_even(diff: Callable[[float], float], current_rpm: float, hours: float,
+               ) -> BreakEven | None:
+    """`diff(rpm)` = Kubernetes minus serverless monthly cost; None when it never changes sign."""
+    return nearest(crossings(diff), current_rpm, hours)

@@ -7,10 +7,10 @@ of the cost core; the facts it returns are what the rule base reasons over.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from runplan.cost.breakeven import BreakEven, break_even
+from runplan.cost.breakeven import BreakEven, Crossing, crossings, nearest
 from runplan.cost.coldstart import ColdStart, cold_start_estimate
 from runplan.cost.kubernetes import KubernetesCost, kubernetes_monthly_cost
 from runplan.cost.serverless import ServerlessCost, serverless_monthly_cost
@@ -121,8 +121,42 @@ def monthly_costs(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
     return _serverless(w, p, shape, kb, free_tier)[0].monthly_usd, k8s
 
 
+def load_free(w: Workload) -> Workload:
+    """The workload with its load taken out: the peak kept as a multiple of a 10^6 requests a
+    month. Workloads that differ only in load have the same cost curves (`with_load` scales
+    the monthly volume and the peak together), so their break-evens are computed once."""
+    if w.requests_per_month <= 0:
+        return replace(w, name="")
+    return replace(w, name="", requests_per_month=1e6, avg_rps=0.0,
+                   peak_rps=w.peak_rps / w.requests_per_month * 1e6)
+
+
+CrossingCache = dict[Workload, tuple[Crossing, ...]]
+
+
+def load_crossings(w: Workload, kb: KnowledgeBase, free_tier: bool,
+                   cache: CrossingCache | None = None) -> tuple[Crossing, ...]:
+    """Where the two models' costs cross as the load of `w` is scaled, from its load-free
+    form, so the answer depends only on that form (cached or not, the same bytes)."""
+    key = load_free(w)
+    if cache is not None and key in cache:
+        return cache[key]
+    hours = kb.operations.hours_per_month
+
+    def diff(rpm: float) -> float:
+        s, k = monthly_costs(with_load(key, rpm, hours), kb, free_tier)
+        return k - (s or 0.0)
+
+    found = crossings(diff)
+    if cache is not None:
+        if len(cache) >= 50_000:  # bounded memory on any estate
+            cache.clear()
+        cache[key] = found
+    return found
+
+
 def estimate(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
-             with_break_even: bool = True) -> CostReport:
+             with_break_even: bool = True, cache: CrossingCache | None = None) -> CostReport:
     """Everything the cost core knows about a workload."""
     p = kb.provider(w.provider)
     shape = shape_of(w, kb)
@@ -133,12 +167,7 @@ def estimate(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
         sls, cs, instances = _serverless(w, p, shape, kb, free_tier)
     be = None
     if with_break_even and sls is not None:
-        hours = kb.operations.hours_per_month
-
-        def diff(rpm: float) -> float:
-            s, k = monthly_costs(with_load(w, rpm, hours), kb, free_tier)
-            return k - (s or 0.0)
-
-        be = break_even(diff, w.requests_per_month, hours)
+        be = nearest(load_crossings(w, kb, free_tier, cache), w.requests_per_month,
+                     kb.operations.hours_per_month)
     return CostReport(w.provider if w.provider != "any" else "aws", sls, k8s, be, cs, instances,
                       limits_of(w, p), free_tier)

@@ -7,7 +7,7 @@ import io
 from rich.console import Console
 from rich.table import Table
 
-from runplan.advise import Result
+from runplan.advise import Reason, Result
 
 STRONGEST = 3
 # Rule fields computed by the cost core or from parts, as opposed to profile inputs.
@@ -64,6 +64,13 @@ def render_cost_text(r: Result) -> str:
     return "\n".join([*cost_lines(r), *line_item_lines(r), *_overridden(r)]) + "\n"
 
 
+def top_reasons(r: Result, n: int = STRONGEST) -> list[Reason]:
+    """The reasons that argue most for the verdict (all reasons if none supports it)."""
+    v = r.verdict.verdict
+    supporting = [x for x in r.reasons if x.support(v) > 0]
+    return sorted(supporting or list(r.reasons), key=lambda x: -x.support(v))[:n]
+
+
 def render_text(r: Result, explain: bool = False) -> str:
     """`runplan advise`: the verdict, its three strongest reasons, costs, flips, assumptions.
 
@@ -78,9 +85,7 @@ def render_text(r: Result, explain: bool = False) -> str:
     if v.all_excluded:
         lines.append("every option is excluded by a hard constraint: review the constraints")
     lines += ["", "Why:"]
-    supporting = [x for x in r.reasons if x.support(v.verdict) > 0]
-    top = sorted(supporting or list(r.reasons), key=lambda x: -x.support(v.verdict))[:STRONGEST]
-    lines += [f"  - {x.message} [{x.rule}, {x.effect}; {x.source}]" for x in top]
+    lines += [f"  - {x.message} [{x.rule}, {x.effect}; {x.source}]" for x in top_reasons(r)]
     lines += ["", *cost_lines(r)]
     if r.flips:
         lines.append("What would change it:")

@@ -1,0 +1,110 @@
+"""`runplan score` end to end: read, score in order, stream to the chosen view, summarise.
+
+Kept out of cli.py so the command line stays argument parsing; this is the one place that
+wires the inventory reader, the scoring workers, the portfolio and the sinks together.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from runplan.errors import EXIT_FINDINGS, EXIT_OK, Problem
+from runplan.inventory import load_defaults, read_inventory, unique_names
+from runplan.kbase import load_kbase
+from runplan.portfolio import Portfolio
+from runplan.report.batch import CsvSink, JsonSink, MarkdownSink, Outcome, TextSink
+from runplan.rulebase.load import load_rulebase
+from runplan.score import Settings, default_jobs, score_all
+
+
+def _sink(fmt: str, out: TextIO) -> Any:
+    if fmt == "json":
+        return JsonSink(out)
+    if fmt == "csv":
+        return CsvSink(out)
+    if fmt == "markdown":
+        return MarkdownSink(out)
+    if fmt == "html":
+        from runplan.report.html import HtmlSink
+
+        return HtmlSink(out)
+    return TextSink(out)
+
+
+@contextlib.contextmanager
+def _output(path: Path | None) -> Iterator[TextIO]:
+    """stdout, or a file written beside its target and renamed at the end (never half-written)."""
+    if path is None:
+        yield sys.stdout
+        return
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            yield f
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def run_score(file: Path, input_format: str | None, defaults_file: Path | None, fmt: str,
+              output: Path | None, jobs: int | None, quiet: bool, fail_on_error: bool,
+              settings: Settings) -> int:
+    """Score an inventory into the chosen view; the exit code (see `runplan score --help`)."""
+    kb = load_kbase(settings.pricing)  # file-level problems surface here, before any work
+    load_rulebase(settings.rules_dirs)
+    defaults = load_defaults(defaults_file) if defaults_file else None
+    inventory = read_inventory(file, input_format, defaults)
+    portfolio = Portfolio(kb)
+    errors: list[Problem] = []
+    scored = 0
+    show_progress = not quiet and sys.stderr.isatty()
+    with _output(output) as out:
+        sink = _sink(fmt, out)
+        results = score_all(unique_names(inventory.entries), settings,
+                            jobs or default_jobs(), inventory.total)
+        with _progress(show_progress, inventory.total) as advance:
+            for s in results:
+                if s.problems:
+                    errors.extend(s.problems)
+                    for p in s.problems:
+                        print(p, file=sys.stderr)
+                else:
+                    assert s.data is not None and s.row is not None and s.placement is not None
+                    scored += 1
+                    sink.component(s.row, s.data)
+                    portfolio.add(s.placement)
+                advance()
+        outcome = Outcome(inventory.file, inventory.fmt, portfolio.summary(), errors,
+                          inventory.skipped, scored)
+        sink.finish(outcome)
+    if not quiet and (output is not None or fmt != "text"):
+        where = f"; wrote {output}" if output is not None else ""
+        print(f"runplan score: {outcome.counts_line()}{where}", file=sys.stderr)
+        for line in outcome.skipped_lines():
+            print(f"runplan score: {line}", file=sys.stderr)
+    if errors and (fail_on_error or scored == 0):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+@contextlib.contextmanager
+def _progress(show: bool, total: int | None) -> Iterator[Any]:
+    if not show:
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("score", total=total)
+        yield lambda: bar.advance(task)

@@ -1,0 +1,463 @@
+"""Read a service inventory, one entry per component, without trusting any of it.
+
+Formats (by extension or `--input-format`):
+
+- `yaml` / `json`: `{defaults: <partial profile>, components: [<profile>, ...]}` (a bare list of
+  profiles is read as `components`); defaults merge under each component, section by section.
+- `csv`: a header of dotted profile fields (`traffic.peak_rps`), one component per row; an
+  empty cell is "not given", list fields (`constraints.compliance`) are separated by `;`.
+- `jsonl`: one profile per line, read as a stream.
+- `backstage`: a `catalog-info.yaml` stream of entities; each `kind: Component` with a
+  `spec.runplan` profile is a component named by `metadata.name`. Other kinds, and components
+  without `spec.runplan`, are skipped and counted, never dropped silently.
+
+Reading only splits the file into entries, each with the line (or row) it came from; checking
+each entry is `check_entry`, which runs in the scoring workers so that a bad row costs its own
+row only. A problem with the file as a whole (unreadable, broken defaults, an unknown CSV
+column) is a `UserError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import types
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from runplan.errors import Problem, UserError
+from runplan.kbase import KnowledgeBase
+from runplan.profile import SECTIONS, Component, Part, check_component, parse_component
+from runplan.validation import validate
+from runplan.yamlio import LineMap, line_of, load_yaml, load_yaml_documents, read_text
+
+FORMATS = ("yaml", "json", "csv", "jsonl", "backstage")
+MAX_INVENTORY_BYTES = 64 * 1024 * 1024  # YAML/JSON are read whole; stream larger estates as JSONL
+MAX_LINE_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One component as read: its raw profile and where it came from."""
+
+    index: int
+    file: str
+    line: int | None
+    data: Any
+    lines: LineMap  # paths (with `prefix`) -> line in the file
+    problem: Problem | None = None  # a problem found while reading (broken JSON line, ...)
+    prefix: tuple[str | int, ...] = ()  # where the profile sits in the file
+
+    @property
+    def label(self) -> str:
+        name = self.data.get("name") if isinstance(self.data, dict) else None
+        return name if isinstance(name, str) and name else f"line {self.line}"
+
+
+@dataclass
+class Skipped:
+    """What a file held that is not a component to score, counted by reason."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    names: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, reason: str, name: str) -> None:
+        self.counts[reason] = self.counts.get(reason, 0) + 1
+        self.names.setdefault(reason, []).append(name)
+
+
+@dataclass
+class Inventory:
+    file: str
+    fmt: str
+    entries: Iterator[Entry]
+    total: int | None  # None while a stream has not been counted
+    skipped: Skipped
+
+
+def detect_format(path: Path, given: str | None) -> str:
+    if given:
+        return given
+    name = path.name.lower()
+    if name.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    if name.endswith(".csv"):
+        return "csv"
+    if name.endswith(".json"):
+        return "json"
+    if name.startswith("catalog-info") or name.endswith(".catalog.yaml"):
+        return "backstage"
+    if name.endswith((".yaml", ".yml")):
+        return "yaml"
+    raise UserError(Problem(str(path), None, "", "cannot tell the format from the extension; "
+                            f"use --input-format ({' | '.join(FORMATS)})"))
+
+
+def read_inventory(path: Path, fmt: str | None = None,
+                   defaults: dict[str, Any] | None = None) -> Inventory:
+    """Split an inventory file into entries (see the module docstring)."""
+    kind = detect_format(path, fmt)
+    name = str(path)
+    skipped = Skipped()
+    if kind == "csv":
+        return Inventory(name, kind, _csv_entries(path, defaults), _count_rows(path, 1), skipped)
+    if kind == "jsonl":
+        return Inventory(name, kind, _jsonl_entries(path, defaults), _count_rows(path, 0),
+                         skipped)
+    text = read_text(path, MAX_INVENTORY_BYTES)
+    if kind == "backstage":
+        entries = list(_backstage_entries(text, name, skipped, defaults))
+        return Inventory(name, kind, iter(entries), len(entries), skipped)
+    data, lines = load_yaml(text, name)
+    entries = list(_document_entries(data, lines, name, defaults))
+    return Inventory(name, kind, iter(entries), len(entries), skipped)
+
+
+def load_defaults(path: Path) -> dict[str, Any]:
+    """A `--defaults` file: a partial profile (no name) merged under every component."""
+    data, lines = load_yaml(read_text(path), str(path))
+    return _check_defaults(data, lines, str(path), ())
+
+
+def _check_defaults(data: Any, lines: LineMap, file: str, prefix: tuple[str | int, ...],
+                    ) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise UserError(Problem(file, line_of(lines, prefix), ".".join(map(str, prefix)),
+                                "defaults must be a mapping of profile sections"))
+    bad = [k for k in data if k not in SECTIONS and k not in ("kind",)]
+    if bad:
+        raise UserError([Problem(file, line_of(lines, (*prefix, k)), ".".join(map(str, (*prefix, k))),
+                                 f"defaults may set kind and {', '.join(SECTIONS)}; "
+                                 f"not {k!r}") for k in bad])
+    problems = validate({"name": "defaults", **data}, "component", file, lines, prefix)
+    if problems:
+        raise UserError(problems)
+    return data
+
+
+def merge(defaults: dict[str, Any] | None, profile: Any) -> Any:
+    """Defaults under a profile: the profile's own value wins, section by section."""
+    if not defaults or not isinstance(profile, dict):
+        return profile
+    out = dict(profile)
+    for key, value in defaults.items():
+        mine = out.get(key)
+        if isinstance(value, dict) and isinstance(mine, dict):
+            out[key] = {**value, **mine}
+        elif key not in out:
+            out[key] = value
+    return out
+
+
+# -- YAML / JSON ------------------------------------------------------------------------------
+
+
+def _document_entries(data: Any, lines: LineMap, file: str, cli_defaults: dict[str, Any] | None,
+                      ) -> Iterator[Entry]:
+    if isinstance(data, list):
+        data, lines = {"components": data}, {("components", *k): v for k, v in lines.items()}
+    if not isinstance(data, dict) or "components" not in data:
+        raise UserError(Problem(file, line_of(lines, ()), "components",
+                                "an inventory is {defaults: {...}, components: [...]}; "
+                                "components is missing"))
+    unknown = [k for k in data if k not in ("defaults", "components")]
+    if unknown:
+        raise UserError([Problem(file, line_of(lines, (k,)), k,
+                                 "unknown key; an inventory has defaults and components")
+                         for k in unknown])
+    defaults = merge(cli_defaults, _check_defaults(data.get("defaults"), lines, file,
+                                                   ("defaults",)))
+    components = data["components"]
+    if not isinstance(components, list):
+        raise UserError(Problem(file, line_of(lines, ("components",)), "components",
+                                "must be a list of component profiles"))
+    by_component: dict[tuple[str | int, ...], LineMap] = {}
+    for key, line in lines.items():
+        if key[:1] == ("components",) and len(key) >= 2:
+            by_component.setdefault(key[:2], {})[key] = line
+    for i, raw in enumerate(components):
+        prefix = ("components", i)
+        sub = by_component.get(prefix, {})
+        yield Entry(i, file, line_of(lines, prefix), merge(defaults, raw), sub, prefix=prefix)
+
+
+# -- Backstage --------------------------------------------------------------------------------
+
+
+def _backstage_entries(text: str, file: str, skipped: Skipped,
+                       defaults: dict[str, Any] | None) -> Iterator[Entry]:
+    index = 0
+    for doc, (data, lines) in enumerate(load_yaml_documents(text, file), start=1):
+        line = line_of(lines, ())
+        if not isinstance(data, dict):
+            yield Entry(index, file, line, None, lines,
+                        Problem(file, line, "", f"document {doc} is not a catalog entity"))
+            index += 1
+            continue
+        kind = data.get("kind")
+        metadata: dict[str, Any] = data["metadata"] if isinstance(data.get("metadata"), dict) \
+            else {}
+        name = metadata.get("name")
+        if kind != "Component":
+            skipped.add(f"kind {kind}", str(name or f"document {doc}"))
+            continue
+        spec: dict[str, Any] = data["spec"] if isinstance(data.get("spec"), dict) else {}
+        if "runplan" not in spec:
+            skipped.add("Component without spec.runplan", str(name or f"document {doc}"))
+            continue
+        prefix: tuple[str | int, ...] = ("spec", "runplan")
+        profile = spec["runplan"]
+        problem = None
+        if not isinstance(name, str) or not name:
+            problem = Problem(file, line_of(lines, ("metadata",)), "metadata.name",
+                              "a Component needs metadata.name (the component's name)")
+        elif isinstance(profile, dict):
+            if "name" in profile and profile["name"] != name:
+                problem = Problem(file, line_of(lines, (*prefix, "name")), "spec.runplan.name",
+                                  f"disagrees with metadata.name {name!r}; leave it out")
+            desc = metadata.get("description")
+            profile = {"name": name, **({"description": desc} if isinstance(desc, str) else {}),
+                       **{k: v for k, v in profile.items() if k != "name"}}
+        yield Entry(index, file, line, merge(defaults, profile), lines, problem, prefix)
+        index += 1
+
+
+# -- JSON Lines -------------------------------------------------------------------------------
+
+
+def _count_rows(path: Path, header: int) -> int | None:
+    try:
+        with path.open("rb") as f:
+            return max(0, sum(1 for line in f if line.strip()) - header)
+    except OSError:
+        return None
+
+
+def _open_text(path: Path) -> io.TextIOWrapper:
+    name = str(path)
+    if not path.exists():
+        raise UserError(Problem(name, None, "", "file not found"))
+    if path.is_dir():
+        raise UserError(Problem(name, None, "", "is a directory, expected a file"))
+    return path.open("r", encoding="utf-8", errors="strict", newline="")
+
+
+def _jsonl_entries(path: Path, defaults: dict[str, Any] | None) -> Iterator[Entry]:
+    file = str(path)
+    index = 0
+    with _open_text(path) as f:
+        lineno = 0
+        while True:
+            try:
+                line = f.readline(MAX_LINE_BYTES + 1)
+            except UnicodeDecodeError as exc:
+                raise UserError(Problem(file, lineno + 1, "", f"not UTF-8 text ({exc.reason})"),
+                                ) from None
+            if not line:
+                break
+            lineno += 1
+            if len(line) > MAX_LINE_BYTES:
+                raise UserError(Problem(file, lineno, "", f"line is longer than "
+                                        f"{MAX_LINE_BYTES:,} characters"))
+            if not line.strip():
+                continue
+            problem = None
+            try:
+                data = json.loads(line, parse_constant=_no_constant)
+            except (json.JSONDecodeError, ValueError) as exc:
+                data = None
+                problem = Problem(file, lineno, "", f"invalid JSON: {_json_reason(exc)}")
+            yield Entry(index, file, lineno, merge(defaults, data), {(): lineno}, problem)
+            index += 1
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _json_reason(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} (column {exc.colno})"
+    return str(exc)
+
+
+# -- CSV --------------------------------------------------------------------------------------
+
+
+def column_types() -> dict[str, str]:
+    """Every dotted profile field a CSV column may name, with its type."""
+    out: dict[str, str] = {"name": "string", "description": "string", "kind": "string"}
+    for section in SECTIONS:
+        model = Part.model_fields[section].annotation
+        cls = next(a for a in typing.get_args(model) if a is not type(None))
+        for key, info in cls.model_fields.items():
+            out[f"{section}.{key}"] = _type_name(info.annotation)
+    return out
+
+
+def _type_name(annotation: Any) -> str:
+    args = [a for a in typing.get_args(annotation) if a is not type(None)] \
+        if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union \
+        else [annotation]
+    first = args[0]
+    if first is bool:
+        return "boolean"
+    if first is int:
+        return "integer"
+    if first is float:
+        return "number"
+    if typing.get_origin(first) is list:
+        return "list"
+    return "string"
+
+
+TRUE = {"true", "yes", "y", "1"}
+FALSE = {"false", "no", "n", "0"}
+
+
+def _cell(value: str, kind: str) -> Any:
+    text = value.strip()
+    if kind == "number":
+        try:
+            number = float(text.replace("_", ""))
+        except ValueError:
+            raise ValueError(f"expected a number, got {text!r}") from None
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    if kind == "integer":
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"expected a whole number, got {text!r}") from None
+    if kind == "boolean":
+        if text.lower() in TRUE:
+            return True
+        if text.lower() in FALSE:
+            return False
+        raise ValueError(f"expected true or false, got {text!r}")
+    if kind == "list":
+        return [item.strip() for item in text.split(";") if item.strip()]
+    if text.lower() == "null":
+        return None
+    return text
+
+
+def _csv_entries(path: Path, defaults: dict[str, Any] | None) -> Iterator[Entry]:
+    file = str(path)
+    types_ = column_types()
+    with _open_text(path) as f:
+        reader = csv.reader(f)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise UserError(Problem(file, 1, "", "empty file: expected a header row of "
+                                    "profile fields")) from None
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise UserError(Problem(file, 1, "", f"unreadable CSV header: {exc}")) from None
+        columns = [h.strip() for h in header]
+        problems = []
+        for col in columns:
+            if col not in types_:
+                import difflib
+
+                close = difflib.get_close_matches(col, list(types_), n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                problems.append(Problem(file, 1, col, f"unknown column{hint}; columns are "
+                                        "dotted profile fields, e.g. traffic.peak_rps"))
+        if "name" not in columns:
+            problems.append(Problem(file, 1, "name", "a name column is required"))
+        dupes = {c for c in columns if columns.count(c) > 1}
+        problems += [Problem(file, 1, c, "column given twice") for c in sorted(dupes)]
+        if problems:
+            raise UserError(problems)
+        index = 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except (csv.Error, UnicodeDecodeError) as exc:
+                raise UserError(Problem(file, reader.line_num, "", f"unreadable CSV: {exc}"),
+                                ) from None
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            problem = None
+            data: dict[str, Any] = {}
+            if len(row) != len(columns):
+                problem = Problem(file, line, "", f"row has {len(row)} cells, the header has "
+                                  f"{len(columns)}")
+            else:
+                for col, value in zip(columns, row, strict=True):
+                    if not value.strip():
+                        continue
+                    try:
+                        _put(data, col, _cell(value, types_[col]))
+                    except ValueError as exc:
+                        problem = Problem(file, line, col, str(exc))
+                        break
+            yield Entry(index, file, line, merge(defaults, data), {(): line}, problem)
+            index += 1
+
+
+def _put(data: dict[str, Any], dotted_key: str, value: Any) -> None:
+    head, _, rest = dotted_key.partition(".")
+    if rest:
+        data.setdefault(head, {})[rest] = value
+    else:
+        data[head] = value
+
+
+# -- checking one entry -----------------------------------------------------------------------
+
+
+def check_entry(entry: Entry, kb: KnowledgeBase, provider: str | None = None,
+                ) -> tuple[Component | None, list[Problem]]:
+    """The entry as a checked profile, or the problems that keep it from being scored."""
+    if entry.problem is not None:
+        return None, [entry.problem]
+    data = entry.data
+    if provider and isinstance(data, dict):
+        constraints = data.get("constraints") or {}
+        if isinstance(constraints, dict):
+            data = {**data, "constraints": {**constraints, "provider": provider}}
+    prefix = entry.prefix
+    try:
+        component = parse_component(data, entry.file, entry.lines, prefix)
+        check_component(component, kb, entry.file, entry.lines, prefix)
+    except UserError as exc:
+        return None, [_at_row(p, entry) for p in exc.problems]
+    return component, []
+
+
+def _at_row(p: Problem, entry: Entry) -> Problem:
+    """A problem with the row's line where the field's own line is not known."""
+    return Problem(p.file, p.line or entry.line, p.field, p.message)
+
+
+def unique_names(entries: Iterator[Entry]) -> Iterator[Entry]:
+    """Entries whose name was already taken become errors naming the first one's line."""
+    seen: dict[str, int | None] = {}
+    for e in entries:
+        name = e.data.get("name") if isinstance(e.data, dict) and e.problem is None else None
+        if isinstance(name, str):
+            if name in seen:
+                first = seen[name]
+                where = f"line {first}" if first else "an earlier entry"
+                yield Entry(e.index, e.file, e.line, e.data, e.lines, Problem(
+                    e.file, e.line, _name_field(e), f"duplicate name {name!r} (first on {where})"),
+                    e.prefix)
+                continue
+            seen[name] = e.line
+        yield e
+
+
+def _name_field(e: Entry) -> str:
+    if e.prefix[:1] == ("components",):
+        return f"components[{e.prefix[1]}].name"
+    return "metadata.name" if e.prefix == ("spec", "runplan") else "name"

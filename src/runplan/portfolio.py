@@ -1,0 +1,314 @@
+"""The estate as a whole: what each strategy costs, and whether a cluster pays for itself.
+
+Per component (`placement`), from its scored Result:
+
+- its Kubernetes cost *on a shared cluster*: the node share its pods request plus its load
+  balancer capacity units (OpenCost's allocation), without any fixed cost;
+- its serverless cost; the options its hard constraints exclude;
+- its cost in the recommended mix: on the shared cluster when the verdict is kubernetes, on
+  functions when serverless; a hybrid with parts is priced part by part on each part's own
+  verdict, a hybrid without parts on the cluster (its split is not in the profile, and the
+  cluster is what a hybrid needs).
+
+Over the estate (`Portfolio`): one cluster per provider carries every component placed on
+Kubernetes, its fixed cost (control plane, one load balancer when any component is HTTP, the
+operations people: kbase/<provider>.yaml and kbase/operations.yaml) spread over those
+components in proportion to their variable cost; the totals of all-Kubernetes, all-serverless
+and the recommended mix; whether a cluster is justified (the mix with the cluster against the
+same components on functions, unless a hard constraint keeps one on Kubernetes); and the five
+decisions with the most money at stake and the five closest to flipping.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from runplan.advise import Flip, Result
+from runplan.cost.estimate import estimate
+from runplan.kbase import KnowledgeBase
+from runplan.profile import HTTP_KINDS
+
+SHARED_ITEMS = ("node share", "load balancer capacity units")
+TOP = 5
+NAMES_KEPT = 20
+
+
+@dataclass(frozen=True)
+class Placement:
+    name: str
+    provider: str
+    verdict: str
+    confidence: float
+    kubernetes_usd: float
+    serverless_usd: float | None
+    shared_kubernetes_usd: float
+    http: bool
+    serverless_excluded_by: tuple[str, ...]
+    mix_cluster_usd: float  # the part of the mix that runs on the cluster (variable cost)
+    mix_functions_usd: float  # the part of the mix that runs on functions
+    functions_instead_usd: float | None  # all of it on functions; None: a hard constraint forbids
+    flip: tuple[str, float, float, str] | None  # nearest flip: field, from, to, verdict
+
+    @property
+    def needs_cluster(self) -> bool:
+        return self.mix_cluster_usd > 0 or self.verdict == "kubernetes"
+
+    @property
+    def at_stake_usd(self) -> float | None:
+        """What the decision moves per month on this estate: the component on the shared
+        cluster (its variable cost; the fixed cost is paid once for all) against functions."""
+        if self.serverless_usd is None:
+            return None
+        return abs(self.shared_kubernetes_usd - self.serverless_usd)
+
+
+def _shared_kubernetes(r: Result, kb: KnowledgeBase, free_tier: bool) -> float:
+    costs = estimate(replace(r.workload, existing_cluster=True), kb, free_tier,
+                     with_break_even=False)
+    return sum(i.monthly_usd for i in costs.kubernetes.items if i.name in SHARED_ITEMS)
+
+
+def _serverless_blocked(r: Result) -> tuple[str, ...]:
+    if r.costs.serverless is None:
+        return ("no managed functions on " + r.workload.provider,)
+    return tuple(r.verdict.excluded.get("serverless", []))
+
+
+def placement(r: Result, kb: KnowledgeBase, free_tier: bool) -> Placement:
+    """One component's portfolio facts (see the module docstring)."""
+    shared = _shared_kubernetes(r, kb, free_tier)
+    sls = r.costs.serverless.monthly_usd if r.costs.serverless else None
+    blocked = _serverless_blocked(r)
+    if r.parts and r.verdict.verdict == "hybrid":
+        cluster = functions = 0.0
+        instead: float | None = 0.0
+        for p in r.parts:
+            pp = placement(p, kb, free_tier)
+            cluster += pp.mix_cluster_usd
+            functions += pp.mix_functions_usd
+            instead = None if instead is None or pp.functions_instead_usd is None \
+                else instead + pp.functions_instead_usd
+            blocked = blocked + tuple(f"{p.name}: {b}" for b in _serverless_blocked(p))
+    elif r.verdict.verdict == "serverless":
+        cluster, functions = 0.0, sls or 0.0
+        instead = sls
+    else:
+        cluster, functions = shared, 0.0
+        instead = None if blocked else sls
+    nearest = nearest_flip(r.flips)
+    return Placement(r.name, r.costs.provider, r.verdict.verdict, r.verdict.confidence,
+                     r.costs.kubernetes.monthly_usd, sls, shared, r.workload.kind in HTTP_KINDS,
+                     blocked, cluster, functions, instead,
+                     None if nearest is None else (nearest.field, nearest.current, nearest.to,
+                                                   nearest.verdict))
+
+
+def flip_distance(field_name: str, current: float, to: float) -> float:
+    """How far a flip is: the factor's log for figures, the difference for a share."""
+    if field_name == "traffic.idle_fraction" or current <= 0 or to <= 0:
+        return abs(to - current)
+    return abs(math.log(to / current))
+
+
+def nearest_flip(flips: tuple[Flip, ...]) -> Flip | None:
+    if not flips:
+        return None
+    return min(flips, key=lambda f: (flip_distance(f.field, f.current, f.to), f.field))
+
+
+def cluster_fixed_usd(kb: KnowledgeBase, provider: str, http: bool) -> dict[str, float]:
+    """A cluster's fixed monthly cost by item (figures from kbase)."""
+    p = kb.provider(provider)
+    hours = kb.operations.hours_per_month
+    ops = kb.operations
+    out = {"control plane": p.kubernetes.control_plane_hourly_usd * hours,
+           "operations (people)": ops.ops_fte_per_cluster * ops.fte_monthly_usd}
+    if http:
+        out["load balancer"] = p.front_door.load_balancer_hourly_usd * hours
+    return out
+
+
+@dataclass
+class _Cluster:
+    variable: float = 0.0
+    http: bool = False
+    members: list[tuple[str, float]] = field(default_factory=list)
+    functions_instead: float = 0.0
+    required_by: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    required_count: int = 0
+    against_verdict: int = 0
+
+
+@dataclass
+class Portfolio:
+    """Streams placements in; `summary()` gives the portfolio view (JSON contract)."""
+
+    kb: KnowledgeBase
+    count: int = 0
+    verdicts: dict[str, int] = field(default_factory=lambda: {"kubernetes": 0, "serverless": 0,
+                                                             "hybrid": 0})
+    all_k8s_variable: dict[str, float] = field(default_factory=dict)
+    all_k8s_http: dict[str, bool] = field(default_factory=dict)
+    all_sls: float = 0.0
+    sls_infeasible: int = 0
+    sls_infeasible_names: list[str] = field(default_factory=list)
+    mix_functions: float = 0.0
+    clusters: dict[str, _Cluster] = field(default_factory=dict)
+    _stake: list[tuple[float, int, str, dict[str, Any]]] = field(default_factory=list)
+    _close: list[tuple[float, int, str, dict[str, Any]]] = field(default_factory=list)
+
+    def add(self, p: Placement) -> None:
+        i = self.count
+        self.count += 1
+        self.verdicts[p.verdict] += 1
+        self.all_k8s_variable[p.provider] = self.all_k8s_variable.get(p.provider, 0.0) + \
+            p.shared_kubernetes_usd
+        self.all_k8s_http[p.provider] = self.all_k8s_http.get(p.provider, False) or p.http
+        if p.serverless_usd is None or p.serverless_excluded_by:
+            self.sls_infeasible += 1
+            if len(self.sls_infeasible_names) < NAMES_KEPT:
+                self.sls_infeasible_names.append(p.name)
+        if p.serverless_usd is not None:
+            self.all_sls += p.serverless_usd
+        self.mix_functions += p.mix_functions_usd
+        if p.needs_cluster:
+            c = self.clusters.setdefault(p.provider, _Cluster())
+            c.variable += p.mix_cluster_usd
+            c.http = c.http or p.http
+            c.members.append((p.name, p.mix_cluster_usd))
+            if p.functions_instead_usd is None:
+                c.required_count += 1
+                if len(c.required_by) < NAMES_KEPT:
+                    c.required_by.append((p.name, p.serverless_excluded_by))
+            else:
+                c.functions_instead += p.functions_instead_usd - p.mix_functions_usd
+                if p.verdict != "serverless":
+                    c.against_verdict += 1
+        stake = p.at_stake_usd
+        if stake is not None:
+            item = {"name": p.name, "verdict": p.verdict, "at_stake_usd": round(stake, 2),
+                    "shared_cluster_usd": round(p.shared_kubernetes_usd, 2),
+                    "serverless_usd": round(p.serverless_usd or 0.0, 2)}
+            _push(self._stake, (stake, -i, p.name, item))
+        if p.flip is not None:
+            fname, cur, to, verdict = p.flip
+            d = flip_distance(fname, cur, to)
+            factor = to / cur if cur > 0 and fname != "traffic.idle_fraction" else None
+            item = {"name": p.name, "verdict": p.verdict, "field": fname, "from": cur, "to": to,
+                    "flips_to": verdict, "factor": None if factor is None else round(factor, 3)}
+            _push(self._close, (-d, -i, p.name, item))
+
+    def summary(self) -> dict[str, Any]:
+        fixed_all = {prov: cluster_fixed_usd(self.kb, prov, self.all_k8s_http[prov])
+                     for prov in sorted(self.all_k8s_variable)}
+        all_k8s_var = sum(self.all_k8s_variable.values())
+        all_k8s_fixed = sum(sum(f.values()) for f in fixed_all.values())
+        mix_clusters = []
+        allocation = []
+        mix_fixed = mix_cluster_var = 0.0
+        for prov in sorted(self.clusters):
+            c = self.clusters[prov]
+            fixed = cluster_fixed_usd(self.kb, prov, c.http)
+            fixed_total = sum(fixed.values())
+            mix_fixed += fixed_total
+            mix_cluster_var += c.variable
+            mix_clusters.append(self._cluster_view(prov, c, fixed, fixed_total))
+            for name, var in c.members:
+                share = fixed_total * (var / c.variable) if c.variable > 0 else \
+                    fixed_total / len(c.members)
+                allocation.append({"name": name, "provider": prov,
+                                   "variable_usd": round(var, 2),
+                                   "fixed_share_usd": round(share, 2),
+                                   "total_usd": round(var + share, 2)})
+        mix_total = mix_cluster_var + mix_fixed + self.mix_functions
+        return {
+            "components": self.count,
+            "verdicts": dict(self.verdicts),
+            "strategies": {
+                "all_kubernetes": {
+                    "monthly_usd": round(all_k8s_var + all_k8s_fixed, 2),
+                    "variable_usd": round(all_k8s_var, 2),
+                    "fixed_usd": round(all_k8s_fixed, 2),
+                    "clusters": sorted(fixed_all)},
+                "all_serverless": {
+                    "monthly_usd": round(self.all_sls, 2),
+                    "feasible": self.sls_infeasible == 0,
+                    "infeasible_components": self.sls_infeasible,
+                    "infeasible_examples": self.sls_infeasible_names,
+                    "note": "" if not self.sls_infeasible else
+                    f"{self.sls_infeasible} components cannot run on functions (hard "
+                    "constraints or no functions); the total prices only the others"},
+                "recommended_mix": {
+                    "monthly_usd": round(mix_total, 2),
+                    "cluster_variable_usd": round(mix_cluster_var, 2),
+                    "cluster_fixed_usd": round(mix_fixed, 2),
+                    "functions_usd": round(self.mix_functions, 2),
+                    "clusters": sorted(self.clusters)},
+            },
+            "clusters": mix_clusters,
+            "allocation": allocation,
+            "top_at_stake": [x[3] for x in sorted(self._stake, reverse=True)],
+            "top_closest_to_flip": [x[3] for x in sorted(self._close, reverse=True)],
+            "assumptions": [
+                "one shared cluster per provider carries every component placed on Kubernetes",
+                "a component's cluster cost is the node share its pods request plus its load "
+                "balancer capacity units; the fixed cost is spread in proportion to it",
+                "a hybrid without parts is priced on the cluster (its split is not in the "
+                "profile)",
+                "money at stake is the gap between the component on the shared cluster "
+                "(variable cost) and on functions"],
+        }
+
+    def _cluster_view(self, prov: str, c: _Cluster, fixed: dict[str, float],
+                      fixed_total: float) -> dict[str, Any]:
+        with_cluster = c.variable + fixed_total
+        members = len(c.members)
+        view: dict[str, Any] = {
+            "provider": prov, "components": members,
+            "variable_usd": round(c.variable, 2),
+            "fixed_usd": {k: round(v, 2) for k, v in fixed.items()},
+            "fixed_total_usd": round(fixed_total, 2),
+            "fixed_share_of_cost": round(fixed_total / with_cluster, 4) if with_cluster else 0.0,
+            "with_cluster_usd": round(with_cluster, 2),
+        }
+        if c.required_count:
+            view["justified"] = "required"
+            view["required_by"] = [{"name": n, "because": list(b)} for n, b in c.required_by]
+            view["required_count"] = c.required_count
+            view["message"] = (
+                f"The {prov} cluster is required: {c.required_count} of its {members} components "
+                f"cannot run on functions (first: {c.required_by[0][0]}, "
+                f"{', '.join(c.required_by[0][1]) or 'hard constraint'}).")
+            return view
+        without = c.functions_instead
+        gap = without - with_cluster
+        view["without_cluster_usd"] = round(without, 2)
+        view["difference_usd"] = round(abs(gap), 2)
+        view["moved_against_verdict"] = c.against_verdict
+        if gap > 0:
+            view["justified"] = "yes"
+            view["message"] = (
+                f"The {prov} cluster is justified: its {members} components cost "
+                f"${with_cluster:,.2f}/month on it (${fixed_total:,.2f} of it fixed) and "
+                f"${without:,.2f} on functions; the cluster saves ${gap:,.2f}/month.")
+        else:
+            view["justified"] = "no"
+            view["message"] = (
+                f"The {prov} cluster is not justified by cost: its {members} components cost "
+                f"${with_cluster:,.2f}/month on it (${fixed_total:,.2f} of it fixed, "
+                f"{fixed_total / with_cluster:.0%}) and ${without:,.2f} on functions, "
+                f"${-gap:,.2f}/month less; {c.against_verdict} of them would run against "
+                "runplan's verdict (see their reasons), and no hard constraint needs a cluster.")
+        return view
+
+
+def _push(heap: list[tuple[float, int, str, dict[str, Any]]],
+          item: tuple[float, int, str, dict[str, Any]]) -> None:
+    """Keep the TOP largest by (key, earlier first)."""
+    if len(heap) < TOP:
+        heapq.heappush(heap, item)
+    elif item[:2] > heap[0][:2]:
+        heapq.heapreplace(heap, item)

@@ -1,0 +1,258 @@
+"""Views of a scored inventory: terminal (rich), JSON (streamed), CSV (streamed), Markdown.
+
+Each view is a sink: `component(scored)` as results arrive in input order, `finish(...)` once
+with the portfolio, the rejected rows and what was skipped. JSON and CSV write as they go, so
+an estate of any size is never held in memory; the terminal and Markdown views keep one short
+row per component.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from runplan.advise import Result
+from runplan.errors import Problem
+from runplan.inventory import Skipped
+from runplan.portfolio import nearest_flip
+from runplan.report.text import top_reasons
+
+TABLE_ROWS = 50
+CSV_COLUMNS = ("name", "verdict", "confidence", "kubernetes_usd", "serverless_usd",
+               "cheaper", "excluded", "top_reason", "nearest_flip")
+
+
+def summary_row(r: Result) -> dict[str, Any]:
+    """One line per component: the verdict, both costs, the strongest reason, the nearest flip."""
+    v = r.verdict
+    top = top_reasons(r, 1)
+    flip = nearest_flip(r.flips)
+    k8s = r.costs.kubernetes.monthly_usd
+    sls = r.costs.serverless.monthly_usd if r.costs.serverless else None
+    return {
+        "name": r.name, "verdict": v.verdict, "confidence": v.confidence,
+        "kubernetes_usd": round(k8s, 2), "serverless_usd": None if sls is None else round(sls, 2),
+        "cheaper": "" if sls is None else ("serverless" if sls < k8s else "kubernetes"),
+        "excluded": "; ".join(f"{o} ({', '.join(ids)})" for o, ids in v.excluded.items() if ids),
+        "top_reason": f"{top[0].rule}: {top[0].message}" if top else "",
+        "nearest_flip": flip.short() if flip else "",
+    }
+
+
+@dataclass
+class Outcome:
+    """Everything known at the end of a run, for `finish`."""
+
+    file: str
+    fmt: str
+    portfolio: dict[str, Any]
+    errors: list[Problem]
+    skipped: Skipped
+    scored: int
+
+    def counts_line(self) -> str:
+        skipped = sum(self.skipped.counts.values())
+        return (f"{self.scored + len(self.errors)} components read: {self.scored} scored, "
+                f"{len(self.errors)} rejected" + (f", {skipped} entities skipped" if skipped
+                                                    else ""))
+
+    def skipped_lines(self) -> list[str]:
+        return [f"skipped {n} ({reason}): {', '.join(self.skipped.names[reason][:10])}"
+                + (" ..." if n > 10 else "") for reason, n in sorted(self.skipped.counts.items())]
+
+
+def _money(x: float | None) -> str:
+    if x is None:
+        return "n/a"
+    return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
+
+
+def portfolio_lines(p: dict[str, Any]) -> list[str]:
+    """The portfolio answer as plain sentences (shared by the text and Markdown views)."""
+    s = p["strategies"]
+    k, sl, mix = s["all_kubernetes"], s["all_serverless"], s["recommended_mix"]
+    lines = [
+        f"all Kubernetes:   {_money(k['monthly_usd'])}/month "
+        f"({_money(k['fixed_usd'])} fixed for {len(k['clusters'])} cluster(s))",
+        f"all serverless:   {_money(sl['monthly_usd'])}/month"
+        + ("" if sl["feasible"] else f" (not feasible: {sl['note']})"),
+        f"recommended mix:  {_money(mix['monthly_usd'])}/month (cluster "
+        f"{_money(mix['cluster_variable_usd'])} + fixed {_money(mix['cluster_fixed_usd'])}, "
+        f"functions {_money(mix['functions_usd'])})",
+    ]
+    return lines
+
+
+def cluster_lines(p: dict[str, Any]) -> list[str]:
+    if not p["clusters"]:
+        return ["No component is placed on Kubernetes: no cluster needed."]
+    return [c["message"] for c in p["clusters"]]
+
+
+def top_lines(p: dict[str, Any]) -> tuple[list[str], list[str]]:
+    stake = [f"{i}. {x['name']} ({x['verdict']}): {_money(x['at_stake_usd'])}/month between "
+             f"the shared cluster {_money(x['shared_cluster_usd'])} and functions "
+             f"{_money(x['serverless_usd'])}" for i, x in enumerate(p["top_at_stake"], 1)]
+    close = []
+    for i, x in enumerate(p["top_closest_to_flip"], 1):
+        how = f"x{x['factor']:g}" if x["factor"] is not None else f"{x['to'] - x['from']:+.2f}"
+        close.append(f"{i}. {x['name']} ({x['verdict']}): {x['flips_to']} at {x['field']} = "
+                     f"{x['to']:,.4g} (now {x['from']:,.4g}, {how})")
+    return stake, close
+
+
+# -- sinks ------------------------------------------------------------------------------------
+
+
+@dataclass
+class TextSink:
+    out: TextIO
+    width: int = 120
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def component(self, row: dict[str, Any], data: dict[str, Any]) -> None:
+        self.rows.append(row)
+
+    def finish(self, o: Outcome) -> None:
+        console = Console(file=self.out, width=self.width, highlight=False, soft_wrap=False,
+                          color_system="auto" if self.out.isatty() else None)
+        console.print(Text(f"runplan score: {o.file} ({o.fmt}): {o.counts_line()}"))
+        table = Table(show_edge=False, pad_edge=False, header_style="bold")
+        for col, justify in (("component", "left"), ("verdict", "left"), ("conf", "right"),
+                             ("Kubernetes/mo", "right"), ("serverless/mo", "right"),
+                             ("nearest flip", "left")):
+            table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        shown = self.rows[:TABLE_ROWS]
+        for r in shown:
+            table.add_row(Text(r["name"]), Text(r["verdict"]), f"{r['confidence']:.2f}",
+                          _money(r["kubernetes_usd"]), _money(r["serverless_usd"]),
+                          Text(r["nearest_flip"] or "-"))
+        if shown:
+            console.print(table)
+        if len(self.rows) > TABLE_ROWS:
+            console.print(Text(f"... {len(self.rows) - TABLE_ROWS} more components: "
+                               "--format json|csv|markdown|html or -o FILE lists them all"))
+        p = o.portfolio
+        v = p["verdicts"]
+        console.print(Text(f"\nVerdicts: kubernetes {v['kubernetes']}, serverless "
+                           f"{v['serverless']}, hybrid {v['hybrid']}"))
+        console.print(Text("\nPortfolio, monthly:"))
+        for line in portfolio_lines(p):
+            console.print(Text("  " + line))
+        console.print(Text("\nIs a cluster justified?"))
+        for line in cluster_lines(p):
+            console.print(Text("  " + line))
+        stake, close = top_lines(p)
+        if stake:
+            console.print(Text("\nMost money at stake:"))
+            for line in stake:
+                console.print(Text("  " + line))
+        if close:
+            console.print(Text("\nClosest to a flip:"))
+            for line in close:
+                console.print(Text("  " + line))
+        for line in o.skipped_lines():
+            console.print(Text(line))
+        if o.errors:
+            console.print(Text(f"\nRejected ({len(o.errors)}; also on stderr):"))
+            for e in o.errors:
+                console.print(Text(f"  {e}"))
+
+
+@dataclass
+class JsonSink:
+    """`{"components": [...], "portfolio": {...}, "errors": [...], ...}`, written as it goes."""
+
+    out: TextIO
+    started: bool = False
+
+    def component(self, row: dict[str, Any], data: dict[str, Any]) -> None:
+        self.out.write(("{\n  \"components\": [\n" if not self.started else ",\n")
+                       + _indent(json.dumps(data, indent=2), 4))
+        self.started = True
+
+    def finish(self, o: Outcome) -> None:
+        self.out.write("{\n  \"components\": [" if not self.started else "\n  ]")
+        if not self.started:
+            self.out.write("]")
+        rest = {"portfolio": o.portfolio,
+                "errors": [{"file": e.file, "line": e.line, "field": e.field,
+                            "message": e.message} for e in o.errors],
+                "skipped": [{"reason": r, "count": n, "names": o.skipped.names[r]}
+                            for r, n in sorted(o.skipped.counts.items())],
+                "summary": {"file": o.file, "format": o.fmt, "scored": o.scored,
+                            "rejected": len(o.errors),
+                            "skipped": sum(o.skipped.counts.values())}}
+        for key, value in rest.items():
+            self.out.write(f",\n  {json.dumps(key)}: " + _indent(json.dumps(value, indent=2), 2)
+                           .lstrip())
+        self.out.write("\n}\n")
+
+
+def _indent(text: str, n: int) -> str:
+    pad = " " * n
+    return "\n".join(pad + line for line in text.splitlines())
+
+
+@dataclass
+class CsvSink:
+    out: TextIO
+    writer: Any = None
+
+    def __post_init__(self) -> None:
+        self.writer = csv.writer(self.out, lineterminator="\n")
+        self.writer.writerow(CSV_COLUMNS)
+
+    def component(self, row: dict[str, Any], data: dict[str, Any]) -> None:
+        self.writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
+
+    def finish(self, o: Outcome) -> None:
+        pass  # the summary and the rejected rows go to stderr
+
+
+@dataclass
+class MarkdownSink:
+    out: TextIO
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def component(self, row: dict[str, Any], data: dict[str, Any]) -> None:
+        self.rows.append(row)
+
+    def finish(self, o: Outcome) -> None:
+        w = self.out.write
+        w(f"# runplan score: {_md(o.file)}\n\n{o.counts_line()}.\n\n")
+        w("| component | verdict | confidence | Kubernetes $/mo | serverless $/mo | "
+          "strongest reason | nearest flip |\n|---|---|---:|---:|---:|---|---|\n")
+        for r in self.rows:
+            w(f"| {_md(r['name'])} | {r['verdict']} | {r['confidence']:.2f} | "
+              f"{_money(r['kubernetes_usd'])} | {_money(r['serverless_usd'])} | "
+              f"{_md(r['top_reason'])} | {_md(r['nearest_flip'])} |\n")
+        p = o.portfolio
+        v = p["verdicts"]
+        w(f"\n**Verdicts:** kubernetes {v['kubernetes']}, serverless {v['serverless']}, "
+          f"hybrid {v['hybrid']}\n\n## Portfolio (monthly)\n\n")
+        for line in portfolio_lines(p):
+            w(f"- {_md(' '.join(line.split()))}\n")
+        w("\n## Is a cluster justified?\n\n")
+        for line in cluster_lines(p):
+            w(f"{_md(line)}\n")
+        stake, close = top_lines(p)
+        if stake:
+            w("\n## Most money at stake\n\n" + "".join(f"{_md(x)}\n" for x in stake))
+        if close:
+            w("\n## Closest to a flip\n\n" + "".join(f"{_md(x)}\n" for x in close))
+        extra = o.skipped_lines()
+        if extra:
+            w("\n## Skipped\n\n" + "".join(f"- {_md(x)}\n" for x in extra))
+        if o.errors:
+            w(f"\n## Rejected ({len(o.errors)})\n\n" + "".join(f"- `{e}`\n" for e in o.errors))
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

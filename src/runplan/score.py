@@ -1,0 +1,115 @@
+"""Score an inventory: check and advise every entry, in worker processes, in input order.
+
+Each worker builds its own Advisor once (rule base, kbase, the shared-inference caches) and
+scores chunks of entries; `imap` hands results back in input order, and every cache is a pure
+function of its key, so the output is the same bytes whatever the number of workers.
+A bad entry becomes a `Scored` with its problems; the rest are still scored.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from runplan.advise import Advisor
+from runplan.errors import Problem
+from runplan.inventory import Entry, check_entry
+from runplan.kbase import load_kbase
+from runplan.portfolio import Placement, placement
+from runplan.report.batch import summary_row
+from runplan.report.charts import cost_curve
+from runplan.report.data import result_data
+from runplan.rulebase.load import load_rulebase
+
+CHUNK = 16
+
+
+@dataclass(frozen=True)
+class Settings:
+    rules_dirs: tuple[Path, ...] = ()
+    pricing: Path | None = None
+    free_tier: bool = False
+    provider: str | None = None
+    flips: bool = True
+    curves: bool = False  # cost curves for the HTML report
+    shared: bool = True  # False: the plain path, no inference shared between components
+
+
+@dataclass(frozen=True)
+class Scored:
+    index: int
+    name: str
+    line: int | None
+    data: dict[str, Any] | None  # the JSON contract
+    row: dict[str, Any] | None  # the one-line summary
+    placement: Placement | None
+    problems: tuple[Problem, ...] = ()
+
+
+_advisor: Advisor | None = None
+_settings: Settings | None = None
+
+
+def _init(settings: Settings) -> None:
+    global _advisor, _settings
+    _settings = settings
+    _advisor = Advisor(load_kbase(settings.pricing), load_rulebase(settings.rules_dirs),
+                       settings.free_tier, shared=settings.shared)
+
+
+def score_entry(entry: Entry) -> Scored:
+    """One entry: checked, advised, its JSON and its portfolio facts."""
+    assert _advisor is not None and _settings is not None, "call _init first"
+    adv, s = _advisor, _settings
+    component, problems = check_entry(entry, adv.kb, s.provider)
+    if component is None:
+        return Scored(entry.index, entry.label, entry.line, None, None, None, tuple(problems))
+    result = adv.advise(component, file=entry.file, flips=s.flips)
+    data = result_data(result)
+    if s.curves:
+        xs, sls, k8s = cost_curve(adv, result.workload, points=25)
+        data["cost_curve"] = {"requests_per_month": [round(x, 1) for x in xs],
+                              "serverless_usd": [None if v is None else round(v, 2) for v in sls],
+                              "kubernetes_usd": [round(v, 2) for v in k8s]}
+    return Scored(entry.index, result.name, entry.line, data, summary_row(result),
+                  placement(result, adv.kb, adv.free_tier))
+
+
+def _score_chunk(chunk: list[Entry]) -> list[Scored]:
+    return [score_entry(e) for e in chunk]
+
+
+def _chunks(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
+    chunk: list[Entry] = []
+    for e in entries:
+        chunk.append(e)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+        (os.cpu_count() or 1)
+
+
+def score_all(entries: Iterable[Entry], settings: Settings, jobs: int,
+              expected: int | None = None) -> Iterator[Scored]:
+    """Every entry scored, in input order; `jobs` worker processes (1: in this process)."""
+    if expected is not None:
+        jobs = max(1, min(jobs, -(-expected // CHUNK)))
+    if jobs <= 1:
+        _init(settings)
+        for e in entries:
+            yield score_entry(e)
+        return
+    ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    with ctx.Pool(jobs, initializer=_init, initargs=(settings,)) as pool:
+        for chunk in pool.imap(_score_chunk, _chunks(entries, CHUNK)):
+            yield from chunk
