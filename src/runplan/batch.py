@@ -48,6 +48,9 @@ def _output(path: Path | None) -> Iterator[TextIO]:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             yield f
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as a plain open() would have made it
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -239,13 +239,13 @@ def _count_rows(path: Path, header: int) -> int | None:
         return None
 
 
-def _open_text(path: Path) -> io.TextIOWrapper:
+def _open_text(path: Path, encoding: str = "utf-8") -> io.TextIOWrapper:
     name = str(path)
     if not path.exists():
         raise UserError(Problem(name, None, "", "file not found"))
     if path.is_dir():
         raise UserError(Problem(name, None, "", "is a directory, expected a file"))
-    return path.open("r", encoding="utf-8", errors="strict", newline="")
+    return path.open("r", encoding=encoding, errors="strict", newline="")
 
 
 def _jsonl_entries(path: Path, defaults: dict[str, Any] | None) -> Iterator[Entry]:
@@ -269,7 +269,7 @@ def _jsonl_entries(path: Path, defaults: dict[str, Any] | None) -> Iterator[Entr
                 continue
             problem = None
             try:
-                data = json.loads(line, parse_constant=_no_constant)
+                data = json.loads(line.strip(), parse_constant=_no_constant)
             except (json.JSONDecodeError, ValueError) as exc:
                 data = None
                 problem = Problem(file, lineno, "", f"invalid JSON: {_json_reason(exc)}")
@@ -350,7 +350,7 @@ def _cell(value: str, kind: str) -> Any:
 def _csv_entries(path: Path, defaults: dict[str, Any] | None) -> Iterator[Entry]:
     file = str(path)
     types_ = column_types()
-    with _open_text(path) as f:
+    with _open_text(path, "utf-8-sig") as f:  # spreadsheets often start with a BOM
         reader = csv.reader(f)
         try:
             header = next(reader)

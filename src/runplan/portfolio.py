@@ -171,7 +171,7 @@ class Portfolio:
             self.sls_infeasible += 1
             if len(self.sls_infeasible_names) < NAMES_KEPT:
                 self.sls_infeasible_names.append(p.name)
-        if p.serverless_usd is not None:
+        else:
             self.all_sls += p.serverless_usd
         self.mix_functions += p.mix_functions_usd
         if p.needs_cluster:
@@ -266,6 +266,8 @@ class Portfolio:
                       fixed_total: float) -> dict[str, Any]:
         with_cluster = c.variable + fixed_total
         members = len(c.members)
+        its = f"its {members} components" if members != 1 else "its one component"
+        cost = "cost" if members != 1 else "costs"
         view: dict[str, Any] = {
             "provider": prov, "components": members,
             "variable_usd": round(c.variable, 2),
@@ -280,8 +282,10 @@ class Portfolio:
             view["required_count"] = c.required_count
             view["message"] = (
                 f"The {prov} cluster is required: {c.required_count} of its {members} components "
-                f"cannot run on functions (first: {c.required_by[0][0]}, "
-                f"{', '.join(c.required_by[0][1]) or 'hard constraint'}).")
+                f"cannot run on functions (first: {c.required_by[0][0]}: "
+                f"{', '.join(c.required_by[0][1]) or 'hard constraint'}). It costs "
+                f"${with_cluster:,.2f}/month with {its} (${fixed_total:,.2f} fixed, "
+                f"{fixed_total / with_cluster:.0%}).")
             return view
         without = c.functions_instead
         gap = without - with_cluster
@@ -291,17 +295,18 @@ class Portfolio:
         if gap > 0:
             view["justified"] = "yes"
             view["message"] = (
-                f"The {prov} cluster is justified: its {members} components cost "
+                f"The {prov} cluster is justified: {its} {cost} "
                 f"${with_cluster:,.2f}/month on it (${fixed_total:,.2f} of it fixed) and "
                 f"${without:,.2f} on functions; the cluster saves ${gap:,.2f}/month.")
         else:
             view["justified"] = "no"
             view["message"] = (
-                f"The {prov} cluster is not justified by cost: its {members} components cost "
+                f"The {prov} cluster is not justified by cost: {its} {cost} "
                 f"${with_cluster:,.2f}/month on it (${fixed_total:,.2f} of it fixed, "
                 f"{fixed_total / with_cluster:.0%}) and ${without:,.2f} on functions, "
-                f"${-gap:,.2f}/month less; {c.against_verdict} of them would run against "
-                "runplan's verdict (see their reasons), and no hard constraint needs a cluster.")
+                f"${-gap:,.2f}/month less. No hard constraint needs a cluster; "
+                f"{c.against_verdict} of {members} would run against runplan's verdict "
+                "(see their reasons).")
         return view
 
 

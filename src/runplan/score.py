@@ -74,9 +74,12 @@ def score_entry(entry: Entry) -> Scored:
         xs, sls, k8s = cost_curve(adv, result.workload, points=25)
         data["cost_curve"] = {"requests_per_month": [round(x, 1) for x in xs],
                               "serverless_usd": [None if v is None else round(v, 2) for v in sls],
-                              "kubernetes_usd": [round(v, 2) for v in k8s]}
-    return Scored(entry.index, result.name, entry.line, data, summary_row(result),
-                  placement(result, adv.kb, adv.free_tier))
+                              "kubernetes_usd": [round(v, 2) for v in k8s],
+                              "current": result.workload.requests_per_month}
+    placed = placement(result, adv.kb, adv.free_tier)
+    row = summary_row(result)
+    row["shared_cluster_usd"] = round(placed.shared_kubernetes_usd, 2)
+    return Scored(entry.index, result.name, entry.line, data, row, placed)
 
 
 def _score_chunk(chunk: list[Entry]) -> list[Scored]:

@@ -1,0 +1,227 @@
+"""The HTML report: one self-contained file (no network at view time) with charts.
+
+- cost per component under each model (matplotlib, inline SVG): the component on the shared
+  cluster (its variable cost) against functions, log scale;
+- the portfolio split: the three strategies as stacked bars (variable, fixed, functions);
+- every component in a `<details>` section: verdict, reasons, costs, flips, assumptions, and
+  its cost curve, drawn by a few lines of inline JavaScript from data embedded in the page
+  when the section is opened (the first one is open, so the page shows one at once).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from runplan.report.batch import Outcome, cluster_lines, portfolio_lines, top_lines
+
+MAX_BARS = 40
+
+
+def _esc(x: Any) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def _money(x: float | None) -> str:
+    if x is None:
+        return "n/a"
+    return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
+
+
+def _svg(fig: Any) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None})
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["svg.hashsalt"] = "runplan"  # stable ids: same input, same bytes
+    plt.rcParams["font.size"] = 9
+    return plt
+
+
+def cost_chart(rows: list[dict[str, Any]]) -> str:
+    """Horizontal bars: shared-cluster cost and serverless cost per component (log scale)."""
+    plt = _pyplot()
+    shown = rows
+    if len(rows) > MAX_BARS:
+        def stake(r: dict[str, Any]) -> float:
+            s = r["serverless_usd"]
+            return -abs(r["shared_cluster_usd"] - s) if s is not None else 0.0
+
+        shown = sorted(rows, key=stake)[:MAX_BARS]
+    names = [r["name"] for r in shown]
+    k8s = [max(r["shared_cluster_usd"], 0.01) for r in shown]
+    sls = [max(r["serverless_usd"], 0.01) if r["serverless_usd"] is not None else 0 for r in shown]
+    fig, ax = plt.subplots(figsize=(9, 0.28 * len(shown) + 1.2), dpi=100)
+    y = list(range(len(shown)))
+    ax.barh([i - 0.2 for i in y], k8s, height=0.4, color="#326ce5",
+            label="Kubernetes (shared cluster, variable cost)")
+    ax.barh([i + 0.2 for i in y], sls, height=0.4, color="#ff9900", label="serverless")
+    ax.set_yticks(y, [f"{n} → {r['verdict']}" for n, r in zip(names, shown, strict=True)])
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("monthly cost (USD, log scale)")
+    title = "Cost per component under each model"
+    if len(rows) > MAX_BARS:
+        title += f" ({MAX_BARS} with the most at stake of {len(rows)})"
+    ax.set_title(title)
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    out = _svg(fig)
+    plt.close(fig)
+    return out
+
+
+def portfolio_chart(p: dict[str, Any]) -> str:
+    """Stacked bars: what each strategy costs a month, split into variable, fixed, functions."""
+    plt = _pyplot()
+    s = p["strategies"]
+    labels = ["all Kubernetes", "all serverless" + ("" if s["all_serverless"]["feasible"]
+                                                    else "\n(not feasible)"), "recommended mix"]
+    cluster = [s["all_kubernetes"]["variable_usd"], 0.0, s["recommended_mix"]["cluster_variable_usd"]]
+    fixed = [s["all_kubernetes"]["fixed_usd"], 0.0, s["recommended_mix"]["cluster_fixed_usd"]]
+    functions = [0.0, s["all_serverless"]["monthly_usd"], s["recommended_mix"]["functions_usd"]]
+    fig, ax = plt.subplots(figsize=(9.5, 3.6), dpi=100)
+    ax.bar(labels, cluster, color="#326ce5", label="cluster: nodes and LB units")
+    ax.bar(labels, fixed, bottom=cluster, color="#9db7f0",
+           label="cluster: fixed (control plane, LB, people)")
+    bottom = [a + b for a, b in zip(cluster, fixed, strict=True)]
+    ax.bar(labels, functions, bottom=bottom, color="#ff9900", label="functions")
+    for i, total in enumerate(a + b for a, b in zip(bottom, functions, strict=True)):
+        ax.annotate(f"${total:,.0f}", (i, total), ha="center", va="bottom", fontsize=9)
+    ax.set_ylabel("monthly cost (USD)")
+    v = p["verdicts"]
+    ax.set_title(f"Portfolio: {v['kubernetes']} kubernetes, {v['serverless']} serverless, "
+                 f"{v['hybrid']} hybrid")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.margins(y=0.15)
+    fig.tight_layout()
+    out = _svg(fig)
+    plt.close(fig)
+    return out
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
+max-width:1100px;color:#1d1d1f;padding:0 1rem}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #eee;vertical-align:top}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.kubernetes{color:#1f4fb4;font-weight:600}.serverless{color:#b36b00;font-weight:600}
+.hybrid{color:#6b2fa3;font-weight:600}
+details{border:1px solid #e3e3e3;border-radius:6px;margin:.4rem 0;padding:.3rem .8rem}
+summary{cursor:pointer;font-weight:500}
+.answer{background:#f5f8ff;border-left:4px solid #326ce5;padding:.6rem 1rem}
+.muted{color:#666;font-size:.85rem}
+.error{color:#a40000;font-family:ui-monospace,monospace;font-size:.85rem}
+svg{max-width:100%;height:auto}
+"""
+
+_JS = (Path(__file__).parent / "curve.js").read_text(encoding="utf-8")
+
+
+@dataclass
+class HtmlSink:
+    out: TextIO
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)
+
+    def component(self, row: dict[str, Any], data: dict[str, Any]) -> None:
+        self.rows.append(row)
+        self.details.append(_details(row, data, open_=not self.details))
+
+    def finish(self, o: Outcome) -> None:
+        p = o.portfolio
+        w = self.out.write
+        w("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+          "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+          f"<title>runplan score: {_esc(o.file)}</title><style>{_CSS}</style></head><body>\n")
+        w(f"<h1>runplan score: {_esc(o.file)}</h1>\n<p>{_esc(o.counts_line())}.</p>\n")
+        w("<h2>Portfolio</h2>\n<div class=\"answer\" id=\"cluster-answer\">"
+          + "".join(f"<p>{_esc(x)}</p>" for x in cluster_lines(p)) + "</div>\n<ul>"
+          + "".join(f"<li>{_esc(' '.join(x.split()))}</li>" for x in portfolio_lines(p))
+          + "</ul>\n")
+        if self.rows:
+            w(f"<figure id=\"chart-portfolio\">{portfolio_chart(p)}</figure>\n")
+            w(f"<figure id=\"chart-costs\">{cost_chart(self.rows)}</figure>\n")
+        stake, close = top_lines(p)
+        if stake:
+            w("<h2>Most money at stake</h2><ol>" + "".join(
+                f"<li>{_esc(x.split('. ', 1)[1])}</li>" for x in stake) + "</ol>\n")
+        if close:
+            w("<h2>Closest to a flip</h2><ol>" + "".join(
+                f"<li>{_esc(x.split('. ', 1)[1])}</li>" for x in close) + "</ol>\n")
+        w("<h2>Components</h2>\n<table id=\"components\"><thead><tr><th>component</th>"
+          "<th>verdict</th><th>confidence</th><th>Kubernetes/mo (as profiled)</th>"
+          "<th>shared cluster/mo</th><th>serverless/mo</th><th>nearest flip</th></tr></thead>"
+          "<tbody>\n")
+        for r in self.rows:
+            w(f"<tr><td><a href=\"#c-{_esc(r['name'])}\">{_esc(r['name'])}</a></td>"
+              f"<td class=\"{r['verdict']}\">{r['verdict']}</td>"
+              f"<td class=\"num\">{r['confidence']:.2f}</td>"
+              f"<td class=\"num\">{_money(r['kubernetes_usd'])}</td>"
+              f"<td class=\"num\">{_money(r['shared_cluster_usd'])}</td>"
+              f"<td class=\"num\">{_money(r['serverless_usd'])}</td>"
+              f"<td>{_esc(r['nearest_flip'] or '-')}</td></tr>\n")
+        w("</tbody></table>\n<h2>Details</h2>\n<p class=\"muted\">Open a component for its "
+          "reasons, costs and cost curve.</p>\n")
+        w("".join(self.details))
+        extra = o.skipped_lines()
+        if extra:
+            w("<h2>Skipped</h2><ul>" + "".join(f"<li>{_esc(x)}</li>" for x in extra) + "</ul>\n")
+        if o.errors:
+            w(f"<h2>Rejected ({len(o.errors)})</h2><ul id=\"errors\">"
+              + "".join(f"<li class=\"error\">{_esc(e)}</li>" for e in o.errors) + "</ul>\n")
+        w("<h2>How these numbers are made</h2><ul class=\"muted\">"
+          + "".join(f"<li>{_esc(a)}</li>" for a in p["assumptions"])
+          + "<li>every price and limit comes from runplan's kbase with its source and as-of "
+            "date (<code>runplan kbase show</code>)</li></ul>\n")
+        w(f"<script>{_JS}</script>\n</body></html>\n")
+
+
+def _details(row: dict[str, Any], data: dict[str, Any], open_: bool) -> str:
+    name = row["name"]
+    c = data["costs"]
+    curve = data.get("cost_curve")
+    parts = [f"<details class=\"component\" id=\"c-{_esc(name)}\" data-name=\"{_esc(name)}\""
+             + (" open" if open_ else "") + ">",
+             f"<summary>{_esc(name)}: <span class=\"{row['verdict']}\">{row['verdict']}</span> "
+             f"(confidence {row['confidence']:.2f})</summary>",
+             "<p><b>Why</b></p><ul>"]
+    parts += [f"<li>{_esc(r['message'])} <span class=\"muted\">[{_esc(r['rule'])}, "
+              f"{_esc(r['effect'])}; {_esc(r['source'])}]</span></li>" for r in data["reasons"]]
+    parts.append("</ul>")
+    sls = c["serverless"]
+    be = c["break_even"]
+    parts.append(f"<p><b>Monthly cost on {_esc(c['provider'])}</b>: Kubernetes "
+                 f"{_money(c['kubernetes']['monthly_usd'])} as profiled "
+                 f"({_money(row['shared_cluster_usd'])} on the shared cluster), serverless "
+                 f"{_money(sls['monthly_usd'] if sls else None)}"
+                 + (f"; break-even about {be['avg_rps']:,.4g} rps average" if be else "")
+                 + "</p>")
+    if data["flips"]:
+        parts.append("<p><b>What would change it</b></p><ul>" + "".join(
+            f"<li>{_esc(f['field'])}: {f['from']:,.4g} → {f['to']:,.4g} gives "
+            f"{_esc(f['verdict'])}</li>" for f in data["flips"]) + "</ul>")
+    if curve:
+        parts.append("<div class=\"curve-slot\"></div><script type=\"application/json\" "
+                     "class=\"curve-data\">" + json.dumps(curve).replace("</", "<\\/")
+                     + "</script>")
+    if data["assumptions"]:
+        parts.append("<p class=\"muted\">Assumed: " + "; ".join(
+            _esc(a) for a in data["assumptions"]) + "</p>")
+    parts.append("</details>\n")
+    return "".join(parts)

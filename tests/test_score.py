@@ -1,0 +1,271 @@
+"""`runplan score`: formats, bad rows, the portfolio by hand, workers, views."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from runplan.cli import main
+
+from .conftest import EXAMPLES
+
+FORMATS = ["inventory.yaml", "inventory.csv", "inventory.jsonl", "catalog-info.yaml"]
+
+
+def score_json(runner: CliRunner, *args: str) -> tuple[int, dict[str, Any], str]:
+    result = runner.invoke(main, ["score", *args, "--format", "json", "-q", "-j", "1"])
+    return result.exit_code, json.loads(result.stdout), result.stderr
+
+
+def by_name(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["name"]: c for c in data["components"]}
+
+
+@pytest.fixture(scope="module")
+def example(request: pytest.FixtureRequest) -> dict[str, Any]:
+    code, data, _ = score_json(CliRunner(), str(EXAMPLES / "inventory.yaml"))
+    assert code == 0
+    return data
+
+
+def test_example_estate_is_realistic_and_fully_scored(example: dict[str, Any]) -> None:
+    assert len(example["components"]) >= 25
+    assert example["errors"] == []
+    verdicts = {n: c["verdict"] for n, c in by_name(example).items()}
+    # The article's cases: an idle webhook on functions; a job longer than any function limit,
+    # websockets and a GPU on Kubernetes; steady user-facing APIs on Kubernetes.
+    assert verdicts["payments-webhook"] == "serverless"
+    assert verdicts["slack-commands"] == "serverless"
+    assert verdicts["data-export"] == "kubernetes"
+    assert verdicts["video-transcode"] == "kubernetes"
+    assert verdicts["chat-websocket"] == "kubernetes"
+    assert verdicts["fraud-scoring"] == "kubernetes"
+    assert verdicts["catalog-api"] == "kubernetes"
+    assert by_name(example)["data-export"]["excluded"]["serverless"] == ["LIMIT-DURATION-001"]
+
+
+@pytest.mark.parametrize("name", FORMATS[1:])
+def test_every_format_scores_the_same_components_the_same(runner: CliRunner, name: str,
+                                                          example: dict[str, Any]) -> None:
+    code, data, _ = score_json(runner, str(EXAMPLES / name))
+    assert code == 0
+    assert data["components"] == example["components"]
+    assert data["portfolio"] == example["portfolio"]
+
+
+def test_backstage_skips_other_entities_with_a_count(runner: CliRunner) -> None:
+    code, data, _ = score_json(runner, str(EXAMPLES / "catalog-info.yaml"))
+    assert data["skipped"] == [
+        {"reason": "Component without spec.runplan", "count": 1, "names": ["design-system"]},
+        {"reason": "kind API", "count": 1, "names": ["catalog-openapi"]},
+        {"reason": "kind Group", "count": 1, "names": ["platform"]},
+        {"reason": "kind System", "count": 1, "names": ["northwind-shop"]}]
+    assert data["summary"]["skipped"] == 4
+
+
+BAD_YAML = """\
+defaults:
+  team: {devops_maturity: basic}
+components:
+  - name: good-one
+    kind: webhook
+    traffic: {pattern: bursty, requests_per_month: 60000}
+  - name: negative-peak
+    traffic:
+      peak_rps: -5
+  - name: typo
+    traffic: {patern: steady}
+  - just a string
+  - name: good-one
+    kind: api
+  - name: good-two
+    kind: job
+    traffic: {pattern: scheduled, requests_per_month: 30}
+"""
+
+
+def test_bad_rows_are_named_and_the_rest_scored(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "estate.yaml"
+    path.write_text(BAD_YAML)
+    code, data, stderr = score_json(runner, str(path))
+    assert code == 0
+    assert [c["name"] for c in data["components"]] == ["good-one", "good-two"]
+    f = str(path)
+    expected = [
+        f"{f}:9: error: components[1].traffic.peak_rps: must be >= 0, got -5",
+        f"{f}:11: error: components[2].traffic.patern: unknown field (did you mean "
+        "'pattern'?); allowed: avg_rps, idle_fraction, pattern, peak_rps, requests_per_month",
+        f"{f}:12: error: components[3]: a profile must be a mapping of fields, got str",
+        f"{f}:13: error: components[4].name: duplicate name 'good-one' (first on line 4)",
+    ]
+    assert stderr.splitlines() == expected
+    assert [(e["line"], e["field"]) for e in data["errors"]] == [
+        (9, "components[1].traffic.peak_rps"), (11, "components[2].traffic.patern"),
+        (12, "components[3]"), (13, "components[4].name")]
+    assert data["summary"] == {"file": f, "format": "yaml", "scored": 2, "rejected": 4,
+                               "skipped": 0}
+    # The defaults reached every row: a basic team.
+    assert data["components"][0]["reasons"]
+    failing = runner.invoke(main, ["score", str(path), "-q", "-j", "1", "--fail-on-error"])
+    assert failing.exit_code == 1
+
+
+def test_bad_csv_cells_name_row_and_column(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "estate.csv"
+    path.write_text("name,kind,traffic.peak_rps,traffic.requests_per_month,"
+                    "constraints.compliance\n"
+                    "a,webhook,5,60000,gdpr;pci-dss\nb,api,abc,1000,\nc,api,5\nd,job,,30,\n")
+    code, data, stderr = score_json(runner, str(path))
+    assert code == 0
+    assert [c["name"] for c in data["components"]] == ["a", "d"]
+    assert stderr.splitlines() == [
+        f"{path}:3: error: traffic.peak_rps: expected a number, got 'abc'",
+        f"{path}:4: error: row has 3 cells, the header has 5"]
+    # `;` separates list items.
+    assert data["components"][0]["reasons"][0]["facts"] is not None
+    compliance = [r for r in data["components"][0]["reasons"]
+                  if "constraints.compliance" in r["facts"]]
+    assert compliance and compliance[0]["facts"]["constraints.compliance"] == ["gdpr", "pci-dss"]
+
+
+def test_unknown_csv_column_is_a_file_error(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "estate.csv"
+    path.write_text("name,trafic.peak_rps\na,5\n")
+    result = runner.invoke(main, ["score", str(path), "-q", "-j", "1"])
+    assert result.exit_code == 2
+    assert result.stderr == (f"{path}:1: error: trafic.peak_rps: unknown column (did you mean "
+                             "traffic.peak_rps?); columns are dotted profile fields, e.g. "
+                             "traffic.peak_rps\n")
+
+
+def test_bad_jsonl_lines(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "estate.jsonl"
+    path.write_text('{"name": "a", "kind": "webhook"}\n{"name": "b", "kind": \n\n'
+                    '{"name": "c", "execution": {"memory_mb": 0}}\n[1,2]\n{"name": "d"}\n'
+                    '{"name": "e", "traffic": {"avg_rps": NaN}}\n')
+    code, data, stderr = score_json(runner, str(path))
+    assert [c["name"] for c in data["components"]] == ["a", "d"]
+    assert stderr.splitlines() == [
+        f"{path}:2: error: invalid JSON: Expecting value (column 22)",
+        f"{path}:4: error: execution.memory_mb: must be > 0, got 0",
+        f"{path}:5: error: a profile must be a mapping of fields, got list",
+        f"{path}:7: error: invalid JSON: NaN is not a number JSON allows"]
+
+
+def test_nothing_scored_is_exit_1(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "estate.jsonl"
+    path.write_text('{"name": 5}\n')
+    result = runner.invoke(main, ["score", str(path), "-q", "-j", "1"])
+    assert result.exit_code == 1
+    assert result.stderr == f"{path}:1: error: name: must be string; got 5\n"
+
+
+@pytest.mark.parametrize("text,message", [
+    ("components: {a: 1}\n", "components: must be a list of component profiles"),
+    ("defaults: {team: {devops_maturity: expert}}\ncomponents: []\n",
+     "defaults.team.devops_maturity: must be one of"),
+    ("defaults: {name: x}\ncomponents: []\n", "defaults.name: defaults may set kind and"),
+    ("services: []\n", "components: an inventory is {defaults: {...}, components: [...]}"),
+])
+def test_file_level_problems_exit_2(runner: CliRunner, tmp_path: Path, text: str,
+                                    message: str) -> None:
+    path = tmp_path / "estate.yaml"
+    path.write_text(text)
+    result = runner.invoke(main, ["score", str(path), "-q", "-j", "1"])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_portfolio_by_hand(runner: CliRunner, tmp_path: Path) -> None:
+    """One steady API: its node share and LCUs on a shared cluster, the cluster's fixed cost,
+    and the same load on Lambda, all from kbase figures (see test_cost for each item)."""
+    path = tmp_path / "estate.yaml"
+    path.write_text("defaults: {team: {devops_maturity: established}}\ncomponents:\n"
+                    "  - {name: steady-api, kind: api, traffic: {pattern: steady, avg_rps: 100},"
+                    " execution: {avg_duration_ms: 50, memory_mb: 512}}\n")
+    code, data, _ = score_json(runner, str(path))
+    p = data["portfolio"]
+    node_share = 6714 * 0.5 / 1.8 * 0.0416  # replica-hours x t3.medium fraction x $/h
+    lcu = 73_000 / 25 * 0.008
+    fixed = 0.10 * 730 + 0.0225 * 730 + 0.5 * 12_500  # control plane, LB, people
+    requests = 100 * 730 * 3600
+    lam = requests * 0.20 / 1e6 + requests * 0.05 * 0.5 * 0.0000166667 + requests * 1.00 / 1e6
+    k8s = p["strategies"]["all_kubernetes"]
+    assert k8s["variable_usd"] == pytest.approx(node_share + lcu, abs=0.01)
+    assert k8s["fixed_usd"] == pytest.approx(fixed, abs=0.01)
+    assert p["strategies"]["all_serverless"]["monthly_usd"] == pytest.approx(lam, abs=0.01)
+    assert p["strategies"]["recommended_mix"]["monthly_usd"] == k8s["monthly_usd"]
+    [cluster] = p["clusters"]
+    assert cluster["justified"] == "no"
+    assert cluster["without_cluster_usd"] == pytest.approx(lam, abs=0.01)
+    assert cluster["difference_usd"] == pytest.approx(node_share + lcu + fixed - lam, abs=0.02)
+    assert cluster["message"].startswith(
+        "The aws cluster is not justified by cost: its one component costs $6,440.37/month on "
+        "it ($6,339.43 of it fixed, 98%) and $424.86 on functions, $6,015.51/month less.")
+    assert p["allocation"] == [{"name": "steady-api", "provider": "aws",
+                                "variable_usd": 100.94, "fixed_share_usd": 6339.43,
+                                "total_usd": 6440.37}]
+    assert p["top_at_stake"][0]["at_stake_usd"] == pytest.approx(lam - node_share - lcu,
+                                                                  abs=0.02)
+
+
+def test_example_cluster_is_required_and_fixed_cost_spread(example: dict[str, Any]) -> None:
+    p = example["portfolio"]
+    [cluster] = p["clusters"]
+    assert cluster["justified"] == "required"
+    names = {r["name"] for r in cluster["required_by"]}
+    assert {"data-export", "video-transcode", "chat-websocket"} <= names
+    shares = [a["fixed_share_usd"] for a in p["allocation"]]
+    assert sum(shares) == pytest.approx(cluster["fixed_total_usd"], abs=0.05)
+    assert len(p["top_at_stake"]) == 5 and len(p["top_closest_to_flip"]) == 5
+    stakes = [x["at_stake_usd"] for x in p["top_at_stake"]]
+    assert stakes == sorted(stakes, reverse=True)
+    mix = p["strategies"]["recommended_mix"]
+    assert mix["monthly_usd"] == pytest.approx(
+        mix["cluster_variable_usd"] + mix["cluster_fixed_usd"] + mix["functions_usd"], abs=0.02)
+
+
+def test_workers_give_the_same_bytes(runner: CliRunner) -> None:
+    path = str(EXAMPLES / "inventory.jsonl")
+    one = runner.invoke(main, ["score", path, "--format", "json", "-q", "-j", "1"])
+    two = runner.invoke(main, ["score", path, "--format", "json", "-q", "-j", "2"])
+    assert one.exit_code == two.exit_code == 0
+    assert one.stdout == two.stdout
+
+
+@pytest.mark.parametrize("ext,first", [(".csv", "name,verdict,confidence"),
+                                       (".md", "# runplan score:"),
+                                       (".json", "{"), (".html", "<!DOCTYPE html>")])
+def test_output_file_by_extension(runner: CliRunner, tmp_path: Path, ext: str,
+                                  first: str) -> None:
+    out = tmp_path / f"report{ext}"
+    result = runner.invoke(main, ["score", str(EXAMPLES / "inventory.yaml"), "-o", str(out),
+                                  "-j", "1"])
+    assert result.exit_code == 0
+    assert out.read_text().startswith(first)
+    assert result.stderr == f"runplan score: 28 components read: 28 scored, 0 rejected; " \
+                            f"wrote {out}\n"
+
+
+def test_text_summary(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["score", str(EXAMPLES / "inventory.yaml"), "-j", "1"])
+    assert result.exit_code == 0
+    out = result.stdout
+    assert out.startswith("runplan score: ")
+    assert "Verdicts: kubernetes 17, serverless 11, hybrid 0" in out
+    assert "all Kubernetes:" in out and "recommended mix:" in out
+    assert "The aws cluster is required:" in out
+    assert "Most money at stake:" in out and "Closest to a flip:" in out
+    assert result.stderr == ""  # no progress bar without a terminal
+
+
+def test_markdown_escapes_pipes(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    path.write_text('{"name": "a|b", "kind": "webhook"}\n')
+    result = runner.invoke(main, ["score", str(path), "--format", "markdown", "-q", "-j", "1"])
+    assert "| a\\|b | serverless |" in result.stdout
