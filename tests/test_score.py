@@ -58,7 +58,7 @@ def test_every_format_scores_the_same_components_the_same(runner: CliRunner, nam
 
 
 def test_backstage_skips_other_entities_with_a_count(runner: CliRunner) -> None:
-    code, data, _ = score_json(runner, str(EXAMPLES / "catalog-info.yaml"))
+    _code, data, _ = score_json(runner, str(EXAMPLES / "catalog-info.yaml"))
     assert data["skipped"] == [
         {"reason": "Component without spec.runplan", "count": 1, "names": ["design-system"]},
         {"reason": "kind API", "count": 1, "names": ["catalog-openapi"]},
@@ -147,7 +147,7 @@ def test_bad_jsonl_lines(runner: CliRunner, tmp_path: Path) -> None:
     path.write_text('{"name": "a", "kind": "webhook"}\n{"name": "b", "kind": \n\n'
                     '{"name": "c", "execution": {"memory_mb": 0}}\n[1,2]\n{"name": "d"}\n'
                     '{"name": "e", "traffic": {"avg_rps": NaN}}\n')
-    code, data, stderr = score_json(runner, str(path))
+    _code, data, stderr = score_json(runner, str(path))
     assert [c["name"] for c in data["components"]] == ["a", "d"]
     assert stderr.splitlines() == [
         f"{path}:2: error: invalid JSON: Expecting value (column 22)",
@@ -188,7 +188,7 @@ def test_portfolio_by_hand(runner: CliRunner, tmp_path: Path) -> None:
     path.write_text("defaults: {team: {devops_maturity: established}}\ncomponents:\n"
                     "  - {name: steady-api, kind: api, traffic: {pattern: steady, avg_rps: 100},"
                     " execution: {avg_duration_ms: 50, memory_mb: 512}}\n")
-    code, data, _ = score_json(runner, str(path))
+    _code, data, _ = score_json(runner, str(path))
     p = data["portfolio"]
     node_share = 6714 * 0.5 / 1.8 * 0.0416  # replica-hours x t3.medium fraction x $/h
     lcu = 73_000 / 25 * 0.008
@@ -269,3 +269,38 @@ def test_markdown_escapes_pipes(runner: CliRunner, tmp_path: Path) -> None:
     path.write_text('{"name": "a|b", "kind": "webhook"}\n')
     result = runner.invoke(main, ["score", str(path), "--format", "markdown", "-q", "-j", "1"])
     assert "| a\\|b | serverless |" in result.stdout
+
+
+def _stderr_on_a_terminal(*args: str) -> str:
+    """Run `runplan score` with stderr on a pseudo-terminal; what it wrote there."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "runplan", "score", *args],
+                            stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=120)
+    os.close(leader)
+    assert proc.returncode == 0
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
+    out = str(tmp_path / "r.json")
+    shown = _stderr_on_a_terminal(str(EXAMPLES / "inventory.jsonl"), "-o", out, "-j", "1")
+    assert "scoring" in shown and "28/28" in shown
+    assert "28 components read: 28 scored, 0 rejected" in shown
+    quiet = _stderr_on_a_terminal(str(EXAMPLES / "inventory.jsonl"), "-o", out, "-j", "1", "-q")
+    assert quiet == ""

@@ -43,6 +43,14 @@ class Reason:
         return excluding_others + sum(p for o, p in self.score if o == verdict and p > 0)
 
 
+# The flip search probes each input at these multiples (or, for the idle share, steps) each
+# way, nearest first; the first probe with another verdict is refined by bisection to about
+# 0.2% (a factor of 10 halved 10 times: 10^(1/1024)).
+FACTORS = (2.0, 10.0, 100.0)
+IDLE_STEPS = (0.1, 0.3, 1.0)
+BISECTIONS = 10
+
+
 @dataclass(frozen=True)
 class Flip:
     field: str
@@ -127,7 +135,15 @@ class Advisor:
         return costs, fields, fired, decide(fired, monthly)
 
     def verdict_only(self, w: Workload, parts: dict[str, Any]) -> str:
-        return self.infer(w, parts, break_even=False)[3].verdict
+        """The verdict alone (the flip search's probes): on the fast path from the rules'
+        fired set, evaluated tier by tier without experta (`SharedInference.fired_set`)."""
+        if not self.shared:
+            return self.infer(w, parts, break_even=False)[3].verdict
+        costs = estimate(w, self.kb, self.free_tier, with_break_even=False)
+        fired = self.inference.fired_set(self.fields_for(w, costs, parts))
+        monthly = {"kubernetes": costs.kubernetes.monthly_usd,
+                   "serverless": costs.serverless.monthly_usd if costs.serverless else None}
+        return decide(fired, monthly).verdict
 
     # -- a component ------------------------------------------------------------------------
 
@@ -200,11 +216,11 @@ class Advisor:
 
         best: Flip | None = None
         if name == "traffic.idle_fraction":
-            ups = [min(1.0, value + d) for d in (0.05, 0.1, 0.2, 0.3, 0.5, 1.0)]
-            downs = [max(0.0, value - d) for d in (0.05, 0.1, 0.2, 0.3, 0.5, 1.0)]
+            ups = [min(1.0, value + d) for d in IDLE_STEPS]
+            downs = [max(0.0, value - d) for d in IDLE_STEPS]
         else:
-            ups = [value * f for f in (1.25, 1.6, 2, 3, 5, 10, 30, 100)]
-            downs = [value / f for f in (1.25, 1.6, 2, 3, 5, 10, 30, 100)]
+            ups = [value * f for f in FACTORS]
+            downs = [value / f for f in FACTORS]
         for grid in (ups, downs):
             last = value
             for v in dict.fromkeys(grid):
@@ -213,7 +229,7 @@ class Advisor:
                 other = verdict_at(v)
                 if other != current:
                     lo, hi = last, v  # verdict is `current` at lo, `other` at hi
-                    for _ in range(8):
+                    for _ in range(BISECTIONS):
                         mid = (lo + hi) / 2 if name == "traffic.idle_fraction" \
                             else math.sqrt(lo * hi)
                         if verdict_at(mid) == current:

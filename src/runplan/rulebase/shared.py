@@ -1,46 +1,68 @@
-"""Share inference between inputs whose rule conditions all come out the same.
+"""Share inference between inputs whose rules stand the same way.
 
-Which rules fire depends only on the outcome of each field condition (the derived facts and
-the firing order follow from those outcomes, and the verdict from the rules that fired and
-the costs). So the outcomes of every distinct field condition of the rule base, packed into
-bytes, are a key under which one experta run serves every later input with the same key.
-The messages are still filled from each input's own figures (`advise._reason`).
+Which rules fire depends only on the outcome of each field condition: the derived facts and
+the firing order follow from those outcomes. Better still, it depends only on what each rule's
+condition *reduces to* once its field conditions are known: `all(idle >= 0.5, fact X)` is
+`False` whenever the idle share is low, whatever else holds, and `fact X` otherwise. The tuple
+of every rule's reduced condition (True, False, or what is left over derived facts) is the
+key under which one experta run serves every later input with the same key. The messages
+are still filled from each input's own figures (`advise._reason`).
+
+The plain path (`Advisor(shared=False)`) runs experta every time; a test checks the two give
+the same results on thousands of components.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from runplan.rulebase.compile import predicate
 from runplan.rulebase.engine import Engine
-from runplan.rulebase.spec import FieldCond, RuleSpec, leaves
+from runplan.rulebase.spec import AllCond, AnyCond, Cond, FactCond, FieldCond, RuleSpec
 
 MAX_ENTRIES = 100_000
+Reduced = Hashable  # True, False, ("fact", name, negated), ("all" | "any", (Reduced, ...))
 
 
 class SharedInference:
-    """`run(fields)` as `Engine.run(fields)`, computed once per signature of outcomes."""
+    """`run(fields)` as `Engine.run(fields)`, computed once per key of reduced conditions."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        distinct: dict[tuple[str, str, Any], Callable[[Any], bool]] = {}
-        for spec in engine.rulebase.rules:
-            for leaf in leaves(spec.when):
-                if isinstance(leaf, FieldCond):
-                    value = tuple(leaf.value) if isinstance(leaf.value, list) else leaf.value
-                    key = (leaf.field, leaf.op, value)
-                    if key not in distinct:  # negation is the same outcome, inverted
-                        distinct[key] = predicate(FieldCond(leaf.field, leaf.op, leaf.value))
-        self._checks = [(field, check) for (field, _, _), check in distinct.items()]
-        self._cache: dict[bytes, tuple[RuleSpec, ...]] = {}
+        self._leaf_index: dict[tuple[str, str, Any], int] = {}
+        self._checks: list[tuple[str, Callable[[Any], bool]]] = []
+        rules = engine.rulebase.rules
+        self._rules = [self._compile(spec.when) for spec in rules]
+        tiers = engine.rulebase.tiers
+        self._stratified = sorted(zip(rules, self._rules, strict=True),
+                                  key=lambda pair: tiers.get(pair[0].id, 0))
+        self._cache: dict[Hashable, tuple[RuleSpec, ...]] = {}
         self.hits = self.misses = 0
 
-    def signature(self, fields: dict[str, Any]) -> bytes:
-        return bytes(check(fields.get(field)) for field, check in self._checks)
+    def _compile(self, cond: Cond) -> Any:
+        """The condition with each field leaf replaced by (index, negated)."""
+        if isinstance(cond, FieldCond):
+            value = tuple(cond.value) if isinstance(cond.value, list) else cond.value
+            key = (cond.field, cond.op, value)
+            if key not in self._leaf_index:  # a negated leaf shares the outcome, inverted
+                self._leaf_index[key] = len(self._checks)
+                self._checks.append((cond.field,
+                                     predicate(FieldCond(cond.field, cond.op, cond.value))))
+            return ("leaf", self._leaf_index[key], cond.negate)
+        if isinstance(cond, FactCond):
+            return ("fact", cond.fact, cond.negate)
+        kind = "all" if isinstance(cond, AllCond) else "any"
+        assert isinstance(cond, AllCond | AnyCond)
+        return (kind, tuple(self._compile(c) for c in cond.items))
+
+    def key(self, fields: dict[str, Any]) -> Hashable:
+        outcomes = [check(fields.get(field)) for field, check in self._checks]
+        return tuple((i, r) for i, rule in enumerate(self._rules)
+                     if (r := _reduce(rule, outcomes)) is not False)
 
     def run(self, fields: dict[str, Any]) -> tuple[RuleSpec, ...]:
-        key = self.signature(fields)
+        key = self.key(fields)
         fired = self._cache.get(key)
         if fired is None:
             self.misses += 1
@@ -50,3 +72,56 @@ class SharedInference:
         else:
             self.hits += 1
         return fired
+
+
+    def fired_set(self, fields: dict[str, Any]) -> list[RuleSpec]:
+        """The rules that fire, in no particular order, without experta: each rule is
+        evaluated once, tier by tier (`compile.stratify` puts every producer of a derived fact
+        in a lower tier than its readers, which is also the order experta fires them in), so
+        every fact a rule reads is settled before it is read. Used where only the verdict is
+        needed (the flip search's probes); tests check it against experta."""
+        outcomes = [check(fields.get(field)) for field, check in self._checks]
+        facts: set[str] = set()
+        fired = []
+        for spec, tree in self._stratified:
+            if _holds(tree, outcomes, facts):
+                fired.append(spec)
+                facts.update(spec.asserts)
+        return fired
+
+
+def _holds(node: Any, outcomes: list[bool], facts: set[str]) -> bool:
+    tag = node[0]
+    if tag == "leaf":
+        return bool(outcomes[node[1]] != node[2])
+    if tag == "fact":
+        return bool((node[1] in facts) != node[2])
+    if tag == "all":
+        return all(_holds(item, outcomes, facts) for item in node[1])
+    return any(_holds(item, outcomes, facts) for item in node[1])
+
+
+def _reduce(node: Any, outcomes: list[bool]) -> Reduced:
+    tag = node[0]
+    if tag == "leaf":
+        return bool(outcomes[node[1]] != node[2])
+    if tag == "fact":
+        return tuple(node)
+    items = node[1]
+    if tag == "all":
+        rest = []
+        for item in items:
+            r = _reduce(item, outcomes)
+            if r is False:
+                return False
+            if r is not True:
+                rest.append(r)
+        return True if not rest else rest[0] if len(rest) == 1 else ("all", tuple(rest))
+    rest = []
+    for item in items:
+        r = _reduce(item, outcomes)
+        if r is True:
+            return True
+        if r is not False:
+            rest.append(r)
+    return False if not rest else rest[0] if len(rest) == 1 else ("any", tuple(rest))

@@ -1,0 +1,5 @@
+"""`python -m runplan` is the `runplan` command."""
+
+from runplan.cli import main
+
+main()
