@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from runplan.cost.estimate import CostReport, CrossingCache, estimate
@@ -173,7 +173,7 @@ class Advisor:
         built from templates); a pure function of the key, so sharing changes no byte."""
         if not self.shared:
             return tuple(self.flips(w, parts, current))
-        key = (replace(w, name=""), tuple(sorted(parts.items())), current)
+        key = (w.but(name=""), tuple(sorted(parts.items())), current)
         found = self._flips.get(key)
         if found is None:
             if len(self._flips) >= 50_000:
@@ -187,19 +187,19 @@ class Advisor:
         axes: list[tuple[str, float, Any]] = [
             ("traffic.avg_rps", w.avg_rps, lambda v: with_load(w, v * hours * 3600, hours)),
             ("traffic.peak_rps", w.peak_rps,
-             lambda v: replace(w, peak_rps=max(v, w.avg_rps))),
+             lambda v: w.but(peak_rps=max(v, w.avg_rps))),
             ("execution.avg_duration_ms", w.avg_duration_ms,
-             lambda v: replace(w, avg_duration_ms=v, cpu_ms=w.cpu_ms * v / w.avg_duration_ms,
+             lambda v: w.but(avg_duration_ms=v, cpu_ms=w.cpu_ms * v / w.avg_duration_ms,
                                max_duration_s=max(w.max_duration_s, v / 1000))),
             ("execution.max_duration_s", w.max_duration_s,
-             lambda v: replace(w, max_duration_s=max(v, w.avg_duration_ms / 1000))),
-            ("execution.memory_mb", w.memory_mb, lambda v: replace(w, memory_mb=v)),
+             lambda v: w.but(max_duration_s=max(v, w.avg_duration_ms / 1000))),
+            ("execution.memory_mb", w.memory_mb, lambda v: w.but(memory_mb=v)),
             ("traffic.idle_fraction", w.idle_fraction,
-             lambda v: replace(w, idle_fraction=min(1.0, max(0.0, v)))),
+             lambda v: w.but(idle_fraction=min(1.0, max(0.0, v)))),
         ]
         if w.p99_slo_ms is not None:
             axes.append(("latency.p99_slo_ms", w.p99_slo_ms,
-                         lambda v: replace(w, p99_slo_ms=v)))
+                         lambda v: w.but(p99_slo_ms=v)))
         out: list[Flip] = []
         for name, value, make in axes:
             if value <= 0 and name != "traffic.idle_fraction":

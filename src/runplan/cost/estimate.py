@@ -7,10 +7,10 @@ of the cost core; the facts it returns are what the rule base reasons over.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from runplan.cost.breakeven import BreakEven, Crossing, crossings, nearest
+from runplan.cost.breakeven import BreakEven, Scan, nearest_crossing
 from runplan.cost.coldstart import ColdStart, cold_start_estimate
 from runplan.cost.kubernetes import KubernetesCost, kubernetes_monthly_cost
 from runplan.cost.serverless import ServerlessCost, serverless_monthly_cost
@@ -126,18 +126,18 @@ def load_free(w: Workload) -> Workload:
     month. Workloads that differ only in load have the same cost curves (`with_load` scales
     the monthly volume and the peak together), so their break-evens are computed once."""
     if w.requests_per_month <= 0:
-        return replace(w, name="")
-    return replace(w, name="", requests_per_month=1e6, avg_rps=0.0,
+        return w.but(name="")
+    return w.but(name="", requests_per_month=1e6, avg_rps=0.0,
                    peak_rps=w.peak_rps / w.requests_per_month * 1e6)
 
 
-CrossingCache = dict[Workload, tuple[Crossing, ...]]
+CrossingCache = dict[Workload, Scan]
 
 
-def load_crossings(w: Workload, kb: KnowledgeBase, free_tier: bool,
-                   cache: CrossingCache | None = None) -> tuple[Crossing, ...]:
-    """Where the two models' costs cross as the load of `w` is scaled, from its load-free
-    form, so the answer depends only on that form (cached or not, the same bytes)."""
+def load_scan(w: Workload, kb: KnowledgeBase, free_tier: bool,
+              cache: CrossingCache | None = None) -> Scan:
+    """The cost gap of `w` as its load is scaled, from its load-free form, so the answer
+    depends only on that form (cached or not, the same bytes)."""
     key = load_free(w)
     if cache is not None and key in cache:
         return cache[key]
@@ -147,12 +147,12 @@ def load_crossings(w: Workload, kb: KnowledgeBase, free_tier: bool,
         s, k = monthly_costs(with_load(key, rpm, hours), kb, free_tier)
         return k - (s or 0.0)
 
-    found = crossings(diff)
+    scan = Scan(diff)
     if cache is not None:
-        if len(cache) >= 50_000:  # bounded memory on any estate
+        if len(cache) >= 20_000:  # bounded memory on any estate
             cache.clear()
-        cache[key] = found
-    return found
+        cache[key] = scan
+    return scan
 
 
 def estimate(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
@@ -167,7 +167,7 @@ def estimate(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
         sls, cs, instances = _serverless(w, p, shape, kb, free_tier)
     be = None
     if with_break_even and sls is not None:
-        be = nearest(load_crossings(w, kb, free_tier, cache), w.requests_per_month,
-                     kb.operations.hours_per_month)
+        be = nearest_crossing(load_scan(w, kb, free_tier, cache), w.requests_per_month,
+                              kb.operations.hours_per_month)
     return CostReport(w.provider if w.provider != "any" else "aws", sls, k8s, be, cs, instances,
                       limits_of(w, p), free_tier)
