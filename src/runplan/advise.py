@@ -176,7 +176,7 @@ class Advisor:
         key = (w.but(name=""), tuple(sorted(parts.items())), current)
         found = self._flips.get(key)
         if found is None:
-            if len(self._flips) >= 50_000:
+            if len(self._flips) >= 10_000:  # bounded memory on any estate
                 self._flips.clear()
             found = self._flips[key] = tuple(self.flips(w, parts, current))
         return found

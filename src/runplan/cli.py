@@ -14,7 +14,7 @@ import click
 
 from runplan import __version__
 from runplan.advise import Advisor, Result
-from runplan.errors import EXIT_INTERNAL, EXIT_USER_ERROR, Problem, UserError
+from runplan.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USER_ERROR, Problem, UserError
 from runplan.inventory import FORMATS
 from runplan.kbase import PROVIDERS, iter_figures, load_kbase
 from runplan.profile import load_component, profile_schema
@@ -224,6 +224,113 @@ def score(file: Path, input_format: str | None, defaults_file: Path | None, fmt:
                      Settings(tuple(rules_dirs), pricing, free_tier, provider,
                               flips=not no_flips, curves=fmt == "html"))
     sys.exit(code)
+
+
+@main.command()
+@click.option("--answers", "answers_file", type=click.Path(path_type=Path), default=None,
+              help="Answer from this YAML file (question ids or profile fields as keys) "
+                   "instead of asking.")
+@click.option("--save-profile", type=click.Path(path_type=Path), default=None,
+              help="Write the profile to this YAML file (loadable by `runplan advise`).")
+@click.option("--adr", "adr_path", type=click.Path(path_type=Path), default=None,
+              help="Write a MADR 4.0 decision record (status proposed) to this file.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True, help="How to print the final verdict.")
+@rules_option
+@provider_option
+@pricing_option
+@free_tier_option
+@boundary
+def ask(answers_file: Path | None, save_profile: Path | None, adr_path: Path | None, fmt: str,
+        rules_dirs: tuple[Path, ...], provider: str | None, pricing: Path | None,
+        free_tier: bool) -> None:
+    """Interview: a few questions, most decisive first, then the verdict.
+
+    Enter takes the default, ? explains a question (and why it matters), < goes back one
+    question, a choice is its number or name (on a terminal, Up/Down cycle the options).
+    Numbers take units: 2k, 1.5M, 3M/month, 300ms, 40min, 2GB, 90%. After each group the
+    provisional verdict is shown; accept it to stop early (defaults fill the rest and are
+    listed as assumptions). Ctrl-C or end of input quits without writing anything.
+
+    \b
+    Examples:
+      runplan ask
+      runplan ask --save-profile svc.yaml --adr docs/adr/0007-svc.md
+      runplan ask --answers answers.yaml --format json
+      printf 'svc\nwebhook\n...' | runplan ask
+    """
+    from runplan.ask import Interview, apply_answers, console_for, run
+    from runplan.questions import load_questionnaire
+    from runplan.yamlio import load_data_file
+
+    advisor = _advisor(rules_dirs, pricing, free_tier)
+    qs = load_questionnaire()
+    interview = Interview(qs, advisor, provider)
+    notes: list[str] = []
+    if answers_file is not None:
+        data, lines = load_data_file(answers_file)
+        if not isinstance(data, dict):
+            raise UserError(Problem(str(answers_file), None, "", "expected a mapping of "
+                                    "question ids (or profile fields) to answers"))
+        notes = apply_answers(interview, data, str(answers_file), lines)
+    else:
+        stdin = sys.stdin
+        stdout = sys.stdout
+        console = console_for(stdin, stdout)
+        console.say(f"runplan ask: at most {len(qs.questions)} questions, fewer as answers rule "
+                    "some out. Enter takes the default, ? explains, < goes back, Ctrl-C quits "
+                    "without writing anything.")
+        try:
+            run(interview, console)
+        except KeyboardInterrupt:
+            click.echo("\nrunplan ask: interrupted; nothing written", err=True)
+            sys.exit(130)
+        except EOFError:
+            click.echo("\nrunplan ask: end of input before the interview finished; nothing "
+                       "written", err=True)
+            sys.exit(EXIT_FINDINGS)
+    component = interview.component()
+    result = advisor.advise(component, file="answers")
+    profile = interview.profile()
+    for note in notes:
+        click.echo(f"runplan ask: {note}", err=True)
+    click.echo("")
+    click.echo(_render(result, fmt, False), nl=False)
+    click.echo(f"Asked {len(interview.asked)} of {len(qs.questions)} questions; "
+               f"{len(result.assumptions)} inputs assumed (runplan defaults).")
+    if save_profile is not None:
+        import yaml
+
+        header = (f"# Written by runplan ask; verdict {result.verdict.verdict} (confidence "
+                  f"{result.verdict.confidence:.2f}). Load with: runplan advise {save_profile}\n")
+        _write_atomic(save_profile, header + yaml.safe_dump(profile, sort_keys=False))
+        click.echo(f"wrote profile {save_profile}", err=True)
+    if adr_path is not None:
+        from runplan.adr.madr import render_madr
+
+        _write_atomic(adr_path, render_madr(result, profile))
+        click.echo(f"wrote ADR {adr_path}", err=True)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write beside the target and rename: never a half-written file."""
+    import os
+    import tempfile
+
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise UserError(Problem(str(path), None, "", f"directory {directory} does not exist"))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 @main.group()

@@ -29,9 +29,16 @@ def schema(name: str) -> dict[str, Any]:
 
 @cache
 def validator(name: str) -> jsonschema.protocols.Validator:
+    """A validator for one kbase schema; `$ref`s to the others resolve by their `$id`."""
+    from referencing import Registry, Resource
+
     cls = jsonschema.validators.validator_for(schema(name))
     cls.check_schema(schema(name))
-    return cls(schema(name))
+    registry: Registry = Registry().with_resources(
+        (schema(p.stem.removesuffix(".schema"))["$id"],
+         Resource.from_contents(schema(p.stem.removesuffix(".schema"))))
+        for p in sorted((kbase_dir() / "schemas").glob("*.schema.json")))
+    return cls(schema(name), registry=registry)
 
 
 def _short(value: Any) -> str:

@@ -149,7 +149,7 @@ def load_scan(w: Workload, kb: KnowledgeBase, free_tier: bool,
 
     scan = Scan(diff)
     if cache is not None:
-        if len(cache) >= 20_000:  # bounded memory on any estate
+        if len(cache) >= 2_000:  # bounded memory: a scan holds up to 55 prices
             cache.clear()
         cache[key] = scan
     return scan

@@ -38,13 +38,14 @@ class RuleBase:
         return None
 
 
-def _cond(raw: dict[str, Any]) -> Cond:
+def parse_cond(raw: dict[str, Any]) -> Cond:
+    """A condition in the rule language (already schema-checked) as a typed tree."""
     if "all" in raw:
-        return AllCond(tuple(_cond(c) for c in raw["all"]))
+        return AllCond(tuple(parse_cond(c) for c in raw["all"]))
     if "any" in raw:
-        return AnyCond(tuple(_cond(c) for c in raw["any"]))
+        return AnyCond(tuple(parse_cond(c) for c in raw["any"]))
     if "not" in raw:
-        return negate(_cond(raw["not"]))
+        return negate(parse_cond(raw["not"]))
     if "fact" in raw:
         return FactCond(raw["fact"])
     return FieldCond(raw["field"], raw["op"], raw.get("value", True if raw["op"] == "exists"
@@ -95,7 +96,7 @@ def parse_rule_file(path: Path) -> tuple[list[RuleSpec], list[Problem]]:
                                         f"unknown placeholder {{{ph}}}{_suggest(ph, KNOWN_FIELDS)}"))
         specs.append(RuleSpec(
             id=rid, title=raw["title"], source=raw["source"], rationale=raw["rationale"].strip(),
-            when=_cond(raw["when"]), asserts=tuple(then.get("assert", [])),
+            when=parse_cond(raw["when"]), asserts=tuple(then.get("assert", [])),
             score=tuple(sorted(then.get("score", {}).items())),
             exclude=tuple(then.get("exclude", [])), message=then["message"].strip(),
             theme=data["theme"], file=name, line=line,

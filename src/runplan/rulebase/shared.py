@@ -21,7 +21,7 @@ from runplan.rulebase.compile import predicate
 from runplan.rulebase.engine import Engine
 from runplan.rulebase.spec import AllCond, AnyCond, Cond, FactCond, FieldCond, RuleSpec
 
-MAX_ENTRIES = 100_000
+MAX_ENTRIES = 30_000
 Reduced = Hashable  # True, False, ("fact", name, negated), ("all" | "any", (Reduced, ...))
 
 

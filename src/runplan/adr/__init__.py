@@ -1,0 +1,1 @@
+"""Architecture decision records: writing MADR 4.0 drafts (and, later, checking them)."""

@@ -1,0 +1,135 @@
+"""A MADR 4.0 decision record from a verdict: the draft `runplan ask --adr` writes.
+
+The record carries the profile in its front matter (`runplan:`), so `runplan adr check` can
+re-derive the verdict later and see whether the decision still holds. Options are named so
+that the chosen option maps back to the verdict by keyword (Kubernetes / Serverless functions
+/ Hybrid). Dates follow SOURCE_DATE_EPOCH when it is set, for reproducible output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+import yaml
+
+from runplan import __version__
+from runplan.advise import Reason, Result
+
+SHORT = {"kubernetes": "Kubernetes", "serverless": "serverless functions",
+         "hybrid": "a hybrid of functions and Kubernetes"}
+OPTION_TITLES = {"kubernetes": "Kubernetes (containers on a cluster)",
+                 "serverless": "Serverless functions",
+                 "hybrid": "Hybrid: functions and Kubernetes, split by workload"}
+
+
+def today() -> str:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
+    return dt.date.today().isoformat()
+
+
+def _usd(x: float | None) -> str:
+    if x is None:
+        return "n/a"
+    return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
+
+
+def _clause(message: str) -> str:
+    """A rule message as the rest of a sentence: `Idle 90% ...` -> `idle 90% ...`."""
+    text = message.rstrip(".")
+    return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
+
+
+def _points(reasons: tuple[Reason, ...], option: str) -> tuple[list[str], list[str]]:
+    good = [f"Good, because {_clause(r.message)} ({r.rule})" for r in reasons
+            if any(o == option and p > 0 for o, p in r.score)]
+    bad = [f"Bad, because {_clause(r.message)} ({r.rule})" for r in reasons
+           if any(o == option and p < 0 for o, p in r.score) or option in r.exclude]
+    return good, bad
+
+
+def _costs_of_choice(r: Result) -> list[str]:
+    """What the chosen model costs beyond its price, from the cost core's figures."""
+    c, verdict = r.costs, r.verdict.verdict
+    out = []
+    if verdict in ("serverless", "hybrid") and c.cold_start is not None:
+        cs = c.cold_start
+        out.append(f"Bad, because about {cs.share_of_requests:.2%} of requests meet a cold start "
+                   f"(+{cs.added_latency_ms:,.0f} ms each)")
+        limit = r.inputs.get("limits.function_max_duration_s")
+        if limit:
+            out.append(f"Bad, because it ties the code to {c.provider}'s function triggers and "
+                       f"limits (a run may take at most {limit:,.0f} s)")
+    if verdict in ("kubernetes", "hybrid"):
+        k = c.kubernetes
+        out.append(f"Bad, because the cluster costs {_usd(k.fixed_usd)}/month before the first "
+                   f"request (control plane, load balancer, {_usd(k.people_usd)} of people time)")
+    return out
+
+
+def _cost_line(r: Result, option: str) -> str:
+    c = r.costs
+    if option == "kubernetes":
+        return (f"Neutral, because it costs about {_usd(c.kubernetes.monthly_usd)}/month on "
+                f"{c.provider} ({_usd(c.kubernetes.fixed_usd)} of it fixed)")
+    if option == "serverless":
+        if c.serverless is None:
+            return f"Bad, because {c.provider} offers no managed functions"
+        return (f"Neutral, because it costs about {_usd(c.serverless.monthly_usd)}/month on "
+                f"{c.provider}")
+    return "Neutral, because its cost depends on the split (each part priced on its own model)"
+
+
+def render_madr(r: Result, profile: dict[str, Any], title: str | None = None,
+                context: str = "") -> str:
+    """The MADR 4.0 draft for a verdict, with the profile in the front matter."""
+    verdict = r.verdict.verdict
+    chosen = OPTION_TITLES[verdict]
+    front = {"status": "proposed", "date": today(), "decision-makers": [], "consulted": [],
+             "informed": [], "runplan": {"profile": profile}}
+    supporting = sorted((x for x in r.reasons if x.support(verdict) > 0),
+                        key=lambda x: -x.support(verdict))
+    because = "; ".join(_clause(x.message) for x in supporting[:3]) or \
+        "runplan's rules and costs favour it"
+    lines = ["---", yaml.safe_dump(front, sort_keys=False, width=100).rstrip(), "---", "",
+             f"# {title or 'Run ' + r.name + ' on ' + SHORT[verdict]}", "",
+             "## Context and Problem Statement", "",
+             context or f"Where should {r.name} run: on Kubernetes, on serverless functions, "
+             "or split between both?", ""]
+    if r.assumptions:
+        lines += ["Figures not given were assumed: "
+                  + "; ".join(str(a) for a in r.assumptions) + ".", ""]
+    lines += ["## Decision Drivers", ""]
+    lines += [f"* {x.title} ({x.rule}; {x.source})" for x in supporting[:6]] or \
+        ["* monthly cost and operations effort"]
+    lines += ["", "## Considered Options", ""]
+    lines += [f"* {OPTION_TITLES[o]}" for o in ("kubernetes", "serverless", "hybrid")]
+    lines += ["", "## Decision Outcome", "",
+              f'Chosen option: "{chosen}", because {because}.', "", "### Consequences", ""]
+    good, bad = _points(r.reasons, verdict)
+    lines += [f"* {x}" for x in good[:3]] or [
+        f"* Good, because it is runplan's verdict (confidence {r.verdict.confidence:.2f})"]
+    lines += [f"* {x}" for x in (bad + _costs_of_choice(r))[:3]]
+    if r.flips:
+        lines += ["", "The decision flips " + "; ".join(
+            f"at {f.to:,.4g} for {f.field} (now {f.current:,.4g}) to {f.verdict}"
+            for f in r.flips[:3]) + "."]
+    lines += ["", "### Confirmation", "",
+              "`runplan adr check` on this record re-derives the verdict from the profile in the "
+              "front matter and current prices, in CI.", "",
+              "## Pros and Cons of the Options", ""]
+    for option in ("kubernetes", "serverless", "hybrid"):
+        good, bad = _points(r.reasons, option)
+        lines += [f"### {OPTION_TITLES[option]}", "", f"* {_cost_line(r, option)}"]
+        lines += [f"* {x}" for x in good + bad] or []
+        lines.append("")
+    lines += ["## More Information", "",
+              f"Drafted by runplan {__version__} (`runplan ask`): verdict {verdict}, confidence "
+              f"{r.verdict.confidence:.2f}, scores kubernetes {r.verdict.scores['kubernetes']:g}, "
+              f"serverless {r.verdict.scores['serverless']:g}, hybrid "
+              f"{r.verdict.scores['hybrid']:g}. Prices and limits: runplan kbase (sources and "
+              "dates: `runplan kbase show`)."]
+    return "\n".join(lines) + "\n"

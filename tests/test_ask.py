@@ -1,0 +1,227 @@
+"""`runplan ask`: adaptive questions, help, back, invalid answers, scripts, profile and ADR."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from runplan.cli import main
+from runplan.questions import load_questionnaire, parse_answer
+from runplan.units import quantity
+
+# The article's webhook for a small team (§7, §9): bursty, mostly idle, nobody waits on it.
+WEBHOOK = ["payments-webhook", "3", "n",  # what it is; not accepting yet
+           "", "none", "256MB", "n", "n",  # limits: aws, no compliance, memory, stateless
+           "bursty", "60k/month", "20", "90%", "y"]  # load, then accept
+# A steady core API for a platform team with a cluster (§6, §8, §10).
+CORE_API = ["core-api", "api", "n",
+            "aws", "", "n", "1GB", "n", "n",
+            "steady", "300", "600", "0", "n",
+            "40ms", "go", "n",
+            "y", "150", "n",
+            "platform", "y", "12", "y"]
+
+
+def ask(runner: CliRunner, answers: list[str], *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(main, ["ask", *args], input="\n".join(answers) + "\n")
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_webhook_interview_ends_serverless_with_fewer_questions(runner: CliRunner) -> None:
+    code, out, _ = ask(runner, WEBHOOK)
+    assert code == 0, out
+    assert "payments-webhook: SERVERLESS" in out
+    total = len(load_questionnaire().questions)
+    assert f"Asked 10 of {total} questions" in out
+    # Skipped as irrelevant for a webhook: the time limit, GPU, websockets questions.
+    assert "longest single run" not in out and "GPU" not in out
+    assert "  -> provisional verdict: serverless" in out
+
+
+def test_core_api_interview_ends_kubernetes(runner: CliRunner) -> None:
+    code, out, _ = ask(runner, CORE_API)
+    assert code == 0, out
+    assert "core-api: KUBERNETES" in out
+    total = len(load_questionnaire().questions)
+    asked = int(out.split("Asked ")[1].split(" of ")[0])
+    assert asked < total
+
+
+def test_help_invalid_and_back(runner: CliRunner, tmp_path: Path) -> None:
+    profile = tmp_path / "p.yaml"
+    answers = ["svc", "?", "seven", "3", "<", "1", "y"]
+    code, out, _ = ask(runner, answers, "--save-profile", str(profile))
+    assert code == 0, out
+    assert ("    The article's cases differ by kind: webhooks and event handlers are the classic "
+            "function workloads") in out
+    assert "    (source: article §7 (use cases), §9 (hybrid patterns))" in out
+    assert ("    not accepted: choose 1-8 or one of: api, web, webhook, event-handler, worker, "
+            "job, stream, ml-inference; ? for help") in out
+    # Asked after `?`, after the invalid answer, and again after `<` at the accept prompt;
+    # the last answer (1: api) is kept.
+    assert out.count("2. What kind of component is it? [Enter: api] >") == 4
+    saved = yaml.safe_load(profile.read_text())
+    assert saved == {"name": "svc", "kind": "api"}
+
+
+def test_back_from_the_accept_prompt(runner: CliRunner, tmp_path: Path) -> None:
+    profile = tmp_path / "p.yaml"
+    code, out, _ = ask(runner, ["svc", "3", "<", "job", "y"], "--save-profile", str(profile))
+    assert code == 0, out
+    assert yaml.safe_load(profile.read_text())["kind"] == "job"
+
+
+def test_end_of_input_writes_nothing(runner: CliRunner, tmp_path: Path) -> None:
+    profile, adr = tmp_path / "p.yaml", tmp_path / "adr.md"
+    code, _, err = ask(runner, ["svc", "3"], "--save-profile", str(profile), "--adr", str(adr))
+    assert code == 1
+    assert err == ("\nrunplan ask: end of input before the interview finished; nothing "
+                   "written\n")
+    assert not profile.exists() and not adr.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_saved_profile_round_trips_through_advise(runner: CliRunner, tmp_path: Path) -> None:
+    profile = tmp_path / "webhook.yaml"
+    code, out, _ = ask(runner, WEBHOOK, "--save-profile", str(profile))
+    assert code == 0
+    advised = runner.invoke(main, ["advise", str(profile)])
+    assert advised.exit_code == 0
+    verdict_line = next(line for line in out.splitlines()
+                        if line.startswith("payments-webhook: "))
+    assert advised.stdout.splitlines()[0] == verdict_line == \
+        "payments-webhook: SERVERLESS (confidence 0.99)"
+    # The whole view is the same: the profile holds exactly what was answered.
+    assert advised.stdout in out
+
+
+def test_adr_draft_is_madr_with_the_profile(runner: CliRunner, tmp_path: Path) -> None:
+    adr = tmp_path / "0001-payments-webhook.md"
+    code, _, _ = ask(runner, WEBHOOK, "--adr", str(adr))
+    assert code == 0
+    text = adr.read_text()
+    front = yaml.safe_load(text.split("---\n")[1])
+    assert front["status"] == "proposed"
+    assert front["runplan"]["profile"]["name"] == "payments-webhook"
+    assert front["runplan"]["profile"]["traffic"]["pattern"] == "bursty"
+    for heading in ("## Context and Problem Statement", "## Decision Drivers",
+                    "## Considered Options", "## Decision Outcome", "### Consequences",
+                    "### Confirmation", "## Pros and Cons of the Options", "## More Information"):
+        assert heading in text
+    assert 'Chosen option: "Serverless functions", because ' in text
+    assert "* Bad, because about 0.24% of requests meet a cold start (+200 ms each)" in text
+
+
+def test_answers_file(runner: CliRunner, tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("name: nightly-export\nkind: job\nmax_duration: 40min\n"
+                       "runs: 30\nexecution.memory_mb: 2GB\n")
+    result = runner.invoke(main, ["ask", "--answers", str(answers), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    data = json.loads(result.stdout.split("Asked ")[0])
+    assert data["verdict"] == "kubernetes"
+    assert data["excluded"]["serverless"] == ["LIMIT-DURATION-001"]
+
+
+@pytest.mark.parametrize("text,message", [
+    ("kind: lambda\n", "kind: choose 1-8 or one of: api, web, webhook, event-handler, worker, "
+                       "job, stream, ml-inference"),
+    ("peak_rps: 5\n", "peak_rps: not a question id or profile field (did you mean "
+                      "traffic.peak_rps?)"),
+    ("memory: -3\n", "memory: must be at least 1 MB, got -3"),
+])
+def test_bad_answers_file(runner: CliRunner, tmp_path: Path, text: str, message: str) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("name: x\n" + text)
+    result = runner.invoke(main, ["ask", "--answers", str(answers)])
+    assert result.exit_code == 2
+    assert result.stderr == f"{answers}:2: error: {message}\n"
+
+
+@pytest.mark.parametrize("text,unit,value", [
+    ("2k", "rps", 2000.0), ("3M/month", "rps", 3e6 / (730 * 3600)), ("300ms", "ms", 300.0),
+    ("2s", "ms", 2000.0), ("40min", "s", 2400.0), ("2GB", "MB", 2048.0), ("90%", "share", 0.9),
+    ("1.5M", "per month", 1.5e6), ("30/day", "per month", 30 * 730 / 24)])
+def test_units(text: str, unit: str, value: float) -> None:
+    assert quantity(text, unit) == pytest.approx(value)
+
+
+def test_every_verdict_relevant_field_has_a_question() -> None:
+    from runplan.rulebase.load import load_rulebase
+
+    fields = {f for r in load_rulebase().rules for f in r.fields_read()}
+    profile_fields = {f for f in fields if not f.startswith(("cost.", "cold_start.", "limits.",
+                                                             "parts.", "traffic.peak_to_avg"))}
+    # and what the cost core reads
+    profile_fields |= {"execution.avg_duration_ms", "execution.memory_mb", "execution.runtime",
+                       "traffic.peak_rps", "constraints.provider", "execution.gpu",
+                       "execution.long_lived_connections", "execution.max_duration_s",
+                       "latency.p99_slo_ms"}
+    asked = {q.field for q in load_questionnaire().questions}
+    assert profile_fields - asked <= {"traffic.requests_per_month"}
+    q = load_questionnaire().get("kind")
+    assert q is not None and parse_answer(q, "web") == "web"
+
+
+def _spawn(*args: str) -> object:
+    import os
+    import shutil
+    import sys
+
+    pexpect = pytest.importorskip("pexpect")
+    exe = shutil.which("runplan", path=os.path.dirname(sys.executable)) or "runplan"
+    return pexpect.spawn(exe, ["ask", *args], encoding="utf-8", timeout=30,
+                         dimensions=(40, 120), env={**os.environ, "TERM": "xterm"})
+
+
+DOWN = "\x1b[B"
+
+
+def test_terminal_arrow_keys_help_invalid_back(tmp_path: Path) -> None:
+    """A real pseudo-terminal (prompt_toolkit): Down cycles the choices, ? explains, a wrong
+    answer is re-asked with the reason, < goes back, and the profile is written at the end."""
+    import pexpect
+
+    profile = tmp_path / "p.yaml"
+    child: pexpect.spawn = _spawn("--save-profile", str(profile))  # type: ignore[assignment]
+    child.expect("Name of the component")
+    child.sendline("svc")
+    child.expect("What kind of component is it")
+    child.send(DOWN * 3 + "\r")  # api, web, webhook
+    child.expect("Accept it and finish")
+    child.sendline("n")
+    child.expect("Which provider must it run on")
+    child.sendline("?")
+    child.expect(r"\(source: sourced-facts")
+    child.sendline("mars")
+    child.expect("not accepted: choose 1-5 or one of: aws, gcp, azure, on-prem, any")
+    child.sendline("<")
+    child.expect("What kind of component is it")
+    child.send(DOWN * 6 + "\r")  # job
+    child.expect("Accept it and finish")
+    child.sendline("y")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert yaml.safe_load(profile.read_text()) == {"name": "svc", "kind": "job"}
+
+
+def test_terminal_ctrl_c_writes_nothing(tmp_path: Path) -> None:
+    import pexpect
+
+    profile, adr = tmp_path / "p.yaml", tmp_path / "a.md"
+    child: pexpect.spawn = _spawn("--save-profile", str(profile), "--adr", str(adr))  # type: ignore[assignment]
+    child.expect("Name of the component")
+    child.sendline("svc")
+    child.expect("What kind of component is it")
+    child.sendcontrol("c")
+    child.expect("runplan ask: interrupted; nothing written")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert list(tmp_path.iterdir()) == []
