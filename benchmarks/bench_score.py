@@ -70,8 +70,10 @@ def end_to_end(path: Path, out: Path, jobs: int, flips: bool) -> tuple[float, fl
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"runplan score failed with exit code {proc.returncode}")
-    with out.open(encoding="utf-8") as f:
-        scored = json.load(f)["summary"]["scored"]
+    with out.open("rb") as f:  # the summary is the last key: read the tail, not 1 GB of JSON
+        f.seek(max(0, out.stat().st_size - 4096))
+        tail = f.read().decode("utf-8", "replace")
+    scored = json.loads("{" + tail[tail.rindex('"summary"'):])["summary"]["scored"]
     return seconds, peak / 1024, scored
 
 

@@ -13,6 +13,9 @@ from runplan.rulebase.load import RuleBase, load_rulebase
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+# One profile per file; the estates (inventory.*, catalog-info.yaml) are for `runplan score`.
+PROFILES = sorted(p for p in EXAMPLES.glob("*.yaml")
+                  if not p.name.startswith(("inventory", "catalog-info")))
 
 
 @pytest.fixture(scope="session")

