@@ -123,7 +123,8 @@ def test_answers_file(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     import json
 
-    data = json.loads(result.stdout.split("Asked ")[0])
+    data = json.loads(result.stdout)
+    assert result.stderr.startswith("Asked ")
     assert data["verdict"] == "kubernetes"
     assert data["excluded"]["serverless"] == ["LIMIT-DURATION-001"]
 
@@ -225,3 +226,14 @@ def test_terminal_ctrl_c_writes_nothing(tmp_path: Path) -> None:
     child.close()
     assert child.exitstatus == 130
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("answers", [WEBHOOK, CORE_API], ids=["webhook", "core-api"])
+def test_adr_draft_passes_adr_check(runner: CliRunner, tmp_path: Path,
+                                    answers: list[str]) -> None:
+    adr = tmp_path / "0001-draft.md"
+    code, _, _ = ask(runner, answers, "--adr", str(adr))
+    assert code == 0
+    checked = runner.invoke(main, ["adr", "check", str(adr), "--fail-on", "note"])
+    assert checked.exit_code == 0, checked.output
+    assert checked.stdout == "1 record checked: 0 errors, 0 warnings, 0 notes\n"

@@ -80,6 +80,9 @@ def main(verbose: bool) -> None:
     Examples:
       runplan advise examples/payments-webhook.yaml
       runplan advise examples/core-api.yaml --format json --explain
+      runplan ask --save-profile svc.yaml --adr docs/adr/0007-svc.md
+      runplan score examples/inventory.yaml -o report.html
+      runplan adr check docs/adr --format sarif -o runplan.sarif
       runplan cost examples/core-api.yaml --plot cost.png
       runplan rules list
     """
@@ -297,7 +300,8 @@ def ask(answers_file: Path | None, save_profile: Path | None, adr_path: Path | N
     click.echo("")
     click.echo(_render(result, fmt, False), nl=False)
     click.echo(f"Asked {len(interview.asked)} of {len(qs.questions)} questions; "
-               f"{len(result.assumptions)} inputs assumed (runplan defaults).")
+               f"{len(result.assumptions)} inputs assumed (runplan defaults).",
+               err=fmt != "text")  # keep JSON and Markdown on stdout clean
     if save_profile is not None:
         import yaml
 
