@@ -7,13 +7,12 @@ wires the inventory reader, the scoring workers, the portfolio and the sinks tog
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from runplan.atomic import atomic_text
 from runplan.errors import EXIT_FINDINGS, EXIT_OK, Problem
 from runplan.inventory import load_defaults, read_inventory, unique_names
 from runplan.kbase import load_kbase
@@ -39,23 +38,12 @@ def _sink(fmt: str, out: TextIO) -> Any:
 
 @contextlib.contextmanager
 def _output(path: Path | None) -> Iterator[TextIO]:
-    """stdout, or a file written beside its target and renamed at the end (never half-written)."""
+    """stdout, or the file written whole at the end (never half a report)."""
     if path is None:
         yield sys.stdout
         return
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            yield f
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # as a plain open() would have made it
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_text(path) as f:
+        yield f
 
 
 def run_score(file: Path, input_format: str | None, defaults_file: Path | None, fmt: str,

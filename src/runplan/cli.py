@@ -14,6 +14,7 @@ import click
 
 from runplan import __version__
 from runplan.advise import Advisor, Result
+from runplan.atomic import write_text
 from runplan.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USER_ERROR, Problem, UserError
 from runplan.inventory import FORMATS
 from runplan.kbase import PROVIDERS, iter_figures, load_kbase
@@ -307,34 +308,13 @@ def ask(answers_file: Path | None, save_profile: Path | None, adr_path: Path | N
 
         header = (f"# Written by runplan ask; verdict {result.verdict.verdict} (confidence "
                   f"{result.verdict.confidence:.2f}). Load with: runplan advise {save_profile}\n")
-        _write_atomic(save_profile, header + yaml.safe_dump(profile, sort_keys=False))
+        write_text(save_profile, header + yaml.safe_dump(profile, sort_keys=False))
         click.echo(f"wrote profile {save_profile}", err=True)
     if adr_path is not None:
         from runplan.adr.madr import render_madr
 
-        _write_atomic(adr_path, render_madr(result, profile))
+        write_text(adr_path, render_madr(result, profile))
         click.echo(f"wrote ADR {adr_path}", err=True)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write beside the target and rename: never a half-written file."""
-    import os
-    import tempfile
-
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise UserError(Problem(str(path), None, "", f"directory {directory} does not exist"))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @main.group()
@@ -407,7 +387,7 @@ def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | Non
     else:
         text = render_text(findings, len(checked), skipped)
     if output is not None:
-        _write_atomic(output, text)
+        write_text(output, text)
     else:
         click.echo(text, nl=False)
     for problem in unreadable:
@@ -479,7 +459,7 @@ def adr_new(profile_path: Path, title: str, output: Path | None, rules_dirs: tup
         output = output / f"{max(numbers, default=0) + 1:04d}-{slug}.md"
     if output.exists():
         raise UserError(Problem(str(output), None, "", "already exists; choose another path"))
-    _write_atomic(output, render_madr(result, data, title=title,
+    write_text(output, render_madr(result, data, title=title,
                                       context=f"Where should {result.name} run? "
                                       + (data.get("description") or "")))
     click.echo(str(output))
