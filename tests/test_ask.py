@@ -237,3 +237,21 @@ def test_adr_draft_passes_adr_check(runner: CliRunner, tmp_path: Path,
     checked = runner.invoke(main, ["adr", "check", str(adr), "--fail-on", "note"])
     assert checked.exit_code == 0, checked.output
     assert checked.stdout == "1 record checked: 0 errors, 0 warnings, 0 notes\n"
+
+
+def test_questions_go_once_a_hard_constraint_rules_functions_out(runner: CliRunner) -> None:
+    # Websockets rule functions out (LIMIT-CONNECTIONS-001): no latency or lock-in questions.
+    code, out, _ = ask(runner, ["chat", "api", "", "", "", "y", "", "n"] + [""] * 30)
+    assert code == 0, out
+    assert "hard constraint: serverless excluded by LIMIT-CONNECTIONS-001" in out
+    for gone in ("Does a person wait on the answer?", "99th-percentile",
+                 "How much provider lock-in", "Must it be portable"):
+        assert gone not in out
+    assert "Is there already a production Kubernetes cluster" in out
+
+
+def test_provider_option_skips_its_question(runner: CliRunner) -> None:
+    code, out, _ = ask(runner, WEBHOOK[:3] + WEBHOOK[4:], "--provider", "gcp")
+    assert code == 0, out
+    assert "Which provider must it run on?" not in out
+    assert "Monthly cost on gcp:" in out

@@ -157,8 +157,8 @@ def test_rules_list_and_show(runner: CliRunner) -> None:
 
 
 def test_rules_validate(runner: CliRunner, tmp_path: Path) -> None:
-    (tmp_path / "ok.yaml").write_text((ROOT / "README.md").read_text().split("```yaml\n")[1]
-                                      .split("```")[0])
+    blocks = [b.split("```")[0] for b in (ROOT / "README.md").read_text().split("```yaml\n")[1:]]
+    (tmp_path / "ok.yaml").write_text(next(b for b in blocks if b.startswith("theme:")))
     result = runner.invoke(main, ["rules", "validate", str(tmp_path)])
     assert (result.exit_code, result.output) == (0, "1 rules in 1 files: valid\n")
 

@@ -9,7 +9,6 @@ scripts and tests, or prompt_toolkit on a terminal (arrow keys cycle the choices
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO
@@ -266,10 +265,6 @@ def console_for(stdin: TextIO, stdout: TextIO) -> Console:
     if stdin.isatty() and stdout.isatty():
         return TerminalConsole()
     return LineConsole(stdin, stdout)
-
-
-def stdin_stdout() -> tuple[TextIO, TextIO]:
-    return sys.stdin, sys.stdout
 
 
 def apply_answers(interview: Interview, answers: dict[str, Any], file: str,
