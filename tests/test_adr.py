@@ -164,3 +164,30 @@ def test_adr_new_then_check_is_clean(runner: CliRunner, tmp_path: Path, example:
     code, out, _ = check(runner, str(path), "--fail-on", "note")
     assert code == 0, out
     assert out == "1 record checked: 0 errors, 0 warnings, 0 notes\n"
+
+
+def test_profile_by_relative_path_and_its_errors(runner: CliRunner, tmp_path: Path) -> None:
+    adr_dir = tmp_path / "docs" / "adr"
+    adr_dir.mkdir(parents=True)
+    services = tmp_path / "services"
+    services.mkdir()
+    (services / "video-export.yaml").write_text(
+        "name: video-export\nkind: job\ntraffic: {pattern: scheduled, requests_per_month: 600}\n"
+        "execution: {avg_duration_ms: 1500000, max_duration_s: 2400, memory_mb: 4096}\n")
+    body = (FIXTURES / "0002-video-export-on-lambda.md").read_text().split("---\n", 2)[2]
+    record = adr_dir / "0002-video-export.md"
+    record.write_text("---\nstatus: accepted\ndate: 2026-03-02\nrunplan:\n"
+                      "  profile: ../../services/video-export.yaml\n---\n" + body)
+    code, out, _ = check(runner, str(record))
+    assert code == 1
+    assert "ADR-HARD-CONSTRAINT: chose serverless, but LIMIT-DURATION-001 rules it out" in out
+    (services / "video-export.yaml").write_text("name: video-export\nkind: batch\n")
+    code, _, err = check(runner, str(record))
+    assert code == 2
+    assert err.startswith(f"{services / 'video-export.yaml'}:2: error: kind: must be one of")
+    (services / "video-export.yaml").unlink()
+    code, _, err = check(runner, str(record))
+    assert code == 2
+    assert err == (f"{record}:5: error: runplan.profile: ../../services/video-export.yaml: no "
+                   f"such file (looked for {services / 'video-export.yaml'}, relative to the "
+                   "record)\n")

@@ -20,7 +20,7 @@ WEBHOOK = ["payments-webhook", "3", "n",  # what it is; not accepting yet
 CORE_API = ["core-api", "api", "n",
             "aws", "", "n", "1GB", "n", "n",
             "steady", "300", "600", "0", "n",
-            "40ms", "go", "n",
+            "40ms", "", "go", "n",
             "y", "150", "n",
             "platform", "y", "12", "y"]
 
@@ -160,6 +160,7 @@ def test_every_verdict_relevant_field_has_a_question() -> None:
                                                              "parts.", "traffic.peak_to_avg"))}
     # and what the cost core reads
     profile_fields |= {"execution.avg_duration_ms", "execution.memory_mb", "execution.runtime",
+                       "execution.cpu_ms",
                        "traffic.peak_rps", "constraints.provider", "execution.gpu",
                        "execution.long_lived_connections", "execution.max_duration_s",
                        "latency.p99_slo_ms"}

@@ -24,6 +24,7 @@ that runplan rule id; suppressed findings stay in every output with their justif
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -147,7 +148,11 @@ def load_profile(rec: Record, provider: str | None, kb: Any) -> Component | None
             return None
         lines, file = rec.front_lines, rec.file
     elif isinstance(raw, str):
-        path = Path(rec.file).parent / raw
+        path = Path(os.path.normpath(Path(rec.file).parent / raw))
+        if not path.is_file():
+            raise UserError(Problem(rec.file, rec.front_line("runplan", "profile"),
+                                    "runplan.profile", f"{raw}: no such file (looked for "
+                                    f"{path}, relative to the record)"))
         raw, lines = load_data_file(path)
         prefix, file = (), str(path)
     else:
