@@ -23,6 +23,7 @@ from runplan.portfolio import Placement, placement
 from runplan.report.batch import summary_row
 from runplan.report.charts import cost_curve
 from runplan.report.data import result_data
+from runplan.report.html import MAX_DETAILS
 from runplan.rulebase.load import load_rulebase
 
 CHUNK = 16
@@ -70,7 +71,7 @@ def score_entry(entry: Entry) -> Scored:
         return Scored(entry.index, entry.label, entry.line, None, None, None, tuple(problems))
     result = adv.advise(component, file=entry.file, flips=s.flips)
     data = result_data(result)
-    if s.curves:
+    if s.curves and entry.index < MAX_DETAILS:
         xs, sls, k8s = cost_curve(adv, result.workload, points=25)
         data["cost_curve"] = {"requests_per_month": [round(x, 1) for x in xs],
                               "serverless_usd": [None if v is None else round(v, 2) for v in sls],

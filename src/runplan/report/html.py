@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from runplan.report.batch import Outcome, cluster_lines, portfolio_lines, top_lines
 
 MAX_BARS = 40
+MAX_DETAILS = 2_000  # detail sections (with cost curves) kept in one page; the table lists all
 
 
 def _esc(x: Any) -> str:
@@ -141,7 +142,8 @@ class HtmlSink:
 
     def component(self, row: dict[str, Any], data: dict[str, Any]) -> None:
         self.rows.append(row)
-        self.details.append(_details(row, data, open_=not self.details))
+        if len(self.details) < MAX_DETAILS:
+            self.details.append(_details(row, data, open_=not self.details))
 
     def finish(self, o: Outcome) -> None:
         p = o.portfolio
@@ -176,8 +178,12 @@ class HtmlSink:
               f"<td class=\"num\">{_money(r['shared_cluster_usd'])}</td>"
               f"<td class=\"num\">{_money(r['serverless_usd'])}</td>"
               f"<td>{_esc(r['nearest_flip'] or '-')}</td></tr>\n")
+        more = len(self.rows) - len(self.details)
         w("</tbody></table>\n<h2>Details</h2>\n<p class=\"muted\">Open a component for its "
-          "reasons, costs and cost curve.</p>\n")
+          "reasons, costs and cost curve."
+          + (f" The first {len(self.details):,} components have a section here; the other "
+             f"{more:,} are in the table above and in --format json.</p>\n" if more else
+             "</p>\n"))
         w("".join(self.details))
         extra = o.skipped_lines()
         if extra:
