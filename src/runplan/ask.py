@@ -15,7 +15,7 @@ from typing import Any, Protocol, TextIO
 
 from runplan.advise import Advisor, Result
 from runplan.errors import UserError
-from runplan.profile import Component, check_component, parse_component
+from runplan.profile import Component, check_component, nest, parse_component
 from runplan.questions import Question, Questionnaire, parse_answer
 from runplan.rulebase.compile import predicate
 from runplan.rulebase.spec import AllCond, AnyCond, Cond, FactCond, FieldCond
@@ -34,18 +34,6 @@ def holds(cond: Cond, fields: dict[str, Any]) -> bool:
         return any(holds(c, fields) for c in cond.items)
     assert isinstance(cond, FactCond)
     return False
-
-
-def nest(flat: dict[str, Any]) -> dict[str, Any]:
-    """`{"traffic.peak_rps": 5}` -> `{"traffic": {"peak_rps": 5}}`."""
-    out: dict[str, Any] = {}
-    for key, value in flat.items():
-        head, _, rest = key.partition(".")
-        if rest:
-            out.setdefault(head, {})[rest] = value
-        else:
-            out[head] = value
-    return out
 
 
 @dataclass

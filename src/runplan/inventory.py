@@ -31,7 +31,7 @@ from typing import Any
 
 from runplan.errors import Problem, UserError
 from runplan.kbase import KnowledgeBase
-from runplan.profile import SECTIONS, Component, Part, check_component, parse_component
+from runplan.profile import SECTIONS, Component, Part, check_component, nest, parse_component, with_provider
 from runplan.validation import validate
 from runplan.yamlio import LineMap, line_of, load_yaml, load_yaml_documents, read_text
 
@@ -388,7 +388,7 @@ def _csv_entries(path: Path, defaults: dict[str, Any] | None) -> Iterator[Entry]
             if not any(cell.strip() for cell in row):
                 continue
             problem = None
-            data: dict[str, Any] = {}
+            flat: dict[str, Any] = {}
             if len(row) != len(columns):
                 problem = Problem(file, line, "", f"row has {len(row)} cells, the header has "
                                   f"{len(columns)}")
@@ -397,20 +397,12 @@ def _csv_entries(path: Path, defaults: dict[str, Any] | None) -> Iterator[Entry]
                     if not value.strip():
                         continue
                     try:
-                        _put(data, col, _cell(value, types_[col]))
+                        flat[col] = _cell(value, types_[col])
                     except ValueError as exc:
                         problem = Problem(file, line, col, str(exc))
                         break
-            yield Entry(index, file, line, merge(defaults, data), {(): line}, problem)
+            yield Entry(index, file, line, merge(defaults, nest(flat)), {(): line}, problem)
             index += 1
-
-
-def _put(data: dict[str, Any], dotted_key: str, value: Any) -> None:
-    head, _, rest = dotted_key.partition(".")
-    if rest:
-        data.setdefault(head, {})[rest] = value
-    else:
-        data[head] = value
 
 
 # -- checking one entry -----------------------------------------------------------------------
@@ -421,11 +413,7 @@ def check_entry(entry: Entry, kb: KnowledgeBase, provider: str | None = None,
     """The entry as a checked profile, or the problems that keep it from being scored."""
     if entry.problem is not None:
         return None, [entry.problem]
-    data = entry.data
-    if provider and isinstance(data, dict):
-        constraints = data.get("constraints") or {}
-        if isinstance(constraints, dict):
-            data = {**data, "constraints": {**constraints, "provider": provider}}
+    data = with_provider(entry.data, provider)
     prefix = entry.prefix
     try:
         component = parse_component(data, entry.file, entry.lines, prefix)

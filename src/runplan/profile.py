@@ -400,13 +400,32 @@ def check_component(component: Component, kb: KnowledgeBase, file: str, lines: L
         raise UserError(problems)
 
 
+def nest(flat: dict[str, Any]) -> dict[str, Any]:
+    """Dotted field paths as a profile: `{"traffic.peak_rps": 5}` -> `{"traffic": {...}}`."""
+    out: dict[str, Any] = {}
+    for key, value in flat.items():
+        head, _, rest = key.partition(".")
+        if rest:
+            out.setdefault(head, {})[rest] = value
+        else:
+            out[head] = value
+    return out
+
+
+def with_provider(data: Any, provider: str | None) -> Any:
+    """Raw profile data with constraints.provider replaced (`--provider`); a copy."""
+    if not provider or not isinstance(data, dict):
+        return data
+    constraints = data.get("constraints") or {}
+    if not isinstance(constraints, dict):
+        return data  # left for validation to report
+    return {**data, "constraints": {**constraints, "provider": provider}}
+
+
 def load_component(path: Path, kb: KnowledgeBase, provider: str | None = None) -> Component:
     """A checked profile from a YAML or JSON file; `provider` replaces constraints.provider."""
     data, lines = load_data_file(path)
-    if provider and isinstance(data, dict):
-        constraints = data.get("constraints") or {}
-        if isinstance(constraints, dict):
-            data["constraints"] = {**constraints, "provider": provider}
+    data = with_provider(data, provider)
     component = parse_component(data, str(path), lines)
     check_component(component, kb, str(path), lines)
     return component

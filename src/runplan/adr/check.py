@@ -33,7 +33,8 @@ from typing import Any
 from runplan.adr.parse import Record
 from runplan.advise import Advisor, Result
 from runplan.errors import Problem, UserError
-from runplan.profile import Component, check_component, parse_component
+from runplan.fmt import usd
+from runplan.profile import Component, check_component, parse_component, with_provider
 from runplan.yamlio import load_data_file
 
 CHECKS: dict[str, tuple[str, str, str]] = {
@@ -117,11 +118,6 @@ def map_option(text: str) -> str | None:
     return "kubernetes" if k8s else "serverless" if sls else None
 
 
-def _usd(x: float | None) -> str:
-    if x is None:
-        return "n/a"
-    return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
-
 
 @dataclass
 class Checked:
@@ -160,9 +156,7 @@ def load_profile(rec: Record, provider: str | None, kb: Any) -> Component | None
     if isinstance(raw, dict):
         raw = dict(raw)
         raw.setdefault("name", Path(rec.file).stem)
-        override = provider or block.get("provider")
-        if override:
-            raw["constraints"] = {**(raw.get("constraints") or {}), "provider": override}
+        raw = with_provider(raw, provider or block.get("provider"))
     component = parse_component(raw, file, lines, prefix)
     check_component(component, kb, file, lines, prefix)
     return component
@@ -274,8 +268,8 @@ def _decision(rec: Record, r: Result, add: Any) -> None:
         if costs.get(model) is not None and costs.get(v.verdict) is not None:
             a, b = costs[model], costs[v.verdict]
             assert a is not None and b is not None
-            gap = (f"; {model} costs {_usd(a)}/month against {_usd(b)} for {v.verdict} "
-                   f"({'+' if a >= b else '-'}{_usd(abs(a - b))})")
+            gap = (f"; {model} costs {usd(a)}/month against {usd(b)} for {v.verdict} "
+                   f"({'+' if a >= b else '-'}{usd(abs(a - b))})")
         flips = "; ".join(f.sentence(v.verdict) for f in r.flips[:2])
         add("ADR-DISAGREES", f"chose {model}; runplan's verdict is {v.verdict} (confidence "
             f"{v.confidence:.2f}): " + " ".join(f"{x.message} [{x.rule}]" for x in top) + gap
@@ -299,7 +293,7 @@ def _drivers(rec: Record, r: Result, model: str, add: Any) -> None:
                 r"\bops\b|operation|maintenan|overhead|toil|devops|small team|no-ops", text) \
                 and not w.existing_cluster and w.devops_maturity in ("none", "basic"):
             add("ADR-DRIVER-CONTRADICTED", f"driver {item.text!r}: a new cluster needs "
-                f"people to run it ({_usd(c.kubernetes.people_usd)}/month of operations time) "
+                f"people to run it ({usd(c.kubernetes.people_usd)}/month of operations time) "
                 f"and the team's DevOps maturity is {w.devops_maturity}", item.line)
         if re.search(r"\bcost|cheap|budget|spend|price", text) and c.serverless is not None:
             mine = c.kubernetes.monthly_usd if model == "kubernetes" else \
@@ -308,7 +302,7 @@ def _drivers(rec: Record, r: Result, model: str, add: Any) -> None:
                 c.kubernetes.monthly_usd
             if mine is not None and mine > other * 1.2 and mine - other > 10:
                 add("ADR-DRIVER-CONTRADICTED", f"driver {item.text!r}: {model} costs "
-                    f"{_usd(mine)}/month against {_usd(other)} for the other model", item.line)
+                    f"{usd(mine)}/month against {usd(other)} for the other model", item.line)
         if model in ("serverless", "hybrid") and re.search(r"latency|cold start|p99|fast",
                                                             text) and c.cold_start is not None:
             cs = c.cold_start
@@ -341,7 +335,7 @@ def _drift(rec: Record, r: Result, add: Any) -> None:
         before = recorded.get(key)
         if isinstance(before, int | float) and current is not None and before != 0 and \
                 abs(current - before) / abs(before) > 0.005:
-                changes.append(f"{key.split('_')[0]} {_usd(before)} -> {_usd(current)}/month")
+                changes.append(f"{key.split('_')[0]} {usd(before)} -> {usd(current)}/month")
     when = recorded.get("date", "when it was written")
     add("ADR-DRIFT", f"recorded {when}: {then}; with current prices and limits runplan's "
         f"verdict is {now}" + (f" ({'; '.join(changes)})" if changes else "")

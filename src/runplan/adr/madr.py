@@ -16,6 +16,7 @@ import yaml
 
 from runplan import __version__
 from runplan.advise import Reason, Result
+from runplan.fmt import usd
 
 SHORT = {"kubernetes": "Kubernetes", "serverless": "serverless functions",
          "hybrid": "a hybrid of functions and Kubernetes"}
@@ -30,11 +31,6 @@ def today() -> str:
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
     return dt.date.today().isoformat()
 
-
-def _usd(x: float | None) -> str:
-    if x is None:
-        return "n/a"
-    return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
 
 
 def _clause(message: str) -> str:
@@ -65,20 +61,20 @@ def _costs_of_choice(r: Result) -> list[str]:
                        f"limits (a run may take at most {limit:,.0f} s)")
     if verdict in ("kubernetes", "hybrid"):
         k = c.kubernetes
-        out.append(f"Bad, because the cluster costs {_usd(k.fixed_usd)}/month before the first "
-                   f"request (control plane, load balancer, {_usd(k.people_usd)} of people time)")
+        out.append(f"Bad, because the cluster costs {usd(k.fixed_usd)}/month before the first "
+                   f"request (control plane, load balancer, {usd(k.people_usd)} of people time)")
     return out
 
 
 def _cost_line(r: Result, option: str) -> str:
     c = r.costs
     if option == "kubernetes":
-        return (f"Neutral, because it costs about {_usd(c.kubernetes.monthly_usd)}/month on "
-                f"{c.provider} ({_usd(c.kubernetes.fixed_usd)} of it fixed)")
+        return (f"Neutral, because it costs about {usd(c.kubernetes.monthly_usd)}/month on "
+                f"{c.provider} ({usd(c.kubernetes.fixed_usd)} of it fixed)")
     if option == "serverless":
         if c.serverless is None:
             return f"Bad, because {c.provider} offers no managed functions"
-        return (f"Neutral, because it costs about {_usd(c.serverless.monthly_usd)}/month on "
+        return (f"Neutral, because it costs about {usd(c.serverless.monthly_usd)}/month on "
                 f"{c.provider}")
     return "Neutral, because its cost depends on the split (each part priced on its own model)"
 

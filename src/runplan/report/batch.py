@@ -19,6 +19,7 @@ from rich.text import Text
 
 from runplan.advise import Result
 from runplan.errors import Problem
+from runplan.fmt import usd
 from runplan.inventory import Skipped
 from runplan.portfolio import nearest_flip
 from runplan.report.text import top_reasons
@@ -67,24 +68,19 @@ class Outcome:
                 + (" ..." if n > 10 else "") for reason, n in sorted(self.skipped.counts.items())]
 
 
-def _money(x: float | None) -> str:
-    if x is None:
-        return "n/a"
-    return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
-
 
 def portfolio_lines(p: dict[str, Any]) -> list[str]:
     """The portfolio answer as plain sentences (shared by the text and Markdown views)."""
     s = p["strategies"]
     k, sl, mix = s["all_kubernetes"], s["all_serverless"], s["recommended_mix"]
     lines = [
-        f"all Kubernetes:   {_money(k['monthly_usd'])}/month "
-        f"({_money(k['fixed_usd'])} fixed for {len(k['clusters'])} cluster(s))",
-        f"all serverless:   {_money(sl['monthly_usd'])}/month"
+        f"all Kubernetes:   {usd(k['monthly_usd'])}/month "
+        f"({usd(k['fixed_usd'])} fixed for {len(k['clusters'])} cluster(s))",
+        f"all serverless:   {usd(sl['monthly_usd'])}/month"
         + ("" if sl["feasible"] else f" (not feasible: {sl['note']})"),
-        f"recommended mix:  {_money(mix['monthly_usd'])}/month (cluster "
-        f"{_money(mix['cluster_variable_usd'])} + fixed {_money(mix['cluster_fixed_usd'])}, "
-        f"functions {_money(mix['functions_usd'])})",
+        f"recommended mix:  {usd(mix['monthly_usd'])}/month (cluster "
+        f"{usd(mix['cluster_variable_usd'])} + fixed {usd(mix['cluster_fixed_usd'])}, "
+        f"functions {usd(mix['functions_usd'])})",
     ]
     return lines
 
@@ -96,9 +92,9 @@ def cluster_lines(p: dict[str, Any]) -> list[str]:
 
 
 def top_lines(p: dict[str, Any]) -> tuple[list[str], list[str]]:
-    stake = [f"{i}. {x['name']} ({x['verdict']}): {_money(x['at_stake_usd'])}/month between "
-             f"the shared cluster {_money(x['shared_cluster_usd'])} and functions "
-             f"{_money(x['serverless_usd'])}" for i, x in enumerate(p["top_at_stake"], 1)]
+    stake = [f"{i}. {x['name']} ({x['verdict']}): {usd(x['at_stake_usd'])}/month between "
+             f"the shared cluster {usd(x['shared_cluster_usd'])} and functions "
+             f"{usd(x['serverless_usd'])}" for i, x in enumerate(p["top_at_stake"], 1)]
     close = []
     for i, x in enumerate(p["top_closest_to_flip"], 1):
         how = f"x{x['factor']:g}" if x["factor"] is not None else f"{x['to'] - x['from']:+.2f}"
@@ -131,7 +127,7 @@ class TextSink:
         shown = self.rows[:TABLE_ROWS]
         for r in shown:
             table.add_row(Text(r["name"]), Text(r["verdict"]), f"{r['confidence']:.2f}",
-                          _money(r["kubernetes_usd"]), _money(r["serverless_usd"]),
+                          usd(r["kubernetes_usd"]), usd(r["serverless_usd"]),
                           Text(r["nearest_flip"] or "-"))
         if shown:
             console.print(table)
@@ -231,7 +227,7 @@ class MarkdownSink:
           "strongest reason | nearest flip |\n|---|---|---:|---:|---:|---|---|\n")
         for r in self.rows:
             w(f"| {_md(r['name'])} | {r['verdict']} | {r['confidence']:.2f} | "
-              f"{_money(r['kubernetes_usd'])} | {_money(r['serverless_usd'])} | "
+              f"{usd(r['kubernetes_usd'])} | {usd(r['serverless_usd'])} | "
               f"{_md(r['top_reason'])} | {_md(r['nearest_flip'])} |\n")
         p = o.portfolio
         v = p["verdicts"]

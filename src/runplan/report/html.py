@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from runplan.fmt import usd
 from runplan.report.batch import Outcome, cluster_lines, portfolio_lines, top_lines
 
 MAX_BARS = 40
@@ -26,11 +27,6 @@ MAX_DETAILS = 2_000  # detail sections (with cost curves) kept in one page; the 
 def _esc(x: Any) -> str:
     return html.escape(str(x), quote=True)
 
-
-def _money(x: float | None) -> str:
-    if x is None:
-        return "n/a"
-    return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
 
 
 def _svg(fig: Any) -> str:
@@ -174,9 +170,9 @@ class HtmlSink:
             w(f"<tr><td><a href=\"#c-{_esc(r['name'])}\">{_esc(r['name'])}</a></td>"
               f"<td class=\"{r['verdict']}\">{r['verdict']}</td>"
               f"<td class=\"num\">{r['confidence']:.2f}</td>"
-              f"<td class=\"num\">{_money(r['kubernetes_usd'])}</td>"
-              f"<td class=\"num\">{_money(r['shared_cluster_usd'])}</td>"
-              f"<td class=\"num\">{_money(r['serverless_usd'])}</td>"
+              f"<td class=\"num\">{usd(r['kubernetes_usd'])}</td>"
+              f"<td class=\"num\">{usd(r['shared_cluster_usd'])}</td>"
+              f"<td class=\"num\">{usd(r['serverless_usd'])}</td>"
               f"<td>{_esc(r['nearest_flip'] or '-')}</td></tr>\n")
         more = len(self.rows) - len(self.details)
         w("</tbody></table>\n<h2>Details</h2>\n<p class=\"muted\">Open a component for its "
@@ -213,9 +209,9 @@ def _details(row: dict[str, Any], data: dict[str, Any], open_: bool) -> str:
     sls = c["serverless"]
     be = c["break_even"]
     parts.append(f"<p><b>Monthly cost on {_esc(c['provider'])}</b>: Kubernetes "
-                 f"{_money(c['kubernetes']['monthly_usd'])} as profiled "
-                 f"({_money(row['shared_cluster_usd'])} on the shared cluster), serverless "
-                 f"{_money(sls['monthly_usd'] if sls else None)}"
+                 f"{usd(c['kubernetes']['monthly_usd'])} as profiled "
+                 f"({usd(row['shared_cluster_usd'])} on the shared cluster), serverless "
+                 f"{usd(sls['monthly_usd'] if sls else None)}"
                  + (f"; break-even about {be['avg_rps']:,.4g} rps average" if be else "")
                  + "</p>")
     if data["flips"]:

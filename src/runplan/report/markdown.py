@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from runplan.advise import Result
-from runplan.report.text import _usd
+from runplan.fmt import usd
 
 
 def render_markdown(r: Result) -> str:
@@ -19,8 +19,8 @@ def render_markdown(r: Result) -> str:
     for x in r.reasons:
         out.append(f"| {x.rule} | {x.effect} | {x.message.replace('|', '/')} | {x.source} |")
     out += ["", f"| model ({c.provider}) | monthly |", "|---|---:|",
-            f"| kubernetes | {_usd(c.kubernetes.monthly_usd)} |",
-            f"| serverless | {_usd(c.serverless.monthly_usd if c.serverless else None)} |", ""]
+            f"| kubernetes | {usd(c.kubernetes.monthly_usd)} |",
+            f"| serverless | {usd(c.serverless.monthly_usd if c.serverless else None)} |", ""]
     if c.break_even:
         out.append(f"Break-even: about {c.break_even.avg_rps:,.3g} rps average.")
     if r.flips:

@@ -8,25 +8,21 @@ from rich.console import Console
 from rich.table import Table
 
 from runplan.advise import Reason, Result
+from runplan.fmt import usd
 
 STRONGEST = 3
 # Rule fields computed by the cost core or from parts, as opposed to profile inputs.
 COMPUTED = ("cost.", "cold_start.", "limits.", "parts.", "traffic.peak_to_avg")
 
 
-def _usd(x: float | None) -> str:
-    if x is None:
-        return "n/a"
-    return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
-
 
 def cost_lines(r: Result) -> list[str]:
     """Both monthly totals, the break-even and the cold-start estimate."""
     c = r.costs
     lines = [f"Monthly cost on {c.provider}:",
-             f"  kubernetes  {_usd(c.kubernetes.monthly_usd)}"
-             f"  (fixed {_usd(c.kubernetes.fixed_usd)}, nodes: {c.kubernetes.node_type})",
-             f"  serverless  {_usd(c.serverless.monthly_usd if c.serverless else None)}"]
+             f"  kubernetes  {usd(c.kubernetes.monthly_usd)}"
+             f"  (fixed {usd(c.kubernetes.fixed_usd)}, nodes: {c.kubernetes.node_type})",
+             f"  serverless  {usd(c.serverless.monthly_usd if c.serverless else None)}"]
     if c.break_even:
         side = "serverless" if c.break_even.serverless_cheaper_below else "kubernetes"
         lines.append(f"  break-even  {c.break_even.avg_rps:,.3g} rps average "
@@ -50,7 +46,7 @@ def line_item_lines(r: Result) -> list[str]:
     for label, items in (("kubernetes", c.kubernetes.items),
                          ("serverless", c.serverless.items if c.serverless else ())):
         for i in items:
-            lines.append(f"    {label:<10} {i.name:<40} {_usd(i.monthly_usd):>10}  "
+            lines.append(f"    {label:<10} {i.name:<40} {usd(i.monthly_usd):>10}  "
                          f"{i.quantity:,.6g} {i.unit}; {i.note}")
     return lines
 

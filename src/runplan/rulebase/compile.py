@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from runplan.fmt import usd
 from runplan.rulebase.spec import AllCond, AnyCond, Cond, FactCond, FieldCond, RuleSpec
 
 
@@ -152,7 +153,7 @@ def _format(value: Any, style: str | None) -> str:
     if style == "pct":
         return f"{value * 100:.0f}%" if value >= 0.01 or value == 0 else f"{value * 100:.2g}%"
     if style == "usd":
-        return f"${value:,.0f}" if abs(value) >= 100 else f"${value:,.2f}"
+        return usd(value)
     if style == "int":
         return f"{value:,.0f}"
     if style == "ms":
