@@ -304,3 +304,25 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
     assert "28 components read: 28 scored, 0 rejected" in shown
     quiet = _stderr_on_a_terminal(str(EXAMPLES / "inventory.jsonl"), "-o", out, "-j", "1", "-q")
     assert quiet == ""
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("estate.csv", b"\x00\x01name\n", "{p}:1: error: binary data (a NUL byte), not CSV text\n"),
+    ("estate.jsonl", b'{"name": "a"}\n\x00\x01\n',
+     "{p}:2: error: binary data (a NUL byte), not JSON Lines text\n"),
+    ("estate.txt", b"name: a\n", "{p}: error: cannot tell the format from the extension; use "
+     "--input-format (yaml | json | csv | jsonl | backstage)\n"),
+])
+def test_unreadable_inventories_exit_2(runner: CliRunner, tmp_path: Path, name: str,
+                                       content: bytes, message: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = runner.invoke(main, ["score", str(path), "-q", "-j", "1"])
+    assert result.exit_code == 2
+    assert result.stderr.endswith(message.format(p=path))
+
+
+def test_a_directory_is_not_an_inventory(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["score", str(tmp_path), "-q"])
+    assert (result.exit_code, result.stderr) == (
+        2, f"{tmp_path}: error: is a directory, expected an inventory file\n")

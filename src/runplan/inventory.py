@@ -80,6 +80,9 @@ class Inventory:
 
 
 def detect_format(path: Path, given: str | None) -> str:
+    if path.is_dir():
+        raise UserError(Problem(str(path), None, "", "is a directory, expected an inventory "
+                                "file"))
     if given:
         return given
     name = path.name.lower()
@@ -262,6 +265,9 @@ def _jsonl_entries(path: Path, defaults: dict[str, Any] | None) -> Iterator[Entr
             if not line:
                 break
             lineno += 1
+            if "\x00" in line:
+                raise UserError(Problem(file, lineno, "", "binary data (a NUL byte), not JSON "
+                                        "Lines text"))
             if len(line) > MAX_LINE_BYTES:
                 raise UserError(Problem(file, lineno, "", f"line is longer than "
                                         f"{MAX_LINE_BYTES:,} characters"))
@@ -359,6 +365,8 @@ def _csv_entries(path: Path, defaults: dict[str, Any] | None) -> Iterator[Entry]
                                     "profile fields")) from None
         except (csv.Error, UnicodeDecodeError) as exc:
             raise UserError(Problem(file, 1, "", f"unreadable CSV header: {exc}")) from None
+        if any("\x00" in h for h in header):
+            raise UserError(Problem(file, 1, "", "binary data (a NUL byte), not CSV text"))
         columns = [h.strip() for h in header]
         problems = []
         for col in columns:
