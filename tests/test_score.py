@@ -326,3 +326,13 @@ def test_a_directory_is_not_an_inventory(runner: CliRunner, tmp_path: Path) -> N
     result = runner.invoke(main, ["score", str(tmp_path), "-q"])
     assert (result.exit_code, result.stderr) == (
         2, f"{tmp_path}: error: is a directory, expected an inventory file\n")
+
+
+def test_a_file_error_found_mid_stream_keeps_its_message_with_workers(
+        runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "estate.jsonl"
+    good = (EXAMPLES / "inventory.jsonl").read_text()
+    path.write_text(good + "\x00\n")
+    result = runner.invoke(main, ["score", str(path), "-q", "-j", "2", "--format", "csv"])
+    assert result.exit_code == 2
+    assert result.stderr == f"{path}:29: error: binary data (a NUL byte), not JSON Lines text\n"

@@ -35,3 +35,7 @@ class UserError(Exception):
             problems = [problems]
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+    def __reduce__(self) -> tuple[type[UserError], tuple[list[Problem]]]:
+        # Keep the problems whole across worker processes (the default pickles the message).
+        return (UserError, (self.problems,))
