@@ -191,3 +191,17 @@ def test_profile_by_relative_path_and_its_errors(runner: CliRunner, tmp_path: Pa
     assert err == (f"{record}:5: error: runplan.profile: ../../services/video-export.yaml: no "
                    f"such file (looked for {services / 'video-export.yaml'}, relative to the "
                    "record)\n")
+
+
+def test_adr_new_refuses_a_missing_directory_and_an_existing_file(runner: CliRunner,
+                                                                  tmp_path: Path) -> None:
+    args = ["adr", "new", "--from", str(EXAMPLES / "core-api.yaml"), "--title", "Core API"]
+    missing = runner.invoke(main, [*args, "-o", str(tmp_path / "nope")])
+    assert (missing.exit_code, missing.stderr) == (
+        2, f"{tmp_path / 'nope'}: error: -o: no such directory (give an existing directory, or "
+           "a file path ending in .md)\n")
+    target = tmp_path / "0001-core-api.md"
+    assert runner.invoke(main, [*args, "-o", str(target)]).exit_code == 0
+    again = runner.invoke(main, [*args, "-o", str(target)])
+    assert (again.exit_code, again.stderr) == (
+        2, f"{target}: error: already exists; choose another path\n")

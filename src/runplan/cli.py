@@ -450,6 +450,9 @@ def adr_new(profile_path: Path, title: str, output: Path | None, rules_dirs: tup
     data = with_provider(load_data_file(profile_path)[0], provider)
     if output is None:
         output = Path("docs/adr") if Path("docs/adr").is_dir() else Path(".")
+    if output.suffix.lower() != ".md" and not output.is_dir():
+        raise UserError(Problem(str(output), None, "-o", "no such directory (give an existing "
+                                "directory, or a file path ending in .md)"))
     if output.is_dir():
         numbers = [int(m.group(1)) for p in output.glob("*.md")
                    if (m := re.match(r"^(\d{4})-", p.name))]
