@@ -336,3 +336,16 @@ def test_a_file_error_found_mid_stream_keeps_its_message_with_workers(
     result = runner.invoke(main, ["score", str(path), "-q", "-j", "2", "--format", "csv"])
     assert result.exit_code == 2
     assert result.stderr == f"{path}:29: error: binary data (a NUL byte), not JSON Lines text\n"
+
+
+def test_strict_model_and_schema_agree_on_typed_values(runner: CliRunner, tmp_path: Path) -> None:
+    """Rows are validated by the strict model first and by the schema only for messages, so a
+    string where a number belongs must still be refused with the schema's message."""
+    path = tmp_path / "estate.jsonl"
+    path.write_text('{"name": "a", "traffic": {"avg_rps": "5"}}\n'
+                    '{"name": "b", "team": {"engineers": true}}\n{"name": "c"}\n')
+    code, data, stderr = score_json(runner, str(path))
+    assert [c["name"] for c in data["components"]] == ["c"]
+    assert stderr.splitlines() == [
+        f'{path}:1: error: traffic.avg_rps: must be number; got "5"',
+        f"{path}:2: error: team.engineers: must be integer; got true"]
