@@ -345,6 +345,7 @@ def test_strict_model_and_schema_agree_on_typed_values(runner: CliRunner, tmp_pa
     path.write_text('{"name": "a", "traffic": {"avg_rps": "5"}}\n'
                     '{"name": "b", "team": {"engineers": true}}\n{"name": "c"}\n')
     code, data, stderr = score_json(runner, str(path))
+    assert code == 0
     assert [c["name"] for c in data["components"]] == ["c"]
     assert stderr.splitlines() == [
         f'{path}:1: error: traffic.avg_rps: must be number; got "5"',
