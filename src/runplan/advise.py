@@ -8,11 +8,12 @@ computed from them by the cost core.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from runplan.cost.estimate import CostReport, CrossingCache, estimate
+from runplan.facts import COST_FACTS
 from runplan.kbase import KnowledgeBase
 from runplan.profile import Assumption, Component, Part, Workload, resolve, with_load
 from runplan.rulebase.compile import render
@@ -134,13 +135,16 @@ class Advisor:
                    "serverless": costs.serverless.monthly_usd if costs.serverless else None}
         return costs, fields, fired, decide(fired, monthly)
 
-    def verdict_only(self, w: Workload, parts: dict[str, Any]) -> str:
+    def verdict_only(self, w: Workload, parts: dict[str, Any],
+                     fired_set: Callable[[dict[str, Any]], Sequence[RuleSpec]] | None = None,
+                     ) -> str:
         """The verdict alone (the flip search's probes): on the fast path from the rules'
-        fired set, evaluated tier by tier without experta (`SharedInference.fired_set`)."""
+        fired set, evaluated tier by tier without experta (`SharedInference.for_probes`)."""
         if not self.shared:
             return self.infer(w, parts, break_even=False)[3].verdict
         costs = estimate(w, self.kb, self.free_tier, with_break_even=False)
-        fired = self.inference.fired_set(self.fields_for(w, costs, parts))
+        fields = self.fields_for(w, costs, parts)
+        fired = (fired_set or self.inference.fired_set)(fields)
         monthly = {"kubernetes": costs.kubernetes.monthly_usd,
                    "serverless": costs.serverless.monthly_usd if costs.serverless else None}
         return decide(fired, monthly).verdict
@@ -200,19 +204,26 @@ class Advisor:
         if w.p99_slo_ms is not None:
             axes.append(("latency.p99_slo_ms", w.p99_slo_ms,
                          lambda v: w.but(p99_slo_ms=v)))
+        # Probes differ from w only in these fields and the facts computed from them.
+        varying = frozenset({"traffic.requests_per_month", "traffic.avg_rps", "traffic.peak_rps",
+                             "traffic.idle_fraction", "execution.avg_duration_ms",
+                             "execution.max_duration_s", "execution.memory_mb",
+                             "execution.cpu_ms", "latency.p99_slo_ms", *COST_FACTS})
+        fired_set = self.inference.for_probes({**w.fields(), **parts}, varying) \
+            if self.shared else None
         out: list[Flip] = []
         for name, value, make in axes:
             if value <= 0 and name != "traffic.idle_fraction":
                 continue
-            flip = self._nearest_flip(name, value, make, parts, current)
+            flip = self._nearest_flip(name, value, make, parts, current, fired_set)
             if flip is not None:
                 out.append(flip)
         return out
 
     def _nearest_flip(self, name: str, value: float, make: Any, parts: dict[str, Any],
-                      current: str) -> Flip | None:
+                      current: str, fired_set: Any = None) -> Flip | None:
         def verdict_at(v: float) -> str:
-            return self.verdict_only(make(v), parts)
+            return self.verdict_only(make(v), parts, fired_set)
 
         best: Flip | None = None
         if name == "traffic.idle_fraction":

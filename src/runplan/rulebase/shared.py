@@ -14,7 +14,7 @@ the same results on thousands of components.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from runplan.rulebase.compile import predicate
@@ -90,7 +90,55 @@ class SharedInference:
         return fired
 
 
-def _holds(node: Any, outcomes: list[bool], facts: set[str]) -> bool:
+    def for_probes(self, fields: dict[str, Any], varying: frozenset[str],
+                   ) -> Callable[[dict[str, Any]], list[RuleSpec]]:
+        """`fired_set` for inputs that differ from `fields` only in the `varying` fields (the
+        flip search's probes of one component): conditions on the other fields are decided
+        once here, and each rule is reduced to what is left before any probe is evaluated."""
+        fixed = [None if field in varying else check(fields.get(field))
+                 for field, check in self._checks]
+        moving = [(i, field, check) for i, (field, check) in enumerate(self._checks)
+                  if field in varying]
+        rules = [(spec, r) for spec, tree in self._stratified
+                 if (r := _partial(tree, fixed)) is not False]
+
+        def fired(probe: dict[str, Any]) -> list[RuleSpec]:
+            outcomes: list[bool | None] = list(fixed)
+            for i, field, check in moving:
+                outcomes[i] = check(probe.get(field))
+            facts: set[str] = set()
+            out = []
+            for spec, r in rules:
+                if r is True or _holds(r, outcomes, facts):
+                    out.append(spec)
+                    facts.update(spec.asserts)
+            return out
+
+        return fired
+
+
+def _partial(node: Any, known: list[bool | None]) -> Any:
+    """A condition with the leaves whose outcome is `known` decided: True, False, or the
+    condition over what is left (other leaves and derived facts)."""
+    tag = node[0]
+    if tag == "leaf":
+        outcome = known[node[1]]
+        return node if outcome is None else bool(outcome != node[2])
+    if tag == "fact":
+        return node
+    items = [_partial(item, known) for item in node[1]]
+    if tag == "all":
+        if any(r is False for r in items):
+            return False
+        rest = [r for r in items if r is not True]
+        return True if not rest else rest[0] if len(rest) == 1 else ("all", tuple(rest))
+    if any(r is True for r in items):
+        return True
+    rest = [r for r in items if r is not False]
+    return False if not rest else rest[0] if len(rest) == 1 else ("any", tuple(rest))
+
+
+def _holds(node: Any, outcomes: Sequence[bool | None], facts: set[str]) -> bool:
     tag = node[0]
     if tag == "leaf":
         return bool(outcomes[node[1]] != node[2])
