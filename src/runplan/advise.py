@@ -136,15 +136,14 @@ class Advisor:
         return costs, fields, fired, decide(fired, monthly)
 
     def verdict_only(self, w: Workload, parts: dict[str, Any],
-                     fired_set: Callable[[dict[str, Any]], Sequence[RuleSpec]] | None = None,
+                     fired_set: Callable[[dict[str, Any]], Sequence[RuleSpec]] | None,
                      ) -> str:
-        """The verdict alone (the flip search's probes): on the fast path from the rules'
-        fired set, evaluated tier by tier without experta (`SharedInference.for_probes`)."""
-        if not self.shared:
+        """The verdict alone (the flip search's probes): from `fired_set`
+        (`SharedInference.for_probes`) on the fast path; from experta on the plain path."""
+        if fired_set is None:
             return self.infer(w, parts, break_even=False)[3].verdict
         costs = estimate(w, self.kb, self.free_tier, with_break_even=False)
-        fields = self.fields_for(w, costs, parts)
-        fired = (fired_set or self.inference.fired_set)(fields)
+        fired = fired_set(self.fields_for(w, costs, parts))
         monthly = {"kubernetes": costs.kubernetes.monthly_usd,
                    "serverless": costs.serverless.monthly_usd if costs.serverless else None}
         return decide(fired, monthly).verdict
@@ -221,7 +220,7 @@ class Advisor:
         return out
 
     def _nearest_flip(self, name: str, value: float, make: Any, parts: dict[str, Any],
-                      current: str, fired_set: Any = None) -> Flip | None:
+                      current: str, fired_set: Any) -> Flip | None:
         def verdict_at(v: float) -> str:
             return self.verdict_only(make(v), parts, fired_set)
 

@@ -74,27 +74,15 @@ class SharedInference:
         return fired
 
 
-    def fired_set(self, fields: dict[str, Any]) -> list[RuleSpec]:
-        """The rules that fire, in no particular order, without experta: each rule is
-        evaluated once, tier by tier (`compile.stratify` puts every producer of a derived fact
-        in a lower tier than its readers, which is also the order experta fires them in), so
-        every fact a rule reads is settled before it is read. Used where only the verdict is
-        needed (the flip search's probes); tests check it against experta."""
-        outcomes = [check(fields.get(field)) for field, check in self._checks]
-        facts: set[str] = set()
-        fired = []
-        for spec, tree in self._stratified:
-            if _holds(tree, outcomes, facts):
-                fired.append(spec)
-                facts.update(spec.asserts)
-        return fired
-
-
     def for_probes(self, fields: dict[str, Any], varying: frozenset[str],
                    ) -> Callable[[dict[str, Any]], list[RuleSpec]]:
-        """`fired_set` for inputs that differ from `fields` only in the `varying` fields (the
-        flip search's probes of one component): conditions on the other fields are decided
-        once here, and each rule is reduced to what is left before any probe is evaluated."""
+        """The rules that fire, in no particular order and without experta, for inputs that
+        differ from `fields` only in the `varying` fields (the flip search's probes of one
+        component, which need only the verdict). Conditions on the other fields are decided
+        once here and each rule reduced to what is left; then each probe evaluates the rules
+        once each, tier by tier (`compile.stratify` puts every producer of a derived fact in a
+        lower tier than its readers, the order experta fires them in), so every fact a rule
+        reads is settled before it is read. Tests check the verdicts against experta's."""
         fixed = [None if field in varying else check(fields.get(field))
                  for field, check in self._checks]
         moving = [(i, field, check) for i, (field, check) in enumerate(self._checks)
