@@ -49,26 +49,28 @@ def _per(rest: str) -> str | None:
     return m.group(1) if m else None
 
 
-def rate_rps(text: str) -> float:
-    """`120`, `2k`, `120 rps`, `120/s`, or a volume `3M/month`, `50k/day` -> requests per second."""
-    value, rest = _count(text, "a rate like 120, 2k, 120 rps or 3M/month")
-    if rest.lower() in ("", "rps", "req/s", "/s", "per second", "r/s"):
+def _volume(text: str, what: str, plain: tuple[str, ...], per_month_scale: float) -> float:
+    """A count with an optional k/M/B multiplier, either plain (`plain` words) or over a period
+    (`/day`, `a week`, ...), converted from a monthly figure by `per_month_scale`."""
+    value, rest = _count(text, what)
+    if rest.lower() in plain:
         return value
     period = _per(rest)
     if period in _PER_MONTH:
-        return value * _PER_MONTH[period] / (HOURS_PER_MONTH * 3600)
-    raise ValueError(f"expected a rate like 120, 2k, 120 rps or 3M/month, got {text.strip()!r}")
+        return value * _PER_MONTH[period] * per_month_scale
+    raise ValueError(f"expected {what}, got {text.strip()!r}")
+
+
+def rate_rps(text: str) -> float:
+    """`120`, `2k`, `120 rps`, `120/s`, or a volume `3M/month`, `50k/day` -> requests per second."""
+    return _volume(text, "a rate like 120, 2k, 120 rps or 3M/month",
+                   ("", "rps", "req/s", "/s", "per second", "r/s"), 1 / (HOURS_PER_MONTH * 3600))
 
 
 def per_month(text: str) -> float:
     """`30`, `2k`, `1.5M`, `30/day`, `4 a week` -> per month."""
-    value, rest = _count(text, "a count like 30, 2k, 1.5M or 30/day")
-    if rest.lower() in ("", "/month", "per month", "a month", "runs", "requests"):
-        return value
-    period = _per(rest)
-    if period in _PER_MONTH:
-        return value * _PER_MONTH[period]
-    raise ValueError(f"expected a count like 30, 2k, 1.5M or 30/day, got {text.strip()!r}")
+    return _volume(text, "a count like 30, 2k, 1.5M or 30/day",
+                   ("", "/month", "per month", "a month", "runs", "requests"), 1.0)
 
 
 def duration(text: str, unit: str) -> float:

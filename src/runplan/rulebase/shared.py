@@ -59,7 +59,7 @@ class SharedInference:
     def key(self, fields: dict[str, Any]) -> Hashable:
         outcomes = [check(fields.get(field)) for field, check in self._checks]
         return tuple((i, r) for i, rule in enumerate(self._rules)
-                     if (r := _reduce(rule, outcomes)) is not False)
+                     if (r := _partial(rule, outcomes)) is not False)
 
     def run(self, fields: dict[str, Any]) -> tuple[RuleSpec, ...]:
         key = self.key(fields)
@@ -72,7 +72,6 @@ class SharedInference:
         else:
             self.hits += 1
         return fired
-
 
     def for_probes(self, fields: dict[str, Any], varying: frozenset[str],
                    ) -> Callable[[dict[str, Any]], list[RuleSpec]]:
@@ -105,15 +104,16 @@ class SharedInference:
         return fired
 
 
-def _partial(node: Any, known: list[bool | None]) -> Any:
+def _partial(node: Any, known: Sequence[bool | None]) -> Reduced:
     """A condition with the leaves whose outcome is `known` decided: True, False, or the
-    condition over what is left (other leaves and derived facts)."""
+    condition over what is left (other leaves and derived facts). With every leaf known, as
+    in `key`, what is left reads derived facts only."""
     tag = node[0]
     if tag == "leaf":
         outcome = known[node[1]]
-        return node if outcome is None else bool(outcome != node[2])
+        return tuple(node) if outcome is None else bool(outcome != node[2])
     if tag == "fact":
-        return node
+        return tuple(node)
     items = [_partial(item, known) for item in node[1]]
     if tag == "all":
         if any(r is False for r in items):
@@ -135,29 +135,3 @@ def _holds(node: Any, outcomes: Sequence[bool | None], facts: set[str]) -> bool:
     if tag == "all":
         return all(_holds(item, outcomes, facts) for item in node[1])
     return any(_holds(item, outcomes, facts) for item in node[1])
-
-
-def _reduce(node: Any, outcomes: list[bool]) -> Reduced:
-    tag = node[0]
-    if tag == "leaf":
-        return bool(outcomes[node[1]] != node[2])
-    if tag == "fact":
-        return tuple(node)
-    items = node[1]
-    if tag == "all":
-        rest = []
-        for item in items:
-            r = _reduce(item, outcomes)
-            if r is False:
-                return False
-            if r is not True:
-                rest.append(r)
-        return True if not rest else rest[0] if len(rest) == 1 else ("all", tuple(rest))
-    rest = []
-    for item in items:
-        r = _reduce(item, outcomes)
-        if r is True:
-            return True
-        if r is not False:
-            rest.append(r)
-    return False if not rest else rest[0] if len(rest) == 1 else ("any", tuple(rest))
