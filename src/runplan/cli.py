@@ -18,7 +18,7 @@ from runplan.atomic import write_text
 from runplan.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USER_ERROR, Problem, UserError
 from runplan.inventory import FORMATS
 from runplan.kbase import PROVIDERS, iter_figures, load_kbase
-from runplan.profile import load_component, profile_schema, with_provider
+from runplan.profile import load_component, profile_schema
 from runplan.report.data import cold_start_data, costs_data, result_data
 from runplan.report.markdown import render_markdown
 from runplan.report.text import explain_text, render_cost_text, render_text, rules_table
@@ -442,12 +442,11 @@ def adr_new(profile_path: Path, title: str, output: Path | None, rules_dirs: tup
     import re
 
     from runplan.adr.madr import render_madr
-    from runplan.yamlio import load_data_file
 
     advisor = _advisor(rules_dirs, pricing, False)
     component = load_component(profile_path, advisor.kb, provider)
     result = advisor.advise(component, file=str(profile_path))
-    data = with_provider(load_data_file(profile_path)[0], provider)
+    data = component.model_dump(exclude_unset=True)  # the profile as given (provider applied)
     if output is None:
         output = Path("docs/adr") if Path("docs/adr").is_dir() else Path(".")
     if output.suffix.lower() != ".md" and not output.is_dir():
