@@ -256,3 +256,11 @@ def test_provider_option_skips_its_question(runner: CliRunner) -> None:
     assert code == 0, out
     assert "Which provider must it run on?" not in out
     assert "Monthly cost on gcp:" in out
+
+
+def test_missing_output_directory_is_refused_before_asking(runner: CliRunner,
+                                                         tmp_path: Path) -> None:
+    target = tmp_path / "nope" / "p.yaml"
+    code, out, err = ask(runner, WEBHOOK, "--save-profile", str(target))
+    assert (code, out) == (2, "")
+    assert err == f"{target}: error: directory {target.parent} does not exist\n"

@@ -267,6 +267,10 @@ def ask(answers_file: Path | None, save_profile: Path | None, adr_path: Path | N
     from runplan.questions import load_questionnaire
     from runplan.yamlio import load_data_file
 
+    for target in (save_profile, adr_path):  # refuse before the interview, not after it
+        if target is not None and not (target.parent if str(target.parent) else Path(".")).is_dir():
+            raise UserError(Problem(str(target), None, "", f"directory {target.parent} does not "
+                                    "exist"))
     advisor = _advisor(rules_dirs, pricing, free_tier)
     qs = load_questionnaire()
     interview = Interview(qs, advisor, provider)
