@@ -89,7 +89,8 @@ def test_tie_of_not_rules_fires_only_the_producer() -> None:
 
 def test_predicates_are_total(advisor: Advisor, kb: Any) -> None:
     w, _ = resolve(Component.model_validate({"name": "n"}), kb)
-    fields = advisor.fields_for(w, advisor.infer(w, parts_facts(()), False)[0], parts_facts(()))
+    fields = advisor.fields_for(w, advisor.infer(w, parts_facts(()), False)[0].facts(),
+                                parts_facts(()))
     fields = {k: None for k in fields}  # every value missing: nothing raises, nothing numeric fires
     fired = advisor.engine.run(fields)
     assert all("gt" not in str(r.when) for r in fired if isinstance(r.when, FieldCond))

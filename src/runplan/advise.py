@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from runplan.cost.estimate import CostReport, CrossingCache, estimate
+from runplan.cost.estimate import CostReport, CrossingCache, estimate, probe_facts
 from runplan.facts import COST_FACTS
 from runplan.kbase import KnowledgeBase
 from runplan.profile import Assumption, Component, Part, Workload, resolve, with_load
@@ -118,9 +118,10 @@ class Advisor:
 
     # -- one workload -----------------------------------------------------------------------
 
-    def fields_for(self, w: Workload, costs: CostReport, parts: dict[str, Any]) -> dict[str, Any]:
+    def fields_for(self, w: Workload, cost_facts: dict[str, Any], parts: dict[str, Any],
+                   ) -> dict[str, Any]:
         out = w.fields()
-        out.update(costs.facts())
+        out.update(cost_facts)
         out["traffic.peak_to_avg"] = round(w.peak_rps / w.avg_rps, 4) if w.avg_rps else None
         out.update(parts)
         return out
@@ -129,7 +130,7 @@ class Advisor:
               ) -> tuple[CostReport, dict[str, Any], Sequence[RuleSpec], Verdict]:
         costs = estimate(w, self.kb, self.free_tier, with_break_even=break_even,
                          cache=self.crossings)
-        fields = self.fields_for(w, costs, parts)
+        fields = self.fields_for(w, costs.facts(), parts)
         fired = self.fire(fields)
         monthly = {"kubernetes": costs.kubernetes.monthly_usd,
                    "serverless": costs.serverless.monthly_usd if costs.serverless else None}
@@ -142,11 +143,8 @@ class Advisor:
         (`SharedInference.for_probes`) on the fast path; from experta on the plain path."""
         if fired_set is None:
             return self.infer(w, parts, break_even=False)[3].verdict
-        costs = estimate(w, self.kb, self.free_tier, with_break_even=False)
-        fired = fired_set(self.fields_for(w, costs, parts))
-        monthly = {"kubernetes": costs.kubernetes.monthly_usd,
-                   "serverless": costs.serverless.monthly_usd if costs.serverless else None}
-        return decide(fired, monthly).verdict
+        facts, monthly = probe_facts(w, self.kb, self.free_tier)
+        return decide(fired_set(self.fields_for(w, facts, parts)), monthly).verdict
 
     # -- a component ------------------------------------------------------------------------
 

@@ -12,8 +12,12 @@ from typing import Any
 
 from runplan.cost.breakeven import BreakEven, Scan, nearest_crossing
 from runplan.cost.coldstart import ColdStart, cold_start_estimate
-from runplan.cost.kubernetes import KubernetesCost, kubernetes_monthly_cost
-from runplan.cost.serverless import ServerlessCost, serverless_monthly_cost
+from runplan.cost.kubernetes import KubernetesCost, kubernetes_amounts, kubernetes_monthly_cost
+from runplan.cost.serverless import (
+    ServerlessCost,
+    serverless_monthly_cost,
+    serverless_monthly_usd,
+)
 from runplan.cost.traffic import Shape, hourly_shape
 from runplan.kbase import KnowledgeBase, Provider
 from runplan.profile import HTTP_KINDS, Workload, with_load
@@ -32,28 +36,31 @@ class CostReport:
 
     def facts(self) -> dict[str, Any]:
         """Cost, cold-start and limit facts as rule fields (`cost.ratio`, `cold_start.share`)."""
-        k8s = self.kubernetes.monthly_usd
-        sls = self.serverless.monthly_usd if self.serverless else None
-        out: dict[str, Any] = {
-            "cost.kubernetes_usd": round(k8s, 2),
-            "cost.serverless_usd": None if sls is None else round(sls, 2),
-            "cost.ops_usd": round(self.kubernetes.people_usd, 2),
-            "cost.fixed_usd": round(self.kubernetes.fixed_usd, 2),
-            "cost.ratio": None if not sls else round(k8s / sls, 4),
-            "cost.saving_usd": None if sls is None else round(k8s - sls, 2),
-            "cost.break_even_rps": None if not self.break_even else
-            round(self.break_even.avg_rps, 4),
-            "cold_start.share": None if self.cold_start is None else
-            round(self.cold_start.share_of_requests, 6),
-            "cold_start.added_ms": None if self.cold_start is None else
-            self.cold_start.added_latency_ms,
-            "cold_start.p99_ms": None if self.cold_start is None else
-            round(self.cold_start.p99_estimate_ms, 1),
-            "cold_start.breaches_slo": None if self.cold_start is None else
-            self.cold_start.breaches_slo,
-        }
-        out.update({f"limits.{k}": v for k, v in self.limits.items()})
-        return out
+        return cost_facts(self.kubernetes.monthly_usd, self.kubernetes.people_usd,
+                          self.kubernetes.fixed_usd,
+                          self.serverless.monthly_usd if self.serverless else None,
+                          self.break_even, self.cold_start, self.limits)
+
+
+def cost_facts(k8s: float, people: float, fixed: float, sls: float | None,
+               break_even: BreakEven | None, cold: ColdStart | None, limits: dict[str, Any],
+               ) -> dict[str, Any]:
+    """The cost core's figures as rule fields; one function for reports and probes alike."""
+    out: dict[str, Any] = {
+        "cost.kubernetes_usd": round(k8s, 2),
+        "cost.serverless_usd": None if sls is None else round(sls, 2),
+        "cost.ops_usd": round(people, 2),
+        "cost.fixed_usd": round(fixed, 2),
+        "cost.ratio": None if not sls else round(k8s / sls, 4),
+        "cost.saving_usd": None if sls is None else round(k8s - sls, 2),
+        "cost.break_even_rps": None if not break_even else round(break_even.avg_rps, 4),
+        "cold_start.share": None if cold is None else round(cold.share_of_requests, 6),
+        "cold_start.added_ms": None if cold is None else cold.added_latency_ms,
+        "cold_start.p99_ms": None if cold is None else round(cold.p99_estimate_ms, 1),
+        "cold_start.breaches_slo": None if cold is None else cold.breaches_slo,
+    }
+    out.update({f"limits.{k}": v for k, v in limits.items()})
+    return out
 
 
 def shape_of(w: Workload, kb: KnowledgeBase) -> Shape:
@@ -89,36 +96,66 @@ def limits_of(w: Workload, p: Provider) -> dict[str, Any]:
     }
 
 
-def _serverless(w: Workload, p: Provider, shape: Shape, kb: KnowledgeBase, free_tier: bool,
-                ) -> tuple[ServerlessCost, ColdStart, int]:
+def _cold(w: Workload, p: Provider, shape: Shape) -> tuple[ColdStart, int]:
+    """Cold starts, and the instances kept warm to hide them when they break the SLO."""
     fn = p.functions
-    http = p.front_door.http_api_tiers if w.kind in HTTP_KINDS else None
     cs = cold_start_estimate(shape, w.avg_duration_ms, fn.keep_alive_s, cold_start_ms(w, p),
                              fn.warm_latency_ms, w.p99_slo_ms)
     instances = 0
     if cs.breaches_slo and w.requests_per_month > 0:
         # Hide cold starts: keep enough instances warm for the peak's concurrency.
         instances = max(1, math.ceil(round(w.peak_rps * w.avg_duration_ms / 1000, 9)))
-    seconds = kb.operations.hours_per_month * 3600
-    cost = serverless_monthly_cost(w.requests_per_month, w.avg_duration_ms, w.memory_mb, fn,
-                                   http, free_tier, instances, seconds)
-    return cost, cs, instances
+    return cs, instances
 
 
-def _kubernetes(w: Workload, p: Provider, shape: Shape, kb: KnowledgeBase) -> KubernetesCost:
-    return kubernetes_monthly_cost(shape, w.cpu_ms, w.memory_mb, p.kubernetes, p.front_door,
-                                   kb.operations, w.kind in HTTP_KINDS, w.existing_cluster)
+def _serverless_args(w: Workload, p: Provider, kb: KnowledgeBase, free_tier: bool,
+                     instances: int) -> tuple[Any, ...]:
+    http = p.front_door.http_api_tiers if w.kind in HTTP_KINDS else None
+    return (w.requests_per_month, w.avg_duration_ms, w.memory_mb, p.functions, http, free_tier,
+            instances, kb.operations.hours_per_month * 3600)
+
+
+def _serverless(w: Workload, p: Provider, shape: Shape, kb: KnowledgeBase, free_tier: bool,
+                ) -> tuple[ServerlessCost, ColdStart, int]:
+    cs, instances = _cold(w, p, shape)
+    return serverless_monthly_cost(*_serverless_args(w, p, kb, free_tier, instances)), cs, \
+        instances
+
+
+def _kubernetes_args(w: Workload, p: Provider, shape: Shape, kb: KnowledgeBase,
+                     ) -> tuple[Any, ...]:
+    return (shape, w.cpu_ms, w.memory_mb, p.kubernetes, p.front_door, kb.operations,
+            w.kind in HTTP_KINDS, w.existing_cluster)
 
 
 def monthly_costs(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
                   ) -> tuple[float | None, float]:
-    """(serverless, kubernetes) monthly USD at the workload's load, nothing else."""
+    """(serverless, kubernetes) monthly USD at the workload's load, nothing else: the same
+    floats as `estimate`'s, without line items (and without cold starts where no SLO could
+    make them cost anything)."""
     p = kb.provider(w.provider)
     shape = shape_of(w, kb)
-    k8s = _kubernetes(w, p, shape, kb).monthly_usd
+    k8s = kubernetes_amounts(*_kubernetes_args(w, p, shape, kb)).monthly_usd
     if not p.functions.available:
         return None, k8s
-    return _serverless(w, p, shape, kb, free_tier)[0].monthly_usd, k8s
+    instances = 0 if w.p99_slo_ms is None else _cold(w, p, shape)[1]
+    return serverless_monthly_usd(*_serverless_args(w, p, kb, free_tier, instances)), k8s
+
+
+def probe_facts(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
+                ) -> tuple[dict[str, Any], dict[str, float | None]]:
+    """`estimate(w, with_break_even=False).facts()` and both monthly totals, without line
+    items: what a flip-search probe needs to reach a verdict."""
+    p = kb.provider(w.provider)
+    shape = shape_of(w, kb)
+    k8s = kubernetes_amounts(*_kubernetes_args(w, p, shape, kb))
+    k8s_usd = k8s.monthly_usd
+    sls = cs = None
+    if p.functions.available:
+        cs, instances = _cold(w, p, shape)
+        sls = serverless_monthly_usd(*_serverless_args(w, p, kb, free_tier, instances))
+    return (cost_facts(k8s_usd, k8s.people_usd, k8s.fixed_usd, sls, None, cs, limits_of(w, p)),
+            {"kubernetes": k8s_usd, "serverless": sls})
 
 
 def load_free(w: Workload) -> Workload:
@@ -160,7 +197,7 @@ def estimate(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
     """Everything the cost core knows about a workload."""
     p = kb.provider(w.provider)
     shape = shape_of(w, kb)
-    k8s = _kubernetes(w, p, shape, kb)
+    k8s = kubernetes_monthly_cost(*_kubernetes_args(w, p, shape, kb))
     sls = cs = None
     instances = 0
     if p.functions.available:

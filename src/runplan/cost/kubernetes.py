@@ -68,15 +68,47 @@ def _node_hours(replicas: tuple[int, ...], layout: Layout, per_node: int, ops: O
     return total
 
 
-def kubernetes_monthly_cost(
+@dataclass(frozen=True)
+class KubernetesAmounts:
+    """The figures of a Kubernetes bill before they become line items (`kubernetes_amounts`)."""
+
+    node: NodeType
+    node_quantity: float  # node-hours, or the node share's node-hours on an existing cluster
+    node_usd: float
+    fits: bool  # False: no node type fits one pod, priced one pod per largest node
+    share: float
+    control_usd: float
+    people_usd: float
+    lb_usd: float | None  # None: not an HTTP component
+    lcu_hours: float
+    lcu_usd: float
+    max_replicas: int
+
+    def usd(self) -> tuple[float, ...]:
+        """The line items' amounts in bill order (the one order both totals sum in)."""
+        if self.lb_usd is None:
+            return (self.node_usd, self.control_usd, self.people_usd)
+        return (self.node_usd, self.control_usd, self.lb_usd, self.lcu_usd, self.people_usd)
+
+    @property
+    def monthly_usd(self) -> float:
+        return sum(self.usd())
+
+    @property
+    def fixed_usd(self) -> float:
+        return self.control_usd + self.people_usd + (self.lb_usd or 0.0)
+
+
+def kubernetes_amounts(
     shape: Shape, cpu_ms: float, memory_mb: float, k8s: KubernetesPricing, door: FrontDoor,
     ops: Operations, http: bool, existing_cluster: bool,
-) -> KubernetesCost:
-    """Nodes (or the node share), control plane, load balancer and the ops share, per month."""
+) -> KubernetesAmounts:
+    """Nodes (or the node share), control plane, load balancer and the ops share, per month,
+    as numbers only: what the break-even scan and the flip probes need, without the notes."""
     hours = shape.layout.hours
+    counts = shape.layout.counts
     replicas = replicas_per_level(shape, cpu_ms, ops)
-    present = [level for level, _ in shape.layout.counts]
-    replica_hours = sum(replicas[level] * n for level, n in shape.layout.counts)
+    replica_hours = sum(replicas[level] * n for level, n in counts)
     pod_gib = memory_mb / 1024
     share = 1 / ops.shared_cluster_components if existing_cluster else 1.0
     best: tuple[float, NodeType, float] | None = None
@@ -93,36 +125,51 @@ def kubernetes_monthly_cost(
         cost = quantity * node.hourly_usd
         if best is None or cost < best[0] - 1e-12:
             best = (cost, node, quantity)
-    items: list[LineItem] = []
+    fits = best is not None
     if best is None:  # no node type fits one pod: price whole largest nodes, one pod each
         node = max(k8s.node_types, key=lambda n: (n.memory_gib, n.vcpu))
         quantity = float(replica_hours)
         best = (quantity * node.hourly_usd, node, quantity)
-        note = f"no node type fits a {memory_mb:g} MB pod; priced one pod per {node.name}"
-    else:
-        note = (f"{'node share' if existing_cluster else 'whole nodes'} of {best[1].name} "
-                f"at ${best[1].hourly_usd:g}/h")
-    items.append(LineItem("nodes" if not existing_cluster else "node share", best[2],
-                          "node-hours", best[0], note))
-    control = k8s.control_plane_hourly_usd * hours * share
-    people = ops.ops_fte_per_cluster * ops.fte_monthly_usd * share
-    shared = f" (1/{ops.shared_cluster_components:g} share of an existing cluster)" \
-        if existing_cluster else " (a new cluster)"
-    items.append(LineItem("control plane", hours * share, "cluster-hours", control,
-                          f"${k8s.control_plane_hourly_usd:g}/h{shared}"))
+    lb = lcu_hours = lcu = None
     if http:
         lcu_hours = sum(n * shape.serve[level] / door.capacity_unit_new_connections_per_s
-                        for level, n in shape.layout.counts if shape.load[level] > 0)
+                        for level, n in counts if shape.load[level] > 0)
         lb = door.load_balancer_hourly_usd * hours * share
-        items.append(LineItem("load balancer", hours * share, "LB-hours", lb,
+        lcu = lcu_hours * door.capacity_unit_hourly_usd
+    return KubernetesAmounts(
+        best[1], best[2], best[0], fits, share, k8s.control_plane_hourly_usd * hours * share,
+        ops.ops_fte_per_cluster * ops.fte_monthly_usd * share, lb, lcu_hours or 0.0, lcu or 0.0,
+        max(replicas[level] for level, _ in counts))
+
+
+def kubernetes_monthly_cost(
+    shape: Shape, cpu_ms: float, memory_mb: float, k8s: KubernetesPricing, door: FrontDoor,
+    ops: Operations, http: bool, existing_cluster: bool,
+) -> KubernetesCost:
+    """`kubernetes_amounts` as line items with what each is priced on."""
+    a = kubernetes_amounts(shape, cpu_ms, memory_mb, k8s, door, ops, http, existing_cluster)
+    hours = shape.layout.hours
+    share = a.share
+    if not a.fits:
+        note = f"no node type fits a {memory_mb:g} MB pod; priced one pod per {a.node.name}"
+    else:
+        note = (f"{'node share' if existing_cluster else 'whole nodes'} of {a.node.name} "
+                f"at ${a.node.hourly_usd:g}/h")
+    items: list[LineItem] = [LineItem("nodes" if not existing_cluster else "node share",
+                                      a.node_quantity, "node-hours", a.node_usd, note)]
+    shared = f" (1/{ops.shared_cluster_components:g} share of an existing cluster)" \
+        if existing_cluster else " (a new cluster)"
+    items.append(LineItem("control plane", hours * share, "cluster-hours", a.control_usd,
+                          f"${k8s.control_plane_hourly_usd:g}/h{shared}"))
+    if a.lb_usd is not None:
+        items.append(LineItem("load balancer", hours * share, "LB-hours", a.lb_usd,
                               f"${door.load_balancer_hourly_usd:g}/h{shared}"))
-        items.append(LineItem("load balancer capacity units", lcu_hours, "LCU-hours",
-                              lcu_hours * door.capacity_unit_hourly_usd,
+        items.append(LineItem("load balancer capacity units", a.lcu_hours, "LCU-hours",
+                              a.lcu_usd,
                               f"one new connection per request, "
                               f"{door.capacity_unit_new_connections_per_s:g}/s per unit"))
-    items.append(LineItem("operations (people)", ops.ops_fte_per_cluster * share, "FTE", people,
+    items.append(LineItem("operations (people)", ops.ops_fte_per_cluster * share, "FTE",
+                          a.people_usd,
                           f"{ops.ops_fte_per_cluster:g} FTE per cluster x "
                           f"${ops.fte_monthly_usd:,.0f}/month{shared}"))
-    fixed = control + people + (door.load_balancer_hourly_usd * hours * share if http else 0.0)
-    return KubernetesCost(tuple(items), best[1].name, max(replicas[level] for level in present),
-                          fixed, people)
+    return KubernetesCost(tuple(items), a.node.name, a.max_replicas, a.fixed_usd, a.people_usd)

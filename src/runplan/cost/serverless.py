@@ -57,6 +57,83 @@ class ServerlessCost:
         return sum(i.monthly_usd for i in self.items)
 
 
+@dataclass(frozen=True)
+class ServerlessAmounts:
+    """The figures of a functions bill before they become line items (`serverless_amounts`)."""
+
+    gb: float
+    billed_ms: float
+    free_req: float
+    billable_req: float
+    request_usd: float
+    use_pc: bool  # executed GB-seconds at the provisioned duration rate
+    billable_gbs: float
+    compute_usd: float
+    vcpu_s: float | None  # None: the provider does not bill vCPU-seconds separately
+    vcpu_usd: float
+    http_usd: float | None  # None: not an HTTP component
+    reserved_gbs: float | None  # None: nothing provisioned, or no sourced price for it
+    reserved_usd: float
+
+    def usd(self, provisioned: bool) -> tuple[float, ...]:
+        """The line items' amounts in bill order (the one order both totals sum in)."""
+        out = [self.request_usd, self.compute_usd]
+        if self.vcpu_s is not None:
+            out.append(self.vcpu_usd)
+        if self.http_usd is not None:
+            out.append(self.http_usd)
+        if provisioned:
+            out.append(self.reserved_usd)
+        return tuple(out)
+
+
+def serverless_amounts(
+    requests: float, duration_ms: float, memory_mb: float, fn: FunctionPricing,
+    http_tiers: tuple[Tier, ...] | None, free_tier: bool = False,
+    provisioned_instances: int = 0, seconds_per_month: float | None = None,
+) -> ServerlessAmounts:
+    """`serverless_monthly_cost` as numbers only (the break-even scan and the flip probes)."""
+    gb = billed_memory_gb(memory_mb, fn)
+    billed_ms = billed_duration_ms(duration_ms, fn)
+    seconds = requests * billed_ms / 1000
+    gb_seconds = seconds * gb
+    free_req = fn.free_requests if free_tier else 0.0
+    free_gbs = fn.free_gb_seconds if free_tier else 0.0
+    billable_req = max(0.0, requests - free_req)
+    use_pc = provisioned_instances > 0 and fn.provisioned_duration_gb_second_usd is not None
+    billable_gbs = max(0.0, gb_seconds - free_gbs) if not use_pc else gb_seconds
+    if use_pc:
+        compute = billable_gbs * (fn.provisioned_duration_gb_second_usd or 0.0)
+    else:
+        compute = tiered(billable_gbs, fn.gb_second_tiers)
+    vcpu_s = vcpu = None
+    if fn.vcpu_second_usd:
+        vcpu_s = max(0.0, seconds * gb * fn.vcpu_per_gb
+                     - (fn.free_vcpu_seconds if free_tier else 0.0))
+        vcpu = vcpu_s * fn.vcpu_second_usd
+    http = None if http_tiers is None else tiered(requests, http_tiers, per=1e6)
+    reserved = None
+    if provisioned_instances > 0 and fn.provisioned_gb_second_usd is not None:
+        if seconds_per_month is None:
+            raise ValueError("seconds_per_month is needed to price provisioned concurrency")
+        reserved = provisioned_instances * gb * seconds_per_month
+    return ServerlessAmounts(
+        gb, billed_ms, free_req, billable_req, billable_req * fn.request_usd_per_million / 1e6,
+        use_pc, billable_gbs, compute, vcpu_s, vcpu or 0.0, http, reserved,
+        0.0 if reserved is None else reserved * (fn.provisioned_gb_second_usd or 0.0))
+
+
+def serverless_monthly_usd(
+    requests: float, duration_ms: float, memory_mb: float, fn: FunctionPricing,
+    http_tiers: tuple[Tier, ...] | None, free_tier: bool = False,
+    provisioned_instances: int = 0, seconds_per_month: float | None = None,
+) -> float:
+    """The total of `serverless_monthly_cost`, the same float, without the line items."""
+    a = serverless_amounts(requests, duration_ms, memory_mb, fn, http_tiers, free_tier,
+                           provisioned_instances, seconds_per_month)
+    return sum(a.usd(provisioned_instances > 0))
+
+
 def serverless_monthly_cost(
     requests: float, duration_ms: float, memory_mb: float, fn: FunctionPricing,
     http_tiers: tuple[Tier, ...] | None, free_tier: bool = False,
@@ -68,47 +145,31 @@ def serverless_monthly_cost(
     With provisioned instances, their reserved GB-seconds are billed for `seconds_per_month` and
     the executed GB-seconds at the provisioned duration rate (AWS's model).
     """
-    items: list[LineItem] = []
-    gb = billed_memory_gb(memory_mb, fn)
-    billed_ms = billed_duration_ms(duration_ms, fn)
-    seconds = requests * billed_ms / 1000
-    gb_seconds = seconds * gb
-    free_req = fn.free_requests if free_tier else 0.0
-    free_gbs = fn.free_gb_seconds if free_tier else 0.0
-    billable_req = max(0.0, requests - free_req)
-    items.append(LineItem("function requests", billable_req, "requests",
-                          billable_req * fn.request_usd_per_million / 1e6,
-                          f"${fn.request_usd_per_million:g} per 1M"
-                          + (f", {free_req:,.0f} free" if free_tier else "")))
-    use_pc = provisioned_instances > 0 and fn.provisioned_duration_gb_second_usd is not None
-    billable_gbs = max(0.0, gb_seconds - free_gbs) if not use_pc else gb_seconds
-    if use_pc:
-        rate = fn.provisioned_duration_gb_second_usd or 0.0
-        items.append(LineItem("function compute (GB-s on provisioned)", billable_gbs, "GB-s",
-                              billable_gbs * rate, f"${rate:g} per GB-s"))
+    a = serverless_amounts(requests, duration_ms, memory_mb, fn, http_tiers, free_tier,
+                           provisioned_instances, seconds_per_month)
+    items = [LineItem("function requests", a.billable_req, "requests", a.request_usd,
+                      f"${fn.request_usd_per_million:g} per 1M"
+                      + (f", {a.free_req:,.0f} free" if free_tier else ""))]
+    if a.use_pc:
+        items.append(LineItem("function compute (GB-s on provisioned)", a.billable_gbs, "GB-s",
+                              a.compute_usd,
+                              f"${fn.provisioned_duration_gb_second_usd or 0.0:g} per GB-s"))
     else:
-        items.append(LineItem("function compute (GB-s)", billable_gbs, "GB-s",
-                              tiered(billable_gbs, fn.gb_second_tiers),
-                              f"{billed_ms:g} ms billed x {gb:g} GB"))
-    if fn.vcpu_second_usd:
-        vcpu_s = seconds * gb * fn.vcpu_per_gb
-        billable_vcpu = max(0.0, vcpu_s - (fn.free_vcpu_seconds if free_tier else 0.0))
-        items.append(LineItem("function compute (vCPU-s)", billable_vcpu, "vCPU-s",
-                              billable_vcpu * fn.vcpu_second_usd,
+        items.append(LineItem("function compute (GB-s)", a.billable_gbs, "GB-s", a.compute_usd,
+                              f"{a.billed_ms:g} ms billed x {a.gb:g} GB"))
+    if a.vcpu_s is not None:
+        items.append(LineItem("function compute (vCPU-s)", a.vcpu_s, "vCPU-s", a.vcpu_usd,
                               f"{fn.vcpu_per_gb:g} vCPU per GB at ${fn.vcpu_second_usd:g}"))
-    if http_tiers is not None:
-        items.append(LineItem("front door (HTTP API)", requests, "requests",
-                              tiered(requests, http_tiers, per=1e6), "per 1M requests, tiered"))
+    if a.http_usd is not None:
+        items.append(LineItem("front door (HTTP API)", requests, "requests", a.http_usd,
+                              "per 1M requests, tiered"))
     if provisioned_instances > 0:
-        if fn.provisioned_gb_second_usd is None:
+        if a.reserved_gbs is None:
             items.append(LineItem("provisioned concurrency", provisioned_instances, "instances",
                                   0.0, "not priced: no sourced figure for this provider"))
         else:
-            if seconds_per_month is None:
-                raise ValueError("seconds_per_month is needed to price provisioned concurrency")
-            reserved = provisioned_instances * gb * seconds_per_month
-            items.append(LineItem("provisioned concurrency", reserved, "GB-s reserved",
-                                  reserved * fn.provisioned_gb_second_usd,
+            items.append(LineItem("provisioned concurrency", a.reserved_gbs, "GB-s reserved",
+                                  a.reserved_usd,
                                   f"{provisioned_instances} instances all month at "
                                   f"${fn.provisioned_gb_second_usd:g} per GB-s"))
     return ServerlessCost(tuple(items))
