@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from runplan.cost.estimate import CostReport, CrossingCache, estimate, probe_facts
-from runplan.facts import COST_FACTS
 from runplan.kbase import KnowledgeBase
+from runplan.probes import (
+    AXES,
+    AXIS_ATTR,
+    BISECTIONS,
+    FACTORS,
+    IDLE_STEPS,
+    VARYING,
+    BatchProbes,
+    flip_candidates,
+)
 from runplan.profile import Assumption, Component, Part, Workload, resolve, with_load
 from runplan.rulebase.compile import render
 from runplan.rulebase.engine import Engine
@@ -47,9 +56,6 @@ class Reason:
 # The flip search probes each input at these multiples (or, for the idle share, steps) each
 # way, nearest first; the first probe with another verdict is refined by bisection to about
 # 0.2% (a factor of 10 halved 10 times: 10^(1/1024)).
-FACTORS = (2.0, 10.0, 100.0)
-IDLE_STEPS = (0.1, 0.3, 1.0)
-BISECTIONS = 10
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,8 @@ class Advisor:
         self.inference = SharedInference(self.engine)
         self.crossings: CrossingCache | None = {} if self.shared else None
         self._flips: dict[tuple[Workload, tuple[tuple[str, Any], ...], str], tuple[Flip, ...]] = {}
+        self.probes = BatchProbes(self.kb, self.inference, self.free_tier) if self.shared \
+            else None
 
     def fire(self, fields: dict[str, Any]) -> Sequence[RuleSpec]:
         """The rules that fire for these fields, in firing order."""
@@ -130,6 +138,10 @@ class Advisor:
               ) -> tuple[CostReport, dict[str, Any], Sequence[RuleSpec], Verdict]:
         costs = estimate(w, self.kb, self.free_tier, with_break_even=break_even,
                          cache=self.crossings)
+        return self._infer(w, costs, parts)
+
+    def _infer(self, w: Workload, costs: CostReport, parts: dict[str, Any],
+               ) -> tuple[CostReport, dict[str, Any], Sequence[RuleSpec], Verdict]:
         fields = self.fields_for(w, costs.facts(), parts)
         fired = self.fire(fields)
         monthly = {"kubernetes": costs.kubernetes.monthly_usd,
@@ -158,14 +170,89 @@ class Advisor:
                 part_results: tuple[Result, ...] = ()) -> Result:
         w, assumed = resolve(part, self.kb, parent=parent, file=file)
         parts = parts_facts(part_results)
-        costs, fields, fired, verdict = self.infer(w, parts)
+        inferred = self.infer(w, parts)
+        return self._assemble(w, assumed, parts, inferred, part_results,
+                              self.shared_flips(w, parts, inferred[3].verdict) if flips else ())
+
+    def _assemble(self, w: Workload, assumed: list[Assumption], parts: dict[str, Any],
+                  inferred: tuple[CostReport, dict[str, Any], Sequence[RuleSpec], Verdict],
+                  part_results: tuple[Result, ...], flips: tuple[Flip, ...]) -> Result:
+        costs, fields, fired, verdict = inferred
         return Result(
             name=w.name, provider=costs.provider, workload=w, verdict=verdict, costs=costs,
             reasons=tuple(_reason(spec, fields) for spec in fired),
             assumptions=tuple(assumed),
             derived_facts=tuple(f for spec in fired for f in spec.asserts), inputs=fields,
-            flips=self.shared_flips(w, parts, verdict.verdict) if flips else (),
-            parts=part_results, overridden=self.kb.overridden)
+            flips=flips, parts=part_results, overridden=self.kb.overridden)
+
+    # -- many components --------------------------------------------------------------------
+
+    def advise_many(self, items: Sequence[tuple[Component, str]], flips: bool = True,
+                    ) -> list[Result]:
+        """`advise` for each (component, file), the same Results, with the break-even scans
+        and flip searches of the components without parts done together over arrays
+        (`runplan.probes`); on the plain path, or for rules those arrays cannot evaluate,
+        one by one."""
+        probes = self.probes
+        if probes is None or not probes.supported:
+            return [self.advise(c, file=f, flips=flips) for c, f in items]
+        out: list[Result | None] = [None] * len(items)
+        todo: list[tuple[int, Workload, list[Assumption]]] = []
+        for k, (c, f) in enumerate(items):
+            if c.parts:
+                out[k] = self.advise(c, file=f, flips=flips)
+            else:
+                w, assumed = resolve(c, self.kb, parent=None, file=f)
+                todo.append((k, w, assumed))
+        with_fn = [t for t in todo if self.kb.provider(t[1].provider).functions.available]
+        found = dict(zip([t[0] for t in with_fn], probes.break_evens([t[1] for t in with_fn]),
+                         strict=True))
+        parts = parts_facts(())
+        inferred = {}
+        for k, w, _ in todo:
+            costs = estimate(w, self.kb, self.free_tier, with_break_even=False)
+            if k in found:
+                costs = replace(costs, break_even=found[k])
+            inferred[k] = self._infer(w, costs, parts)
+        flip_of: dict[int, tuple[Flip, ...]] = {}
+        if flips:
+            pending: dict[Any, list[int]] = {}
+            for k, w, _ in todo:
+                key = (w.but(name=""), tuple(sorted(parts.items())), inferred[k][3].verdict)
+                if key in self._flips:
+                    flip_of[k] = self._flips[key]
+                else:
+                    pending.setdefault(key, []).append(k)
+            keys = list(pending)
+            ws = [key[0] for key in keys]
+            found_flips = flip_candidates(probes, ws, [parts] * len(ws),
+                                          [key[2] for key in keys])
+            for key, w, axes in zip(keys, ws, found_flips, strict=True):
+                chosen = tuple(self._choose(w, axes))
+                if len(self._flips) >= 10_000:  # bounded memory on any estate
+                    self._flips.clear()
+                self._flips[key] = chosen
+                for k in pending[key]:
+                    flip_of[k] = chosen
+        for k, w, assumed in todo:
+            out[k] = self._assemble(w, assumed, parts, inferred[k], (), flip_of.get(k, ()))
+        return [r for r in out if r is not None]
+
+    def _choose(self, w: Workload, axes: dict[str, list[tuple[float, str]]]) -> list[Flip]:
+        """`flips`'s choice from each axis's candidates: up first, down only if nearer."""
+        out = []
+        for name in AXES:
+            if name not in axes:
+                continue
+            value = getattr(w, AXIS_ATTR[name])
+            best: Flip | None = None
+            for hi, verdict in axes[name]:
+                candidate = Flip(name, _round(hi), verdict, value)
+                if best is None or _distance(candidate, value) < _distance(best, value):
+                    best = candidate
+            if best is not None:
+                out.append(best)
+        return out
 
     # -- flips ------------------------------------------------------------------------------
 
@@ -201,12 +288,8 @@ class Advisor:
         if w.p99_slo_ms is not None:
             axes.append(("latency.p99_slo_ms", w.p99_slo_ms,
                          lambda v: w.but(p99_slo_ms=v)))
-        # Probes differ from w only in these fields and the facts computed from them.
-        varying = frozenset({"traffic.requests_per_month", "traffic.avg_rps", "traffic.peak_rps",
-                             "traffic.idle_fraction", "execution.avg_duration_ms",
-                             "execution.max_duration_s", "execution.memory_mb",
-                             "execution.cpu_ms", "latency.p99_slo_ms", *COST_FACTS})
-        fired_set = self.inference.for_probes({**w.fields(), **parts}, varying) \
+        # Probes differ from w only in the VARYING fields and the facts computed from them.
+        fired_set = self.inference.for_probes({**w.fields(), **parts}, VARYING) \
             if self.shared else None
         out: list[Flip] = []
         for name, value, make in axes:

@@ -15,18 +15,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runplan.advise import Advisor
+from runplan.advise import Advisor, Result
 from runplan.errors import Problem
 from runplan.inventory import Entry, check_entry
 from runplan.kbase import load_kbase
 from runplan.portfolio import Placement, placement
+from runplan.profile import Component
 from runplan.report.batch import summary_row
 from runplan.report.charts import cost_curve
 from runplan.report.data import result_data
 from runplan.report.html import MAX_DETAILS
 from runplan.rulebase.load import load_rulebase
 
-CHUNK = 16
+CHUNK = 128  # entries a worker scores together (runplan.probes works over arrays)
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,31 @@ def _init(settings: Settings) -> None:
 
 def score_entry(entry: Entry) -> Scored:
     """One entry: checked, advised, its JSON and its portfolio facts."""
+    return score_entries([entry])[0]
+
+
+def score_entries(entries: list[Entry]) -> list[Scored]:
+    """Entries checked, then the good ones advised together (`Advisor.advise_many`)."""
     assert _advisor is not None and _settings is not None, "call _init first"
     adv, s = _advisor, _settings
-    component, problems = check_entry(entry, adv.kb, s.provider)
-    if component is None:
-        return Scored(entry.index, entry.label, entry.line, None, None, None, tuple(problems))
-    result = adv.advise(component, file=entry.file, flips=s.flips)
+    out: list[Scored | None] = [None] * len(entries)
+    good: list[tuple[int, Component, str]] = []
+    for k, entry in enumerate(entries):
+        component, problems = check_entry(entry, adv.kb, s.provider)
+        if component is None:
+            out[k] = Scored(entry.index, entry.label, entry.line, None, None, None,
+                            tuple(problems))
+        else:
+            good.append((k, component, entry.file))
+    results = adv.advise_many([(c, f) for _, c, f in good], flips=s.flips)
+    for (k, _, _), result in zip(good, results, strict=True):
+        out[k] = _scored(entries[k], result)
+    return [x for x in out if x is not None]
+
+
+def _scored(entry: Entry, result: Result) -> Scored:
+    assert _advisor is not None and _settings is not None, "call _init first"
+    adv, s = _advisor, _settings
     data = result_data(result)
     if s.curves and entry.index < MAX_DETAILS:
         xs, sls, k8s = cost_curve(adv, result.workload, points=25)
@@ -84,7 +104,7 @@ def score_entry(entry: Entry) -> Scored:
 
 
 def _score_chunk(chunk: list[Entry]) -> list[Scored]:
-    return [score_entry(e) for e in chunk]
+    return score_entries(chunk)
 
 
 def _chunks(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
@@ -110,8 +130,8 @@ def score_all(entries: Iterable[Entry], settings: Settings, jobs: int,
         jobs = max(1, min(jobs, -(-expected // CHUNK)))
     if jobs <= 1:
         _init(settings)
-        for e in entries:
-            yield score_entry(e)
+        for chunk in _chunks(entries, CHUNK):
+            yield from score_entries(chunk)
         return
     ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     with ctx.Pool(jobs, initializer=_init, initargs=(settings,)) as pool:

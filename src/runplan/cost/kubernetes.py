@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from runplan.cost.serverless import LineItem
+from runplan.cost.serverless import LineItem, add_up
 from runplan.cost.traffic import Layout, Shape
 from runplan.kbase import FrontDoor, KubernetesPricing, NodeType, Operations
 
@@ -30,7 +30,7 @@ class KubernetesCost:
 
     @property
     def monthly_usd(self) -> float:
-        return sum(i.monthly_usd for i in self.items)
+        return add_up(i.monthly_usd for i in self.items)
 
 
 def replicas_per_level(shape: Shape, cpu_ms: float, ops: Operations) -> tuple[int, ...]:
@@ -92,7 +92,7 @@ class KubernetesAmounts:
 
     @property
     def monthly_usd(self) -> float:
-        return sum(self.usd())
+        return add_up(self.usd())
 
     @property
     def fixed_usd(self) -> float:
@@ -132,8 +132,8 @@ def kubernetes_amounts(
         best = (quantity * node.hourly_usd, node, quantity)
     lb = lcu_hours = lcu = None
     if http:
-        lcu_hours = sum(n * shape.serve[level] / door.capacity_unit_new_connections_per_s
-                        for level, n in counts if shape.load[level] > 0)
+        lcu_hours = add_up(n * shape.serve[level] / door.capacity_unit_new_connections_per_s
+                           for level, n in counts if shape.load[level] > 0)
         lb = door.load_balancer_hourly_usd * hours * share
         lcu = lcu_hours * door.capacity_unit_hourly_usd
     return KubernetesAmounts(

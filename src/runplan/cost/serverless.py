@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from runplan.kbase import FunctionPricing, Tier
+
+
+def add_up(values: Iterable[float]) -> float:
+    """Left-to-right addition. `sum` compensates rounding from Python 3.12 on; every bill
+    total is added this way so the line items, the totals-only path and the array path
+    (`cost.vector`) give the same float on any Python."""
+    total = 0.0
+    for v in values:
+        total += v
+    return total
 
 
 @dataclass(frozen=True)
@@ -54,7 +65,7 @@ class ServerlessCost:
 
     @property
     def monthly_usd(self) -> float:
-        return sum(i.monthly_usd for i in self.items)
+        return add_up(i.monthly_usd for i in self.items)
 
 
 @dataclass(frozen=True)
@@ -131,7 +142,7 @@ def serverless_monthly_usd(
     """The total of `serverless_monthly_cost`, the same float, without the line items."""
     a = serverless_amounts(requests, duration_ms, memory_mb, fn, http_tiers, free_tier,
                            provisioned_instances, seconds_per_month)
-    return sum(a.usd(provisioned_instances > 0))
+    return add_up(a.usd(provisioned_instances > 0))
 
 
 def serverless_monthly_cost(

@@ -1,0 +1,305 @@
+"""The cost core over arrays: many workloads of one provider priced in one pass.
+
+The flip search and the break-even scan price tens of probes per component; done one by one
+in Python that is most of a batch's time. This module prices a whole batch of probes with
+numpy, step for step as the scalar functions do (`traffic.hourly_shape`,
+`kubernetes.kubernetes_amounts`, `serverless.serverless_amounts`, `coldstart`), in the same
+order of operations, so each figure is the same float; tests compare the two on thousands of
+synthetic workloads. Rounding that rules read (`round(x, 2)`) goes through Python's own
+`round`, which numpy's differs from on halfway cases.
+
+A probe is a row: the fields that move (`MOVING`) as float arrays (NaN for a missing SLO) and,
+per row, the fields that do not (pattern, HTTP or not, runtime's cold start, an existing
+cluster) as arrays too, so rows of different components can share a pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from runplan.cost.coldstart import P99_SHARE
+from runplan.cost.traffic import _pattern_layout
+from runplan.kbase import KnowledgeBase, Operations, Provider, Tier
+
+Array = np.ndarray[Any, np.dtype[Any]]
+MOVING = ("requests_per_month", "avg_rps", "peak_rps", "idle_fraction", "avg_duration_ms",
+          "max_duration_s", "memory_mb", "cpu_ms", "p99_slo_ms")
+
+
+@dataclass
+class Rows:
+    """Probes of one provider: the moving fields and, per row, what does not move."""
+
+    requests_per_month: Array
+    avg_rps: Array
+    peak_rps: Array
+    idle_fraction: Array
+    avg_duration_ms: Array
+    max_duration_s: Array
+    memory_mb: Array
+    cpu_ms: Array
+    p99_slo_ms: Array  # NaN: no SLO
+    pattern: list[str]  # per row
+    http: Array  # bool
+    existing_cluster: Array  # bool
+    cold_start_ms: Array  # the runtime's cold start plus the platform overhead
+    gpu: Array  # bool
+    long_lived_connections: Array  # bool
+
+    def take(self, index: Array) -> Rows:
+        moving = {n: getattr(self, n)[index] for n in MOVING}
+        return Rows(**moving, pattern=[self.pattern[i] for i in index.tolist()],
+                    http=self.http[index], existing_cluster=self.existing_cluster[index],
+                    cold_start_ms=self.cold_start_ms[index], gpu=self.gpu[index],
+                    long_lived_connections=self.long_lived_connections[index])
+
+
+def pyround(a: Array, digits: int) -> Array:
+    """Python's `round(x, digits)` element by element (numpy's rounds halfway cases
+    differently); NaN stays NaN."""
+    return np.array([round(x, digits) for x in a.tolist()], dtype=float)
+
+
+def _ceil9(a: Array) -> Array:
+    """`math.ceil(round(x, 9))`, the scalar core's guard against 2.0000000001 pods. numpy's
+    `round` differs from Python's only on halfway cases, and those change the ceiling only
+    for an x within 1e-16 of n + 5e-10: none of the tested workloads comes near."""
+    return np.ceil(np.round(a, 9))
+
+
+@dataclass
+class Shapes:
+    """`traffic.Shape` for every row: levels 0..2 (idle, active, peak), hours per level and
+    transitions between levels ((previous + 1, level), previous -1 = the month's start)."""
+
+    load: Array  # (n, 3)
+    serve: Array  # (n, 3)
+    counts: Array  # (n, 3)
+    transitions: Array  # (n, 4, 3)
+    peak_rps: Array
+
+
+def shapes(rows: Rows, kb: KnowledgeBase) -> Shapes:
+    """`traffic.hourly_shape` for every row."""
+    hours = int(kb.operations.hours_per_month)
+    rpm, idle = rows.requests_per_month, rows.idle_fraction
+    n = len(rpm)
+    share = np.array([kb.traffic.patterns[p].peak_hour_share for p in rows.pattern])
+    busy = rpm > 0
+    active = np.maximum(1, hours - np.rint(idle * hours))
+    mean = np.where(busy, rpm / (active * 3600), 0.0)
+    peak = np.where(busy, np.maximum(rows.peak_rps, mean), rows.peak_rps)
+    k = np.maximum(1, np.rint(active * share))
+    flat = (peak <= mean * (1 + 1e-12)) | (k >= active)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k2 = np.minimum(k, np.floor(rpm / (peak * 3600)))
+        rest = (rpm - k2 * peak * 3600) / ((active - k2) * 3600)
+    burst = ~flat & (k2 == 0)
+    stepped = busy & ~flat & ~burst
+    load = np.zeros((n, 3))
+    serve = np.zeros((n, 3))
+    load[:, 1] = np.where(stepped, rest, mean)
+    load[:, 2] = np.where(stepped, peak, 0.0)
+    serve[:, 1] = np.where(stepped, rest, np.where(flat, np.where(peak > mean, peak, mean),
+                                                   peak))
+    serve[:, 2] = load[:, 2]
+    load[~busy] = 0.0
+    serve[~busy] = 0.0
+    act = np.where(busy, active, 0).astype(int)
+    peak_hours = np.where(stepped, k2, 0).astype(int)
+    counts = np.zeros((n, 3))
+    transitions = np.zeros((n, 4, 3))
+    names = sorted(set(rows.pattern))
+    code = np.array([names.index(p) for p in rows.pattern]) if len(names) > 1 else np.zeros(n)
+    key = (code * (hours + 1) + act) * (hours + 1) + peak_hours
+    uniq, inverse = np.unique(key, return_inverse=True)
+    for u, k_ in enumerate(uniq.tolist()):
+        where = inverse == u
+        rest_, ph = divmod(int(k_), hours + 1)
+        pi, a = divmod(rest_, hours + 1)
+        layout = _pattern_layout(names[pi], hours, a, ph)
+        for level, c in layout.counts:
+            counts[where, level] = c
+        for (prev, level), c in layout.transitions:
+            transitions[where, prev + 1, level] = c
+    return Shapes(load, serve, counts, transitions, peak)
+
+
+def _tiered(quantity: Array, tiers: tuple[Tier, ...], per: float = 1.0) -> Array:
+    """`serverless.tiered` for every row."""
+    total = np.zeros(len(quantity))
+    floor = 0.0
+    for tier in tiers:
+        top = np.inf if tier.up_to is None else float(tier.up_to)
+        used = np.minimum(quantity, top) - floor
+        total = total + np.where(quantity > floor, used * tier.usd / per, 0.0)
+        floor = top
+    return total
+
+
+@dataclass
+class Costs:
+    """What the cost core says about every row (the facts `estimate` gives, and the totals)."""
+
+    kubernetes_usd: Array
+    people_usd: Array
+    fixed_usd: Array
+    serverless_usd: Array | None  # None: the provider has no functions
+    cold_share: Array | None
+    cold_p99_ms: Array | None
+    breaches_slo: Array | None
+
+
+def cold_starts(rows: Rows, shape: Shapes, p: Provider) -> tuple[Array, Array, Array]:
+    """`coldstart.cold_start_estimate` for every row: (share, p99 estimate, breaches SLO)."""
+    fn = p.functions
+    duration_s = rows.avg_duration_ms / 1000
+    load, serve = shape.load, shape.serve
+    warm = np.where(load > 0, np.maximum(_ceil9(load.ravel() * np.repeat(duration_s, 3))
+                                         .reshape(load.shape), 1), 0)
+    needed = np.maximum(_ceil9(serve.ravel() * np.repeat(duration_s, 3)).reshape(serve.shape), 1)
+    total = np.zeros(len(duration_s))
+    for level in range(3):
+        n = shape.counts[:, level]
+        total = total + np.where((n > 0) & (load[:, level] > 0), n * load[:, level] * 3600, 0.0)
+    cold = np.zeros(len(duration_s))
+    for prev in range(-1, 3):
+        for level in range(3):
+            n = shape.transitions[:, prev + 1, level]
+            rate = load[:, level]
+            on = (n > 0) & (rate > 0)
+            if not on.any():
+                continue
+            requests = rate * 3600
+            gap_cold = requests * np.exp(-rate * fn.keep_alive_s)
+            scale_out = np.maximum(0, needed[:, level] - (warm[:, prev] if prev >= 0 else 0))
+            cold = cold + np.where(on, n * np.minimum(requests, gap_cold + scale_out), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(total != 0, cold / total, 0.0)
+    p99 = rows.avg_duration_ms + fn.warm_latency_ms + np.where(share >= P99_SHARE,
+                                                                rows.cold_start_ms, 0.0)
+    slo = rows.p99_slo_ms
+    breaches = ~np.isnan(slo) & (p99 > np.where(np.isnan(slo), np.inf, slo))
+    return share, p99, breaches
+
+
+def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
+                ) -> tuple[Array, Array, Array]:
+    """`kubernetes.kubernetes_amounts` for every row: (total, people, fixed)."""
+    ops, k8s, door = kb.operations, p.kubernetes, p.front_door
+    n = len(rows.cpu_ms)
+    per_pod = ops.pod_vcpu * ops.target_utilisation
+    replicas = np.maximum(ops.min_replicas, _ceil9(
+        shape.serve.ravel() * np.repeat(rows.cpu_ms, 3) / 1000 / per_pod).reshape(n, 3))
+    counts = shape.counts
+    replica_hours = (replicas * counts).sum(axis=1)  # whole numbers: exact in any order
+    pod_gib = rows.memory_mb / 1024
+    share = np.where(rows.existing_cluster, 1 / ops.shared_cluster_components, 1.0)
+    floor = 2 if ops.min_replicas >= 2 else 1
+    best_cost = np.full(n, np.inf)
+    found = np.zeros(n, dtype=bool)
+    for node in k8s.node_types:  # no node fits where per_node is 0: inf and NaN, masked
+        usable_cpu = node.vcpu * ops.node_allocatable_fraction
+        usable_mem = node.memory_gib * ops.node_allocatable_fraction
+        per_node = np.floor(np.minimum(usable_cpu // ops.pod_vcpu, usable_mem // pod_gib))
+        fits = per_node >= 1
+        fraction = np.maximum(ops.pod_vcpu / (node.vcpu * ops.node_allocatable_fraction),
+                              pod_gib / (node.memory_gib * ops.node_allocatable_fraction))
+        with np.errstate(all="ignore"):
+            nodes = np.maximum(floor, np.ceil(replicas / per_node[:, None]))
+            node_hours = _node_hours(nodes, shape, ops)
+        quantity = np.where(rows.existing_cluster, replica_hours * fraction, node_hours)
+        cost = quantity * node.hourly_usd
+        better = fits & (~found | (cost < best_cost - 1e-12))
+        best_cost = np.where(better, cost, best_cost)
+        found |= fits
+    largest = max(k8s.node_types, key=lambda t: (t.memory_gib, t.vcpu))
+    best_cost = np.where(found, best_cost, replica_hours * largest.hourly_usd)
+    hours = float(shape_hours(kb))
+    control = k8s.control_plane_hourly_usd * hours * share
+    people = ops.ops_fte_per_cluster * ops.fte_monthly_usd * share
+    lb = door.load_balancer_hourly_usd * hours * share
+    lcu_hours = np.zeros(n)
+    for level in range(3):
+        c = counts[:, level]
+        lcu_hours = lcu_hours + np.where((c > 0) & (shape.load[:, level] > 0),
+                                         c * shape.serve[:, level]
+                                         / door.capacity_unit_new_connections_per_s, 0.0)
+    lcu = lcu_hours * door.capacity_unit_hourly_usd
+    http = rows.http
+    total = np.where(http, best_cost + control + lb + lcu + people, best_cost + control + people)
+    fixed = np.where(http, control + people + lb, control + people + 0.0)
+    return total, people, fixed
+
+
+def _node_hours(nodes: Array, shape: Shapes, ops: Operations) -> Array:
+    """`kubernetes._node_hours` for every row (`nodes`: nodes per level)."""
+    total = (nodes * shape.counts).sum(axis=1)  # whole numbers: exact in any order
+    for prev in range(3):
+        for level in range(3):
+            t = shape.transitions[:, prev + 1, level]
+            rise = nodes[:, level] - nodes[:, prev]
+            total = total + np.where(
+                (t > 0) & (rise > 0), t * rise * ops.scale_up_lag_s / 3600,
+                np.where((t > 0) & (rise < 0), t * -rise * ops.scale_down_delay_s / 3600, 0.0))
+    return total
+
+
+def shape_hours(kb: KnowledgeBase) -> int:
+    return int(kb.operations.hours_per_month)
+
+
+def _serverless(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
+                instances: Array) -> Array:
+    """`serverless.serverless_monthly_usd` for every row."""
+    fn, door = p.functions, p.front_door
+    step = fn.memory_increment_mb
+    gb = np.maximum(fn.memory_min_mb, _ceil9(rows.memory_mb / step) * step) / 1024
+    billed_ms = np.maximum(fn.min_billed_ms, _ceil9(rows.avg_duration_ms / fn.billing_increment_ms)
+                           * fn.billing_increment_ms)
+    requests = rows.requests_per_month
+    seconds = requests * billed_ms / 1000
+    gb_seconds = seconds * gb
+    free_req = fn.free_requests if free_tier else 0.0
+    free_gbs = fn.free_gb_seconds if free_tier else 0.0
+    billable_req = np.maximum(0.0, requests - free_req)
+    use_pc = (instances > 0) & (fn.provisioned_duration_gb_second_usd is not None)
+    billable_gbs = np.where(use_pc, gb_seconds, np.maximum(0.0, gb_seconds - free_gbs))
+    compute = np.where(use_pc, billable_gbs * (fn.provisioned_duration_gb_second_usd or 0.0),
+                       _tiered(billable_gbs, fn.gb_second_tiers))
+    total = billable_req * fn.request_usd_per_million / 1e6 + compute
+    if fn.vcpu_second_usd:
+        vcpu_s = np.maximum(0.0, seconds * gb * fn.vcpu_per_gb
+                            - (fn.free_vcpu_seconds if free_tier else 0.0))
+        total = total + vcpu_s * fn.vcpu_second_usd
+    total = np.where(rows.http, total + _tiered(requests, door.http_api_tiers, per=1e6), total)
+    if fn.provisioned_gb_second_usd is not None:
+        seconds_per_month = kb.operations.hours_per_month * 3600
+        reserved = instances * gb * seconds_per_month
+        total = np.where(instances > 0, total + reserved * fn.provisioned_gb_second_usd, total)
+    else:  # provisioned but not priced: a 0.0 line item
+        total = np.where(instances > 0, total + 0.0, total)
+    out: Array = total
+    return out
+
+
+def costs(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
+          cold: bool = True) -> Costs:
+    """Every row priced on provider `p` (`estimate` without the break-even and line items).
+    `cold=False` skips cold starts where no row has an SLO (`monthly_costs`'s shortcut)."""
+    shape = shapes(rows, kb)
+    k8s, people, fixed = _kubernetes(rows, shape, p, kb)
+    if not p.functions.available:
+        return Costs(k8s, people, fixed, None, None, None, None)
+    if cold or not np.isnan(rows.p99_slo_ms).all():
+        share, p99, breaches = cold_starts(rows, shape, p)
+    else:
+        share = p99 = np.zeros(len(k8s))
+        breaches = np.zeros(len(k8s), dtype=bool)
+    instances = np.where(breaches & (rows.requests_per_month > 0), np.maximum(
+        1, _ceil9(rows.peak_rps * rows.avg_duration_ms / 1000)), 0)
+    sls = _serverless(rows, p, kb, free_tier, instances)
+    return Costs(k8s, people, fixed, sls, share, p99, breaches)

@@ -1,0 +1,487 @@
+"""Flip searches and break-even scans for many components at once, over arrays.
+
+`Advisor.flips` and `cost.estimate`'s break-even walk price one probe at a time: about 90
+cost evaluations per component, most of a batch's time. Here every component of a batch
+moves through the same steps together: each step's probes, of all components, are priced in
+one `cost.vector` pass per provider, their rule conditions evaluated as boolean arrays tier by
+tier (`compile.stratify`, as `SharedInference.for_probes` does), and the verdict decided as
+`verdict.decide` does. The steps are the scalar ones (the same grid, the same bisections, the
+same stopping rules), so the flips and break-evens are the same numbers; tests compare the
+two paths on thousands of synthetic components.
+
+Rule conditions that this module cannot evaluate over arrays (set membership on a moving
+field, which no shipped rule has) make `BatchProbes.supported` false, and the scalar search
+runs instead.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from runplan.cost.breakeven import BISECTIONS as BE_BISECTIONS
+from runplan.cost.breakeven import GRID, LOW, BreakEven
+from runplan.cost.estimate import cold_start_ms
+from runplan.cost.vector import MOVING, Array, Costs, Rows, costs, pyround
+from runplan.facts import COST_FACTS
+from runplan.kbase import KnowledgeBase
+from runplan.profile import HTTP_KINDS, OPTIONS, Workload
+from runplan.rulebase.shared import SharedInference
+from runplan.verdict import TIE_ORDER
+
+FACTORS = (2, 10, 100)
+IDLE_STEPS = (0.1, 0.3, 1.0)
+BISECTIONS = 10
+AXES = ("traffic.avg_rps", "traffic.peak_rps", "execution.avg_duration_ms",
+        "execution.max_duration_s", "execution.memory_mb", "traffic.idle_fraction",
+        "latency.p99_slo_ms")
+AXIS_ATTR = {"traffic.avg_rps": "avg_rps", "traffic.peak_rps": "peak_rps",
+             "execution.avg_duration_ms": "avg_duration_ms",
+             "execution.max_duration_s": "max_duration_s", "execution.memory_mb": "memory_mb",
+             "traffic.idle_fraction": "idle_fraction", "latency.p99_slo_ms": "p99_slo_ms"}
+VARYING = frozenset({"traffic.requests_per_month", "traffic.avg_rps", "traffic.peak_rps",
+                     "traffic.idle_fraction", "execution.avg_duration_ms",
+                     "execution.max_duration_s", "execution.memory_mb", "execution.cpu_ms",
+                     "latency.p99_slo_ms", *COST_FACTS})
+VERDICTS = tuple(sorted(OPTIONS, key=TIE_ORDER.__getitem__))  # index = tie order
+NUMERIC_OPS = {"lt": np.less, "lte": np.less_equal, "gt": np.greater, "gte": np.greater_equal}
+
+
+@dataclass
+class Batch:
+    """Workloads as rows (`BatchProbes.base`), with each one's provider."""
+
+    rows: Rows
+    providers: list[str]
+    provider: Array  # index into providers, per workload
+
+
+@dataclass
+class Field:
+    """A field over rows: values (booleans as 0/1), which rows have none, and its type."""
+
+    values: Array
+    none: Array
+    boolean: bool
+
+
+def _num(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def leaf_supported(op: str, expected: Any) -> bool:
+    if op in NUMERIC_OPS:
+        return _num(expected)
+    if op == "between":
+        return isinstance(expected, tuple | list) and len(expected) == 2 and \
+            all(_num(x) for x in expected)
+    return op in ("eq", "ne", "exists")
+
+
+def leaf_outcome(f: Field, op: str, expected: Any) -> Array:
+    """`compile.OPS[op](value, expected)` for every row (without the leaf's negation)."""
+    some = ~f.none
+    if op in NUMERIC_OPS:
+        return some & ~f.boolean & NUMERIC_OPS[op](np.where(some, f.values, 0.0), expected) \
+            if not f.boolean else np.zeros(len(some), dtype=bool)
+    if op == "between":
+        if f.boolean:
+            return np.zeros(len(some), dtype=bool)
+        v = np.where(some, f.values, 0.0)
+        inside: Array = some & (expected[0] <= v) & (v <= expected[1])
+        return inside
+    if op == "exists":
+        given: Array = some == bool(expected)
+        return given
+    same_type = isinstance(expected, bool) == f.boolean and (
+        isinstance(expected, bool) or _num(expected))
+    same = some & (f.values == float(expected)) if same_type else np.zeros(len(some), bool)
+    return same if op == "eq" else some & ~same
+
+
+class BatchProbes:
+    """The flip search and the break-even scan over arrays, for one Advisor's rule base."""
+
+    def __init__(self, kb: KnowledgeBase, inference: SharedInference, free_tier: bool) -> None:
+        self.kb, self.free_tier = kb, free_tier
+        self.hours = kb.operations.hours_per_month
+        checks = inference._checks
+        self.moving = [i for i, (field, _) in enumerate(checks) if field in VARYING]
+        self.fixed = [i for i, (field, _) in enumerate(checks) if field not in VARYING]
+        self.checks = checks
+        self.leaves = {key: i for key, i in inference._leaf_index.items()}
+        self.moving_leaves = [(i, key) for key, i in self.leaves.items() if i in self.moving]
+        self.supported = all(leaf_supported(op, value) for _, (_, op, value) in
+                              self.moving_leaves)
+        self.rules = inference._stratified
+
+    # -- rows ---------------------------------------------------------------------------------
+
+    def base(self, ws: Sequence[Workload]) -> Batch:
+        """The workloads as rows, to be repeated and changed into probes."""
+        kb = self.kb
+        rows = Rows(**{n: np.array([_value(getattr(w, n)) for w in ws]) for n in MOVING},
+                    pattern=[w.pattern for w in ws],
+                    http=np.array([w.kind in HTTP_KINDS for w in ws], dtype=bool),
+                    existing_cluster=np.array([w.existing_cluster for w in ws], dtype=bool),
+                    cold_start_ms=np.array([cold_start_ms(w, kb.provider(w.provider))
+                                            for w in ws]),
+                    gpu=np.array([w.gpu for w in ws], dtype=bool),
+                    long_lived_connections=np.array([w.long_lived_connections for w in ws],
+                                                    dtype=bool))
+        names = sorted({w.provider for w in ws})
+        return Batch(rows, names, np.array([names.index(w.provider) for w in ws], dtype=int))
+
+    def _price(self, batch: Batch, who: Array, rows: Rows, cold: bool = True,
+               ) -> tuple[dict[str, Array], dict[str, Costs]]:
+        """Rows priced per provider: (row indices per provider, their costs)."""
+        code = batch.provider[who]
+        groups: dict[str, Array] = {}
+        priced = {}
+        for c, name in enumerate(batch.providers):
+            index = np.flatnonzero(code == c)
+            if len(index):
+                groups[name] = index
+                priced[name] = costs(rows.take(index), self.kb.provider(name), self.kb,
+                                     self.free_tier, cold)
+        return groups, priced
+
+    # -- break-even ---------------------------------------------------------------------------
+
+    def _gaps(self, batch: Batch, who: Array, rpm: Array) -> Array:
+        """`load_scan`'s cost gap (Kubernetes minus serverless) of the load-free form of
+        workload `who` (per row) at `rpm` requests a month."""
+        h = self.hours
+        base = batch.rows.take(who)
+        busy = base.requests_per_month > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            base_peak = np.where(busy, base.peak_rps / base.requests_per_month * 1e6,
+                                 base.peak_rps)
+            base_rpm = np.where(busy, 1e6, base.requests_per_month)
+            scale = np.where(base_rpm != 0, rpm / base_rpm, 0.0)
+        load = np.maximum(0.0, rpm)
+        base.requests_per_month = load
+        base.avg_rps = load / (h * 3600)
+        base.peak_rps = np.where(base_rpm != 0, base_peak * scale, load / (h * 3600))
+        groups, priced = self._price(batch, who, base, cold=False)
+        gap = np.zeros(len(who))
+        for name, index in groups.items():
+            c = priced[name]
+            sls = c.serverless_usd if c.serverless_usd is not None else 0.0
+            gap[index] = c.kubernetes_usd - sls
+        return gap
+
+    def break_evens(self, ws: Sequence[Workload]) -> list[BreakEven | None]:
+        """`nearest_crossing(load_scan(w))` for each workload (one with functions)."""
+        if not ws:
+            return []
+        n, g = len(ws), len(GRID)
+        grid = np.array(GRID)
+        batch = self.base(ws)
+        values = self._gaps(batch, np.repeat(np.arange(n), g), np.tile(grid, n)).reshape(n, g)
+        pos = values > 0
+        change = np.argwhere(pos[:, :-1] != pos[:, 1:])  # (workload, interval)
+        found: dict[int, list[tuple[int, float, bool]]] = {}
+        if len(change):
+            who, idx = change[:, 0], change[:, 1]
+            lo, hi = grid[idx], grid[idx + 1]
+            flo = values[who, idx]
+            active = np.ones(len(who), dtype=bool)
+            for _ in range(BE_BISECTIONS):
+                at = np.flatnonzero(active)
+                if not len(at):
+                    break
+                mid = np.sqrt(lo[at] * hi[at])
+                fm = self._gaps(batch, who[at], mid)
+                same = (fm > 0) == (flo[at] > 0)
+                lo[at] = np.where(same, mid, lo[at])
+                flo[at] = np.where(same, fm, flo[at])
+                hi[at] = np.where(same, hi[at], mid)
+                active[at] = ~(hi[at] / lo[at] < 1.0001)
+            rpm = np.sqrt(lo * hi)
+            for k, (w_i, i) in enumerate(zip(who.tolist(), idx.tolist(), strict=True)):
+                found.setdefault(w_i, []).append((i, float(rpm[k]), bool(values[w_i, i] > 0)))
+        out: list[BreakEven | None] = []
+        for w_i, w in enumerate(ws):
+            anchor = max(w.requests_per_month, LOW)
+            best: tuple[float, int, float, bool] | None = None
+            for i, x, below in found.get(w_i, ()):
+                cand = (abs(math.log(x / anchor)), i, x, below)
+                if best is None or cand[:2] < best[:2]:
+                    best = cand
+            out.append(None if best is None else
+                       BreakEven(best[2], best[2] / (self.hours * 3600), best[3]))
+        return out
+
+    # -- verdicts -----------------------------------------------------------------------------
+
+    def _fields(self, rows: Rows, groups: dict[str, Array], priced: dict[str, Costs],
+                ) -> dict[str, Field]:
+        """Every moving field and cost fact for every row, as `Advisor.fields_for` has it."""
+        n = len(rows.cpu_ms)
+        no = np.zeros(n, dtype=bool)
+        out: dict[str, Field] = {}
+
+        def num(name: str, values: Array) -> None:
+            out[name] = Field(values, np.isnan(values), False)
+
+        for attr in MOVING:
+            section = "latency" if attr == "p99_slo_ms" else \
+                "traffic" if attr in ("requests_per_month", "avg_rps", "peak_rps",
+                                      "idle_fraction") else "execution"
+            num(f"{section}.{attr}", getattr(rows, attr))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            num("traffic.peak_to_avg", np.where(rows.avg_rps != 0, pyround(
+                rows.peak_rps / rows.avg_rps, 4), np.nan))
+        k8s, people, fixed = np.zeros(n), np.zeros(n), np.zeros(n)
+        sls = np.full(n, np.nan)
+        share, p99 = np.full(n, np.nan), np.full(n, np.nan)
+        breaches = np.zeros(n)
+        has_fn = np.zeros(n, dtype=bool)
+        conc = rows.peak_rps * rows.avg_duration_ms / 1000
+        lim = {k: np.zeros(n) for k in ("max_s", "mem", "exc_d", "exc_m", "gpu", "conn",
+                                         "exc_c")}
+        for name, index in groups.items():
+            c, p = priced[name], self.kb.provider(name)
+            k8s[index], people[index], fixed[index] = c.kubernetes_usd, c.people_usd, \
+                c.fixed_usd
+            fn = p.functions
+            if c.serverless_usd is None or not fn.available:
+                continue
+            assert c.cold_share is not None and c.cold_p99_ms is not None
+            has_fn[index] = True
+            sls[index] = c.serverless_usd
+            share[index], p99[index] = c.cold_share, c.cold_p99_ms
+            breaches[index] = c.breaches_slo
+            sub = index
+            lim["max_s"][index] = fn.max_duration_s
+            lim["mem"][index] = fn.memory_max_mb
+            lim["exc_d"][index] = rows.max_duration_s[sub] > fn.max_duration_s
+            lim["exc_m"][index] = rows.memory_mb[sub] > fn.memory_max_mb
+            lim["gpu"][index] = rows.gpu[sub] & (not fn.gpu)
+            lim["conn"][index] = rows.long_lived_connections[sub] & \
+                (not fn.long_lived_connections)
+            lim["exc_c"][index] = conc[sub] > fn.account_concurrency
+        none = ~has_fn
+        num("cost.kubernetes_usd", pyround(k8s, 2))
+        num("cost.serverless_usd", pyround(sls, 2))
+        num("cost.ops_usd", pyround(people, 2))
+        num("cost.fixed_usd", pyround(fixed, 2))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            num("cost.ratio", np.where(has_fn & (sls != 0), pyround(k8s / sls, 4), np.nan))
+        num("cost.saving_usd", pyround(k8s - sls, 2))
+        num("cost.break_even_rps", np.full(n, np.nan))
+        num("cold_start.share", pyround(share, 6))
+        num("cold_start.added_ms", np.where(has_fn, rows.cold_start_ms, np.nan))
+        num("cold_start.p99_ms", pyround(p99, 1))
+        out["cold_start.breaches_slo"] = Field(breaches, none, True)
+        out["limits.functions_available"] = Field(has_fn.astype(float), no, True)
+        num("limits.function_max_duration_s", np.where(has_fn, lim["max_s"], np.nan))
+        num("limits.function_memory_max_mb", np.where(has_fn, lim["mem"], np.nan))
+        for key, name in (("exc_d", "exceeds_duration"), ("exc_m", "exceeds_memory"),
+                          ("gpu", "gpu_unavailable"), ("conn", "connections_unsupported"),
+                          ("exc_c", "exceeds_concurrency")):
+            out[f"limits.{name}"] = Field(lim[key], none, True)
+        num("limits.peak_concurrency", pyround(conc, 3))
+        return out
+
+    def verdicts(self, batch: Batch, who: Array, moving: dict[str, Array], fixed: Array,
+                 ) -> Array:
+        """The verdict (index into VERDICTS) of workload `who` (per row) with the `moving`
+        fields changed. `fixed`: each workload's outcomes of every leaf, of which those on
+        fields that do not move are read, (workloads, leaves)."""
+        rows = batch.rows.take(who)
+        for name, values in moving.items():
+            setattr(rows, name, values)
+        groups, priced = self._price(batch, who, rows)
+        fields = self._fields(rows, groups, priced)
+        n = len(who)
+        fixed = fixed[who]
+        outcome: dict[int, Array] = {}
+        for i, (field, op, value) in self.moving_leaves:
+            outcome[i] = leaf_outcome(fields[field], op, value)
+        facts: dict[str, Array] = {}
+        zeros = np.zeros(n, dtype=bool)
+        scores: dict[str, Array] = {o: np.zeros(n) for o in OPTIONS}
+        excluded: dict[str, Array] = {o: zeros.copy() for o in OPTIONS}
+
+        def holds(node: Any) -> Array:
+            tag = node[0]
+            out: Array
+            if tag == "leaf":
+                got = outcome[node[1]] if node[1] in outcome else fixed[:, node[1]]
+                out = got != node[2]
+            elif tag == "fact":
+                out = facts.get(node[1], zeros) != node[2]
+            else:
+                parts = [holds(item) for item in node[1]]
+                if tag == "all":
+                    out = np.logical_and.reduce(parts) if parts else ~zeros
+                else:
+                    out = np.logical_or.reduce(parts) if parts else zeros
+            return out
+
+        for spec, tree in self.rules:
+            fired = holds(tree)
+            if not fired.any():
+                continue
+            for f in spec.asserts:
+                facts[f] = facts.get(f, zeros) | fired
+            for option, points in spec.score:
+                scores[option] = scores[option] + np.where(fired, points, 0.0)
+            for option in spec.exclude:
+                excluded[option] = excluded[option] | fired
+        k8s_total = np.zeros(n)
+        sls_total = np.full(n, np.inf)
+        for name, index in groups.items():
+            c = priced[name]
+            k8s_total[index] = c.kubernetes_usd
+            if c.serverless_usd is not None:
+                sls_total[index] = c.serverless_usd
+        cost = {"serverless": sls_total, "kubernetes": k8s_total, "hybrid": np.full(n, np.inf)}
+        feasible = {o: ~excluded[o] & ((scores[o] > 0) if o == "hybrid" else ~zeros)
+                    for o in OPTIONS}
+        anyone = np.logical_or.reduce([feasible[o] for o in OPTIONS])
+        best = np.full(n, -1)
+        best_score = np.full(n, -np.inf)
+        best_cost = np.full(n, np.inf)
+        for code, o in enumerate(VERDICTS):  # tie order: the first of equals stays
+            allowed = np.where(anyone, feasible[o], True)
+            better = allowed & ((best < 0) | (scores[o] > best_score) |
+                                ((scores[o] == best_score) & (cost[o] < best_cost)))
+            best = np.where(better, code, best)
+            best_score = np.where(better, scores[o], best_score)
+            best_cost = np.where(better, cost[o], best_cost)
+        return best
+
+
+def _value(x: Any) -> float:
+    return math.nan if x is None else float(x)
+
+
+@dataclass
+class Search:
+    """One direction of one axis of one workload's flip search."""
+
+    workload: int
+    axis: str
+    value: float
+    grid: list[float]
+    lo: float = 0.0
+    hi: float = 0.0
+    hi_verdict: int = -1
+
+
+def flip_candidates(probes: BatchProbes, ws: Sequence[Workload],
+                    parts: Sequence[dict[str, Any]], current: Sequence[str],
+                    ) -> list[dict[str, list[tuple[float, str]]]]:
+    """For each workload, per axis, the flips found going up and going down (each: the
+    bisection's last value on the far side, unrounded, and the verdict there), found by the
+    steps `Advisor.flips` takes one probe at a time."""
+    n = len(ws)
+    batch = probes.base(ws)
+    fixed = np.zeros((n, len(probes.checks)), dtype=bool)
+    for j, (w, p) in enumerate(zip(ws, parts, strict=True)):
+        fields = {**w.fields(), **p}
+        for i in probes.fixed:
+            field, check = probes.checks[i]
+            fixed[j, i] = check(fields.get(field))
+    codes = [VERDICTS.index(c) for c in current]
+    searches: list[Search] = []
+    for j, w in enumerate(ws):
+        for axis in AXES:
+            value = getattr(w, AXIS_ATTR[axis])
+            if value is None or (value <= 0 and axis != "traffic.idle_fraction"):
+                continue
+            if axis == "traffic.idle_fraction":
+                ups = [min(1.0, value + d) for d in IDLE_STEPS]
+                downs = [max(0.0, value - d) for d in IDLE_STEPS]
+            else:
+                ups = [value * f for f in FACTORS]
+                downs = [value / f for f in FACTORS]
+            searches += [Search(j, axis, value, list(dict.fromkeys(ups))),
+                         Search(j, axis, value, list(dict.fromkeys(downs)))]
+    # Every grid point at once (the scalar walk stops at the first flip; the rest are unused).
+    points = [(s, v) for s in searches for v in s.grid]
+    at = _verdicts_at(probes, batch, fixed, ws, [(s.workload, s.axis, v) for s, v in points])
+    seen: dict[int, dict[float, int]] = {}
+    for (s, v), verdict in zip(points, at.tolist(), strict=True):
+        seen.setdefault(id(s), {})[v] = verdict
+    open_: list[Search] = []
+    for s in searches:
+        last = s.value
+        for v in s.grid:
+            if v == last:
+                continue
+            verdict = seen[id(s)][v]
+            if verdict != codes[s.workload]:
+                s.lo, s.hi, s.hi_verdict = last, v, verdict
+                open_.append(s)
+                break
+            last = v
+    for _ in range(BISECTIONS):
+        if not open_:
+            break
+        mids = [(s.lo + s.hi) / 2 if s.axis == "traffic.idle_fraction" else
+                math.sqrt(s.lo * s.hi) for s in open_]
+        at = _verdicts_at(probes, batch, fixed, ws,
+                          [(s.workload, s.axis, m) for s, m in zip(open_, mids, strict=True)])
+        for s, m, verdict in zip(open_, mids, at.tolist(), strict=True):
+            if verdict == codes[s.workload]:
+                s.lo = m
+            else:
+                s.hi, s.hi_verdict = m, verdict
+    out: list[dict[str, list[tuple[float, str]]]] = [{} for _ in ws]
+    for s in searches:
+        if s.hi_verdict >= 0:
+            out[s.workload].setdefault(s.axis, []).append((s.hi, VERDICTS[s.hi_verdict]))
+    return out
+
+
+def _verdicts_at(probes: BatchProbes, batch: Batch, fixed: Array, ws: Sequence[Workload],
+                 points: list[tuple[int, str, float]]) -> Array:
+    """The verdict of each (workload, axis, value) probe, the axis moved as `Advisor.flips`
+    moves it (a load keeps its shape; a duration moves CPU time with it; ...)."""
+    if not points:
+        return np.zeros(0, dtype=int)
+    who = np.array([p[0] for p in points], dtype=int)
+    axis = np.array([AXES.index(p[1]) for p in points], dtype=int)
+    v = np.array([p[2] for p in points], dtype=float)
+    base = batch.rows.take(who)
+    moving = {n: getattr(base, n).copy() for n in MOVING}
+    h = probes.hours
+
+    def on(name: str) -> Array:
+        return axis == AXES.index(name)
+
+    m = on("traffic.avg_rps")
+    if m.any():
+        rpm_new = v[m] * h * 3600
+        w_rpm = base.requests_per_month[m]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(w_rpm != 0, rpm_new / w_rpm, 0.0)
+        rpm = np.maximum(0.0, rpm_new)
+        moving["requests_per_month"][m] = rpm
+        moving["avg_rps"][m] = rpm / (h * 3600)
+        moving["peak_rps"][m] = np.where(w_rpm != 0, base.peak_rps[m] * scale, rpm / (h * 3600))
+    m = on("traffic.peak_rps")
+    moving["peak_rps"][m] = np.maximum(v[m], base.avg_rps[m])
+    m = on("execution.avg_duration_ms")
+    if m.any():
+        moving["avg_duration_ms"][m] = v[m]
+        moving["cpu_ms"][m] = base.cpu_ms[m] * v[m] / base.avg_duration_ms[m]
+        moving["max_duration_s"][m] = np.maximum(base.max_duration_s[m], v[m] / 1000)
+    m = on("execution.max_duration_s")
+    moving["max_duration_s"][m] = np.maximum(v[m], base.avg_duration_ms[m] / 1000)
+    m = on("execution.memory_mb")
+    moving["memory_mb"][m] = v[m]
+    m = on("traffic.idle_fraction")
+    moving["idle_fraction"][m] = np.minimum(1.0, np.maximum(0.0, v[m]))
+    m = on("latency.p99_slo_ms")
+    moving["p99_slo_ms"][m] = v[m]
+    verdicts: Array = probes.verdicts(batch, who, moving, fixed)
+    return verdicts
