@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -51,6 +52,7 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
               settings: Settings) -> int:
     """Score an inventory into the chosen view; the exit code (see `runplan score --help`)."""
     kb = load_kbase(settings.pricing)  # file-level problems surface here, before any work
+    settings = replace(settings, encode=fmt == "json")  # workers encode, the parent writes
     load_rulebase(settings.rules_dirs)
     defaults = load_defaults(defaults_file) if defaults_file else None
     inventory = read_inventory(file, input_format, defaults)

@@ -356,24 +356,12 @@ class BatchProbes:
             best = np.where(better, code, best)
             best_score = np.where(better, scores[o], best_score)
             best_cost = np.where(better, cost[o], best_cost)
-        return best
+        out: Array = best
+        return out
 
 
 def _value(x: Any) -> float:
     return math.nan if x is None else float(x)
-
-
-@dataclass
-class Search:
-    """One direction of one axis of one workload's flip search."""
-
-    workload: int
-    axis: str
-    value: float
-    grid: list[float]
-    lo: float = 0.0
-    hi: float = 0.0
-    hi_verdict: int = -1
 
 
 def flip_candidates(probes: BatchProbes, ws: Sequence[Workload],
@@ -381,7 +369,9 @@ def flip_candidates(probes: BatchProbes, ws: Sequence[Workload],
                     ) -> list[dict[str, list[tuple[float, str]]]]:
     """For each workload, per axis, the flips found going up and going down (each: the
     bisection's last value on the far side, unrounded, and the verdict there), found by the
-    steps `Advisor.flips` takes one probe at a time."""
+    steps `Advisor.flips` takes one probe at a time: the grid outward from the value (a
+    value equal to the last one skipped), the first grid point with another verdict, then
+    `BISECTIONS` halvings (geometric; arithmetic for the idle share)."""
     n = len(ws)
     batch = probes.base(ws)
     fixed = np.zeros((n, len(probes.checks)), dtype=bool)
@@ -390,73 +380,71 @@ def flip_candidates(probes: BatchProbes, ws: Sequence[Workload],
         for i in probes.fixed:
             field, check = probes.checks[i]
             fixed[j, i] = check(fields.get(field))
-    codes = [VERDICTS.index(c) for c in current]
-    searches: list[Search] = []
+    code = np.array([VERDICTS.index(c) for c in current], dtype=int)
+    who_l, axis_l, value_l = [], [], []
     for j, w in enumerate(ws):
-        for axis in AXES:
-            value = getattr(w, AXIS_ATTR[axis])
-            if value is None or (value <= 0 and axis != "traffic.idle_fraction"):
+        for a, name in enumerate(AXES):
+            value = getattr(w, AXIS_ATTR[name])
+            if value is None or (value <= 0 and name != "traffic.idle_fraction"):
                 continue
-            if axis == "traffic.idle_fraction":
-                ups = [min(1.0, value + d) for d in IDLE_STEPS]
-                downs = [max(0.0, value - d) for d in IDLE_STEPS]
-            else:
-                ups = [value * f for f in FACTORS]
-                downs = [value / f for f in FACTORS]
-            searches += [Search(j, axis, value, list(dict.fromkeys(ups))),
-                         Search(j, axis, value, list(dict.fromkeys(downs)))]
-    # Every grid point at once (the scalar walk stops at the first flip; the rest are unused).
-    points = [(s, v) for s in searches for v in s.grid]
-    at = _verdicts_at(probes, batch, fixed, ws, [(s.workload, s.axis, v) for s, v in points])
-    seen: dict[int, dict[float, int]] = {}
-    for (s, v), verdict in zip(points, at.tolist(), strict=True):
-        seen.setdefault(id(s), {})[v] = verdict
-    open_: list[Search] = []
-    for s in searches:
-        last = s.value
-        for v in s.grid:
-            if v == last:
-                continue
-            verdict = seen[id(s)][v]
-            if verdict != codes[s.workload]:
-                s.lo, s.hi, s.hi_verdict = last, v, verdict
-                open_.append(s)
-                break
-            last = v
+            who_l += [j, j]
+            axis_l += [a, a]
+            value_l += [value, value]
+    if not who_l:
+        return [{} for _ in ws]
+    who, axis, value = np.array(who_l), np.array(axis_l), np.array(value_l, dtype=float)
+    up = np.arange(len(who)) % 2 == 0  # each axis: up, then down
+    idle = axis == AXES.index("traffic.idle_fraction")
+    grid = np.empty((len(who), 3))
+    for k, (f, d) in enumerate(zip(FACTORS, IDLE_STEPS, strict=True)):
+        grid[:, k] = np.where(idle, np.where(up, np.minimum(1.0, value + d),
+                                             np.maximum(0.0, value - d)),
+                              np.where(up, value * f, value / f))
+    previous = np.column_stack([value, grid[:, :2]])
+    fresh = grid != previous  # the scalar walk skips a point equal to the last one
+    rows, cols = np.nonzero(fresh)
+    verdict = np.full(grid.shape, -1)
+    verdict[rows, cols] = _verdicts_at(probes, batch, fixed, who[rows], axis[rows],
+                                       grid[rows, cols])
+    other = fresh & (verdict != code[who][:, None])
+    found = other.any(axis=1)
+    first = np.argmax(other, axis=1)
+    # The last point with the current verdict before the first other one: the value itself
+    # or the previous fresh grid point (equal to it when skipped).
+    s = np.flatnonzero(found)
+    lo = previous[s, first[s]]
+    hi = grid[s, first[s]]
+    hi_verdict = verdict[s, first[s]]
+    s_who, s_axis, s_idle = who[s], axis[s], idle[s]
     for _ in range(BISECTIONS):
-        if not open_:
+        if not len(s):
             break
-        mids = [(s.lo + s.hi) / 2 if s.axis == "traffic.idle_fraction" else
-                math.sqrt(s.lo * s.hi) for s in open_]
-        at = _verdicts_at(probes, batch, fixed, ws,
-                          [(s.workload, s.axis, m) for s, m in zip(open_, mids, strict=True)])
-        for s, m, verdict in zip(open_, mids, at.tolist(), strict=True):
-            if verdict == codes[s.workload]:
-                s.lo = m
-            else:
-                s.hi, s.hi_verdict = m, verdict
+        mid = np.where(s_idle, (lo + hi) / 2, np.sqrt(lo * hi))
+        at = _verdicts_at(probes, batch, fixed, s_who, s_axis, mid)
+        keep = at == code[s_who]
+        lo = np.where(keep, mid, lo)
+        hi = np.where(keep, hi, mid)
+        hi_verdict = np.where(keep, hi_verdict, at)
     out: list[dict[str, list[tuple[float, str]]]] = [{} for _ in ws]
-    for s in searches:
-        if s.hi_verdict >= 0:
-            out[s.workload].setdefault(s.axis, []).append((s.hi, VERDICTS[s.hi_verdict]))
+    for j, a, x, v in zip(s_who.tolist(), s_axis.tolist(), hi.tolist(), hi_verdict.tolist(),
+                          strict=True):
+        out[j].setdefault(AXES[a], []).append((x, VERDICTS[v]))
     return out
 
 
-def _verdicts_at(probes: BatchProbes, batch: Batch, fixed: Array, ws: Sequence[Workload],
-                 points: list[tuple[int, str, float]]) -> Array:
-    """The verdict of each (workload, axis, value) probe, the axis moved as `Advisor.flips`
-    moves it (a load keeps its shape; a duration moves CPU time with it; ...)."""
-    if not points:
+def _verdicts_at(probes: BatchProbes, batch: Batch, fixed: Array, who: Array, axis: Array,
+                 v: Array) -> Array:
+    """The verdict of each probe (workload, axis index, value), the axis moved as
+    `Advisor.flips` moves it (a load keeps its shape; a duration moves CPU time with it)."""
+    if not len(who):
         return np.zeros(0, dtype=int)
-    who = np.array([p[0] for p in points], dtype=int)
-    axis = np.array([AXES.index(p[1]) for p in points], dtype=int)
-    v = np.array([p[2] for p in points], dtype=float)
     base = batch.rows.take(who)
     moving = {n: getattr(base, n).copy() for n in MOVING}
     h = probes.hours
 
     def on(name: str) -> Array:
-        return axis == AXES.index(name)
+        mask: Array = axis == AXES.index(name)
+        return mask
 
     m = on("traffic.avg_rps")
     if m.any():
@@ -483,5 +471,4 @@ def _verdicts_at(probes: BatchProbes, batch: Batch, fixed: Array, ws: Sequence[W
     moving["idle_fraction"][m] = np.minimum(1.0, np.maximum(0.0, v[m]))
     m = on("latency.p99_slo_ms")
     moving["p99_slo_ms"][m] = v[m]
-    verdicts: Array = probes.verdicts(batch, who, moving, fixed)
-    return verdicts
+    return probes.verdicts(batch, who, moving, fixed)

@@ -21,7 +21,7 @@ from runplan.inventory import Entry, check_entry
 from runplan.kbase import load_kbase
 from runplan.portfolio import Placement, placement
 from runplan.profile import Component
-from runplan.report.batch import summary_row
+from runplan.report.batch import component_json, summary_row
 from runplan.report.charts import cost_curve
 from runplan.report.data import result_data
 from runplan.report.html import MAX_DETAILS
@@ -39,6 +39,7 @@ class Settings:
     flips: bool = True
     curves: bool = False  # cost curves for the HTML report
     shared: bool = True  # False: the plain path, no inference shared between components
+    encode: bool = False  # send each component's JSON as text (`component_json`), not a dict
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Scored:
     index: int
     name: str
     line: int | None
-    data: dict[str, Any] | None  # the JSON contract
+    data: dict[str, Any] | str | None  # the JSON contract (as text with Settings.encode)
     row: dict[str, Any] | None  # the one-line summary
     placement: Placement | None
     problems: tuple[Problem, ...] = ()
@@ -100,7 +101,8 @@ def _scored(entry: Entry, result: Result) -> Scored:
     placed = placement(result, adv.kb, adv.free_tier)
     row = summary_row(result)
     row["shared_cluster_usd"] = round(placed.shared_kubernetes_usd, 2)
-    return Scored(entry.index, result.name, entry.line, data, row, placed)
+    return Scored(entry.index, result.name, entry.line,
+                  component_json(data) if s.encode else data, row, placed)
 
 
 def _score_chunk(chunk: list[Entry]) -> list[Scored]:
@@ -135,5 +137,5 @@ def score_all(entries: Iterable[Entry], settings: Settings, jobs: int,
         return
     ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     with ctx.Pool(jobs, initializer=_init, initargs=(settings,)) as pool:
-        for chunk in pool.imap(_score_chunk, _chunks(entries, CHUNK)):
-            yield from chunk
+        for scored in pool.imap(_score_chunk, _chunks(entries, CHUNK)):
+            yield from scored

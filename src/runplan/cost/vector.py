@@ -16,6 +16,7 @@ cluster) as arrays too, so rows of different components can share a pass.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -58,9 +59,16 @@ class Rows:
 
 
 def pyround(a: Array, digits: int) -> Array:
-    """Python's `round(x, digits)` element by element (numpy's rounds halfway cases
-    differently); NaN stays NaN."""
-    return np.array([round(x, digits) for x in a.tolist()], dtype=float)
+    """Python's `round(x, digits)` element by element; NaN stays NaN. numpy's `round` takes
+    rint(x * 10**digits), which differs from Python's correctly rounded result only where
+    that product lies within a few ulps of a halfway point; those few go through Python."""
+    scaled = a * 10.0 ** digits
+    out: Array = np.round(a, digits)
+    with np.errstate(invalid="ignore"):
+        near = np.abs(np.abs(scaled - np.floor(scaled)) - 0.5) <= 8 * np.spacing(np.abs(scaled))
+    for i in np.flatnonzero(near).tolist():
+        out[i] = round(float(a[i]), digits)
+    return out
 
 
 def _ceil9(a: Array) -> Array:
@@ -110,22 +118,30 @@ def shapes(rows: Rows, kb: KnowledgeBase) -> Shapes:
     serve[~busy] = 0.0
     act = np.where(busy, active, 0).astype(int)
     peak_hours = np.where(stepped, k2, 0).astype(int)
-    counts = np.zeros((n, 3))
-    transitions = np.zeros((n, 4, 3))
     names = sorted(set(rows.pattern))
     code = np.array([names.index(p) for p in rows.pattern]) if len(names) > 1 else np.zeros(n)
     key = (code * (hours + 1) + act) * (hours + 1) + peak_hours
     uniq, inverse = np.unique(key, return_inverse=True)
+    table = np.empty((len(uniq), 15))
     for u, k_ in enumerate(uniq.tolist()):
-        where = inverse == u
         rest_, ph = divmod(int(k_), hours + 1)
         pi, a = divmod(rest_, hours + 1)
-        layout = _pattern_layout(names[pi], hours, a, ph)
-        for level, c in layout.counts:
-            counts[where, level] = c
-        for (prev, level), c in layout.transitions:
-            transitions[where, prev + 1, level] = c
+        table[u] = _layout_row(names[pi], hours, a, ph)
+    cells = table[inverse]
+    counts, transitions = cells[:, :3], cells[:, 3:].reshape(n, 4, 3)
     return Shapes(load, serve, counts, transitions, peak)
+
+
+@lru_cache(maxsize=4096)
+def _layout_row(pattern: str, hours: int, active: int, peak_hours: int) -> Array:
+    """A layout as 15 numbers: hours per level (3), then transitions (previous + 1, level)."""
+    layout = _pattern_layout(pattern, hours, active, peak_hours)
+    row = np.zeros(15)
+    for level, c in layout.counts:
+        row[level] = c
+    for (prev, level), c in layout.transitions:
+        row[3 + (prev + 1) * 3 + level] = c
+    return row
 
 
 def _tiered(quantity: Array, tiers: tuple[Tier, ...], per: float = 1.0) -> Array:
@@ -237,14 +253,14 @@ def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
 
 def _node_hours(nodes: Array, shape: Shapes, ops: Operations) -> Array:
     """`kubernetes._node_hours` for every row (`nodes`: nodes per level)."""
-    total = (nodes * shape.counts).sum(axis=1)  # whole numbers: exact in any order
-    for prev in range(3):
-        for level in range(3):
-            t = shape.transitions[:, prev + 1, level]
-            rise = nodes[:, level] - nodes[:, prev]
-            total = total + np.where(
-                (t > 0) & (rise > 0), t * rise * ops.scale_up_lag_s / 3600,
-                np.where((t > 0) & (rise < 0), t * -rise * ops.scale_down_delay_s / 3600, 0.0))
+    total: Array = (nodes * shape.counts).sum(axis=1)  # whole numbers: exact in any order
+    t = shape.transitions[:, 1:, :]  # (row, previous level, level)
+    rise = nodes[:, None, :] - nodes[:, :, None]
+    terms = np.where(t > 0, np.where(rise > 0, t * rise * ops.scale_up_lag_s / 3600,
+                                     t * -rise * ops.scale_down_delay_s / 3600), 0.0)
+    terms = np.where(rise == 0, 0.0, terms).reshape(len(total), 9)
+    for k in np.flatnonzero(terms.any(axis=0)).tolist():  # in the scalar's order
+        total = total + terms[:, k]
     return total
 
 

@@ -112,7 +112,7 @@ class TextSink:
     width: int = 120
     rows: list[dict[str, Any]] = field(default_factory=list)
 
-    def component(self, row: dict[str, Any], data: dict[str, Any]) -> None:
+    def component(self, row: dict[str, Any], data: dict[str, Any] | str) -> None:
         self.rows.append(row)
 
     def finish(self, o: Outcome) -> None:
@@ -161,16 +161,25 @@ class TextSink:
                 console.print(Text(f"  {e}"))
 
 
+def component_json(data: dict[str, Any]) -> str:
+    """One component of the batch JSON: on one line (json's C encoder; a 100k estate's
+    report is written at the speed it is scored, and each component greps as a line)."""
+    return json.dumps(data)
+
+
 @dataclass
 class JsonSink:
-    """`{"components": [...], "portfolio": {...}, "errors": [...], ...}`, written as it goes."""
+    """`{"components": [...], "portfolio": {...}, "errors": [...], ...}`, written as it goes,
+    one component per line."""
 
     out: TextIO
     started: bool = False
 
-    def component(self, row: dict[str, Any], data: dict[str, Any]) -> None:
-        self.out.write(("{\n  \"components\": [\n" if not self.started else ",\n")
-                       + _indent(json.dumps(data, indent=2), 4))
+    def component(self, row: dict[str, Any], data: dict[str, Any] | str) -> None:
+        """`data`: the component's JSON, or its text already (`component_json`, in a worker)."""
+        text = data if isinstance(data, str) else component_json(data)
+        self.out.write(("{\n  \"components\": [\n    " if not self.started else ",\n    ")
+                       + text)
         self.started = True
 
     def finish(self, o: Outcome) -> None:
@@ -205,7 +214,7 @@ class CsvSink:
         self.writer = csv.writer(self.out, lineterminator="\n")
         self.writer.writerow(CSV_COLUMNS)
 
-    def component(self, row: dict[str, Any], data: dict[str, Any]) -> None:
+    def component(self, row: dict[str, Any], data: dict[str, Any] | str) -> None:
         self.writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
 
     def finish(self, o: Outcome) -> None:
@@ -217,7 +226,7 @@ class MarkdownSink:
     out: TextIO
     rows: list[dict[str, Any]] = field(default_factory=list)
 
-    def component(self, row: dict[str, Any], data: dict[str, Any]) -> None:
+    def component(self, row: dict[str, Any], data: dict[str, Any] | str) -> None:
         self.rows.append(row)
 
     def finish(self, o: Outcome) -> None:

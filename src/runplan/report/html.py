@@ -136,9 +136,10 @@ class HtmlSink:
     rows: list[dict[str, Any]] = field(default_factory=list)
     details: list[str] = field(default_factory=list)
 
-    def component(self, row: dict[str, Any], data: dict[str, Any]) -> None:
+    def component(self, row: dict[str, Any], data: dict[str, Any] | str) -> None:
         self.rows.append(row)
         if len(self.details) < MAX_DETAILS:
+            assert isinstance(data, dict), "the HTML report needs each component's data"
             self.details.append(_details(row, data, open_=not self.details))
 
     def finish(self, o: Outcome) -> None:
