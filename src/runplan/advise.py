@@ -33,6 +33,9 @@ from runplan.rulebase.spec import RuleSpec
 from runplan.verdict import Verdict, decide
 
 
+FLIPS_KEPT = 2_000  # flip searches remembered for workloads that differ only in name
+
+
 @dataclass(frozen=True)
 class Reason:
     rule: str
@@ -229,7 +232,7 @@ class Advisor:
                                           [key[2] for key in keys])
             for key, w, axes in zip(keys, ws, found_flips, strict=True):
                 chosen = tuple(self._choose(w, axes))
-                if len(self._flips) >= 10_000:  # bounded memory on any estate
+                if len(self._flips) >= FLIPS_KEPT:  # bounded memory on any estate
                     self._flips.clear()
                 self._flips[key] = chosen
                 for k in pending[key]:
@@ -264,7 +267,7 @@ class Advisor:
         key = (w.but(name=""), tuple(sorted(parts.items())), current)
         found = self._flips.get(key)
         if found is None:
-            if len(self._flips) >= 10_000:  # bounded memory on any estate
+            if len(self._flips) >= FLIPS_KEPT:  # bounded memory on any estate
                 self._flips.clear()
             found = self._flips[key] = tuple(self.flips(w, parts, current))
         return found

@@ -17,7 +17,7 @@ runs instead.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +48,7 @@ VARYING = frozenset({"traffic.requests_per_month", "traffic.avg_rps", "traffic.p
                      "execution.max_duration_s", "execution.memory_mb", "execution.cpu_ms",
                      "latency.p99_slo_ms", *COST_FACTS})
 VERDICTS = tuple(sorted(OPTIONS, key=TIE_ORDER.__getitem__))  # index = tie order
+ROWS = 8192  # probes priced per numpy pass: enough to amortise numpy's per-call cost
 NUMERIC_OPS = {"lt": np.less, "lte": np.less_equal, "gt": np.greater, "gte": np.greater_equal}
 
 
@@ -153,6 +154,10 @@ class BatchProbes:
     # -- break-even ---------------------------------------------------------------------------
 
     def _gaps(self, batch: Batch, who: Array, rpm: Array) -> Array:
+        """`_gaps_rows` in slices of at most ROWS rows (bounded memory whatever the batch)."""
+        return _sliced(lambda s: self._gaps_rows(batch, who[s], rpm[s]), len(who))
+
+    def _gaps_rows(self, batch: Batch, who: Array, rpm: Array) -> Array:
         """`load_scan`'s cost gap (Kubernetes minus serverless) of the load-free form of
         workload `who` (per row) at `rpm` requests a month."""
         h = self.hours
@@ -291,6 +296,12 @@ class BatchProbes:
 
     def verdicts(self, batch: Batch, who: Array, moving: dict[str, Array], fixed: Array,
                  ) -> Array:
+        """`_verdicts_rows` in slices of at most ROWS rows."""
+        return _sliced(lambda s: self._verdicts_rows(
+            batch, who[s], {k: v[s] for k, v in moving.items()}, fixed), len(who))
+
+    def _verdicts_rows(self, batch: Batch, who: Array, moving: dict[str, Array], fixed: Array,
+                       ) -> Array:
         """The verdict (index into VERDICTS) of workload `who` (per row) with the `moving`
         fields changed. `fixed`: each workload's outcomes of every leaf, of which those on
         fields that do not move are read, (workloads, leaves)."""
@@ -358,6 +369,13 @@ class BatchProbes:
             best_cost = np.where(better, cost[o], best_cost)
         out: Array = best
         return out
+
+
+def _sliced(fn: Callable[[slice], Array], n: int) -> Array:
+    """`fn` over consecutive slices of `n` rows, ROWS at a time, joined."""
+    if n <= ROWS:
+        return fn(slice(0, n))
+    return np.concatenate([fn(slice(i, min(n, i + ROWS))) for i in range(0, n, ROWS)])
 
 
 def _value(x: Any) -> float:

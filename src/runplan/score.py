@@ -27,7 +27,8 @@ from runplan.report.data import result_data
 from runplan.report.html import MAX_DETAILS
 from runplan.rulebase.load import load_rulebase
 
-CHUNK = 128  # entries a worker scores together (runplan.probes works over arrays)
+CHUNK = 512  # entries a worker scores together (runplan.probes works over arrays)
+MIN_CHUNK = 32
 
 
 @dataclass(frozen=True)
@@ -128,14 +129,16 @@ def default_jobs() -> int:
 def score_all(entries: Iterable[Entry], settings: Settings, jobs: int,
               expected: int | None = None) -> Iterator[Scored]:
     """Every entry scored, in input order; `jobs` worker processes (1: in this process)."""
-    if expected is not None:
-        jobs = max(1, min(jobs, -(-expected // CHUNK)))
+    size = CHUNK
+    if expected is not None:  # a few chunks per worker, so both stay busy to the end
+        jobs = max(1, min(jobs, -(-expected // MIN_CHUNK)))
+        size = max(MIN_CHUNK, min(CHUNK, -(-expected // (jobs * 4))))
     if jobs <= 1:
         _init(settings)
-        for chunk in _chunks(entries, CHUNK):
+        for chunk in _chunks(entries, size):
             yield from score_entries(chunk)
         return
     ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     with ctx.Pool(jobs, initializer=_init, initargs=(settings,)) as pool:
-        for scored in pool.imap(_score_chunk, _chunks(entries, CHUNK)):
+        for scored in pool.imap(_score_chunk, _chunks(entries, size)):
             yield from scored

@@ -49,7 +49,7 @@ def _layout(sequence: tuple[int, ...]) -> Layout:
                   sequence)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # a layout holds its 730-hour sequence: ~6 KB each
 def _pattern_layout(pattern: str, hours: int, active: int, peak_hours: int) -> Layout:
     """Idle hours at level 0; of the `active` busiest hours, the first `peak_hours` at level 2
     and the rest at level 1."""
