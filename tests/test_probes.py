@@ -14,7 +14,7 @@ import pytest
 
 from runplan.advise import Advisor
 from runplan.cost.estimate import cold_start_ms, estimate, monthly_costs, probe_facts
-from runplan.cost.vector import MOVING, Rows, costs, pyround
+from runplan.cost.vector import MOVING, Rows, costs, pattern_codes, pyround
 from runplan.kbase import KnowledgeBase
 from runplan.profile import HTTP_KINDS, Component, Workload, resolve
 from runplan.report.data import result_data
@@ -44,7 +44,7 @@ def _rows(ws: list[Workload], kb: KnowledgeBase, provider: str) -> Rows:
     p = kb.provider(provider)
     return Rows(**{n: np.array([math.nan if getattr(w, n) is None else getattr(w, n)
                                 for w in ws]) for n in MOVING},
-                pattern=[w.pattern for w in ws],
+                pattern=pattern_codes(kb, [w.pattern for w in ws]),
                 http=np.array([w.kind in HTTP_KINDS for w in ws]),
                 existing_cluster=np.array([w.existing_cluster for w in ws]),
                 cold_start_ms=np.array([cold_start_ms(w, p) for w in ws]),

@@ -32,7 +32,6 @@ from runplan.rulebase.shared import SharedInference
 from runplan.rulebase.spec import RuleSpec
 from runplan.verdict import Verdict, decide
 
-
 FLIPS_KEPT = 2_000  # flip searches remembered for workloads that differ only in name
 
 

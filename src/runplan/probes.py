@@ -26,7 +26,7 @@ import numpy as np
 from runplan.cost.breakeven import BISECTIONS as BE_BISECTIONS
 from runplan.cost.breakeven import GRID, LOW, BreakEven
 from runplan.cost.estimate import cold_start_ms
-from runplan.cost.vector import MOVING, Array, Costs, Rows, costs, pyround
+from runplan.cost.vector import MOVING, Array, Costs, Rows, costs, pattern_codes, pyround
 from runplan.facts import COST_FACTS
 from runplan.kbase import KnowledgeBase
 from runplan.profile import HTTP_KINDS, OPTIONS, Workload
@@ -126,7 +126,7 @@ class BatchProbes:
         """The workloads as rows, to be repeated and changed into probes."""
         kb = self.kb
         rows = Rows(**{n: np.array([_value(getattr(w, n)) for w in ws]) for n in MOVING},
-                    pattern=[w.pattern for w in ws],
+                    pattern=pattern_codes(kb, [w.pattern for w in ws]),
                     http=np.array([w.kind in HTTP_KINDS for w in ws], dtype=bool),
                     existing_cluster=np.array([w.existing_cluster for w in ws], dtype=bool),
                     cold_start_ms=np.array([cold_start_ms(w, kb.provider(w.provider))

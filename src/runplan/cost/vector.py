@@ -43,7 +43,7 @@ class Rows:
     memory_mb: Array
     cpu_ms: Array
     p99_slo_ms: Array  # NaN: no SLO
-    pattern: list[str]  # per row
+    pattern: Array  # per row, an index into `patterns(kb)`
     http: Array  # bool
     existing_cluster: Array  # bool
     cold_start_ms: Array  # the runtime's cold start plus the platform overhead
@@ -52,10 +52,20 @@ class Rows:
 
     def take(self, index: Array) -> Rows:
         moving = {n: getattr(self, n)[index] for n in MOVING}
-        return Rows(**moving, pattern=[self.pattern[i] for i in index.tolist()],
+        return Rows(**moving, pattern=self.pattern[index],
                     http=self.http[index], existing_cluster=self.existing_cluster[index],
                     cold_start_ms=self.cold_start_ms[index], gpu=self.gpu[index],
                     long_lived_connections=self.long_lived_connections[index])
+
+
+def patterns(kb: KnowledgeBase) -> tuple[str, ...]:
+    """The traffic patterns, in the order `Rows.pattern` numbers them."""
+    return tuple(sorted(kb.traffic.patterns))
+
+
+def pattern_codes(kb: KnowledgeBase, names: list[str]) -> Array:
+    index = {p: i for i, p in enumerate(patterns(kb))}
+    return np.array([index[p] for p in names], dtype=int)
 
 
 def pyround(a: Array, digits: int) -> Array:
@@ -95,7 +105,8 @@ def shapes(rows: Rows, kb: KnowledgeBase) -> Shapes:
     hours = int(kb.operations.hours_per_month)
     rpm, idle = rows.requests_per_month, rows.idle_fraction
     n = len(rpm)
-    share = np.array([kb.traffic.patterns[p].peak_hour_share for p in rows.pattern])
+    names = patterns(kb)
+    share = np.array([kb.traffic.patterns[p].peak_hour_share for p in names])[rows.pattern]
     busy = rpm > 0
     active = np.maximum(1, hours - np.rint(idle * hours))
     mean = np.where(busy, rpm / (active * 3600), 0.0)
@@ -118,9 +129,7 @@ def shapes(rows: Rows, kb: KnowledgeBase) -> Shapes:
     serve[~busy] = 0.0
     act = np.where(busy, active, 0).astype(int)
     peak_hours = np.where(stepped, k2, 0).astype(int)
-    names = sorted(set(rows.pattern))
-    code = np.array([names.index(p) for p in rows.pattern]) if len(names) > 1 else np.zeros(n)
-    key = (code * (hours + 1) + act) * (hours + 1) + peak_hours
+    key = (rows.pattern * (hours + 1) + act) * (hours + 1) + peak_hours
     uniq, inverse = np.unique(key, return_inverse=True)
     table = np.empty((len(uniq), 15))
     for u, k_ in enumerate(uniq.tolist()):
@@ -215,20 +224,26 @@ def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
     pod_gib = rows.memory_mb / 1024
     share = np.where(rows.existing_cluster, 1 / ops.shared_cluster_components, 1.0)
     floor = 2 if ops.min_replicas >= 2 else 1
+    types = k8s.node_types
+    usable_cpu = np.array([t.vcpu for t in types]) * ops.node_allocatable_fraction
+    usable_mem = np.array([t.memory_gib for t in types]) * ops.node_allocatable_fraction
+    per_node = np.floor(np.minimum(usable_cpu // ops.pod_vcpu,
+                                   usable_mem[None, :] // pod_gib[:, None]))  # (row, type)
+    fraction = np.maximum(ops.pod_vcpu / (np.array([t.vcpu for t in types])
+                                          * ops.node_allocatable_fraction),
+                          pod_gib[:, None] / (np.array([t.memory_gib for t in types])
+                                              * ops.node_allocatable_fraction))
+    with np.errstate(all="ignore"):  # no node fits where per_node is 0: inf and NaN, masked
+        nodes = np.maximum(floor, np.ceil(replicas[:, None, :] / per_node[:, :, None]))
+        node_hours = _node_hours(nodes, shape, ops)
+    quantity = np.where(rows.existing_cluster[:, None], replica_hours[:, None] * fraction,
+                        node_hours)
+    cost_all = quantity * np.array([t.hourly_usd for t in types])
     best_cost = np.full(n, np.inf)
     found = np.zeros(n, dtype=bool)
-    for node in k8s.node_types:  # no node fits where per_node is 0: inf and NaN, masked
-        usable_cpu = node.vcpu * ops.node_allocatable_fraction
-        usable_mem = node.memory_gib * ops.node_allocatable_fraction
-        per_node = np.floor(np.minimum(usable_cpu // ops.pod_vcpu, usable_mem // pod_gib))
-        fits = per_node >= 1
-        fraction = np.maximum(ops.pod_vcpu / (node.vcpu * ops.node_allocatable_fraction),
-                              pod_gib / (node.memory_gib * ops.node_allocatable_fraction))
-        with np.errstate(all="ignore"):
-            nodes = np.maximum(floor, np.ceil(replicas / per_node[:, None]))
-            node_hours = _node_hours(nodes, shape, ops)
-        quantity = np.where(rows.existing_cluster, replica_hours * fraction, node_hours)
-        cost = quantity * node.hourly_usd
+    for k in range(len(types)):  # in kbase order, a later type only if cheaper by > 1e-12
+        fits = per_node[:, k] >= 1
+        cost = cost_all[:, k]
         better = fits & (~found | (cost < best_cost - 1e-12))
         best_cost = np.where(better, cost, best_cost)
         found |= fits
@@ -252,15 +267,17 @@ def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
 
 
 def _node_hours(nodes: Array, shape: Shapes, ops: Operations) -> Array:
-    """`kubernetes._node_hours` for every row (`nodes`: nodes per level)."""
-    total: Array = (nodes * shape.counts).sum(axis=1)  # whole numbers: exact in any order
-    t = shape.transitions[:, 1:, :]  # (row, previous level, level)
-    rise = nodes[:, None, :] - nodes[:, :, None]
-    terms = np.where(t > 0, np.where(rise > 0, t * rise * ops.scale_up_lag_s / 3600,
-                                     t * -rise * ops.scale_down_delay_s / 3600), 0.0)
-    terms = np.where(rise == 0, 0.0, terms).reshape(len(total), 9)
-    for k in np.flatnonzero(terms.any(axis=0)).tolist():  # in the scalar's order
-        total = total + terms[:, k]
+    """`kubernetes._node_hours` for every row and node type (`nodes`: (row, type, level))."""
+    total: Array = (nodes * shape.counts[:, None, :]).sum(axis=2)  # whole numbers: exact
+    t = shape.transitions[:, None, 1:, :]  # (row, 1, previous level, level)
+    rise = nodes[:, :, None, :] - nodes[:, :, :, None]  # (row, type, previous, level)
+    with np.errstate(all="ignore"):
+        terms = np.where((t > 0) & (rise != 0),
+                         np.where(rise > 0, t * rise * ops.scale_up_lag_s / 3600,
+                                  t * -rise * ops.scale_down_delay_s / 3600), 0.0)
+    terms = terms.reshape(*total.shape, 9)
+    for k in np.flatnonzero(terms.any(axis=(0, 1))).tolist():  # in the scalar's order
+        total = total + terms[:, :, k]
     return total
 
 
