@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from runplan.advise import Flip, Result
-from runplan.cost.estimate import estimate
+from runplan.cost.estimate import shared_cluster_amounts
+from runplan.cost.serverless import add_up
 from runplan.kbase import KnowledgeBase
 from runplan.profile import HTTP_KINDS
 
@@ -65,10 +66,11 @@ class Placement:
         return abs(self.shared_kubernetes_usd - self.serverless_usd)
 
 
-def _shared_kubernetes(r: Result, kb: KnowledgeBase, free_tier: bool) -> float:
-    costs = estimate(replace(r.workload, existing_cluster=True), kb, free_tier,
-                     with_break_even=False)
-    return sum(i.monthly_usd for i in costs.kubernetes.items if i.name in SHARED_ITEMS)
+def _shared_kubernetes(r: Result, kb: KnowledgeBase) -> float:
+    """The SHARED_ITEMS of the component's bill on an existing cluster: its node share and,
+    for HTTP, its load balancer capacity units (the rest is the cluster's fixed cost)."""
+    a = shared_cluster_amounts(r.workload, kb)
+    return add_up((a.node_usd, a.lcu_usd) if a.lb_usd is not None else (a.node_usd,))
 
 
 def _serverless_blocked(r: Result) -> tuple[str, ...]:
@@ -79,7 +81,7 @@ def _serverless_blocked(r: Result) -> tuple[str, ...]:
 
 def placement(r: Result, kb: KnowledgeBase, free_tier: bool) -> Placement:
     """One component's portfolio facts (see the module docstring)."""
-    shared = _shared_kubernetes(r, kb, free_tier)
+    shared = _shared_kubernetes(r, kb)
     sls = r.costs.serverless.monthly_usd if r.costs.serverless else None
     blocked = _serverless_blocked(r)
     if r.parts and r.verdict.verdict == "hybrid":

@@ -12,7 +12,12 @@ from typing import Any
 
 from runplan.cost.breakeven import BreakEven, Scan, nearest_crossing
 from runplan.cost.coldstart import ColdStart, cold_start_estimate
-from runplan.cost.kubernetes import KubernetesCost, kubernetes_amounts, kubernetes_monthly_cost
+from runplan.cost.kubernetes import (
+    KubernetesAmounts,
+    KubernetesCost,
+    kubernetes_amounts,
+    kubernetes_monthly_cost,
+)
 from runplan.cost.serverless import (
     ServerlessCost,
     serverless_monthly_cost,
@@ -140,6 +145,13 @@ def monthly_costs(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
         return None, k8s
     instances = 0 if w.p99_slo_ms is None else _cold(w, p, shape)[1]
     return serverless_monthly_usd(*_serverless_args(w, p, kb, free_tier, instances)), k8s
+
+
+def shared_cluster_amounts(w: Workload, kb: KnowledgeBase) -> KubernetesAmounts:
+    """The workload's Kubernetes bill as one component of an existing cluster."""
+    p = kb.provider(w.provider)
+    return kubernetes_amounts(*_kubernetes_args(w.but(existing_cluster=True), p,
+                                                shape_of(w, kb), kb))
 
 
 def probe_facts(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
