@@ -116,6 +116,7 @@ class BatchProbes:
         self.checks = checks
         self.leaves = {key: i for key, i in inference._leaf_index.items()}
         self.moving_leaves = [(i, key) for key, i in self.leaves.items() if i in self.moving]
+        self.read = {key[0] for _, key in self.moving_leaves}
         self.supported = all(leaf_supported(op, value) for _, (_, op, value) in
                               self.moving_leaves)
         self.rules = inference._stratified
@@ -239,9 +240,6 @@ class BatchProbes:
                 "traffic" if attr in ("requests_per_month", "avg_rps", "peak_rps",
                                       "idle_fraction") else "execution"
             num(f"{section}.{attr}", getattr(rows, attr))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            num("traffic.peak_to_avg", np.where(rows.avg_rps != 0, pyround(
-                rows.peak_rps / rows.avg_rps, 4), np.nan))
         k8s, people, fixed = np.zeros(n), np.zeros(n), np.zeros(n)
         sls = np.full(n, np.nan)
         share, p99 = np.full(n, np.nan), np.full(n, np.nan)
@@ -272,17 +270,27 @@ class BatchProbes:
                 (not fn.long_lived_connections)
             lim["exc_c"][index] = conc[sub] > fn.account_concurrency
         none = ~has_fn
-        num("cost.kubernetes_usd", pyround(k8s, 2))
-        num("cost.serverless_usd", pyround(sls, 2))
-        num("cost.ops_usd", pyround(people, 2))
-        num("cost.fixed_usd", pyround(fixed, 2))
+        wanted = self.read
+        rounded: dict[str, tuple[Callable[[], Array], int]] = {
+            "traffic.peak_to_avg": (lambda: rows.peak_rps / rows.avg_rps, 4),
+            "cost.kubernetes_usd": (lambda: k8s, 2),
+            "cost.serverless_usd": (lambda: sls, 2),
+            "cost.ops_usd": (lambda: people, 2),
+            "cost.fixed_usd": (lambda: fixed, 2),
+            "cost.ratio": (lambda: np.where(has_fn & (sls != 0), k8s / sls, np.nan), 4),
+            "cost.saving_usd": (lambda: k8s - sls, 2),
+            "cold_start.share": (lambda: share, 6),
+            "cold_start.p99_ms": (lambda: p99, 1),
+            "limits.peak_concurrency": (lambda: conc, 3)}
         with np.errstate(divide="ignore", invalid="ignore"):
-            num("cost.ratio", np.where(has_fn & (sls != 0), pyround(k8s / sls, 4), np.nan))
-        num("cost.saving_usd", pyround(k8s - sls, 2))
+            for name, (value, digits) in rounded.items():
+                if name in wanted:  # only what a rule reads: Python's rounding is not free
+                    num(name, pyround(value(), digits))
+        if "traffic.peak_to_avg" in out:
+            out["traffic.peak_to_avg"].values[rows.avg_rps == 0] = np.nan
+            out["traffic.peak_to_avg"].none[rows.avg_rps == 0] = True
         num("cost.break_even_rps", np.full(n, np.nan))
-        num("cold_start.share", pyround(share, 6))
         num("cold_start.added_ms", np.where(has_fn, rows.cold_start_ms, np.nan))
-        num("cold_start.p99_ms", pyround(p99, 1))
         out["cold_start.breaches_slo"] = Field(breaches, none, True)
         out["limits.functions_available"] = Field(has_fn.astype(float), no, True)
         num("limits.function_max_duration_s", np.where(has_fn, lim["max_s"], np.nan))
@@ -291,7 +299,6 @@ class BatchProbes:
                           ("gpu", "gpu_unavailable"), ("conn", "connections_unsupported"),
                           ("exc_c", "exceeds_concurrency")):
             out[f"limits.{name}"] = Field(lim[key], none, True)
-        num("limits.peak_concurrency", pyround(conc, 3))
         return out
 
     def verdicts(self, batch: Batch, who: Array, moving: dict[str, Array], fixed: Array,
