@@ -119,6 +119,7 @@ class Advisor:
         self.inference = SharedInference(self.engine)
         self.crossings: CrossingCache | None = {} if self.shared else None
         self._flips: dict[tuple[Workload, tuple[tuple[str, Any], ...], str], tuple[Flip, ...]] = {}
+        self._spec_parts: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {}
         self.probes = BatchProbes(self.kb, self.inference, self.free_tier) if self.shared \
             else None
 
@@ -182,10 +183,21 @@ class Advisor:
         costs, fields, fired, verdict = inferred
         return Result(
             name=w.name, provider=costs.provider, workload=w, verdict=verdict, costs=costs,
-            reasons=tuple(_reason(spec, fields) for spec in fired),
+            reasons=tuple(self._reason(spec, fields) for spec in fired),
             assumptions=tuple(assumed),
             derived_facts=tuple(f for spec in fired for f in spec.asserts), inputs=fields,
             flips=flips, parts=part_results, overridden=self.kb.overridden)
+
+    def _reason(self, spec: RuleSpec, fields: dict[str, Any]) -> Reason:
+        """A fired rule with its message filled from this component's figures."""
+        parts = self._spec_parts.get(spec.id)
+        if parts is None:  # what depends on the rule alone, worked out once per rule
+            parts = self._spec_parts[spec.id] = (spec.effect(), spec.fields_read(),
+                                                 spec.facts_read())
+        effect, fields_read, facts_read = parts
+        facts = {f: fields.get(f) for f in fields_read}
+        return Reason(spec.id, spec.title, effect, render(spec.message, fields), spec.source,
+                      facts, facts_read, spec.asserts, spec.score, spec.exclude)
 
     # -- many components --------------------------------------------------------------------
 
@@ -357,7 +369,3 @@ def parts_facts(parts: tuple[Result, ...]) -> dict[str, Any]:
     return {"parts.count": len(parts), **{f"parts.{k}": v for k, v in counts.items()}}
 
 
-def _reason(spec: RuleSpec, fields: dict[str, Any]) -> Reason:
-    facts = {f: fields.get(f) for f in spec.fields_read()}
-    return Reason(spec.id, spec.title, spec.effect(), render(spec.message, fields), spec.source,
-                  facts, spec.facts_read(), spec.asserts, spec.score, spec.exclude)

@@ -269,15 +269,17 @@ def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
 def _node_hours(nodes: Array, shape: Shapes, ops: Operations) -> Array:
     """`kubernetes._node_hours` for every row and node type (`nodes`: (row, type, level))."""
     total: Array = (nodes * shape.counts[:, None, :]).sum(axis=2)  # whole numbers: exact
-    t = shape.transitions[:, None, 1:, :]  # (row, 1, previous level, level)
-    rise = nodes[:, :, None, :] - nodes[:, :, :, None]  # (row, type, previous, level)
-    with np.errstate(all="ignore"):
-        terms = np.where((t > 0) & (rise != 0),
-                         np.where(rise > 0, t * rise * ops.scale_up_lag_s / 3600,
-                                  t * -rise * ops.scale_down_delay_s / 3600), 0.0)
-    terms = terms.reshape(*total.shape, 9)
-    for k in np.flatnonzero(terms.any(axis=(0, 1))).tolist():  # in the scalar's order
-        total = total + terms[:, :, k]
+    for prev in range(3):  # the transitions in the scalar's (sorted) order
+        for level in range(3):
+            t = shape.transitions[:, prev + 1, level]
+            if prev == level or not t.any():
+                continue  # no level change, or none of this kind: nothing is added
+            rise = nodes[:, :, level] - nodes[:, :, prev]
+            t = t[:, None]
+            with np.errstate(all="ignore"):
+                total = total + np.where(
+                    rise > 0, t * rise * ops.scale_up_lag_s / 3600,
+                    np.where(rise < 0, t * -rise * ops.scale_down_delay_s / 3600, 0.0))
     return total
 
 
