@@ -20,7 +20,7 @@ def atomic_text(path: Path) -> Iterator[TextIO]:
         raise UserError(Problem(str(path), None, "", f"directory {directory} does not exist"))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="", buffering=1 << 20) as f:
             yield f
         umask = os.umask(0)
         os.umask(umask)
