@@ -84,7 +84,7 @@ def naive_rate(path: Path, count: int) -> float:
     start = time.perf_counter()
     for e in entries:
         advisor = Advisor(kb, rb, shared=False)  # a fresh experta engine, no shared caches
-        component, problems = check_entry(e, kb)
+        component, problems, _ = check_entry(e, kb)
         assert component is not None, problems
         result = advisor.advise(component, file=str(path))
         result_data(result), summary_row(result), placement(result, kb, False)

@@ -202,11 +202,13 @@ class Advisor:
     # -- many components --------------------------------------------------------------------
 
     def advise_many(self, items: Sequence[tuple[Component, str]], flips: bool = True,
+                    resolved: Sequence[tuple[Workload, list[Assumption]] | None] | None = None,
                     ) -> list[Result]:
         """`advise` for each (component, file), the same Results, with the break-even scans
         and flip searches of the components without parts done together over arrays
         (`runplan.probes`); on the plain path, or for rules those arrays cannot evaluate,
-        one by one."""
+        one by one. `resolved`: each component's own workload where already resolved (by
+        `check_component`)."""
         probes = self.probes
         if probes is None or not probes.supported:
             return [self.advise(c, file=f, flips=flips) for c, f in items]
@@ -216,7 +218,8 @@ class Advisor:
             if c.parts:
                 out[k] = self.advise(c, file=f, flips=flips)
             else:
-                w, assumed = resolve(c, self.kb, parent=None, file=f)
+                known = resolved[k] if resolved is not None else None
+                w, assumed = known if known is not None else resolve(c, self.kb, file=f)
                 todo.append((k, w, assumed))
         with_fn = [t for t in todo if self.kb.provider(t[1].provider).functions.available]
         found = dict(zip([t[0] for t in with_fn], probes.break_evens([t[1] for t in with_fn]),

@@ -27,11 +27,21 @@ import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from runplan.errors import Problem, UserError
 from runplan.kbase import KnowledgeBase
-from runplan.profile import SECTIONS, Component, Part, check_component, nest, parse_component, with_provider
+from runplan.profile import (
+    SECTIONS,
+    Assumption,
+    Component,
+    Part,
+    Workload,
+    check_component,
+    nest,
+    parse_component,
+    with_provider,
+)
 from runplan.validation import validate
 from runplan.yamlio import LineMap, line_of, load_yaml, load_yaml_documents, read_text
 
@@ -416,19 +426,26 @@ def _csv_entries(path: Path, defaults: dict[str, Any] | None) -> Iterator[Entry]
 # -- checking one entry -----------------------------------------------------------------------
 
 
-def check_entry(entry: Entry, kb: KnowledgeBase, provider: str | None = None,
-                ) -> tuple[Component | None, list[Problem]]:
+class Checked(NamedTuple):
+    """An entry checked: its profile and own resolved workload, or its problems."""
+
+    component: Component | None
+    problems: list[Problem]
+    resolved: tuple[Workload, list[Assumption]] | None = None
+
+
+def check_entry(entry: Entry, kb: KnowledgeBase, provider: str | None = None) -> Checked:
     """The entry as a checked profile, or the problems that keep it from being scored."""
     if entry.problem is not None:
-        return None, [entry.problem]
+        return Checked(None, [entry.problem])
     data = with_provider(entry.data, provider)
     prefix = entry.prefix
     try:
         component = parse_component(data, entry.file, entry.lines, prefix)
-        check_component(component, kb, entry.file, entry.lines, prefix)
+        resolved = check_component(component, kb, entry.file, entry.lines, prefix)
     except UserError as exc:
-        return None, [_at_row(p, entry) for p in exc.problems]
-    return component, []
+        return Checked(None, [_at_row(p, entry) for p in exc.problems])
+    return Checked(component, [], resolved)
 
 
 def _at_row(p: Problem, entry: Entry) -> Problem:

@@ -378,9 +378,10 @@ def parse_component(data: Any, file: str, lines: LineMap,
 
 
 def check_component(component: Component, kb: KnowledgeBase, file: str, lines: LineMap,
-                    prefix: tuple[str | int, ...] = ()) -> None:
+                    prefix: tuple[str | int, ...] = ()) -> tuple[Workload, list[Assumption]]:
     """What the schema cannot see: unique part names, and figures that contradict each other
-    once defaults are filled (resolved now, so each problem gets its line)."""
+    once defaults are filled (resolved now, so each problem gets its line). Returns the
+    component's own resolved workload, which `Advisor.advise_many` then need not redo."""
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for i, part in enumerate(component.parts):
@@ -392,15 +393,19 @@ def check_component(component: Component, kb: KnowledgeBase, file: str, lines: L
     targets: list[tuple[Part, Component | None, tuple[str | int, ...]]] = [
         (component, None, prefix), *((p, component, (*prefix, "parts", i))
                                      for i, p in enumerate(component.parts))]
+    own: tuple[Workload, list[Assumption]] | None = None
     for part, parent, where in targets:
         try:
-            resolve(part, kb, parent=parent, file=file)
+            resolved = resolve(part, kb, parent=parent, file=file)
+            own = resolved if part is component else own
         except UserError as exc:
             for p in exc.problems:
                 path = (*where, *p.field.split("."))
                 problems.append(Problem(file, line_of(lines, path), dotted(path), p.message))
     if problems:
         raise UserError(problems)
+    assert own is not None
+    return own
 
 
 def nest(flat: dict[str, Any]) -> dict[str, Any]:

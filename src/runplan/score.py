@@ -17,10 +17,9 @@ from typing import Any
 
 from runplan.advise import Advisor, Result
 from runplan.errors import Problem
-from runplan.inventory import Entry, check_entry
+from runplan.inventory import Checked, Entry, check_entry
 from runplan.kbase import load_kbase
 from runplan.portfolio import Placement, placement
-from runplan.profile import Component
 from runplan.report.batch import component_json, summary_row
 from runplan.report.charts import cost_curve
 from runplan.report.data import result_data
@@ -75,16 +74,18 @@ def score_entries(entries: list[Entry]) -> list[Scored]:
     assert _advisor is not None and _settings is not None, "call _init first"
     adv, s = _advisor, _settings
     out: list[Scored | None] = [None] * len(entries)
-    good: list[tuple[int, Component, str]] = []
+    good: list[tuple[int, Checked]] = []
     for k, entry in enumerate(entries):
-        component, problems = check_entry(entry, adv.kb, s.provider)
-        if component is None:
+        checked = check_entry(entry, adv.kb, s.provider)
+        if checked.component is None:
             out[k] = Scored(entry.index, entry.label, entry.line, None, None, None,
-                            tuple(problems))
+                            tuple(checked.problems))
         else:
-            good.append((k, component, entry.file))
-    results = adv.advise_many([(c, f) for _, c, f in good], flips=s.flips)
-    for (k, _, _), result in zip(good, results, strict=True):
+            good.append((k, checked))
+    results = adv.advise_many([(c.component, entries[k].file) for k, c in good
+                               if c.component is not None], flips=s.flips,
+                              resolved=[c.resolved for _, c in good])
+    for (k, _), result in zip(good, results, strict=True):
         out[k] = _scored(entries[k], result)
     return [x for x in out if x is not None]
 
