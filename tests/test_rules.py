@@ -11,6 +11,7 @@ import pytest
 from runplan.advise import Advisor, parts_facts
 from runplan.errors import UserError
 from runplan.profile import Component, resolve
+from runplan.rulebase.compile import OPS, predicate
 from runplan.rulebase.engine import stale_activations_left, tie_demo_fired
 from runplan.rulebase.load import RuleBase, load_rulebase
 from runplan.rulebase.spec import AllCond, FactCond, FieldCond, RuleSpec
@@ -160,3 +161,28 @@ def test_rule_file_with_python_tag_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UserError) as err:
         load_rulebase([d])
     assert "tag tag:yaml.org,2002:python/object/apply:os.system is not allowed" in str(err.value)
+
+
+def test_compiled_predicates_mean_what_ops_say() -> None:
+    """`predicate`'s direct closures (numbers, strings, booleans, string sets) agree with
+    the reference `OPS` table, negated or not, on values of every type a field can hold."""
+    actuals = [None, True, False, 0, 1, 2, 2.5, -1.0, "api", "job", "", "true", (), ("gdpr",),
+               ("hipaa", "gdpr"), ["pci-dss"], 0.67, 3, 300]
+    expecteds = {"eq": [True, False, "api", 1, 2.5, "true"], "ne": [True, False, "api", 1],
+                 "lt": [1, 2.5], "lte": [1, 0.67], "gt": [0, 2.5], "gte": [3, 0.5],
+                 "between": [[0.67, 3], [0, 0.67]], "in": [["api", "job"], ["hipaa"], [1, 2]],
+                 "not_in": [["api", "web"], ["gdpr"]], "exists": [True, False]}
+    checked = 0
+    for op, values in expecteds.items():
+        for value in values:
+            for negated in (False, True):
+                check = predicate(FieldCond("f", op, value, negated))
+                want_value = tuple(value) if isinstance(value, list) else value
+                for actual in actuals:
+                    try:
+                        want = bool(OPS[op](actual, want_value))
+                    except (TypeError, ValueError):
+                        want = False
+                    assert check(actual) == (want != negated), (op, value, negated, actual)
+                    checked += 1
+    assert checked > 1000

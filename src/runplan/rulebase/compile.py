@@ -60,26 +60,49 @@ _NUMBER = (int, float)
 def predicate(cond: FieldCond) -> Callable[[Any], bool]:
     """A total predicate for one field condition: a missing or None value never raises.
 
-    Comparisons against a number get a direct closure (they run a million times in a batch);
-    everything else goes through `OPS`. Both mean exactly what `OPS` says (a test checks).
+    Comparisons against a number, equality with a string or a boolean and membership in
+    strings get direct closures (they run millions of times in a batch); everything else
+    goes through `OPS`. All mean exactly what `OPS` says (tests/test_rules.py checks).
     """
     fn, expected, negate = OPS[cond.op], cond.value, cond.negate
     if isinstance(expected, list):
         expected = tuple(expected)
+
+    def generic(actual: Any) -> bool:
+        try:
+            result = bool(fn(actual, expected))
+        except (TypeError, ValueError):
+            result = False
+        return not result if negate else result
+
     compare = _COMPARE.get(cond.op)
+    flip = negate != (cond.op in ("ne", "not_in"))  # `ne`: not None and not `eq`, and so on
+    check: Callable[[Any], bool]
     if compare is not None and _num(expected):
 
         def check(actual: Any) -> bool:
             # type() rather than isinstance: True is an int, but never a number here (_num).
             return (type(actual) in _NUMBER and compare(actual, expected)) != negate
-    else:
+    elif cond.op in ("eq", "ne") and isinstance(expected, bool):
 
         def check(actual: Any) -> bool:
-            try:
-                result = bool(fn(actual, expected))
-            except (TypeError, ValueError):
-                result = False
-            return not result if negate else result
+            return negate if actual is None else (actual is expected) != flip
+    elif cond.op in ("eq", "ne") and isinstance(expected, str):
+
+        def check(actual: Any) -> bool:
+            if actual is None:
+                return negate
+            return (type(actual) is str and actual == expected) != flip
+    elif cond.op in ("in", "not_in") and isinstance(expected, tuple) and \
+            all(isinstance(x, str) for x in expected):
+        members = frozenset(expected)
+
+        def check(actual: Any) -> bool:
+            if type(actual) is str:
+                return (actual in members) != flip
+            return generic(actual)  # None, lists (compliance) and the rest
+    else:
+        check = generic
 
     check.__name__ = f"{cond.field} {'not ' if negate else ''}{cond.op} {expected!r}"
     return check

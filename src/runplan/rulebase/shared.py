@@ -37,6 +37,9 @@ class SharedInference:
         tiers = engine.rulebase.tiers
         self._stratified = sorted(zip(rules, self._rules, strict=True),
                                   key=lambda pair: tiers.get(pair[0].id, 0))
+        # `_partial` as `key` needs it: a rule that is one field condition or an `all` of
+        # field conditions reduces to True or False, read straight off the outcomes.
+        self._keyed = [(i, _leaves_only(rule), rule) for i, rule in enumerate(self._rules)]
         self._cache: dict[Hashable, tuple[RuleSpec, ...]] = {}
         self.hits = self.misses = 0
 
@@ -58,8 +61,18 @@ class SharedInference:
 
     def key(self, fields: dict[str, Any]) -> Hashable:
         outcomes = [check(fields.get(field)) for field, check in self._checks]
-        return tuple((i, r) for i, rule in enumerate(self._rules)
-                     if (r := _partial(rule, outcomes)) is not False)
+        out: list[tuple[int, Reduced]] = []
+        for i, leaves, rule in self._keyed:
+            if leaves is None:
+                if (r := _partial(rule, outcomes)) is not False:
+                    out.append((i, r))
+                continue
+            for j, negated in leaves:  # a conjunction of field conditions: True or False
+                if outcomes[j] == negated:
+                    break
+            else:
+                out.append((i, True))
+        return tuple(out)
 
     def run(self, fields: dict[str, Any]) -> tuple[RuleSpec, ...]:
         key = self.key(fields)
@@ -102,6 +115,16 @@ class SharedInference:
             return out
 
         return fired
+
+
+def _leaves_only(node: Any) -> tuple[tuple[int, bool], ...] | None:
+    """A compiled condition that is a field condition or an `all` of them, as (leaf index,
+    negated) pairs; None for anything else."""
+    if node[0] == "leaf":
+        return ((node[1], node[2]),)
+    if node[0] == "all" and all(item[0] == "leaf" for item in node[1]):
+        return tuple((item[1], item[2]) for item in node[1])
+    return None
 
 
 def _partial(node: Any, known: Sequence[bool | None]) -> Reduced:
