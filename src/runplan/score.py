@@ -139,7 +139,11 @@ def score_all(entries: Iterable[Entry], settings: Settings, jobs: int,
         for chunk in _chunks(entries, size):
             yield from score_entries(chunk)
         return
-    ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    with ctx.Pool(jobs, initializer=_init, initargs=(settings,)) as pool:
+    fork = hasattr(os, "fork")
+    if fork:  # built once here, inherited by every forked worker
+        _init(settings)
+    ctx: Any = multiprocessing.get_context("fork" if fork else "spawn")
+    with ctx.Pool(jobs, initializer=None if fork else _init,
+                  initargs=() if fork else (settings,)) as pool:
         for scored in pool.imap(_score_chunk, _chunks(entries, size)):
             yield from scored
