@@ -7,7 +7,6 @@ rather than given, so the explanation can say so.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -170,12 +169,15 @@ class Assumption:
         return f"{self.field} not given: assumed {_fmt(self.value)} ({self.reason})"
 
 
+_JSON_WORDS = {None: "null", True: "true", False: "false"}
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.6g}"
     if isinstance(value, tuple):
         return "[" + ", ".join(map(str, value)) + "]"
-    return json.dumps(value) if value is None or isinstance(value, bool) else str(value)
+    return _JSON_WORDS[value] if value is None or isinstance(value, bool) else str(value)
 
 
 @dataclass(frozen=True)
