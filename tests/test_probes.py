@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from runplan.advise import Advisor
-from runplan.cost.estimate import cold_start_ms, estimate, monthly_costs, probe_facts
-from runplan.cost.vector import MOVING, Rows, costs, pattern_codes, pyround
+from runplan.cost.estimate import estimate, monthly_costs, probe_facts
+from runplan.cost.vector import costs, pyround, rows_of
 from runplan.kbase import KnowledgeBase
-from runplan.profile import HTTP_KINDS, Component, Workload, resolve
+from runplan.profile import Component, Workload, resolve
 from runplan.report.data import result_data
 from runplan.rulebase.load import RuleBase, load_rulebase
 from runplan.synthetic import estate
@@ -40,18 +40,6 @@ def _workloads(kb: KnowledgeBase, count: int, seed: int) -> list[Workload]:
     return ws + moved
 
 
-def _rows(ws: list[Workload], kb: KnowledgeBase, provider: str) -> Rows:
-    p = kb.provider(provider)
-    return Rows(**{n: np.array([math.nan if getattr(w, n) is None else getattr(w, n)
-                                for w in ws]) for n in MOVING},
-                pattern=pattern_codes(kb, [w.pattern for w in ws]),
-                http=np.array([w.kind in HTTP_KINDS for w in ws]),
-                existing_cluster=np.array([w.existing_cluster for w in ws]),
-                cold_start_ms=np.array([cold_start_ms(w, p) for w in ws]),
-                gpu=np.array([w.gpu for w in ws]),
-                long_lived_connections=np.array([w.long_lived_connections for w in ws]))
-
-
 @pytest.mark.parametrize("free_tier", [False, True])
 def test_vector_costs_are_the_scalar_floats(kb: KnowledgeBase, free_tier: bool) -> None:
     ws = _workloads(kb, 600, seed=21)
@@ -60,8 +48,8 @@ def test_vector_costs_are_the_scalar_floats(kb: KnowledgeBase, free_tier: bool) 
     for provider in sorted({w.provider for w in ws}):
         group = [w for w in ws if w.provider == provider]
         p = kb.provider(provider)
-        full = costs(_rows(group, kb, provider), p, kb, free_tier)
-        totals = costs(_rows(group, kb, provider), p, kb, free_tier, cold=False)
+        full = costs(rows_of(group, kb), p, kb, free_tier)
+        totals = costs(rows_of(group, kb), p, kb, free_tier, cold=False)
         for i, w in enumerate(group):
             facts, monthly = probe_facts(w, kb, free_tier)
             sls, k8s = monthly_costs(w, kb, free_tier)

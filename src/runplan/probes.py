@@ -25,11 +25,11 @@ import numpy as np
 
 from runplan.cost.breakeven import BISECTIONS as BE_BISECTIONS
 from runplan.cost.breakeven import GRID, LOW, BreakEven
-from runplan.cost.estimate import cold_start_ms
-from runplan.cost.vector import MOVING, Array, Costs, Rows, costs, pattern_codes, pyround
+from runplan.cost.vector import MOVING, Array, Costs, Rows, costs, pyround, rows_of
 from runplan.facts import COST_FACTS
 from runplan.kbase import KnowledgeBase
-from runplan.profile import HTTP_KINDS, OPTIONS, Workload
+from runplan.profile import OPTIONS, Workload
+from runplan.rulebase.compile import is_number
 from runplan.rulebase.shared import SharedInference
 from runplan.verdict import TIE_ORDER
 
@@ -70,16 +70,12 @@ class Field:
     boolean: bool
 
 
-def _num(x: Any) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool)
-
-
 def leaf_supported(op: str, expected: Any) -> bool:
     if op in NUMERIC_OPS:
-        return _num(expected)
+        return is_number(expected)
     if op == "between":
         return isinstance(expected, tuple | list) and len(expected) == 2 and \
-            all(_num(x) for x in expected)
+            all(is_number(x) for x in expected)
     return op in ("eq", "ne", "exists")
 
 
@@ -99,7 +95,7 @@ def leaf_outcome(f: Field, op: str, expected: Any) -> Array:
         given: Array = some == bool(expected)
         return given
     same_type = isinstance(expected, bool) == f.boolean and (
-        isinstance(expected, bool) or _num(expected))
+        isinstance(expected, bool) or is_number(expected))
     same = some & (f.values == float(expected)) if same_type else np.zeros(len(some), bool)
     return same if op == "eq" else some & ~same
 
@@ -110,12 +106,10 @@ class BatchProbes:
     def __init__(self, kb: KnowledgeBase, inference: SharedInference, free_tier: bool) -> None:
         self.kb, self.free_tier = kb, free_tier
         self.hours = kb.operations.hours_per_month
-        checks = inference._checks
-        self.moving = [i for i, (field, _) in enumerate(checks) if field in VARYING]
-        self.fixed = [i for i, (field, _) in enumerate(checks) if field not in VARYING]
-        self.checks = checks
-        self.leaves = {key: i for key, i in inference._leaf_index.items()}
-        self.moving_leaves = [(i, key) for key, i in self.leaves.items() if i in self.moving]
+        self.checks = inference._checks
+        self.fixed = [i for i, (field, _) in enumerate(self.checks) if field not in VARYING]
+        self.moving_leaves = [(i, key) for key, i in inference._leaf_index.items()
+                              if key[0] in VARYING]
         self.read = {key[0] for _, key in self.moving_leaves}
         self.supported = all(leaf_supported(op, value) for _, (_, op, value) in
                               self.moving_leaves)
@@ -125,16 +119,7 @@ class BatchProbes:
 
     def base(self, ws: Sequence[Workload]) -> Batch:
         """The workloads as rows, to be repeated and changed into probes."""
-        kb = self.kb
-        rows = Rows(**{n: np.array([_value(getattr(w, n)) for w in ws]) for n in MOVING},
-                    pattern=pattern_codes(kb, [w.pattern for w in ws]),
-                    http=np.array([w.kind in HTTP_KINDS for w in ws], dtype=bool),
-                    existing_cluster=np.array([w.existing_cluster for w in ws], dtype=bool),
-                    cold_start_ms=np.array([cold_start_ms(w, kb.provider(w.provider))
-                                            for w in ws]),
-                    gpu=np.array([w.gpu for w in ws], dtype=bool),
-                    long_lived_connections=np.array([w.long_lived_connections for w in ws],
-                                                    dtype=bool))
+        rows = rows_of(ws, self.kb)
         names = sorted({w.provider for w in ws})
         return Batch(rows, names, np.array([names.index(w.provider) for w in ws], dtype=int))
 
@@ -383,10 +368,6 @@ def _sliced(fn: Callable[[slice], Array], n: int) -> Array:
     if n <= ROWS:
         return fn(slice(0, n))
     return np.concatenate([fn(slice(i, min(n, i + ROWS))) for i in range(0, n, ROWS)])
-
-
-def _value(x: Any) -> float:
-    return math.nan if x is None else float(x)
 
 
 def flip_candidates(probes: BatchProbes, ws: Sequence[Workload],

@@ -15,6 +15,8 @@ cluster) as arrays too, so rows of different components can share a pass.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -22,8 +24,10 @@ from typing import Any
 import numpy as np
 
 from runplan.cost.coldstart import P99_SHARE
+from runplan.cost.estimate import cold_start_ms
 from runplan.cost.traffic import _pattern_layout
 from runplan.kbase import KnowledgeBase, Operations, Provider, Tier
+from runplan.profile import HTTP_KINDS, Workload
 
 Array = np.ndarray[Any, np.dtype[Any]]
 MOVING = ("requests_per_month", "avg_rps", "peak_rps", "idle_fraction", "avg_duration_ms",
@@ -56,6 +60,19 @@ class Rows:
                     http=self.http[index], existing_cluster=self.existing_cluster[index],
                     cold_start_ms=self.cold_start_ms[index], gpu=self.gpu[index],
                     long_lived_connections=self.long_lived_connections[index])
+
+
+def rows_of(ws: Sequence[Workload], kb: KnowledgeBase) -> Rows:
+    """Workloads as rows (each on its own provider's cold start)."""
+    return Rows(**{n: np.array([math.nan if getattr(w, n) is None else float(getattr(w, n))
+                                for w in ws]) for n in MOVING},
+                pattern=pattern_codes(kb, [w.pattern for w in ws]),
+                http=np.array([w.kind in HTTP_KINDS for w in ws], dtype=bool),
+                existing_cluster=np.array([w.existing_cluster for w in ws], dtype=bool),
+                cold_start_ms=np.array([cold_start_ms(w, kb.provider(w.provider)) for w in ws]),
+                gpu=np.array([w.gpu for w in ws], dtype=bool),
+                long_lived_connections=np.array([w.long_lived_connections for w in ws],
+                                                dtype=bool))
 
 
 def patterns(kb: KnowledgeBase) -> tuple[str, ...]:
@@ -249,7 +266,7 @@ def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
         found |= fits
     largest = max(k8s.node_types, key=lambda t: (t.memory_gib, t.vcpu))
     best_cost = np.where(found, best_cost, replica_hours * largest.hourly_usd)
-    hours = float(shape_hours(kb))
+    hours = float(int(kb.operations.hours_per_month))  # a layout's whole hours, as the scalar
     control = k8s.control_plane_hourly_usd * hours * share
     people = ops.ops_fte_per_cluster * ops.fte_monthly_usd * share
     lb = door.load_balancer_hourly_usd * hours * share
@@ -281,10 +298,6 @@ def _node_hours(nodes: Array, shape: Shapes, ops: Operations) -> Array:
                     rise > 0, t * rise * ops.scale_up_lag_s / 3600,
                     np.where(rise < 0, t * -rise * ops.scale_down_delay_s / 3600, 0.0))
     return total
-
-
-def shape_hours(kb: KnowledgeBase) -> int:
-    return int(kb.operations.hours_per_month)
 
 
 def _serverless(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,

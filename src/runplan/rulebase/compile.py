@@ -15,13 +15,13 @@ from runplan.fmt import usd
 from runplan.rulebase.spec import AllCond, AnyCond, Cond, FactCond, FieldCond, RuleSpec
 
 
-def _num(x: Any) -> bool:
+def is_number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
 
 
 def _cmp(fn: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
     def check(actual: Any, expected: Any) -> bool:
-        return _num(actual) and fn(actual, expected)
+        return is_number(actual) and fn(actual, expected)
 
     return check
 
@@ -78,10 +78,10 @@ def predicate(cond: FieldCond) -> Callable[[Any], bool]:
     compare = _COMPARE.get(cond.op)
     flip = negate != (cond.op in ("ne", "not_in"))  # `ne`: not None and not `eq`, and so on
     check: Callable[[Any], bool]
-    if compare is not None and _num(expected):
+    if compare is not None and is_number(expected):
 
         def check(actual: Any) -> bool:
-            # type() rather than isinstance: True is an int, but never a number here (_num).
+            # type() rather than isinstance: True is an int, but never a number here (is_number).
             return (type(actual) in _NUMBER and compare(actual, expected)) != negate
     elif cond.op in ("eq", "ne") and isinstance(expected, bool):
 
@@ -169,7 +169,7 @@ def _format(value: Any, style: str | None) -> str:
         return "n/a"
     if isinstance(value, tuple | list):
         return ", ".join(map(str, value)) or "none"
-    if isinstance(value, bool) or not _num(value):
+    if isinstance(value, bool) or not is_number(value):
         return str(value).lower() if isinstance(value, bool) else str(value)
     if not math.isfinite(value):
         return str(value)
