@@ -118,7 +118,7 @@ class Advisor:
         self.engine = Engine(self.rulebase)
         self.inference = SharedInference(self.engine)
         self.crossings: CrossingCache | None = {} if self.shared else None
-        self._flips: dict[tuple[Workload, tuple[tuple[str, Any], ...], str], tuple[Flip, ...]] = {}
+        self._flips: dict[FlipKey, tuple[Flip, ...]] = {}
         self._spec_parts: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {}
         self.probes = BatchProbes(self.kb, self.inference, self.free_tier) if self.shared \
             else None
@@ -233,9 +233,9 @@ class Advisor:
             inferred[k] = self._infer(w, costs, parts)
         flip_of: dict[int, tuple[Flip, ...]] = {}
         if flips:
-            pending: dict[Any, list[int]] = {}
+            pending: dict[FlipKey, list[int]] = {}
             for k, w, _ in todo:
-                key = (w.but(name=""), tuple(sorted(parts.items())), inferred[k][3].verdict)
+                key = _flip_key(w, parts, inferred[k][3].verdict)
                 if key in self._flips:
                     flip_of[k] = self._flips[key]
                 else:
@@ -245,10 +245,7 @@ class Advisor:
             found_flips = flip_candidates(probes, ws, [parts] * len(ws),
                                           [key[2] for key in keys])
             for key, w, axes in zip(keys, ws, found_flips, strict=True):
-                chosen = tuple(self._choose(w, axes))
-                if len(self._flips) >= FLIPS_KEPT:  # bounded memory on any estate
-                    self._flips.clear()
-                self._flips[key] = chosen
+                chosen = self._keep_flips(key, tuple(self._choose(w, axes)))
                 for k in pending[key]:
                     flip_of[k] = chosen
         for k, w, assumed in todo:
@@ -278,13 +275,17 @@ class Advisor:
         built from templates); a pure function of the key, so sharing changes no byte."""
         if not self.shared:
             return tuple(self.flips(w, parts, current))
-        key = (w.but(name=""), tuple(sorted(parts.items())), current)
+        key = _flip_key(w, parts, current)
         found = self._flips.get(key)
         if found is None:
-            if len(self._flips) >= FLIPS_KEPT:  # bounded memory on any estate
-                self._flips.clear()
-            found = self._flips[key] = tuple(self.flips(w, parts, current))
+            found = self._keep_flips(key, tuple(self.flips(w, parts, current)))
         return found
+
+    def _keep_flips(self, key: FlipKey, flips: tuple[Flip, ...]) -> tuple[Flip, ...]:
+        if len(self._flips) >= FLIPS_KEPT:  # bounded memory on any estate
+            self._flips.clear()
+        self._flips[key] = flips
+        return flips
 
     def flips(self, w: Workload, parts: dict[str, Any], current: str) -> list[Flip]:
         """For each numeric input that matters, the nearest value at which the verdict changes."""
@@ -350,6 +351,14 @@ class Advisor:
                     break
                 last = v
         return best
+
+
+FlipKey = tuple[Workload, tuple[tuple[str, Any], ...], str]
+
+
+def _flip_key(w: Workload, parts: dict[str, Any], current: str) -> FlipKey:
+    """Flips depend on everything but the name: the key they are shared under."""
+    return (w.but(name=""), tuple(sorted(parts.items())), current)
 
 
 def _round(x: float) -> float:
