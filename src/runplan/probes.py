@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 
 from runplan.cost.breakeven import BISECTIONS as BE_BISECTIONS
-from runplan.cost.breakeven import GRID, LOW, BreakEven
+from runplan.cost.breakeven import GRID, LOW, PRECISION, BreakEven
 from runplan.cost.vector import MOVING, Array, Costs, Rows, costs, pyround, rows_of
 from runplan.facts import COST_FACTS
 from runplan.kbase import KnowledgeBase
-from runplan.profile import OPTIONS, Workload
+from runplan.profile import FIELD_PATHS, OPTIONS, Workload
 from runplan.rulebase.compile import is_number
 from runplan.rulebase.shared import SharedInference
 from runplan.verdict import TIE_ORDER
@@ -39,10 +39,9 @@ BISECTIONS = 10
 AXES = ("traffic.avg_rps", "traffic.peak_rps", "execution.avg_duration_ms",
         "execution.max_duration_s", "execution.memory_mb", "traffic.idle_fraction",
         "latency.p99_slo_ms")
-AXIS_ATTR = {"traffic.avg_rps": "avg_rps", "traffic.peak_rps": "peak_rps",
-             "execution.avg_duration_ms": "avg_duration_ms",
-             "execution.max_duration_s": "max_duration_s", "execution.memory_mb": "memory_mb",
-             "traffic.idle_fraction": "idle_fraction", "latency.p99_slo_ms": "p99_slo_ms"}
+AXIS_ATTR = {path: attr for attr, path in FIELD_PATHS.items() if path in AXES}
+LIMIT_FLAGS = ("exceeds_duration", "exceeds_memory", "gpu_unavailable",
+               "connections_unsupported", "exceeds_concurrency")
 VARYING = frozenset({"traffic.requests_per_month", "traffic.avg_rps", "traffic.peak_rps",
                      "traffic.idle_fraction", "execution.avg_duration_ms",
                      "execution.max_duration_s", "execution.memory_mb", "execution.cpu_ms",
@@ -192,7 +191,7 @@ class BatchProbes:
                 lo[at] = np.where(same, mid, lo[at])
                 flo[at] = np.where(same, fm, flo[at])
                 hi[at] = np.where(same, hi[at], mid)
-                active[at] = ~(hi[at] / lo[at] < 1.0001)
+                active[at] = ~(hi[at] / lo[at] < PRECISION)
             rpm = np.sqrt(lo * hi)
             for k, (w_i, i) in enumerate(zip(who.tolist(), idx.tolist(), strict=True)):
                 found.setdefault(w_i, []).append((i, float(rpm[k]), bool(values[w_i, i] > 0)))
@@ -221,18 +220,15 @@ class BatchProbes:
             out[name] = Field(values, np.isnan(values), False)
 
         for attr in MOVING:
-            section = "latency" if attr == "p99_slo_ms" else \
-                "traffic" if attr in ("requests_per_month", "avg_rps", "peak_rps",
-                                      "idle_fraction") else "execution"
-            num(f"{section}.{attr}", getattr(rows, attr))
+            num(FIELD_PATHS[attr], getattr(rows, attr))
         k8s, people, fixed = np.zeros(n), np.zeros(n), np.zeros(n)
         sls = np.full(n, np.nan)
         share, p99 = np.full(n, np.nan), np.full(n, np.nan)
         breaches = np.zeros(n)
         has_fn = np.zeros(n, dtype=bool)
         conc = rows.peak_rps * rows.avg_duration_ms / 1000
-        lim = {k: np.zeros(n) for k in ("max_s", "mem", "exc_d", "exc_m", "gpu", "conn",
-                                         "exc_c")}
+        lim = {k: np.zeros(n) for k in ("function_max_duration_s", "function_memory_max_mb",
+                                         *LIMIT_FLAGS)}
         for name, index in groups.items():
             c, p = priced[name], self.kb.provider(name)
             k8s[index], people[index], fixed[index] = c.kubernetes_usd, c.people_usd, \
@@ -245,15 +241,14 @@ class BatchProbes:
             sls[index] = c.serverless_usd
             share[index], p99[index] = c.cold_share, c.cold_p99_ms
             breaches[index] = c.breaches_slo
-            sub = index
-            lim["max_s"][index] = fn.max_duration_s
-            lim["mem"][index] = fn.memory_max_mb
-            lim["exc_d"][index] = rows.max_duration_s[sub] > fn.max_duration_s
-            lim["exc_m"][index] = rows.memory_mb[sub] > fn.memory_max_mb
-            lim["gpu"][index] = rows.gpu[sub] & (not fn.gpu)
-            lim["conn"][index] = rows.long_lived_connections[sub] & \
+            lim["function_max_duration_s"][index] = fn.max_duration_s
+            lim["function_memory_max_mb"][index] = fn.memory_max_mb
+            lim["exceeds_duration"][index] = rows.max_duration_s[index] > fn.max_duration_s
+            lim["exceeds_memory"][index] = rows.memory_mb[index] > fn.memory_max_mb
+            lim["gpu_unavailable"][index] = rows.gpu[index] & (not fn.gpu)
+            lim["connections_unsupported"][index] = rows.long_lived_connections[index] & \
                 (not fn.long_lived_connections)
-            lim["exc_c"][index] = conc[sub] > fn.account_concurrency
+            lim["exceeds_concurrency"][index] = conc[index] > fn.account_concurrency
         none = ~has_fn
         wanted = self.read
         rounded: dict[str, tuple[Callable[[], Array], int]] = {
@@ -278,12 +273,10 @@ class BatchProbes:
         num("cold_start.added_ms", np.where(has_fn, rows.cold_start_ms, np.nan))
         out["cold_start.breaches_slo"] = Field(breaches, none, True)
         out["limits.functions_available"] = Field(has_fn.astype(float), no, True)
-        num("limits.function_max_duration_s", np.where(has_fn, lim["max_s"], np.nan))
-        num("limits.function_memory_max_mb", np.where(has_fn, lim["mem"], np.nan))
-        for key, name in (("exc_d", "exceeds_duration"), ("exc_m", "exceeds_memory"),
-                          ("gpu", "gpu_unavailable"), ("conn", "connections_unsupported"),
-                          ("exc_c", "exceeds_concurrency")):
-            out[f"limits.{name}"] = Field(lim[key], none, True)
+        for name in ("function_max_duration_s", "function_memory_max_mb"):
+            num(f"limits.{name}", np.where(has_fn, lim[name], np.nan))
+        for name in LIMIT_FLAGS:  # booleans, none where the provider has no functions
+            out[f"limits.{name}"] = Field(lim[name], none, True)
         return out
 
     def verdicts(self, batch: Batch, who: Array, moving: dict[str, Array], fixed: Array,

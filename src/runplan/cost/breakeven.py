@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 LOW, HIGH, STEPS_PER_DECADE, BISECTIONS = 1e3, 1e12, 6, 40
+PRECISION = 1.0001  # a bisection stops once hi / lo is under this
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Scan:
                     lo, flo = mid, fm
                 else:
                     hi = mid
-                if hi / lo < 1.0001:
+                if hi / lo < PRECISION:
                     break
             found = (math.sqrt(lo * hi), fa > 0)
         self._refined[i] = found

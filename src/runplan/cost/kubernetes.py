@@ -19,6 +19,8 @@ from runplan.cost.serverless import LineItem, add_up
 from runplan.cost.traffic import Layout, Shape
 from runplan.kbase import FrontDoor, KubernetesPricing, NodeType, Operations
 
+CHEAPER_BY = 1e-12  # a later node type replaces an earlier one only if cheaper by more
+
 
 @dataclass(frozen=True)
 class KubernetesCost:
@@ -123,7 +125,7 @@ def kubernetes_amounts(
         else:
             quantity = _node_hours(replicas, shape.layout, per_node, ops)
         cost = quantity * node.hourly_usd
-        if best is None or cost < best[0] - 1e-12:
+        if best is None or cost < best[0] - CHEAPER_BY:
             best = (cost, node, quantity)
     fits = best is not None
     if best is None:  # no node type fits one pod: price whole largest nodes, one pod each

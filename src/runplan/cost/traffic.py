@@ -60,6 +60,7 @@ def _pattern_layout(pattern: str, hours: int, active: int, peak_hours: int) -> L
 
 
 IDLE, ACTIVE, PEAK = 0, 1, 2
+FLAT_TOLERANCE = 1e-12  # a peak this close to the mean is no peak
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def hourly_shape(pattern: str, requests_per_month: float, peak_rps: float,
     mean_active = requests_per_month / (active * 3600)
     peak = max(peak_rps, mean_active)
     k = max(1, round(active * peak_hour_share))
-    if peak <= mean_active * (1 + 1e-12) or k >= active:
+    if peak <= mean_active * (1 + FLAT_TOLERANCE) or k >= active:
         # Every active hour carries the same rate; it holds a burst if the peak is higher.
         serve = peak if peak > mean_active else mean_active
         return Shape((0.0, mean_active, 0.0), (0.0, serve, 0.0),

@@ -25,7 +25,8 @@ import numpy as np
 
 from runplan.cost.coldstart import P99_SHARE
 from runplan.cost.estimate import cold_start_ms
-from runplan.cost.traffic import _pattern_layout
+from runplan.cost.kubernetes import CHEAPER_BY
+from runplan.cost.traffic import FLAT_TOLERANCE, _pattern_layout
 from runplan.kbase import KnowledgeBase, Operations, Provider, Tier
 from runplan.profile import HTTP_KINDS, Workload
 
@@ -129,7 +130,7 @@ def shapes(rows: Rows, kb: KnowledgeBase) -> Shapes:
     mean = np.where(busy, rpm / (active * 3600), 0.0)
     peak = np.where(busy, np.maximum(rows.peak_rps, mean), rows.peak_rps)
     k = np.maximum(1, np.rint(active * share))
-    flat = (peak <= mean * (1 + 1e-12)) | (k >= active)
+    flat = (peak <= mean * (1 + FLAT_TOLERANCE)) | (k >= active)
     with np.errstate(divide="ignore", invalid="ignore"):
         k2 = np.minimum(k, np.floor(rpm / (peak * 3600)))
         rest = (rpm - k2 * peak * 3600) / ((active - k2) * 3600)
@@ -258,10 +259,10 @@ def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
     cost_all = quantity * np.array([t.hourly_usd for t in types])
     best_cost = np.full(n, np.inf)
     found = np.zeros(n, dtype=bool)
-    for k in range(len(types)):  # in kbase order, a later type only if cheaper by > 1e-12
+    for k in range(len(types)):  # in kbase order, a later type only if cheaper
         fits = per_node[:, k] >= 1
         cost = cost_all[:, k]
-        better = fits & (~found | (cost < best_cost - 1e-12))
+        better = fits & (~found | (cost < best_cost - CHEAPER_BY))
         best_cost = np.where(better, cost, best_cost)
         found |= fits
     largest = max(k8s.node_types, key=lambda t: (t.memory_gib, t.vcpu))
