@@ -145,6 +145,21 @@ def test_published_schema_matches_the_model(runner: CliRunner) -> None:
             or k == "$defs"} == model
 
 
+@pytest.mark.parametrize("path", sorted((ROOT / "kbase/schemas").glob("*.schema.json")),
+                         ids=lambda p: p.name)
+def test_bundled_schemas_are_valid_against_their_meta_schema(path: Path) -> None:
+    """runplan trusts its own schemas at start-up (validation.validator); this is the check."""
+    import jsonschema
+
+    schema = json.loads(path.read_text())
+    cls = jsonschema.validators.validator_for(schema)
+    assert cls.META_SCHEMA["$schema"] == schema["$schema"]  # a draft jsonschema knows
+    cls.check_schema(schema)
+    broken = dict(schema, properties={"x": {"type": "no-such-type"}})
+    with pytest.raises(jsonschema.SchemaError):
+        cls.check_schema(broken)
+
+
 def test_rules_list_and_show(runner: CliRunner) -> None:
     listed = json.loads(runner.invoke(main, ["rules", "list", "--format", "json"]).output)
     assert len(listed) >= 40 and all(r["source"] for r in listed)

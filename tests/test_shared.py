@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,3 +52,52 @@ def test_shared_run_equals_a_fresh_engine_run(rulebase: RuleBase, kb: KnowledgeB
     for c in _components(300, seed=9):
         w = adv.advise(c, flips=False)
         assert adv.engine.run(w.inputs) == list(adv.inference.run(w.inputs))
+
+
+def test_run_store_shares_runs_between_processes(rulebase: RuleBase, kb: KnowledgeBase,
+                                                 tmp_path: Path) -> None:
+    """A key run by one process is read by another from the store, not run again, and the
+    rules read back are the ones experta fires, in its order."""
+    import multiprocessing
+
+    from runplan.rulebase.shared import RunStore
+
+    path = str(tmp_path / "runs.sqlite")
+    components = _components(150, seed=21)
+    first = Advisor(kb, rulebase)
+    first.inference.store = RunStore(path)
+    inputs = [first.advise(c, flips=False).inputs for c in components]
+    assert first.inference.misses > 20 and first.inference.stored == 0
+
+    ctx = multiprocessing.get_context("spawn")  # a process that inherits nothing
+    with ctx.Pool(1) as pool:
+        stored, misses, fired = pool.apply(_run_all, (path, inputs))
+    assert (stored, misses) == (first.inference.misses, 0)
+    assert fired == [[s.id for s in first.engine.run(f)] for f in inputs]
+
+
+def _run_all(path: str, inputs: list[dict[str, Any]]) -> tuple[int, int, list[list[str]]]:
+    from runplan.kbase import load_kbase
+    from runplan.rulebase.load import load_rulebase
+    from runplan.rulebase.shared import RunStore
+
+    adv = Advisor(load_kbase(), load_rulebase())
+    adv.inference.store = RunStore(path)
+    fired = [[s.id for s in adv.inference.run(f)] for f in inputs]
+    return adv.inference.stored, adv.inference.misses, fired
+
+
+def test_a_failing_run_store_falls_back_to_running_experta(rulebase: RuleBase,
+                                                           kb: KnowledgeBase, tmp_path: Path) -> None:
+    from runplan.rulebase.shared import RunStore
+
+    adv = Advisor(kb, rulebase)
+    store = RunStore(str(tmp_path / "runs.sqlite"))
+    (tmp_path / "runs.sqlite").unlink()
+    (tmp_path / "runs.sqlite").mkdir()  # the file is now a directory: every query fails
+    store._db = None
+    adv.inference.store = store
+    c = _components(1, seed=4)[0]
+    assert result_data(adv.advise(c, flips=False)) == \
+        result_data(Advisor(kb, rulebase, shared=False).advise(c, flips=False))
+    assert store.failed and adv.inference.misses == 1

@@ -1,8 +1,10 @@
 """Score an inventory: check and advise every entry, in worker processes, in input order.
 
-Each worker builds its own Advisor once (rule base, kbase, the shared-inference caches) and
-scores chunks of entries; `imap` hands results back in input order, and every cache is a pure
-function of its key, so the output is the same bytes whatever the number of workers.
+Each worker has its own Advisor (rule base, kbase, the shared-inference caches; built once
+here and inherited where processes fork), shares experta runs with the others through a
+scratch sqlite file (`RunStore`), and scores chunks of entries; `imap` hands results back in
+input order, and every cache is a pure function of its key, so the output is the same bytes
+whatever the number of workers.
 A bad entry becomes a `Scored` with its problems; the rest are still scored.
 """
 
@@ -10,8 +12,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,7 @@ from runplan.report.charts import cost_curve
 from runplan.report.data import result_data
 from runplan.report.html import MAX_DETAILS
 from runplan.rulebase.load import load_rulebase
+from runplan.rulebase.shared import RunStore
 
 CHUNK = 512  # entries a worker scores together (runplan.probes works over arrays)
 MIN_CHUNK = 32
@@ -40,6 +44,7 @@ class Settings:
     curves: bool = False  # cost curves for the HTML report
     shared: bool = True  # False: the plain path, no inference shared between components
     encode: bool = False  # send each component's JSON as text (`component_json`), not a dict
+    run_store: str | None = None  # a sqlite file through which workers share experta runs
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,8 @@ def _init(settings: Settings) -> None:
     _settings = settings
     _advisor = Advisor(load_kbase(settings.pricing), load_rulebase(settings.rules_dirs),
                        settings.free_tier, shared=settings.shared)
+    if settings.run_store is not None and settings.shared:
+        _advisor.inference.store = RunStore(settings.run_store)
 
 
 def score_entry(entry: Entry) -> Scored:
@@ -140,10 +147,12 @@ def score_all(entries: Iterable[Entry], settings: Settings, jobs: int,
             yield from score_entries(chunk)
         return
     fork = hasattr(os, "fork")
-    if fork:  # built once here, inherited by every forked worker
-        _init(settings)
-    ctx: Any = multiprocessing.get_context("fork" if fork else "spawn")
-    with ctx.Pool(jobs, initializer=None if fork else _init,
-                  initargs=() if fork else (settings,)) as pool:
-        for scored in pool.imap(_score_chunk, _chunks(entries, size)):
-            yield from scored
+    with tempfile.TemporaryDirectory(prefix="runplan-") as tmp:
+        settings = replace(settings, run_store=os.path.join(tmp, "runs.sqlite"))
+        if fork:  # built once here, inherited by every forked worker
+            _init(settings)
+        ctx: Any = multiprocessing.get_context("fork" if fork else "spawn")
+        with ctx.Pool(jobs, initializer=None if fork else _init,
+                      initargs=() if fork else (settings,)) as pool:
+            for scored in pool.imap(_score_chunk, _chunks(entries, size)):
+                yield from scored

@@ -29,11 +29,12 @@ def schema(name: str) -> dict[str, Any]:
 
 @cache
 def validator(name: str) -> jsonschema.protocols.Validator:
-    """A validator for one kbase schema; `$ref`s to the others resolve by their `$id`."""
+    """A validator for one kbase schema; `$ref`s to the others resolve by their `$id`.
+    The schemas ship with runplan and are checked against their meta-schema by the tests
+    (`test_validation.py`), not on every start: that check was a fifth of start-up."""
     from referencing import Registry, Resource
 
     cls = jsonschema.validators.validator_for(schema(name))
-    cls.check_schema(schema(name))
     registry: Registry = Registry().with_resources(
         (schema(p.stem.removesuffix(".schema"))["$id"],
          Resource.from_contents(schema(p.stem.removesuffix(".schema"))))

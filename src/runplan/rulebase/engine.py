@@ -12,6 +12,11 @@ module is where runplan lives with them (see ../shared/reference/experta-notes.m
    the firing order does not depend on PYTHONHASHSEED.
 3. Importing experta calls `logging.basicConfig()`, adding a handler to the root logger. We
    remove what it added and quieten its loggers.
+4. Its `reset()` finds the engine's DefFacts with `inspect.getmembers` and walks the Rete
+   network recursively, a debug-log call per node, every time: about a quarter of a run for a
+   rule base of this size. The DefFacts and the network never change after construction, so
+   `_TracingEngine` lists the DefFacts once and `_FlatResetMatcher` wipes each node's memory
+   from a flat list of the network's nodes (the same `_reset` per node, in one loop).
 
 There is no truth maintenance in experta, so `compile.stratify` gives every producer of a
 derived fact a higher salience than its readers. One engine is built per rule base and reused
@@ -37,6 +42,7 @@ if not hasattr(collections, "Mapping"):
         del collections.Mapping  # type: ignore[attr-defined]
 
 from experta import AND, NOT, OR, Fact, KnowledgeEngine, P, Rule  # noqa: E402
+from experta.matchers import ReteMatcher  # noqa: E402
 from experta.strategies import DepthStrategy  # noqa: E402
 
 for _h in logging.getLogger().handlers[:]:
@@ -125,8 +131,33 @@ def _rhs(spec: RuleSpec) -> Callable[[Any], None]:
     return fire
 
 
+class _FlatResetMatcher(ReteMatcher):  # type: ignore[misc]
+    """Rete whose `reset` wipes every node's memory from a flat list (point 4 above)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        nodes: dict[int, Any] = {}
+        stack = [self.root_node]
+        while stack:  # a node shared by several rules is reached more than once
+            node = stack.pop()
+            nodes.setdefault(id(node), node)
+            stack.extend(child.node for child in node.children)
+        self._nodes = tuple(nodes.values())
+
+    def reset(self) -> None:
+        for node in self._nodes:
+            node._reset()
+
+
 class _TracingEngine(KnowledgeEngine):  # type: ignore[misc]
     __strategy__ = SafeDepthStrategy
+    __matcher__ = _FlatResetMatcher
+
+    def get_deffacts(self) -> list[Any]:
+        # Listed once (point 4 above): experta looks them up with inspect on every reset.
+        if "_deffacts" not in self.__dict__:
+            self._deffacts = super().get_deffacts()
+        return self._deffacts  # type: ignore[no-any-return]
 
     def reset_run(self) -> None:
         self.fired: list[RuleSpec] = []

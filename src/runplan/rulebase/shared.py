@@ -8,12 +8,18 @@ of every rule's reduced condition (True, False, or what is left over derived fac
 key under which one experta run serves every later input with the same key. The messages
 are still filled from each input's own figures (`advise._reason`).
 
+Worker processes share what they have run through `RunStore`: a small sqlite file of key →
+fired rule ids, so a key one worker has run is not run again by another (a quarter of the
+experta runs of two workers on a 10k estate were repeats).
+
 The plain path (`Advisor(shared=False)`) runs experta every time; a test checks the two give
 the same results on thousands of components.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
@@ -25,11 +31,57 @@ MAX_ENTRIES = 30_000
 Reduced = Hashable  # True, False, ("fact", name, negated), ("all" | "any", (Reduced, ...))
 
 
+class RunStore:
+    """Experta runs shared between processes: `repr(key)` → the fired rule ids, in firing
+    order, in a sqlite file (WAL, so one process writes while the others read). Each process
+    opens its own connection on first use (a connection must not cross a fork). A store that
+    fails (a read-only or full disk) is switched off: every key is then run locally, which
+    gives the same results."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
+        self.failed = False
+        with sqlite3.connect(path) as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, ids TEXT)")
+        db.close()
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None or self._pid != os.getpid():
+            self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            self._db.execute("PRAGMA synchronous=OFF")  # a scratch file: no fsync
+            self._pid = os.getpid()
+        return self._db
+
+    def get(self, key: str) -> list[str] | None:
+        if self.failed:
+            return None
+        try:
+            row = self._conn().execute("SELECT ids FROM runs WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            self.failed = True
+            return None
+        return None if row is None else (row[0].split(" ") if row[0] else [])
+
+    def put(self, key: str, ids: Sequence[str]) -> None:
+        if self.failed:
+            return
+        try:
+            self._conn().execute("INSERT OR IGNORE INTO runs VALUES (?, ?)", (key, " ".join(ids)))
+        except sqlite3.Error:
+            self.failed = True
+
+
 class SharedInference:
-    """`run(fields)` as `Engine.run(fields)`, computed once per key of reduced conditions."""
+    """`run(fields)` as `Engine.run(fields)`, computed once per key of reduced conditions
+    (once per process, or once in all with a `RunStore`)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.store: RunStore | None = None
+        self._by_id = {spec.id: spec for spec in engine.rulebase.rules}
         self._leaf_index: dict[tuple[str, str, Any], int] = {}
         self._checks: list[tuple[str, Callable[[Any], bool]]] = []
         rules = engine.rulebase.rules
@@ -41,7 +93,7 @@ class SharedInference:
         # field conditions reduces to True or False, read straight off the outcomes.
         self._keyed = [(i, _leaves_only(rule), rule) for i, rule in enumerate(self._rules)]
         self._cache: dict[Hashable, tuple[RuleSpec, ...]] = {}
-        self.hits = self.misses = 0
+        self.hits = self.misses = self.stored = 0
 
     def _compile(self, cond: Cond) -> Any:
         """The condition with each field leaf replaced by (index, negated)."""
@@ -77,13 +129,22 @@ class SharedInference:
     def run(self, fields: dict[str, Any]) -> tuple[RuleSpec, ...]:
         key = self.key(fields)
         fired = self._cache.get(key)
-        if fired is None:
-            self.misses += 1
-            if len(self._cache) >= MAX_ENTRIES:  # bounded memory on any estate
-                self._cache.clear()
-            fired = self._cache[key] = tuple(self.engine.run(fields))
-        else:
+        if fired is not None:
             self.hits += 1
+            return fired
+        if len(self._cache) >= MAX_ENTRIES:  # bounded memory on any estate
+            self._cache.clear()
+        text = repr(key) if self.store is not None else ""
+        ids = self.store.get(text) if self.store is not None else None
+        if ids is not None:
+            self.stored += 1
+            fired = tuple(self._by_id[i] for i in ids)
+        else:
+            self.misses += 1
+            fired = tuple(self.engine.run(fields))
+            if self.store is not None:
+                self.store.put(text, [spec.id for spec in fired])
+        self._cache[key] = fired
         return fired
 
     def for_probes(self, fields: dict[str, Any], varying: frozenset[str],
