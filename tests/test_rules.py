@@ -186,3 +186,15 @@ def test_compiled_predicates_mean_what_ops_say() -> None:
                     assert check(actual) == (want != negated), (op, value, negated, actual)
                     checked += 1
     assert checked > 1000
+
+
+def test_messages_fill_placeholders_by_style_and_leave_other_braces() -> None:
+    from runplan.rulebase.compile import render
+
+    fields = {"traffic.idle_fraction": 0.734, "a": 1234.5, "b": None, "c": 12345.6,
+              "d": ("x", "y"), "e": 3, "f": 0.004}
+    assert render("Idle {traffic.idle_fraction:pct} of {a:usd}; {b} {c:int}, {Bad} "
+                  "{d:list} {{e}} {f:pct} end", fields) == \
+        "Idle 73% of $1,234; n/a 12,346, {Bad} x, y {3} 0.4% end"
+    assert render("", fields) == "" and render("{a}", {"a": 2.5}) == "2.5"
+    assert render("no placeholders", fields) == "no placeholders"

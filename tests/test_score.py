@@ -350,3 +350,16 @@ def test_strict_model_and_schema_agree_on_typed_values(runner: CliRunner, tmp_pa
     assert stderr.splitlines() == [
         f'{path}:1: error: traffic.avg_rps: must be number; got "5"',
         f"{path}:2: error: team.engineers: must be integer; got true"]
+
+
+def test_component_json_parses_to_what_json_writes(example: dict[str, Any]) -> None:
+    """Workers write each component with orjson; the values are json's, one line each."""
+    from runplan.report.batch import component_json
+
+    odd = {"name": "café-ü", "tiny": 1e-07, "big": 1.5e16, "neg": -0.0, "n": None,
+           "nested": [{"x": 0.1 + 0.2}, True, 10**15]}
+    for data in [*example["components"], odd]:
+        text = component_json(data)
+        assert "\n" not in text
+        assert json.loads(text) == json.loads(json.dumps(data)) == data
+    assert component_json(odd).startswith('{"name":"café-ü","tiny":1e-7,')

@@ -5,6 +5,7 @@ message templates filled without eval.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 import re
@@ -188,4 +189,22 @@ def _format(value: Any, style: str | None) -> str:
 
 def render(template: str, fields: dict[str, Any]) -> str:
     """Fill `{traffic.idle_fraction:pct}`-style placeholders from the fields."""
-    return _PLACEHOLDER.sub(lambda m: _format(fields.get(m.group(1)), m.group(2)), template)
+    out = []
+    for text, name, style in _pieces(template):
+        out.append(text)
+        if name is not None:
+            out.append(_format(fields.get(name), style))
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _pieces(template: str) -> tuple[tuple[str, str | None, str | None], ...]:
+    """A template split once into (text before, placeholder field, style) pieces: a batch
+    renders the same few dozen messages for every component."""
+    out: list[tuple[str, str | None, str | None]] = []
+    at = 0
+    for m in _PLACEHOLDER.finditer(template):
+        out.append((template[at:m.start()], m.group(1), m.group(2)))
+        at = m.end()
+    out.append((template[at:], None, None))
+    return tuple(out)

@@ -17,6 +17,11 @@ module is where runplan lives with them (see ../shared/reference/experta-notes.m
    rule base of this size. The DefFacts and the network never change after construction, so
    `_TracingEngine` lists the DefFacts once and `_FlatResetMatcher` wipes each node's memory
    from a flat list of the network's nodes (the same `_reset` per node, in one loop).
+5. After every declared fact and every firing, `ReteMatcher.changes` asks each of the ~50
+   conflict-set nodes for its new activations, and each answers with two fresh sets even
+   when nothing reached it: a tenth of a run. `_FlatResetMatcher.changes` lets the network
+   take the facts as before (`root_node.add`/`remove`) and asks only the nodes that hold
+   news, in the same order.
 
 There is no truth maintenance in experta, so `compile.stratify` gives every producer of a
 derived fact a higher salience than its readers. One engine is built per rule base and reused
@@ -132,7 +137,8 @@ def _rhs(spec: RuleSpec) -> Callable[[Any], None]:
 
 
 class _FlatResetMatcher(ReteMatcher):  # type: ignore[misc]
-    """Rete whose `reset` wipes every node's memory from a flat list (point 4 above)."""
+    """Rete whose `reset` wipes every node's memory from a flat list (point 4 above) and
+    whose `changes` asks only the conflict-set nodes that hold news (point 5)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -147,6 +153,20 @@ class _FlatResetMatcher(ReteMatcher):  # type: ignore[misc]
     def reset(self) -> None:
         for node in self._nodes:
             node._reset()
+
+    def changes(self, adding: Any = None, deleting: Any = None) -> tuple[list[Any], list[Any]]:
+        for fact in deleting or ():
+            self.root_node.remove(fact)
+        for fact in adding or ():
+            self.root_node.add(fact)
+        added: list[Any] = []
+        removed: list[Any] = []
+        for node in self._get_conflict_set_nodes():  # point 5: only the nodes with news
+            if node.added or node.removed:
+                news, gone = node.get_activations()
+                added.extend(news)
+                removed.extend(gone)
+        return added, removed
 
 
 class _TracingEngine(KnowledgeEngine):  # type: ignore[misc]
@@ -192,13 +212,18 @@ class Engine:
     def __post_init__(self) -> None:
         strategy = _ordered_strategy(self.rulebase.rules)
         self._engine = _engine_class(self.rulebase.rules, self.rulebase.tiers, strategy)()
+        # The component fact carries the fields some rule reads (a pattern over a field the
+        # fact lacks never matches, so a read field is always there, None when unknown).
+        self._read = tuple(dict.fromkeys(f for spec in self.rulebase.rules
+                                         for f in spec.fields_read()))
 
     def run(self, fields: dict[str, Any]) -> list[RuleSpec]:
         """The rules that fire for one component's fields, in firing order."""
         e = self._engine
         e.reset()
         e.reset_run()
-        e.declare(ComponentFact(**fields))  # list fields arrive as tuples (Workload.fields)
+        # list fields arrive as tuples (Workload.fields)
+        e.declare(ComponentFact(**{f: fields.get(f) for f in self._read}))
         e.run()
         return list(e.fired)
 
