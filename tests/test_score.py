@@ -363,3 +363,19 @@ def test_component_json_parses_to_what_json_writes(example: dict[str, Any]) -> N
         assert "\n" not in text
         assert json.loads(text) == json.loads(json.dumps(data)) == data
     assert component_json(odd).startswith('{"name":"café-ü","tiny":1e-7,')
+
+
+def test_chunks_shrink_towards_the_end_and_lose_nothing() -> None:
+    from runplan.inventory import Entry
+    from runplan.score import _chunks
+
+    entries = [Entry(i, "f", i + 1, {"name": f"s{i}"}, {}, None) for i in range(10_000)]
+    sizes = [len(c) for c in _chunks(iter(entries), 512, 10_000, 2)]
+    # 512 while a quarter of what is left (2 workers x 2 shares) is at least 512; then that
+    # quarter, 128 at the least: 1,808 left -> 452, 1,356 -> 339, 1,017 -> 254, 763 -> 190,
+    # 573 -> 143, then 128 three times and the last 46.
+    assert sizes == [512] * 16 + [452, 339, 254, 190, 143, 128, 128, 128, 46]
+    assert sum(sizes) == 10_000
+    flat = [e.index for c in _chunks(iter(entries), 512, 10_000, 2) for e in c]
+    assert flat == list(range(10_000))
+    assert [len(c) for c in _chunks(iter(entries[:100]), 512)] == [100]

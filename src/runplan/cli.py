@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 import click
 
-from runplan import __version__
 from runplan.advise import Advisor, Result
 from runplan.atomic import write_text
 from runplan.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USER_ERROR, Problem, UserError
@@ -72,7 +71,7 @@ def _advisor(rules_dirs: tuple[Path, ...], pricing: Path | None, free_tier: bool
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="runplan")
+@click.version_option(package_name="runplan", prog_name="runplan")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of unexpected errors.")
 def main(verbose: bool) -> None:
     """runplan: where should each component run? Kubernetes, serverless, or both.

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from runplan import __version__
+import runplan
 from runplan.advise import Reason, Result
 from runplan.fmt import usd
 
@@ -130,7 +130,7 @@ def render_madr(r: Result, profile: dict[str, Any], title: str | None = None,
         lines += [f"* {x}" for x in good + bad] or []
         lines.append("")
     lines += ["## More Information", "",
-              f"Drafted by runplan {__version__} (`runplan ask`): verdict {verdict}, confidence "
+              f"Drafted by runplan {runplan.__version__} (`runplan ask`): verdict {verdict}, confidence "
               f"{r.verdict.confidence:.2f}, scores kubernetes {r.verdict.scores['kubernetes']:g}, "
               f"serverless {r.verdict.scores['serverless']:g}, hybrid "
               f"{r.verdict.scores['hybrid']:g}. Prices and limits: runplan kbase (sources and "

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from runplan import __version__
+import runplan
 from runplan.adr.check import CHECKS, Finding
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -81,7 +81,7 @@ def render_sarif(findings: list[Finding], root: Path) -> str:
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "runplan", "version": __version__,
+            "tool": {"driver": {"name": "runplan", "version": runplan.__version__,
                                 "informationUri": "https://runplan.dev",
                                 "rules": rules}},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": root.resolve().as_uri() + "/"}},
