@@ -89,13 +89,17 @@ def pattern_codes(kb: KnowledgeBase, names: list[str]) -> Array:
 def pyround(a: Array, digits: int) -> Array:
     """Python's `round(x, digits)` element by element; NaN stays NaN. numpy's `round` takes
     rint(x * 10**digits), which differs from Python's correctly rounded result only where
-    that product lies within a few ulps of a halfway point; those few go through Python."""
+    that product lies within a few ulps of a halfway point; those go through Python, each
+    distinct value once (sums of hourly prices over 730 hours often end in 5 at the third
+    decimal, and a component's fixed costs repeat in every one of its probes)."""
     scaled = a * 10.0 ** digits
     out: Array = np.round(a, digits)
     with np.errstate(invalid="ignore"):
         near = np.abs(np.abs(scaled - np.floor(scaled)) - 0.5) <= 8 * np.spacing(np.abs(scaled))
-    for i in np.flatnonzero(near).tolist():
-        out[i] = round(float(a[i]), digits)
+    at = np.flatnonzero(near)
+    if len(at):
+        values, where = np.unique(a[at], return_inverse=True)
+        out[at] = np.array([round(v, digits) for v in values.tolist()])[where]
     return out
 
 

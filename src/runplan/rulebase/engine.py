@@ -47,6 +47,7 @@ if not hasattr(collections, "Mapping"):
         del collections.Mapping  # type: ignore[attr-defined]
 
 from experta import AND, NOT, OR, Fact, KnowledgeEngine, P, Rule  # noqa: E402
+from experta.agenda import Agenda  # noqa: E402
 from experta.matchers import ReteMatcher  # noqa: E402
 from experta.strategies import DepthStrategy  # noqa: E402
 
@@ -59,7 +60,8 @@ from runplan.rulebase.compile import predicate  # noqa: E402
 from runplan.rulebase.load import RuleBase  # noqa: E402
 from runplan.rulebase.spec import AllCond, AnyCond, Cond, FactCond, FieldCond, RuleSpec  # noqa: E402
 
-__all__ = ["Engine", "SafeDepthStrategy", "stale_activations_left", "tie_demo_fired"]
+__all__ = ["Engine", "SafeDepthStrategy", "stale_activations_left", "stands_alone",
+           "tie_demo_fired"]
 
 
 class SafeDepthStrategy(DepthStrategy):  # type: ignore[misc]
@@ -68,10 +70,16 @@ class SafeDepthStrategy(DepthStrategy):  # type: ignore[misc]
     order: ClassVar[dict[str, int]] = {}
 
     def get_key(self, activation: Any) -> tuple[Any, ...]:
-        facts = sorted((f["__factid__"] for f in activation.facts), reverse=True)
         name = getattr(activation.rule, "__name__", "")
-        # The rightmost activation fires next: earlier-declared rules get the larger key.
-        return (activation.rule.salience, facts, -self.order.get(name, 0))
+        return self.key_of(activation.rule.salience, [f["__factid__"] for f in activation.facts],
+                           name)
+
+    @classmethod
+    def key_of(cls, salience: int, fact_ids: list[int], name: str) -> tuple[Any, ...]:
+        """The key of an activation: the agenda fires the largest first. Higher salience
+        first; then the one on the most recent facts (depth first); then the rule declared
+        first (earlier-declared rules get the larger key)."""
+        return (salience, sorted(fact_ids, reverse=True), -cls.order.get(name, 0))
 
     def _update_agenda(self, agenda: Any, added: Any, removed: Any) -> None:
         acts = agenda.activations
@@ -169,9 +177,28 @@ class _FlatResetMatcher(ReteMatcher):  # type: ignore[misc]
         return added, removed
 
 
+class _KeyedAgenda(Agenda):  # type: ignore[misc]
+    """experta's agenda, remembering the activation it handed out last, so that a firing
+    can be recorded with the strategy key it was chosen by (`Engine.run_keyed`)."""
+
+    last: Any = None
+
+    def get_next(self) -> Any:
+        self.last = super().get_next()
+        return self.last
+
+
 class _TracingEngine(KnowledgeEngine):  # type: ignore[misc]
     __strategy__ = SafeDepthStrategy
     __matcher__ = _FlatResetMatcher
+
+    agenda: Any
+
+    def reset(self, **kwargs: Any) -> None:
+        super().reset(**kwargs)
+        keyed = _KeyedAgenda()
+        keyed.activations = self.agenda.activations  # what the initial facts activated
+        self.agenda = keyed
 
     def get_deffacts(self) -> list[Any]:
         # Listed once (point 4 above): experta looks them up with inspect on every reset.
@@ -181,6 +208,7 @@ class _TracingEngine(KnowledgeEngine):  # type: ignore[misc]
 
     def reset_run(self) -> None:
         self.fired: list[RuleSpec] = []
+        self.keys: list[tuple[Any, ...]] = []
         self.fired_ids: set[str] = set()
 
     def record(self, spec: RuleSpec) -> None:
@@ -189,6 +217,7 @@ class _TracingEngine(KnowledgeEngine):  # type: ignore[misc]
             return
         self.fired_ids.add(spec.id)
         self.fired.append(spec)
+        self.keys.append(self.agenda.last.key)
         for fact in spec.asserts:
             self.declare(Derived(name=fact))
 
@@ -216,16 +245,46 @@ class Engine:
         # fact lacks never matches, so a read field is always there, None when unknown).
         self._read = tuple(dict.fromkeys(f for spec in self.rulebase.rules
                                          for f in spec.fields_read()))
+        # The id a component fact gets after a reset: the same in every run (the initial
+        # facts come first), whichever process ran it.
+        self._engine.reset()
+        self.component_id: int = self._engine.declare(ComponentFact())["__factid__"]
 
     def run(self, fields: dict[str, Any]) -> list[RuleSpec]:
         """The rules that fire for one component's fields, in firing order."""
+        return [spec for spec, _ in self.run_keyed(fields)]
+
+    def run_keyed(self, fields: dict[str, Any]) -> list[tuple[RuleSpec, tuple[Any, ...]]]:
+        """`run`, each rule with the agenda key its activation fired by."""
         e = self._engine
         e.reset()
         e.reset_run()
         # list fields arrive as tuples (Workload.fields)
-        e.declare(ComponentFact(**{f: fields.get(f) for f in self._read}))
+        fact = e.declare(ComponentFact(**{f: fields.get(f) for f in self._read}))
+        assert fact["__factid__"] == self.component_id
         e.run()
-        return list(e.fired)
+        return list(zip(e.fired, e.keys, strict=True))
+
+    def solo_key(self, spec: RuleSpec) -> tuple[Any, ...]:
+        """The agenda key of a rule that `stands_alone`: its one activation matches the
+        component fact and nothing else."""
+        salience = -self.rulebase.tiers.get(spec.id, 0)  # as `_engine_class` gives it
+        return self._engine.strategy.key_of(salience, [self.component_id], spec.id)  # type: ignore[no-any-return]
+
+
+def stands_alone(spec: RuleSpec) -> bool:
+    """Whether a rule's firing can neither change nor be changed by any other rule's: it
+    asserts nothing, and its condition is field conditions only, which `_ce` makes one
+    pattern over the component fact (one activation, on that fact alone, present from the
+    moment the fact is declared). Such a rule fires, if its condition holds, at the point the
+    agenda's order gives its key; `SharedInference` relies on this."""
+    if spec.asserts:
+        return False
+    c = spec.when
+    if isinstance(c, FieldCond):
+        return True
+    return isinstance(c, AllCond) and all(isinstance(i, FieldCond) for i in c.items) and \
+        len({i.field for i in c.items if isinstance(i, FieldCond)}) == len(c.items)
 
 
 def _ordered_strategy(rules: tuple[RuleSpec, ...]) -> type:
@@ -241,7 +300,6 @@ def stale_activations_left(stock: bool, ties: int = 20) -> int:
     This is the defect behind wrong results with the stock `DepthStrategy` (experta-notes §2.1).
     """
     from experta.activation import Activation
-    from experta.agenda import Agenda
 
     class _Rule:
         salience = 0
