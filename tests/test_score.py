@@ -156,6 +156,33 @@ def test_bad_jsonl_lines(runner: CliRunner, tmp_path: Path) -> None:
         f"{path}:7: error: invalid JSON: NaN is not a number JSON allows"]
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_jsonl_duplicates_are_found_in_input_order_whoever_decodes(runner: CliRunner,
+                                                                   tmp_path: Path,
+                                                                   jobs: str) -> None:
+    """JSON Lines rows are decoded in the workers and their names checked for duplicates in
+    input order afterwards: a row that claims a name keeps it even when it is rejected for
+    something else, and a broken line claims nothing."""
+    path = tmp_path / "estate.jsonl"
+    rows = ['{"name": "a", "kind": "webhook"}', '{"name": "b", "execution": {"memory_mb": 0}}',
+            '{"name": "c", ', '{"name": "b", "kind": "api"}', '{"name": "a"}',
+            '{"name": "c", "kind": "job"}']
+    path.write_text("\n".join(rows * 40) + "\n")  # 240 rows: several chunks on two workers
+    result = runner.invoke(main, ["score", str(path), "--format", "json", "-q", "-j", jobs])
+    data = json.loads(result.stdout)
+    assert [c["name"] for c in data["components"]] == ["a", "c"]
+    lines = result.stderr.splitlines()
+    assert lines[:5] == [
+        f"{path}:2: error: execution.memory_mb: must be > 0, got 0",
+        f"{path}:3: error: invalid JSON: Expecting property name enclosed in double quotes "
+        "(column 14)",
+        f"{path}:4: error: name: duplicate name 'b' (first on line 2)",
+        f"{path}:5: error: name: duplicate name 'a' (first on line 1)",
+        f"{path}:7: error: name: duplicate name 'a' (first on line 1)"]
+    assert len(lines) == 240 - 2 == data["summary"]["rejected"]
+    assert lines[-1] == f"{path}:240: error: name: duplicate name 'c' (first on line 6)"
+
+
 def test_nothing_scored_is_exit_1(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "estate.jsonl"
     path.write_text('{"name": 5}\n')

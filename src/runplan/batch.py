@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from runplan.atomic import atomic_text
 from runplan.errors import EXIT_FINDINGS, EXIT_OK, Problem
-from runplan.inventory import load_defaults, read_inventory, unique_names
+from runplan.inventory import Names, load_defaults, read_inventory
 from runplan.kbase import load_kbase
 from runplan.portfolio import Portfolio
 from runplan.report.batch import CsvSink, JsonSink, MarkdownSink, Outcome, TextSink
@@ -62,13 +62,16 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
     show_progress = not quiet and sys.stderr.isatty()
     with _output(output) as out:
         sink = _sink(fmt, out)
-        results = score_all(unique_names(inventory.entries), settings,
-                            jobs or default_jobs(), inventory.total)
+        results = score_all(inventory.entries, settings, jobs or default_jobs(),
+                            inventory.total)
+        names = Names()
         with _progress(show_progress, inventory.total) as advance:
             for s in results:
-                if s.problems:
-                    errors.extend(s.problems)
-                    for p in s.problems:
+                duplicate = names.taken(s.claim)
+                problems = (duplicate,) if duplicate is not None else s.problems
+                if problems:
+                    errors.extend(problems)
+                    for p in problems:
                         print(p, file=sys.stderr)
                 else:
                     assert s.data is not None and s.row is not None and s.placement is not None

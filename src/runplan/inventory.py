@@ -61,6 +61,8 @@ class Entry:
     lines: LineMap  # paths (with `prefix`) -> line in the file
     problem: Problem | None = None  # a problem found while reading (broken JSON line, ...)
     prefix: tuple[str | int, ...] = ()  # where the profile sits in the file
+    text: str | None = None  # a JSON line not decoded yet (`decoded`, in a worker)
+    defaults: dict[str, Any] | None = None  # to merge under `text` once decoded
 
     @property
     def label(self) -> str:
@@ -283,14 +285,24 @@ def _jsonl_entries(path: Path, defaults: dict[str, Any] | None) -> Iterator[Entr
                                         f"{MAX_LINE_BYTES:,} characters"))
             if not line.strip():
                 continue
-            problem = None
-            try:
-                data = json.loads(line.strip(), parse_constant=_no_constant)
-            except (json.JSONDecodeError, ValueError) as exc:
-                data = None
-                problem = Problem(file, lineno, "", f"invalid JSON: {_json_reason(exc)}")
-            yield Entry(index, file, lineno, merge(defaults, data), {(): lineno}, problem)
+            # Decoded where it is scored (`decoded`): a worker process, not this reader.
+            yield Entry(index, file, lineno, None, {(): lineno}, text=line, defaults=defaults)
             index += 1
+
+
+def decoded(entry: Entry) -> Entry:
+    """A JSON Lines entry with its line decoded and the defaults merged under it, or with
+    the reason it is not JSON as its problem; any other entry as it is."""
+    if entry.text is None:
+        return entry
+    problem = None
+    try:
+        data = json.loads(entry.text.strip(), parse_constant=_no_constant)
+    except (json.JSONDecodeError, ValueError) as exc:
+        data = None
+        problem = Problem(entry.file, entry.line, "", f"invalid JSON: {_json_reason(exc)}")
+    return Entry(entry.index, entry.file, entry.line, merge(entry.defaults, data), entry.lines,
+                 problem, entry.prefix)
 
 
 def _no_constant(name: str) -> Any:
@@ -436,6 +448,7 @@ class Checked(NamedTuple):
 
 def check_entry(entry: Entry, kb: KnowledgeBase, provider: str | None = None) -> Checked:
     """The entry as a checked profile, or the problems that keep it from being scored."""
+    entry = decoded(entry)
     if entry.problem is not None:
         return Checked(None, [entry.problem])
     data = with_provider(entry.data, provider)
@@ -453,21 +466,36 @@ def _at_row(p: Problem, entry: Entry) -> Problem:
     return Problem(p.file, p.line or entry.line, p.field, p.message)
 
 
-def unique_names(entries: Iterator[Entry]) -> Iterator[Entry]:
-    """Entries whose name was already taken become errors naming the first one's line."""
-    seen: dict[str, int | None] = {}
-    for e in entries:
-        name = e.data.get("name") if isinstance(e.data, dict) and e.problem is None else None
-        if isinstance(name, str):
-            if name in seen:
-                first = seen[name]
-                where = f"line {first}" if first else "an earlier entry"
-                yield Entry(e.index, e.file, e.line, e.data, e.lines, Problem(
-                    e.file, e.line, _name_field(e), f"duplicate name {name!r} (first on {where})"),
-                    e.prefix)
-                continue
-            seen[name] = e.line
-        yield e
+class Claim(NamedTuple):
+    """The name a (decoded) entry claims, and where: what `Names` checks, in input order."""
+
+    name: str
+    file: str
+    line: int | None
+    field: str
+
+
+def claim(e: Entry) -> Claim | None:
+    name = e.data.get("name") if isinstance(e.data, dict) and e.problem is None else None
+    return Claim(name, e.file, e.line, _name_field(e)) if isinstance(name, str) else None
+
+
+class Names:
+    """Names taken so far, in input order: a name taken again is an error naming the first
+    one's line (the entry is rejected whatever else is wrong with it)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int | None] = {}
+
+    def taken(self, c: Claim | None) -> Problem | None:
+        if c is None:
+            return None
+        if c.name not in self.seen:
+            self.seen[c.name] = c.line
+            return None
+        first = self.seen[c.name]
+        where = f"line {first}" if first else "an earlier entry"
+        return Problem(c.file, c.line, c.field, f"duplicate name {c.name!r} (first on {where})")
 
 
 def _name_field(e: Entry) -> str:

@@ -5,7 +5,9 @@ here and inherited where processes fork), shares experta runs with the others th
 scratch sqlite file (`RunStore`), and scores chunks of entries; `imap` hands results back in
 input order, and every cache is a pure function of its key, so the output is the same bytes
 whatever the number of workers.
-A bad entry becomes a `Scored` with its problems; the rest are still scored.
+A bad entry becomes a `Scored` with its problems; the rest are still scored. JSON Lines
+entries are decoded here, in the workers; the names they claim come back with their results
+and are checked for duplicates in input order by the caller (`inventory.Names`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from runplan.advise import Advisor, Result
 from runplan.errors import Problem
-from runplan.inventory import Checked, Entry, check_entry
+from runplan.inventory import Checked, Claim, Entry, check_entry, claim, decoded
 from runplan.kbase import load_kbase
 from runplan.portfolio import Placement, placement
 from runplan.report.batch import component_json, summary_row
@@ -58,6 +60,7 @@ class Scored:
     row: dict[str, Any] | None  # the one-line summary
     placement: Placement | None
     problems: tuple[Problem, ...] = ()
+    claim: Claim | None = None  # the name it claims, for `inventory.Names` (in input order)
 
 
 _advisor: Advisor | None = None
@@ -82,13 +85,14 @@ def score_entries(entries: list[Entry]) -> list[Scored]:
     """Entries checked, then the good ones advised together (`Advisor.advise_many`)."""
     assert _advisor is not None and _settings is not None, "call _init first"
     adv, s = _advisor, _settings
+    entries = [decoded(e) for e in entries]
     out: list[Scored | None] = [None] * len(entries)
     good: list[tuple[int, Checked]] = []
     for k, entry in enumerate(entries):
         checked = check_entry(entry, adv.kb, s.provider)
         if checked.component is None:
             out[k] = Scored(entry.index, entry.label, entry.line, None, None, None,
-                            tuple(checked.problems))
+                            tuple(checked.problems), claim(entry))
         else:
             good.append((k, checked))
     results = adv.advise_many([(c.component, entries[k].file) for k, c in good
@@ -113,7 +117,7 @@ def _scored(entry: Entry, result: Result) -> Scored:
     row = summary_row(result)
     row["shared_cluster_usd"] = round(placed.shared_kubernetes_usd, 2)
     return Scored(entry.index, result.name, entry.line,
-                  component_json(data) if s.encode else data, row, placed)
+                  component_json(data) if s.encode else data, row, placed, claim=claim(entry))
 
 
 def _score_chunk(chunk: list[Entry]) -> list[Scored]:
