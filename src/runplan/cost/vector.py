@@ -208,22 +208,21 @@ def cold_starts(rows: Rows, shape: Shapes, p: Provider) -> tuple[Array, Array, A
     warm = np.where(load > 0, np.maximum(_ceil9(load.ravel() * np.repeat(duration_s, 3))
                                          .reshape(load.shape), 1), 0)
     needed = np.maximum(_ceil9(serve.ravel() * np.repeat(duration_s, 3)).reshape(serve.shape), 1)
-    total = np.zeros(len(duration_s))
-    for level in range(3):
-        n = shape.counts[:, level]
-        total = total + np.where((n > 0) & (load[:, level] > 0), n * load[:, level] * 3600, 0.0)
-    cold = np.zeros(len(duration_s))
-    for prev in range(-1, 3):
-        for level in range(3):
-            n = shape.transitions[:, prev + 1, level]
-            rate = load[:, level]
-            on = (n > 0) & (rate > 0)
-            if not on.any():
-                continue
-            requests = rate * 3600
-            gap_cold = requests * np.exp(-rate * fn.keep_alive_s)
-            scale_out = np.maximum(0, needed[:, level] - (warm[:, prev] if prev >= 0 else 0))
-            cold = cold + np.where(on, n * np.minimum(requests, gap_cold + scale_out), 0.0)
+    counts = shape.counts
+    served = np.where((counts > 0) & (load > 0), counts * load * 3600, 0.0)  # (row, level)
+    total = served[:, 0] + served[:, 1] + served[:, 2]  # the scalar's order
+    # Every (previous level, level) pair at once, (row, previous + 1, level); previous -1 is
+    # the month's start, with nothing warm.
+    rate = load[:, None, :]
+    requests = rate * 3600
+    gap_cold = requests * np.exp(-rate * fn.keep_alive_s)
+    warm_before = np.concatenate([np.zeros((len(load), 1)), warm], axis=1)[:, :, None]
+    scale_out = np.maximum(0, needed[:, None, :] - warm_before)
+    n = shape.transitions
+    each = np.where((n > 0) & (rate > 0), n * np.minimum(requests, gap_cold + scale_out), 0.0)
+    # Added one pair after another in the scalar's order: cumsum adds sequentially (a sum
+    # over an axis may add pairwise, which rounds differently).
+    cold = each.reshape(len(load), 12).cumsum(axis=1)[:, -1]
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(total != 0, cold / total, 0.0)
     p99 = rows.avg_duration_ms + fn.warm_latency_ms + np.where(share >= P99_SHARE,
@@ -291,17 +290,20 @@ def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
 def _node_hours(nodes: Array, shape: Shapes, ops: Operations) -> Array:
     """`kubernetes._node_hours` for every row and node type (`nodes`: (row, type, level))."""
     total: Array = (nodes * shape.counts[:, None, :]).sum(axis=2)  # whole numbers: exact
-    for prev in range(3):  # the transitions in the scalar's (sorted) order
-        for level in range(3):
-            t = shape.transitions[:, prev + 1, level]
-            if prev == level or not t.any():
-                continue  # no level change, or none of this kind: nothing is added
-            rise = nodes[:, :, level] - nodes[:, :, prev]
-            t = t[:, None]
-            with np.errstate(all="ignore"):
-                total = total + np.where(
-                    rise > 0, t * rise * ops.scale_up_lag_s / 3600,
-                    np.where(rise < 0, t * -rise * ops.scale_down_delay_s / 3600, 0.0))
+    # The level changes in the scalar's (sorted) order, those that happen in some row.
+    pairs = [(prev, level) for prev in range(3) for level in range(3)
+             if prev != level and shape.transitions[:, prev + 1, level].any()]
+    if not pairs:
+        return total
+    before = [prev for prev, _ in pairs]
+    after = [level for _, level in pairs]
+    t = shape.transitions[:, [prev + 1 for prev in before], after][:, None, :]  # (row, 1, pair)
+    rise = nodes[:, :, after] - nodes[:, :, before]  # (row, type, pair)
+    with np.errstate(all="ignore"):
+        added = np.where(rise > 0, t * rise * ops.scale_up_lag_s / 3600,
+                         np.where(rise < 0, t * -rise * ops.scale_down_delay_s / 3600, 0.0))
+    for k in range(len(pairs)):  # one pair after another, as the scalar adds them
+        total = total + added[:, :, k]
     return total
 
 
