@@ -91,7 +91,7 @@ def _label(field_path: str) -> str:
             }.get(field_path, field_path)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # a value, not frozen: see runplan.advise.Reason
 class Result:
     name: str
     provider: str

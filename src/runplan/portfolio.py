@@ -37,7 +37,7 @@ TOP = 5
 NAMES_KEPT = 20
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # a value, not frozen: see runplan.advise.Reason
 class Placement:
     name: str
     provider: str

@@ -51,7 +51,7 @@ class Settings:
     run_store: str | None = None  # a sqlite file through which workers share experta runs
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # a value, not frozen: see runplan.advise.Reason
 class Scored:
     index: int
     name: str

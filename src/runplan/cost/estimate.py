@@ -28,7 +28,7 @@ from runplan.kbase import KnowledgeBase, Provider
 from runplan.profile import HTTP_KINDS, Workload, with_load
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # a value, not frozen: see runplan.advise.Reason
 class CostReport:
     provider: str
     serverless: ServerlessCost | None

@@ -70,7 +70,7 @@ def _node_hours(replicas: tuple[int, ...], layout: Layout, per_node: int, ops: O
     return total
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # a value, not frozen: see runplan.advise.Reason
 class KubernetesAmounts:
     """The figures of a Kubernetes bill before they become line items (`kubernetes_amounts`)."""
 

@@ -70,7 +70,7 @@ class ServerlessCost:
         return add_up(i.monthly_usd for i in self.items)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # a value, not frozen: see runplan.advise.Reason
 class ServerlessAmounts:
     """The figures of a functions bill before they become line items (`serverless_amounts`)."""
 
