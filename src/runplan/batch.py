@@ -52,7 +52,8 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
               settings: Settings) -> int:
     """Score an inventory into the chosen view; the exit code (see `runplan score --help`)."""
     kb = load_kbase(settings.pricing)  # file-level problems surface here, before any work
-    settings = replace(settings, encode=fmt == "json")  # workers encode, the parent writes
+    # For JSON, workers encode each component and make no summary row (the JSON has none).
+    settings = replace(settings, encode=fmt == "json", rows=fmt != "json")
     load_rulebase(settings.rules_dirs)
     defaults = load_defaults(defaults_file) if defaults_file else None
     inventory = read_inventory(file, input_format, defaults)
@@ -74,9 +75,9 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
                     for p in problems:
                         print(p, file=sys.stderr)
                 else:
-                    assert s.data is not None and s.row is not None and s.placement is not None
+                    assert s.data is not None and s.placement is not None
                     scored += 1
-                    sink.component(s.row, s.data)
+                    sink.component(s.row or {}, s.data)
                     portfolio.add(s.placement)
                 advance()
         outcome = Outcome(inventory.file, inventory.fmt, portfolio.summary(), errors,

@@ -270,7 +270,11 @@ def _given(part: Part, parent: Part | None) -> dict[str, Any]:
             block = getattr(source, section)
             if block is None:
                 continue
-            for key, value in block.model_dump(exclude_unset=True).items():
+            set_fields = block.model_fields_set
+            for key in type(block).model_fields:  # the set fields, in the model's order
+                if key not in set_fields:
+                    continue
+                value = getattr(block, key)  # plain values: model_dump would only copy them
                 # An explicit `p99_slo_ms: null` is an answer ("not latency-sensitive");
                 # any other null means "not given" and takes the default.
                 if value is not None or key == "p99_slo_ms":

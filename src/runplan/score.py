@@ -49,6 +49,7 @@ class Settings:
     shared: bool = True  # False: the plain path, no inference shared between components
     encode: bool = False  # send each component's JSON as text (`component_json`), not a dict
     run_store: str | None = None  # a sqlite file through which workers share experta runs
+    rows: bool = True  # the one-line summaries (text, CSV, Markdown, HTML); JSON has none
 
 
 @dataclass(slots=True)  # a value, not frozen: see runplan.advise.Reason
@@ -57,7 +58,7 @@ class Scored:
     name: str
     line: int | None
     data: dict[str, Any] | str | None  # the JSON contract (as text with Settings.encode)
-    row: dict[str, Any] | None  # the one-line summary
+    row: dict[str, Any] | None  # the one-line summary (None with Settings.rows off)
     placement: Placement | None
     problems: tuple[Problem, ...] = ()
     claim: Claim | None = None  # the name it claims, for `inventory.Names` (in input order)
@@ -114,8 +115,10 @@ def _scored(entry: Entry, result: Result) -> Scored:
                               "kubernetes_usd": [round(v, 2) for v in k8s],
                               "current": result.workload.requests_per_month}
     placed = placement(result, adv.kb, adv.free_tier)
-    row = summary_row(result)
-    row["shared_cluster_usd"] = round(placed.shared_kubernetes_usd, 2)
+    row = None
+    if s.rows:
+        row = summary_row(result)
+        row["shared_cluster_usd"] = round(placed.shared_kubernetes_usd, 2)
     return Scored(entry.index, result.name, entry.line,
                   component_json(data) if s.encode else data, row, placed, claim=claim(entry))
 
