@@ -386,10 +386,10 @@ def test_component_json_parses_to_what_json_writes(example: dict[str, Any]) -> N
     odd = {"name": "café-ü", "tiny": 1e-07, "big": 1.5e16, "neg": -0.0, "n": None,
            "nested": [{"x": 0.1 + 0.2}, True, 10**15]}
     for data in [*example["components"], odd]:
-        text = component_json(data)
+        text = component_json(data).decode()
         assert "\n" not in text
         assert json.loads(text) == json.loads(json.dumps(data)) == data
-    assert component_json(odd).startswith('{"name":"café-ü","tiny":1e-7,')
+    assert component_json(odd).startswith('{"name":"café-ü","tiny":1e-7,'.encode())
 
 
 def test_chunks_shrink_towards_the_end_and_lose_nothing() -> None:
@@ -406,3 +406,22 @@ def test_chunks_shrink_towards_the_end_and_lose_nothing() -> None:
     flat = [e.index for c in _chunks(iter(entries), 512, 10_000, 2) for e in c]
     assert flat == list(range(10_000))
     assert [len(c) for c in _chunks(iter(entries[:100]), 512)] == [100]
+
+
+def test_a_closed_output_pipe_stops_quietly(tmp_path: Path) -> None:
+    """`runplan score big.jsonl | head`: exit 141 as shell tools do, and no error message."""
+    import subprocess
+    import sys
+
+    from runplan.synthetic import write_jsonl
+
+    path = tmp_path / "estate.jsonl"
+    write_jsonl(str(path), 300, 2)
+    proc = subprocess.Popen([sys.executable, "-m", "runplan", "score", str(path), "--format",
+                             "json", "-q", "-j", "1"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(20).startswith(b'{\n  "components": [')
+    proc.stdout.close()
+    assert proc.wait(timeout=120) == 141
+    assert proc.stderr.read() == b""

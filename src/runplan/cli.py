@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -14,7 +16,7 @@ import click
 
 from runplan.advise import Advisor, Result
 from runplan.atomic import write_text
-from runplan.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USER_ERROR, Problem, UserError
+from runplan.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_PIPE, EXIT_USER_ERROR, Problem, UserError
 from runplan.inventory import FORMATS
 from runplan.kbase import PROVIDERS, iter_figures, load_kbase
 from runplan.profile import load_component, profile_schema
@@ -39,6 +41,10 @@ def boundary(fn: F) -> F:
             sys.exit(EXIT_USER_ERROR)
         except (click.exceptions.Exit, click.ClickException):  # click's own exits and usage
             raise
+        except BrokenPipeError:  # the reader went away (`runplan score x | head`): stop quietly
+            with contextlib.suppress(OSError, ValueError):  # so that the interpreter's last
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # flush can't fail
+            sys.exit(EXIT_PIPE)
         except Exception:
             ctx = click.get_current_context(silent=True)
             verbose = bool(ctx and ctx.find_root().params.get("verbose"))

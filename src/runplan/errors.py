@@ -8,6 +8,7 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USER_ERROR = 2
 EXIT_INTERNAL = 3
+EXIT_PIPE = 141  # the reader of stdout went away (128 + SIGPIPE, as shell tools exit)
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ class Settings:
     flips: bool = True
     curves: bool = False  # cost curves for the HTML report
     shared: bool = True  # False: the plain path, no inference shared between components
-    encode: bool = False  # send each component's JSON as text (`component_json`), not a dict
+    encode: bool = False  # send each component's JSON as UTF-8 (`component_json`), not a dict
     run_store: str | None = None  # a sqlite file through which workers share experta runs
     rows: bool = True  # the one-line summaries (text, CSV, Markdown, HTML); JSON has none
 
@@ -57,7 +57,7 @@ class Scored:
     index: int
     name: str
     line: int | None
-    data: dict[str, Any] | str | None  # the JSON contract (as text with Settings.encode)
+    data: dict[str, Any] | bytes | None  # the JSON contract (UTF-8 with Settings.encode)
     row: dict[str, Any] | None  # the one-line summary (None with Settings.rows off)
     placement: Placement | None
     problems: tuple[Problem, ...] = ()

@@ -136,7 +136,7 @@ class HtmlSink:
     rows: list[dict[str, Any]] = field(default_factory=list)
     details: list[str] = field(default_factory=list)
 
-    def component(self, row: dict[str, Any], data: dict[str, Any] | str) -> None:
+    def component(self, row: dict[str, Any], data: dict[str, Any] | bytes) -> None:
         self.rows.append(row)
         if len(self.details) < MAX_DETAILS:
             assert isinstance(data, dict), "the HTML report needs each component's data"
