@@ -374,11 +374,13 @@ def flip_candidates(probes: BatchProbes, ws: Sequence[Workload],
     n = len(ws)
     batch = probes.base(ws)
     fixed = np.zeros((n, len(probes.checks)), dtype=bool)
-    for j, (w, p) in enumerate(zip(ws, parts, strict=True)):
-        fields = {**w.fields(), **p}
-        for i in probes.fixed:
-            field, check = probes.checks[i]
-            fixed[j, i] = check(fields.get(field))
+    if probes.fixed:
+        checks = [probes.checks[i] for i in probes.fixed]
+        outcomes = []
+        for w, p in zip(ws, parts, strict=True):
+            fields = {**w.fields(), **p}
+            outcomes.append([check(fields.get(field)) for field, check in checks])
+        fixed[:, probes.fixed] = np.array(outcomes, dtype=bool).reshape(n, len(checks))
     code = np.array([VERDICTS.index(c) for c in current], dtype=int)
     who_l, axis_l, value_l = [], [], []
     for j, w in enumerate(ws):
