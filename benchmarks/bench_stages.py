@@ -53,21 +53,22 @@ def main() -> None:
             path = Path(tmp) / f"estate-{args.size}.jsonl"
             write_jsonl(str(path), args.size, args.seed)
         for owner, name, label in (
+                (score, "decoded", "JSON Lines decode"),
                 (score, "check_entry", "check entry (schema, resolve)"),
                 (advise.Advisor, "advise_many", "advise, all"),
                 (advise, "flip_candidates", "  flip search"),
                 (BatchProbes, "break_evens", "  break-even"),
-                (Engine, "run", "  experta (new keys)"),
+                (Engine, "run_keyed", "  experta (new keys)"),
                 (advise.Advisor, "_assemble", "  explanation"),
                 (advise, "estimate", "  cost report"),
                 (score, "result_data", "JSON data"),
                 (score, "component_json", "JSON text"),
-                (score, "placement", "portfolio facts"),
-                (score, "summary_row", "summary row")):
+                (score, "placement", "portfolio facts")):
             _timed(owner, name, label)
         entries = read_inventory(path, None, None).entries
         start = time.perf_counter()
-        n = sum(1 for _ in score.score_all(entries, score.Settings(encode=True), 1))
+        settings = score.Settings(encode=True, rows=False)  # as `runplan score --format json`
+        n = sum(1 for _ in score.score_all(entries, settings, 1))
         total = time.perf_counter() - start
     print(f"{n:,} components in {total:.1f} s: {total / n * 1e3:.3f} ms per component")
     for label, seconds in sorted(SPENT.items(), key=lambda kv: -kv[1]):

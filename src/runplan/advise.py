@@ -228,11 +228,13 @@ class Advisor:
                          strict=True))
         parts = parts_facts(())
         inferred = {}
+        outcomes = {}  # each component's field-condition outcomes, which the flips reuse
         for k, w, _ in todo:
             costs = estimate(w, self.kb, self.free_tier, with_break_even=False)
             if k in found:
                 costs = replace(costs, break_even=found[k])
             inferred[k] = self._infer(w, costs, parts)
+            outcomes[k] = self.inference.outcomes
         flip_of: dict[int, tuple[Flip, ...]] = {}
         if flips:
             pending: dict[FlipKey, list[int]] = {}
@@ -245,7 +247,8 @@ class Advisor:
             keys = list(pending)
             ws = [key[0] for key in keys]
             found_flips = flip_candidates(probes, ws, [parts] * len(ws),
-                                          [key[2] for key in keys])
+                                          [key[2] for key in keys],
+                                          [outcomes[pending[key][0]] for key in keys])
             for key, w, axes in zip(keys, ws, found_flips, strict=True):
                 chosen = self._keep_flips(key, tuple(self._choose(w, axes)))
                 for k in pending[key]:

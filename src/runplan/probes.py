@@ -365,16 +365,22 @@ def _sliced(fn: Callable[[slice], Array], n: int) -> Array:
 
 def flip_candidates(probes: BatchProbes, ws: Sequence[Workload],
                     parts: Sequence[dict[str, Any]], current: Sequence[str],
+                    outcomes: Sequence[Sequence[bool]] | None = None,
                     ) -> list[dict[str, list[tuple[float, str]]]]:
     """For each workload, per axis, the flips found going up and going down (each: the
     bisection's last value on the far side, unrounded, and the verdict there), found by the
     steps `Advisor.flips` takes one probe at a time: the grid outward from the value (a
     value equal to the last one skipped), the first grid point with another verdict, then
-    `BISECTIONS` halvings (geometric; arithmetic for the idle share)."""
+    `BISECTIONS` halvings (geometric; arithmetic for the idle share). `outcomes`: each
+    workload's outcome of every field condition (`SharedInference.outcomes`) where already
+    known; those on fields that do not move are read from it instead of checked again."""
     n = len(ws)
     batch = probes.base(ws)
     fixed = np.zeros((n, len(probes.checks)), dtype=bool)
-    if probes.fixed:
+    if probes.fixed and outcomes is not None:  # already known (`SharedInference.outcomes`)
+        known = np.array(outcomes, dtype=bool).reshape(n, len(probes.checks))
+        fixed[:, probes.fixed] = known[:, probes.fixed]
+    elif probes.fixed:
         checks = [probes.checks[i] for i in probes.fixed]
         outcomes = []
         for w, p in zip(ws, parts, strict=True):

@@ -108,6 +108,7 @@ class SharedInference:
         self._alone_ids = {rules[i].id for i in self._alone}
         self._bases: dict[Hashable, tuple[Keyed, ...]] = {}  # experta runs, by key of the rest
         self.hits = self.misses = self.stored = 0
+        self.outcomes: list[bool] = []
 
     def _compile(self, cond: Cond) -> Any:
         """The condition with each field leaf replaced by (index, negated)."""
@@ -127,6 +128,7 @@ class SharedInference:
 
     def key(self, fields: dict[str, Any]) -> tuple[tuple[int, Reduced], ...]:
         outcomes = [check(fields.get(field)) for field, check in self._checks]
+        self.outcomes = outcomes  # the last input's outcome per field condition (`_checks`)
         out: list[tuple[int, Reduced]] = []
         for i, leaves, rule in self._keyed:
             if leaves is None:
