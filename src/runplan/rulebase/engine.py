@@ -1,7 +1,8 @@
 """The only module that imports experta: the import shim, a safe agenda, and the engine.
 
-experta 1.9.4 is the last release. Three things are wrong with it on modern Python, and this
-module is where runplan lives with them (see ../shared/reference/experta-notes.md):
+experta 1.9.4 is the last release. Three things are wrong with it on modern Python, and two
+cost more than they need to; this module is where runplan lives with them (see
+../shared/reference/experta-notes.md):
 
 1. Its pinned frozendict 1.2 subclasses `collections.Mapping`, gone since Python 3.10
    (nilp0inter/experta#34). We alias it for the one import and remove it again.
@@ -26,6 +27,9 @@ module is where runplan lives with them (see ../shared/reference/experta-notes.m
 There is no truth maintenance in experta, so `compile.stratify` gives every producer of a
 derived fact a higher salience than its readers. One engine is built per rule base and reused
 with `reset()` for each component (a fresh engine per component is 13x slower and leaks).
+`Engine.run_keyed` also reports the agenda key each rule fired by (`_KeyedAgenda` remembers
+the activation it handed out), which `rulebase.shared` uses to merge in the rules that
+`stands_alone` without running experta for them.
 """
 
 from __future__ import annotations
