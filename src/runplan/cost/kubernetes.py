@@ -12,6 +12,7 @@ allocation) and a 1/N share of the cluster's fixed cost, N = `shared_cluster_com
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -30,7 +31,7 @@ class KubernetesCost:
     fixed_usd: float
     people_usd: float
 
-    @property
+    @functools.cached_property  # read several times per component; the items never change
     def monthly_usd(self) -> float:
         return add_up(i.monthly_usd for i in self.items)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -65,7 +66,7 @@ def billed_memory_gb(memory_mb: float, fn: FunctionPricing) -> float:
 class ServerlessCost:
     items: tuple[LineItem, ...]
 
-    @property
+    @functools.cached_property  # read several times per component; the items never change
     def monthly_usd(self) -> float:
         return add_up(i.monthly_usd for i in self.items)
 
