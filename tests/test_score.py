@@ -265,6 +265,29 @@ def test_workers_give_the_same_bytes(runner: CliRunner) -> None:
     assert one.stdout == two.stdout
 
 
+def test_workers_give_the_same_bytes_on_a_synthetic_estate(tmp_path: Path) -> None:
+    """1,500 components: several chunks, shrinking at the end, on 1, 2 and 3 workers sharing
+    experta runs through the run store; the report is the same bytes each time."""
+    import subprocess
+    import sys
+
+    from runplan.synthetic import write_jsonl
+
+    path = tmp_path / "estate.jsonl"
+    write_jsonl(str(path), 1500, 7)
+    outputs = []
+    for jobs in ("1", "2", "3"):
+        out = tmp_path / f"report-{jobs}.json"
+        done = subprocess.run([sys.executable, "-m", "runplan", "score", str(path), "--format",
+                               "json", "-o", str(out), "-q", "-j", jobs], capture_output=True)
+        assert done.returncode == 0, done.stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2]
+    data = json.loads(outputs[0])
+    assert data["summary"]["scored"] + data["summary"]["rejected"] == 1500
+    assert len(data["components"]) == data["summary"]["scored"] > 1400
+
+
 @pytest.mark.parametrize("ext,first", [(".csv", "name,verdict,confidence"),
                                        (".md", "# runplan score:"),
                                        (".json", "{"), (".html", "<!DOCTYPE html>")])
