@@ -304,25 +304,8 @@ class BatchProbes:
         zeros = np.zeros(n, dtype=bool)
         scores: dict[str, Array] = {o: np.zeros(n) for o in OPTIONS}
         excluded: dict[str, Array] = {o: zeros.copy() for o in OPTIONS}
-
-        def holds(node: Any) -> Array:
-            tag = node[0]
-            out: Array
-            if tag == "leaf":
-                got = outcome[node[1]] if node[1] in outcome else fixed[:, node[1]]
-                out = got != node[2]
-            elif tag == "fact":
-                out = facts.get(node[1], zeros) != node[2]
-            else:
-                parts = [holds(item) for item in node[1]]
-                if tag == "all":
-                    out = np.logical_and.reduce(parts) if parts else ~zeros
-                else:
-                    out = np.logical_or.reduce(parts) if parts else zeros
-            return out
-
         for spec, tree in self.rules:
-            fired = holds(tree)
+            fired = _holds(tree, outcome, fixed, facts, zeros)
             if not fired.any():
                 continue
             for f in spec.asserts:
@@ -354,6 +337,27 @@ class BatchProbes:
             best_cost = np.where(better, cost[o], best_cost)
         out: Array = best
         return out
+
+
+def _holds(node: Any, outcome: dict[int, Array], fixed: Array, facts: dict[str, Array],
+           zeros: Array) -> Array:
+    """Where a compiled condition holds, per row: moving leaves from `outcome`, the others
+    from `fixed`, derived facts from `facts`. (A module function, not a closure: a recursive
+    closure is a reference cycle that keeps its arrays alive until the cyclic GC runs.)"""
+    tag = node[0]
+    out: Array
+    if tag == "leaf":
+        got = outcome[node[1]] if node[1] in outcome else fixed[:, node[1]]
+        out = got != node[2]
+    elif tag == "fact":
+        out = facts.get(node[1], zeros) != node[2]
+    else:
+        parts = [_holds(item, outcome, fixed, facts, zeros) for item in node[1]]
+        if tag == "all":
+            out = np.logical_and.reduce(parts) if parts else ~zeros
+        else:
+            out = np.logical_or.reduce(parts) if parts else zeros
+    return out
 
 
 def _sliced(fn: Callable[[slice], Array], n: int) -> Array:

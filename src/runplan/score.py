@@ -12,6 +12,8 @@ and are checked for duplicates in input order by the caller (`inventory.Names`).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
 import os
 import tempfile
@@ -36,6 +38,7 @@ CHUNK = 512  # entries a worker scores together (runplan.probes works over array
 MIN_CHUNK = 32
 TAIL_SHARES = 2  # near the end, a chunk is at most half of what is left per worker,
 TAIL_MIN = 128  # and not under this: a 128-entry chunk costs 10-15% more per entry than 512
+GC_YOUNG = 100_000  # allocations between young-generation collections while scoring (`_batch_gc`)
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,24 @@ def default_jobs() -> int:
         (os.cpu_count() or 1)
 
 
+@contextlib.contextmanager
+def _batch_gc() -> Iterator[None]:
+    """The cyclic garbage collector set for a batch, and put back after it. Scoring makes
+    millions of short-lived objects and no reference cycles (a test checks), so a collection
+    every 700 allocations only walks the caches over and over: a fifth of the CPU time. The
+    objects alive now (modules, kbase, rules, the Rete network) are frozen out of every
+    collection, which also spares forked workers from copying the pages the collector would
+    touch; the young generation is collected every GC_YOUNG allocations instead."""
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
+
 def score_all(entries: Iterable[Entry], settings: Settings, jobs: int,
               expected: int | None = None) -> Iterator[Scored]:
     """Every entry scored, in input order; `jobs` worker processes (1: in this process)."""
@@ -161,8 +182,9 @@ def score_all(entries: Iterable[Entry], settings: Settings, jobs: int,
         size = max(MIN_CHUNK, min(CHUNK, -(-expected // (jobs * 4))))
     if jobs <= 1:
         _init(settings)
-        for chunk in _chunks(entries, size):
-            yield from score_entries(chunk)
+        with _batch_gc():
+            for chunk in _chunks(entries, size):
+                yield from score_entries(chunk)
         return
     fork = hasattr(os, "fork")
     with tempfile.TemporaryDirectory(prefix="runplan-") as tmp:
@@ -170,7 +192,14 @@ def score_all(entries: Iterable[Entry], settings: Settings, jobs: int,
         if fork:  # built once here, inherited by every forked worker
             _init(settings)
         ctx: Any = multiprocessing.get_context("fork" if fork else "spawn")
-        with ctx.Pool(jobs, initializer=None if fork else _init,
-                      initargs=() if fork else (settings,)) as pool:
+        with _batch_gc(), ctx.Pool(jobs, initializer=None if fork else _init_worker,
+                                   initargs=() if fork else (settings,)) as pool:
             for scored in pool.imap(_score_chunk, _chunks(entries, size, expected, jobs)):
                 yield from scored
+
+
+def _init_worker(settings: Settings) -> None:
+    """A spawned worker (no fork on this platform): its Advisor, then the batch GC settings."""
+    _init(settings)
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
