@@ -163,14 +163,21 @@ def _batch_gc() -> Iterator[None]:
     objects alive now (modules, kbase, rules, the Rete network) are frozen out of every
     collection, which also spares forked workers from copying the pages the collector would
     touch; the young generation is collected every GC_YOUNG allocations instead."""
-    before = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG, *before[1:])
+    before = _relax_gc()
     try:
         yield
     finally:
         gc.set_threshold(*before)
         gc.unfreeze()
+
+
+def _relax_gc() -> tuple[int, int, int]:
+    """Freeze what is alive and collect the young generation every GC_YOUNG allocations;
+    the thresholds before."""
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG, *before[1:])
+    return before
 
 
 def score_all(entries: Iterable[Entry], settings: Settings, jobs: int,
@@ -201,5 +208,4 @@ def score_all(entries: Iterable[Entry], settings: Settings, jobs: int,
 def _init_worker(settings: Settings) -> None:
     """A spawned worker (no fork on this platform): its Advisor, then the batch GC settings."""
     _init(settings)
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
+    _relax_gc()
