@@ -246,8 +246,7 @@ class Advisor:
                     pending.setdefault(key, []).append(k)
             keys = list(pending)
             ws = [key[0] for key in keys]
-            found_flips = flip_candidates(probes, ws, [parts] * len(ws),
-                                          [key[2] for key in keys],
+            found_flips = flip_candidates(probes, ws, [key[2] for key in keys],
                                           [outcomes[pending[key][0]] for key in keys])
             for key, w, axes in zip(keys, ws, found_flips, strict=True):
                 chosen = self._keep_flips(key, tuple(self._choose(w, axes)))

@@ -106,7 +106,6 @@ class BatchProbes:
         self.kb, self.free_tier = kb, free_tier
         self.hours = kb.operations.hours_per_month
         self.checks = inference._checks
-        self.fixed = [i for i, (field, _) in enumerate(self.checks) if field not in VARYING]
         self.moving_leaves = [(i, key) for key, i in inference._leaf_index.items()
                               if key[0] in VARYING]
         self.read = {key[0] for _, key in self.moving_leaves}
@@ -367,30 +366,19 @@ def _sliced(fn: Callable[[slice], Array], n: int) -> Array:
     return np.concatenate([fn(slice(i, min(n, i + ROWS))) for i in range(0, n, ROWS)])
 
 
-def flip_candidates(probes: BatchProbes, ws: Sequence[Workload],
-                    parts: Sequence[dict[str, Any]], current: Sequence[str],
-                    outcomes: Sequence[Sequence[bool]] | None = None,
+def flip_candidates(probes: BatchProbes, ws: Sequence[Workload], current: Sequence[str],
+                    outcomes: Sequence[Sequence[bool]],
                     ) -> list[dict[str, list[tuple[float, str]]]]:
     """For each workload, per axis, the flips found going up and going down (each: the
     bisection's last value on the far side, unrounded, and the verdict there), found by the
     steps `Advisor.flips` takes one probe at a time: the grid outward from the value (a
     value equal to the last one skipped), the first grid point with another verdict, then
     `BISECTIONS` halvings (geometric; arithmetic for the idle share). `outcomes`: each
-    workload's outcome of every field condition (`SharedInference.outcomes`) where already
-    known; those on fields that do not move are read from it instead of checked again."""
+    workload's outcome of every field condition (`SharedInference.outcomes`), of which those
+    on fields that do not move are read; the moving ones are evaluated per probe."""
     n = len(ws)
     batch = probes.base(ws)
-    fixed = np.zeros((n, len(probes.checks)), dtype=bool)
-    if probes.fixed and outcomes is not None:  # already known (`SharedInference.outcomes`)
-        known = np.array(outcomes, dtype=bool).reshape(n, len(probes.checks))
-        fixed[:, probes.fixed] = known[:, probes.fixed]
-    elif probes.fixed:
-        checks = [probes.checks[i] for i in probes.fixed]
-        outcomes = []
-        for w, p in zip(ws, parts, strict=True):
-            fields = {**w.fields(), **p}
-            outcomes.append([check(fields.get(field)) for field, check in checks])
-        fixed[:, probes.fixed] = np.array(outcomes, dtype=bool).reshape(n, len(checks))
+    fixed = np.array(outcomes, dtype=bool).reshape(n, len(probes.checks))
     code = np.array([VERDICTS.index(c) for c in current], dtype=int)
     who_l, axis_l, value_l = [], [], []
     for j, w in enumerate(ws):

@@ -119,7 +119,7 @@ def _ce(cond: Cond) -> Any:
         return NOT(pattern) if cond.negate else pattern
     if isinstance(cond, AllCond):
         fields = [c for c in cond.items if isinstance(c, FieldCond)]
-        if len(fields) > 1 and len({c.field for c in fields}) == len(fields):
+        if len(fields) > 1 and _distinct_fields(fields):
             merged = ComponentFact(**{c.field: P(predicate(c)) for c in fields})
             rest = [_ce(c) for c in cond.items if not isinstance(c, FieldCond)]
             return AND(merged, *rest) if rest else merged
@@ -127,6 +127,17 @@ def _ce(cond: Cond) -> Any:
     if isinstance(cond, AnyCond):
         return OR(*(_ce(c) for c in cond.items))
     raise TypeError(cond)
+
+
+def _distinct_fields(conds: list[FieldCond]) -> bool:
+    """Whether field conditions are on different fields, so that `_ce` makes them one
+    pattern over the component fact (a field tested twice needs a pattern per test)."""
+    return len({c.field for c in conds}) == len(conds)
+
+
+def _salience(spec: RuleSpec, tiers: dict[str, int]) -> int:
+    """A rule's experta salience: lower tiers (producers of derived facts) fire first."""
+    return -tiers.get(spec.id, 0)
 
 
 def _anchored(cond: Cond) -> bool:
@@ -230,7 +241,7 @@ def _engine_class(rules: tuple[RuleSpec, ...], tiers: dict[str, int],
                   strategy: type = SafeDepthStrategy) -> type:
     namespace: dict[str, Any] = {"__strategy__": strategy}
     for spec in rules:
-        salience = -tiers.get(spec.id, 0)
+        salience = _salience(spec, tiers)
         lhs = (_ce(spec.when),) if _anchored(spec.when) else (ComponentFact(), _ce(spec.when))
         namespace[spec.id] = Rule(*lhs, salience=salience)(_rhs(spec))
     return type("RunplanEngine", (_TracingEngine,), namespace)
@@ -272,8 +283,8 @@ class Engine:
     def solo_key(self, spec: RuleSpec) -> tuple[Any, ...]:
         """The agenda key of a rule that `stands_alone`: its one activation matches the
         component fact and nothing else."""
-        salience = -self.rulebase.tiers.get(spec.id, 0)  # as `_engine_class` gives it
-        return self._engine.strategy.key_of(salience, [self.component_id], spec.id)  # type: ignore[no-any-return]
+        return self._engine.strategy.key_of(  # type: ignore[no-any-return]
+            _salience(spec, self.rulebase.tiers), [self.component_id], spec.id)
 
 
 def stands_alone(spec: RuleSpec) -> bool:
@@ -287,8 +298,8 @@ def stands_alone(spec: RuleSpec) -> bool:
     c = spec.when
     if isinstance(c, FieldCond):
         return True
-    return isinstance(c, AllCond) and all(isinstance(i, FieldCond) for i in c.items) and \
-        len({i.field for i in c.items if isinstance(i, FieldCond)}) == len(c.items)
+    fields = [i for i in c.items if isinstance(i, FieldCond)] if isinstance(c, AllCond) else []
+    return isinstance(c, AllCond) and len(fields) == len(c.items) and _distinct_fields(fields)
 
 
 def _ordered_strategy(rules: tuple[RuleSpec, ...]) -> type:
