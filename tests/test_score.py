@@ -151,7 +151,7 @@ def test_bad_jsonl_lines(runner: CliRunner, tmp_path: Path) -> None:
     assert [c["name"] for c in data["components"]] == ["a", "d"]
     assert stderr.splitlines() == [
         f"{path}:2: error: invalid JSON: Expecting value (column 22)",
-        f"{path}:4: error: execution.memory_mb: must be > 0, got 0",
+        f"{path}:4: error: execution.memory_mb: must be >= 1, got 0",
         f"{path}:5: error: a profile must be a mapping of fields, got list",
         f"{path}:7: error: invalid JSON: NaN is not a number JSON allows"]
 
@@ -173,7 +173,7 @@ def test_jsonl_duplicates_are_found_in_input_order_whoever_decodes(runner: CliRu
     assert [c["name"] for c in data["components"]] == ["a", "c"]
     lines = result.stderr.splitlines()
     assert lines[:5] == [
-        f"{path}:2: error: execution.memory_mb: must be > 0, got 0",
+        f"{path}:2: error: execution.memory_mb: must be >= 1, got 0",
         f"{path}:3: error: invalid JSON: Expecting property name enclosed in double quotes "
         "(column 14)",
         f"{path}:4: error: name: duplicate name 'b' (first on line 2)",

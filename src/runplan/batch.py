@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from runplan.atomic import atomic_text
-from runplan.errors import EXIT_FINDINGS, EXIT_OK, Problem
+from runplan.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, Problem
 from runplan.inventory import Names, load_defaults, read_inventory
 from runplan.kbase import load_kbase
 from runplan.portfolio import Portfolio
@@ -60,6 +60,7 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
     portfolio = Portfolio(kb)
     errors: list[Problem] = []
     scored = 0
+    internal = 0  # rows runplan itself failed on (`score._failed`): exit 3 once reported
     show_progress = not quiet and sys.stderr.isatty()
     with _output(output) as out:
         sink = _sink(fmt, out)
@@ -71,6 +72,7 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
                 duplicate = names.taken(s.claim)
                 problems = (duplicate,) if duplicate is not None else s.problems
                 if problems:
+                    internal += s.internal and duplicate is None
                     errors.extend(problems)
                     for p in problems:
                         print(p, file=sys.stderr)
@@ -88,6 +90,8 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
         print(f"runplan score: {outcome.counts_line()}{where}", file=sys.stderr)
         for line in outcome.skipped_lines():
             print(f"runplan score: {line}", file=sys.stderr)
+    if internal:
+        return EXIT_INTERNAL
     if errors and (fail_on_error or scored == 0):
         return EXIT_FINDINGS
     return EXIT_OK

@@ -48,6 +48,8 @@ from runplan.yamlio import LineMap, line_of, load_yaml, load_yaml_documents, rea
 FORMATS = ("yaml", "json", "csv", "jsonl", "backstage")
 MAX_INVENTORY_BYTES = 64 * 1024 * 1024  # YAML/JSON are read whole; stream larger estates as JSONL
 MAX_LINE_BYTES = 1024 * 1024
+MAX_DEPTH = 32  # a profile nests 4 levels (parts, a section, a field, a list); past this,
+# the decoder and the validators would recurse towards the interpreter's limit
 
 
 @dataclass(frozen=True)
@@ -301,8 +303,36 @@ def decoded(entry: Entry) -> Entry:
     except (json.JSONDecodeError, ValueError) as exc:
         data = None
         problem = Problem(entry.file, entry.line, "", f"invalid JSON: {_json_reason(exc)}")
+    except RecursionError:  # json's C decoder stops at the interpreter's recursion limit
+        data = None
+        problem = _too_deep(entry)
+    else:  # and the validators would recurse towards it too: refuse what no profile needs
+        text = entry.text
+        if text.count("[") + text.count("{") > MAX_DEPTH and _deeper_than(data, MAX_DEPTH):
+            data = None
+            problem = _too_deep(entry)
     return Entry(entry.index, entry.file, entry.line, merge(entry.defaults, data), entry.lines,
                  problem, entry.prefix)
+
+
+def _too_deep(entry: Entry) -> Problem:
+    return Problem(entry.file, entry.line, "", f"nested more than {MAX_DEPTH} levels deep "
+                   "(a profile needs four)")
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Whether lists and mappings nest more than `limit` levels (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value \
+            if isinstance(value, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 def _no_constant(name: str) -> Any:

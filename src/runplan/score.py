@@ -65,6 +65,7 @@ class Scored:
     placement: Placement | None
     problems: tuple[Problem, ...] = ()
     claim: Claim | None = None  # the name it claims, for `inventory.Names` (in input order)
+    internal: bool = False  # its problem is runplan's failure, not the row's (`_failed`)
 
 
 _advisor: Advisor | None = None
@@ -86,25 +87,61 @@ def score_entry(entry: Entry) -> Scored:
 
 
 def score_entries(entries: list[Entry]) -> list[Scored]:
-    """Entries checked, then the good ones advised together (`Advisor.advise_many`)."""
+    """Entries checked, then the good ones advised together (`Advisor.advise_many`).
+
+    A row that fails in any way is that row's error and the rest are still scored: a row
+    whose checking raises, or that the advisor or a view cannot handle, becomes a `Scored`
+    with one problem saying "internal error" and the exception's type (never its text nor
+    a traceback: either may quote the row). When advising the chunk together raises, its
+    rows are advised one by one, so that only the row that fails is lost."""
     assert _advisor is not None and _settings is not None, "call _init first"
     adv, s = _advisor, _settings
-    entries = [decoded(e) for e in entries]
     out: list[Scored | None] = [None] * len(entries)
-    good: list[tuple[int, Checked]] = []
-    for k, entry in enumerate(entries):
-        checked = check_entry(entry, adv.kb, s.provider)
+    good: list[tuple[int, Entry, Checked]] = []
+    for k, raw in enumerate(entries):
+        try:
+            entry = decoded(raw)
+            checked = check_entry(entry, adv.kb, s.provider)
+        except Exception as exc:  # the net: a bug must cost its own row only
+            out[k] = _failed(raw, exc)
+            continue
         if checked.component is None:
             out[k] = Scored(entry.index, entry.label, entry.line, None, None, None,
                             tuple(checked.problems), claim(entry))
         else:
-            good.append((k, checked))
-    results = adv.advise_many([(c.component, entries[k].file) for k, c in good
-                               if c.component is not None], flips=s.flips,
-                              resolved=[c.resolved for _, c in good])
-    for (k, _), result in zip(good, results, strict=True):
-        out[k] = _scored(entries[k], result)
+            good.append((k, entry, checked))
+    try:
+        results: list[Result | BaseException] = list(_advise(good))
+    except Exception:
+        results = []
+        for one in good:  # the same Results one at a time (every cache is keyed by value)
+            try:
+                results += _advise([one])
+            except Exception as exc:
+                results.append(exc)
+    for (k, entry, _), result in zip(good, results, strict=True):
+        try:
+            if isinstance(result, BaseException):
+                raise result
+            out[k] = _scored(entry, result)
+        except Exception as exc:
+            out[k] = _failed(entry, exc)
     return [x for x in out if x is not None]
+
+
+def _advise(good: list[tuple[int, Entry, Checked]]) -> list[Result]:
+    assert _advisor is not None and _settings is not None, "call _init first"
+    return _advisor.advise_many([(c.component, e.file) for _, e, c in good
+                                 if c.component is not None], flips=_settings.flips,
+                                resolved=[c.resolved for _, _, c in good])
+
+
+def _failed(entry: Entry, exc: BaseException) -> Scored:
+    """A row the code failed on: its error, with the exception's type only."""
+    problem = Problem(entry.file, entry.line, "", f"internal error ({type(exc).__name__}) "
+                      "while scoring this row; the other rows are scored; please report it")
+    return Scored(entry.index, entry.label, entry.line, None, None, None, (problem,),
+                  internal=True)
 
 
 def _scored(entry: Entry, result: Result) -> Scored:
