@@ -3,7 +3,13 @@ signal never hangs it nor leaves a file behind, extreme numbers never reach an i
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -96,3 +102,161 @@ def test_a_row_the_code_fails_on_is_an_internal_error_row_and_exit_3(
                                                        "svc-000003", "svc-000004"]
     assert data["errors"] == [{"file": str(path), "line": 3, "field": "",
                                "message": message.split("error: ", 1)[1]}]
+
+
+# -- dead workers and signals ------------------------------------------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    """The scorer's worker processes (Linux /proc; not multiprocessing's resource tracker,
+    which is no worker)."""
+    out = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{task}/children") as f:
+            for child in f.read().split():
+                with contextlib.suppress(OSError), open(f"/proc/{child}/cmdline", "rb") as c:
+                    if b"resource_tracker" not in c.read():
+                        out.append(int(child))
+    return out
+
+
+def _start(path: Path, out: Path, tmp: Path, *args: str) -> subprocess.Popen[bytes]:
+    """`runplan score PATH -o OUT` in its own process group, its scratch under `tmp`."""
+    tmp.mkdir(exist_ok=True)
+    return subprocess.Popen([sys.executable, "-m", "runplan", "score", str(path), "-o", str(out),
+                             "-q", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "TMPDIR": str(tmp)}, start_new_session=True)
+
+
+def _workers_of(proc: subprocess.Popen[bytes], count: int = 2) -> list[int]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = _children(proc.pid)
+        if len(found) >= count:
+            return found
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.02)
+    raise AssertionError("no workers started")
+
+
+def _estate(tmp_path: Path, count: int) -> Path:
+    from runplan.synthetic import write_jsonl
+
+    path = tmp_path / "estate.jsonl"
+    write_jsonl(str(path), count, 11, "real")
+    return path
+
+
+def _left_beside(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}"))
+
+
+def test_a_killed_worker_is_replaced_and_the_report_is_the_same_bytes(tmp_path: Path) -> None:
+    """SIGKILL to one worker, as the out-of-memory killer would: its chunks go to new
+    workers and the report is byte for byte the one a run without the kill writes."""
+    path = _estate(tmp_path, 2000)
+    plain = tmp_path / "plain.json"
+    done = subprocess.run([sys.executable, "-m", "runplan", "score", str(path), "-o",
+                           str(plain), "-q", "-j", "2"], capture_output=True)
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "out.json"
+    proc = _start(path, out, tmp_path / "tmp", "-j", "2")
+    os.kill(_workers_of(proc)[0], signal.SIGKILL)
+    _, stderr = proc.communicate(timeout=120)
+    assert (proc.returncode, stderr) == (0, b"")
+    assert out.read_bytes() == plain.read_bytes()
+    assert os.listdir(tmp_path / "tmp") == []
+
+
+def test_workers_that_keep_dying_stop_the_run_within_seconds(tmp_path: Path) -> None:
+    """Killed again and again: the first chunk (3,000 rows over 2 workers: chunks of 375)
+    was in hand both times; the run stops with exit 3 and says why."""
+    path = _estate(tmp_path, 3000)
+    out = tmp_path / "out.json"
+    out.write_text("the old report\n")
+    proc = _start(path, out, tmp_path / "tmp", "-j", "2")
+    started = time.monotonic()
+    while proc.poll() is None:  # every worker killed as soon as it is seen, new ones too
+        for pid in _children(proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.05)
+    _, stderr = proc.communicate()
+    assert proc.returncode == 3
+    assert time.monotonic() - started < 30
+    assert stderr.decode() == (
+        f"runplan score: a worker process died twice while scoring {path}:1-375 (killed by "
+        "SIGKILL; the out-of-memory killer does this: try fewer --jobs); nothing written to "
+        f"{out}\n")
+    assert out.read_text() == "the old report\n"
+    assert _left_beside(out) == []
+    assert os.listdir(tmp_path / "tmp") == []
+
+
+@pytest.mark.parametrize("sig,code,jobs", [(signal.SIGTERM, 143, "2"), (signal.SIGINT, 130, "2"),
+                                           (signal.SIGTERM, 143, "1")])
+def test_a_signal_leaves_the_old_target_and_nothing_else(tmp_path: Path, sig: int, code: int,
+                                                         jobs: str) -> None:
+    """SIGTERM or Ctrl-C (SIGINT to the whole process group, workers included) in the middle
+    of `score -o out.json`: exit 128 + the signal within seconds, one line, no traceback from
+    the scorer or its workers, the old report untouched, no temp file beside it, no scratch
+    directory."""
+    path = _estate(tmp_path, 3000)
+    out = tmp_path / "out.json"
+    out.write_text("the old report\n")
+    proc = _start(path, out, tmp_path / "tmp", "-j", jobs)
+    deadline = time.monotonic() + 60
+    while not _left_beside(out) and time.monotonic() < deadline:  # the output is open
+        time.sleep(0.02)
+    if jobs == "2":
+        _workers_of(proc)
+    time.sleep(0.5)  # scoring under way
+    assert proc.poll() is None
+    assert len(_left_beside(out)) == 1
+    sent = time.monotonic()
+    os.killpg(proc.pid, sig)
+    _, stderr = proc.communicate(timeout=60)
+    assert time.monotonic() - sent < 10
+    assert (proc.returncode, stderr.decode()) == (
+        code, f"runplan score: stopped by {signal.Signals(sig).name}; nothing written to "
+        f"{out}\n")
+    assert out.read_text() == "the old report\n"
+    assert _left_beside(out) == []
+    assert os.listdir(tmp_path / "tmp") == []
+
+
+def test_workers_start_before_the_caller_runs_any_thread() -> None:
+    """`score_all` forks its workers before it returns, so that the progress display's
+    thread is never running when a process forks."""
+    import multiprocessing
+
+    from runplan.inventory import Entry
+    from runplan.score import Settings, score_all
+
+    entries = [Entry(i, "estate", i + 1, c, {}) for i, c in enumerate(estate(200, 4))]
+    results = score_all(iter(entries), Settings(encode=True, rows=False), 2, len(entries))
+    try:
+        assert len(multiprocessing.active_children()) == 2
+        two = [s.data for s in results]
+    finally:
+        results.close()
+    assert multiprocessing.active_children() == []
+    one = [s.data for s in score_all(iter(entries), Settings(encode=True, rows=False), 1)]
+    assert two == one and len(one) == 200
+
+
+def test_no_usable_temporary_directory_scores_without_a_shared_store(tmp_path: Path) -> None:
+    """Workers share experta runs through a scratch file; with no temporary directory to
+    put it in, they share nothing, with the same results (was an internal error, exit 3)."""
+    path = _estate(tmp_path, 600)
+    plain = tmp_path / "plain.json"
+    done = subprocess.run([sys.executable, "-m", "runplan", "score", str(path), "-o",
+                           str(plain), "-q", "-j", "1"], capture_output=True)
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "out.json"
+    script = ("import sys, tempfile; tempfile.tempdir = sys.argv[1]; "
+              "from runplan.cli import main; main(sys.argv[2:], prog_name='runplan')")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "no-such-dir"), "score",
+                           str(path), "-o", str(out), "-q", "-j", "2"], capture_output=True)
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert out.read_bytes() == plain.read_bytes()
