@@ -10,21 +10,18 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from runplan.advise import Advisor, Result
-from runplan.atomic import write_text
 from runplan.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_PIPE, EXIT_USER_ERROR, Problem, UserError
-from runplan.inventory import FORMATS
-from runplan.kbase import PROVIDERS, iter_figures, load_kbase
-from runplan.profile import load_component, profile_schema
-from runplan.report.data import cold_start_data, costs_data, result_data
-from runplan.report.markdown import render_markdown
-from runplan.report.text import explain_text, render_cost_text, render_text, rules_table
-from runplan.rulebase.load import load_rulebase, rule_files
-from runplan.score import Settings
+from runplan.formats import INPUT_FORMATS, PROVIDERS
+
+if TYPE_CHECKING:
+    from runplan.advise import Advisor, Result
+
+# Each command imports what it uses when it runs: `runplan --version` and `--help` load none
+# of numpy, pydantic, jsonschema, rich or experta, and `advise` loads no batch machinery.
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,6 +70,10 @@ free_tier_option = click.option(
 
 
 def _advisor(rules_dirs: tuple[Path, ...], pricing: Path | None, free_tier: bool) -> Advisor:
+    from runplan.advise import Advisor
+    from runplan.kbase import load_kbase
+    from runplan.rulebase.load import load_rulebase
+
     return Advisor(load_kbase(pricing), load_rulebase(rules_dirs), free_tier)
 
 
@@ -114,12 +115,18 @@ def advise(file: Path, fmt: str, explain: bool, rules_dirs: tuple[Path, ...],
       runplan advise examples/payments-webhook.yaml
       runplan advise service.yaml --format json --rules org-rules/
     """
+    from runplan.profile import load_component
+
     advisor = _advisor(rules_dirs, pricing, free_tier)
     result = advisor.advise(load_component(file, advisor.kb, provider), file=str(file))
     click.echo(_render(result, fmt, explain), nl=False)
 
 
 def _render(result: Result, fmt: str, explain: bool) -> str:
+    from runplan.report.data import result_data
+    from runplan.report.markdown import render_markdown
+    from runplan.report.text import explain_text, render_text
+
     if fmt == "json":
         data = result_data(result)
         if explain:
@@ -149,6 +156,10 @@ def cost(file: Path, provider: str | None, pricing: Path | None, free_tier: bool
       runplan cost examples/core-api.yaml
       runplan cost examples/core-api.yaml --provider gcp --plot cost.png
     """
+    from runplan.profile import load_component
+    from runplan.report.data import cold_start_data, costs_data
+    from runplan.report.text import render_cost_text
+
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
         raise UserError(Problem(str(plot), None, "--plot", "must end in .png or .svg"))
     advisor = _advisor((), pricing, free_tier)
@@ -176,7 +187,7 @@ SCORE_FORMATS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown":
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--input-format", type=click.Choice(list(FORMATS)), default=None,
+@click.option("--input-format", type=click.Choice(list(INPUT_FORMATS)), default=None,
               help="Read FILE as this format (default: by extension; catalog-info*.yaml is "
                    "backstage).")
 @click.option("--defaults", "defaults_file", type=click.Path(path_type=Path), default=None,
@@ -219,6 +230,7 @@ def score(file: Path, input_format: str | None, defaults_file: Path | None, fmt:
       runplan score estate.jsonl --format json --jobs 4 -o scores.json
     """
     from runplan.batch import run_score
+    from runplan.score import Settings
 
     if fmt is None:
         fmt = "text"
@@ -269,6 +281,7 @@ def ask(answers_file: Path | None, save_profile: Path | None, adr_path: Path | N
       printf 'svc\nwebhook\n...' | runplan ask
     """
     from runplan.ask import Interview, apply_answers, console_for, run
+    from runplan.atomic import write_text
     from runplan.questions import load_questionnaire
     from runplan.yamlio import load_data_file
 
@@ -365,6 +378,7 @@ def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | Non
     from runplan.adr.check import LEVELS, check_record, worst
     from runplan.adr.parse import NotAnAdr, parse_record
     from runplan.adr.report import render_json, render_sarif, render_text
+    from runplan.atomic import write_text
     from runplan.yamlio import read_text
 
     advisor = _advisor(rules_dirs, pricing, False)
@@ -451,6 +465,8 @@ def adr_new(profile_path: Path, title: str, output: Path | None, rules_dirs: tup
     import re
 
     from runplan.adr.madr import render_madr
+    from runplan.atomic import write_text
+    from runplan.profile import load_component
 
     advisor = _advisor(rules_dirs, pricing, False)
     component = load_component(profile_path, advisor.kb, provider)
@@ -485,6 +501,9 @@ def rules() -> None:
 @boundary
 def rules_list(rules_dirs: tuple[Path, ...], fmt: str) -> None:
     """Every rule with its theme, title and source."""
+    from runplan.report.text import rules_table
+    from runplan.rulebase.load import load_rulebase
+
     rb = load_rulebase(rules_dirs)
     if fmt == "json":
         click.echo(json.dumps([_rule_data(r) for r in rb.rules], indent=2))
@@ -510,6 +529,8 @@ def rules_show(rule_id: str, rules_dirs: tuple[Path, ...]) -> None:
 
     import yaml
 
+    from runplan.rulebase.load import load_rulebase
+
     rb = load_rulebase(rules_dirs)
     r = rb.get(rule_id.upper())
     if r is None:
@@ -532,6 +553,8 @@ def rules_show(rule_id: str, rules_dirs: tuple[Path, ...]) -> None:
 @boundary
 def rules_validate(directory: Path) -> None:
     """Check a directory of rule files together with the built-in rules."""
+    from runplan.rulebase.load import load_rulebase, rule_files
+
     rb = load_rulebase([directory])
     files = {str(f) for f in rule_files(directory)}
     count = sum(1 for r in rb.rules if r.file in files)
@@ -542,6 +565,8 @@ def rules_validate(directory: Path) -> None:
 @click.argument("what", type=click.Choice(["component"]))
 def schema(what: str) -> None:
     """Print the JSON Schema of a file runplan reads (the component profile)."""
+    from runplan.profile import profile_schema
+
     data = profile_schema()
     data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     data["$id"] = "https://runplan.dev/schemas/component.schema.json"
@@ -561,6 +586,8 @@ def kbase() -> None:
 @boundary
 def kbase_show(provider: str | None, pricing: Path | None, fmt: str) -> None:
     """Every figure with its unit, source and as-of date."""
+    from runplan.kbase import iter_figures, load_kbase
+
     kb = load_kbase(pricing)
     keys = [provider] if provider else list(kb.raw)
     rows = [(key, path, fig) for key in keys for path, fig in iter_figures(kb.raw[key])]

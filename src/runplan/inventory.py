@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from runplan.errors import Problem, UserError
+from runplan.formats import INPUT_FORMATS
 from runplan.kbase import KnowledgeBase
 from runplan.profile import (
     SECTIONS,
@@ -45,7 +46,7 @@ from runplan.profile import (
 from runplan.validation import validate
 from runplan.yamlio import LineMap, line_of, load_yaml, load_yaml_documents, read_text
 
-FORMATS = ("yaml", "json", "csv", "jsonl", "backstage")
+FORMATS = INPUT_FORMATS
 MAX_INVENTORY_BYTES = 64 * 1024 * 1024  # YAML/JSON are read whole; stream larger estates as JSONL
 MAX_LINE_BYTES = 1024 * 1024
 MAX_DEPTH = 32  # a profile nests 4 levels (parts, a section, a field, a list); past this,

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import io
 
-from rich.console import Console
-from rich.table import Table
-
 from runplan.advise import Reason, Result
 from runplan.fmt import usd
 
@@ -129,6 +126,9 @@ def explain_text(r: Result) -> str:
 
 
 def rules_table(rules: list[tuple[str, str, str, str]]) -> str:
+    from rich.console import Console  # here: `runplan advise` need not import rich
+    from rich.table import Table
+
     buf = io.StringIO()
     con = Console(file=buf, width=160, force_terminal=False, color_system=None)
     table = Table("id", "theme", "title", "source", show_lines=False)
