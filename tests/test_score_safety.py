@@ -260,3 +260,87 @@ def test_no_usable_temporary_directory_scores_without_a_shared_store(tmp_path: P
                            str(path), "-o", str(out), "-q", "-j", "2"], capture_output=True)
     assert (done.returncode, done.stderr) == (0, b"")
     assert out.read_bytes() == plain.read_bytes()
+
+
+# -- extreme numbers ---------------------------------------------------------------------------
+
+NUMERIC = [("traffic", "requests_per_month"), ("traffic", "avg_rps"), ("traffic", "peak_rps"),
+           ("traffic", "idle_fraction"), ("execution", "avg_duration_ms"),
+           ("execution", "max_duration_s"), ("execution", "memory_mb"), ("execution", "cpu_ms"),
+           ("latency", "p99_slo_ms"), ("architecture", "calls_per_request"),
+           ("team", "engineers")]
+# As JSON text: zero, subnormals, the largest doubles, 2**64, past the double range (a float
+# literal json reads as inf, and a 401-digit integer), and ordinary values beside them.
+EXTREMES = ["0", "-0.0", "5e-324", "2.2250738585072014e-308", "1e-300", "1e-9", "0.5", "1",
+            "3", "1024", "1e6", "1e9", "1e15", "1e308", "1.7976931348623157e308",
+            "18446744073709551616", "9007199254740993", "1e400", "1" + "0" * 400, "-1",
+            "-1e308"]
+
+
+def _profile_text(name: str, figures: list[tuple[tuple[str, str], str]], depth: int,
+                  pattern: str) -> str:
+    sections: dict[str, list[str]] = {"traffic": [f'"pattern": "{pattern}"']}
+    for (section, field), value in figures:
+        sections.setdefault(section, []).append(f'"{field}": {value}')
+    body = [f'"name": "{name}"'] + [f'"{s}": {{{", ".join(dict.fromkeys(v))}}}'
+                                    for s, v in sections.items()]
+    if depth:
+        body.append('"description": ' + "[" * depth + "]" * depth)
+    return "{" + ", ".join(body) + "}"
+
+
+def _profiles() -> Any:
+    from hypothesis import strategies as st
+
+    figure = st.tuples(st.sampled_from(NUMERIC), st.sampled_from(EXTREMES))
+    pattern = st.sampled_from(["steady", "diurnal", "business-hours", "bursty", "scheduled",
+                               "event-driven"])
+    return st.tuples(st.lists(figure, min_size=1, max_size=4),
+                     st.sampled_from([0, 0, 0, 0, 40, 990, 5000]), pattern)
+
+
+def test_extreme_numbers_through_advise_and_score_never_an_internal_error(
+        tmp_path: Path) -> None:
+    """Profiles with extreme figures, one at a time through `advise` and forty at a time
+    (with a good row) through `score`: a bad value is a clean message (advise: exit 2; score:
+    that row's error), a valid one is scored; never exit 3, never "internal error"."""
+    from hypothesis import HealthCheck, given, settings
+
+    runner = CliRunner()
+    batch: list[str] = []
+
+    @settings(max_examples=100, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(_profiles())
+    def one(example: tuple[list[tuple[tuple[str, str], str]], int, str]) -> None:
+        figures, depth, pattern = example
+        text = _profile_text(f"c{len(batch)}", figures, depth, pattern)
+        batch.append(text)
+        path = tmp_path / "p.json"
+        path.write_text(text + "\n")
+        result = runner.invoke(main, ["advise", str(path), "--format", "json"])
+        assert result.exit_code in (0, 2), (text[:300], result.output)
+        if result.exit_code == 0:
+            data = json.loads(result.stdout)
+            assert data["verdict"] in ("kubernetes", "serverless", "hybrid")
+            assert "Infinity" not in result.stdout and "NaN" not in result.stdout
+        else:
+            lines = result.stderr.splitlines()
+            assert lines and all(line.startswith(f"{path}") and ": error: " in line
+                                 for line in lines), (text[:300], result.stderr)
+            assert "unexpected" not in result.stderr
+
+    one()
+    estate_path = tmp_path / "extreme.jsonl"
+    rows = [*batch, '{"name": "plain", "traffic": {"avg_rps": 5}}']
+    estate_path.write_text("\n".join(rows) + "\n")
+    for fmt in ("json", "text"):
+        result = runner.invoke(main, ["score", str(estate_path), "--format", fmt, "-q", "-j",
+                                      "1"])
+        assert result.exit_code == 0, result.stderr
+        assert "internal error" not in result.stderr and "unexpected" not in result.stderr
+        if fmt == "json":
+            data = json.loads(result.stdout)
+            rejected = {e["line"] for e in data["errors"]}  # a row may have several problems
+            assert data["summary"]["scored"] + len(rejected) == len(rows)
+            assert data["components"][-1]["name"] == "plain"
