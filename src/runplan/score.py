@@ -2,12 +2,14 @@
 
 Each worker has its own Advisor (rule base, kbase, the shared-inference caches; built once
 here and inherited where processes fork), shares experta runs with the others through a
-scratch sqlite file (`RunStore`), and scores chunks of entries; `imap` hands results back in
-input order, and every cache is a pure function of its key, so the output is the same bytes
-whatever the number of workers.
-A bad entry becomes a `Scored` with its problems; the rest are still scored. JSON Lines
-entries are decoded here, in the workers; the names they claim come back with their results
-and are checked for duplicates in input order by the caller (`inventory.Names`).
+scratch sqlite file (`RunStore`), and scores chunks of entries; `Workers` hands results back
+in input order, and every cache is a pure function of its key, so the output is the same
+bytes whatever the number of workers, and after a worker died and its chunks were scored
+again by new ones.
+A bad entry becomes a `Scored` with its problems, and so does an entry the code fails on
+(an internal error, named as such); the rest are still scored. JSON Lines entries are
+decoded here, in the workers; the names they claim come back with their results and are
+checked for duplicates in input order by the caller (`inventory.Names`).
 """
 
 from __future__ import annotations
