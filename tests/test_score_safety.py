@@ -271,19 +271,23 @@ NUMERIC = [("traffic", "requests_per_month"), ("traffic", "avg_rps"), ("traffic"
            ("team", "engineers")]
 # As JSON text: zero, subnormals, the largest doubles, 2**64, past the double range (a float
 # literal json reads as inf, and a 401-digit integer), and ordinary values beside them.
-EXTREMES = ["0", "-0.0", "5e-324", "2.2250738585072014e-308", "1e-300", "1e-9", "0.5", "1",
-            "3", "1024", "1e6", "1e9", "1e15", "1e308", "1.7976931348623157e308",
-            "18446744073709551616", "9007199254740993", "1e400", "1" + "0" * 400, "-1",
-            "-1e308"]
+# Exponents are written with a point and a sign, which JSON and YAML 1.1 both read as floats.
+EXTREMES = ["0", "-0.0", "5.0e-324", "2.2250738585072014e-308", "1.0e-300", "1.0e-9", "0.5",
+            "1", "3", "1024", "1.0e+6", "1.0e+9", "1.0e+15", "1.0e+308",
+            "1.7976931348623157e+308", "18446744073709551616", "9007199254740993", "1.0e+400",
+            "1" + "0" * 400, "-1", "-1.0e+308"]
+ORDINARY = ["0.001", "0.01", "0.3", "2", "5", "60", "100", "512", "900", "4096", "86400",
+            "1.0e+7"]  # so that extremes meet valid neighbours often enough to be scored
 
 
 def _profile_text(name: str, figures: list[tuple[tuple[str, str], str]], depth: int,
                   pattern: str) -> str:
-    sections: dict[str, list[str]] = {"traffic": [f'"pattern": "{pattern}"']}
+    sections: dict[str, dict[str, str]] = {"traffic": {"pattern": f'"{pattern}"'}}
     for (section, field), value in figures:
-        sections.setdefault(section, []).append(f'"{field}": {value}')
-    body = [f'"name": "{name}"'] + [f'"{s}": {{{", ".join(dict.fromkeys(v))}}}'
-                                    for s, v in sections.items()]
+        sections.setdefault(section, {})[field] = value  # the last value of a field wins
+    body = [f'"name": "{name}"'] + [
+        f'"{s}": {{{", ".join(f"{json.dumps(k)}: {v}" for k, v in fields.items())}}}'
+        for s, fields in sections.items()]
     if depth:
         body.append('"description": ' + "[" * depth + "]" * depth)
     return "{" + ", ".join(body) + "}"
@@ -292,7 +296,7 @@ def _profile_text(name: str, figures: list[tuple[tuple[str, str], str]], depth: 
 def _profiles() -> Any:
     from hypothesis import strategies as st
 
-    figure = st.tuples(st.sampled_from(NUMERIC), st.sampled_from(EXTREMES))
+    figure = st.tuples(st.sampled_from(NUMERIC), st.sampled_from(EXTREMES + ORDINARY))
     pattern = st.sampled_from(["steady", "diurnal", "business-hours", "bursty", "scheduled",
                                "event-driven"])
     return st.tuples(st.lists(figure, min_size=1, max_size=4),
@@ -344,3 +348,27 @@ def test_extreme_numbers_through_advise_and_score_never_an_internal_error(
             rejected = {e["line"] for e in data["errors"]}  # a row may have several problems
             assert data["summary"]["scored"] + len(rejected) == len(rows)
             assert data["components"][-1]["name"] == "plain"
+
+
+@pytest.mark.parametrize("traffic,message", [
+    ("requests_per_month: 1.0e-300, peak_rps: 1", "traffic.requests_per_month: must be 0 or at "
+     "least 0.001 requests a month (3.8e-10 rps), got 1e-300"),
+    ("avg_rps: 5.0e-324, peak_rps: 1", "traffic.avg_rps: must be 0 or at least 0.001 requests a "
+     "month (3.8e-10 rps), got 5e-324"),
+])
+def test_a_volume_too_small_to_scale_is_refused(runner: CliRunner, tmp_path: Path,
+                                                traffic: str, message: str) -> None:
+    """Found by the fuzzing above: a peak of 1 rps over 1e-300 requests a month, scaled by
+    the break-even scan to other volumes, overflowed to an infinite peak (exit 3 in advise).
+    A volume is 0 (a dormant component) or at least one request in 83 years."""
+    path = tmp_path / "p.yaml"
+    path.write_text(f"name: tiny\ntraffic: {{{traffic}}}\n")
+    result = runner.invoke(main, ["advise", str(path)])
+    assert (result.exit_code, result.stderr) == (2, f"{path}:2: error: {message}\n")
+    rows = tmp_path / "estate.jsonl"
+    rows.write_text('{"name": "tiny", "traffic": {' + ", ".join(
+        f'"{kv.split(": ")[0]}": {kv.split(": ")[1]}' for kv in traffic.split(", "))
+        + '}}\n{"name": "plain"}\n')
+    result = runner.invoke(main, ["score", str(rows), "--format", "csv", "-q", "-j", "1"])
+    assert (result.exit_code, result.stderr) == (0, f"{rows}:1: error: {message}\n")
+    assert [line.split(",")[0] for line in result.stdout.splitlines()] == ["name", "plain"]

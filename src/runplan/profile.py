@@ -34,6 +34,7 @@ _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 # Bounds on every figure, far beyond any real component, so that no figure a profile may give
 # can overflow a bill or divide by a zero it rounded to (a 5e-324 MB pod is 0 GiB).
 MAX_REQUESTS_PER_MONTH = 1e15  # about 380 million requests per second, all month
+MIN_REQUESTS_PER_MONTH = 1e-3  # or 0: one request in 83 years (below it, resolve refuses)
 MAX_AVG_RPS = 1e8
 MAX_PEAK_RPS = 1e9
 MAX_DURATION_S = 31 * 24 * 3600  # a run longer than the longest month is not a monthly bill
@@ -332,6 +333,12 @@ def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str
     elif rpm is None and rps is not None:
         rpm = float(rps) * seconds
     assert rpm is not None  # one of the three branches above set it
+    if 0 < rpm < MIN_REQUESTS_PER_MONTH:  # scaled to other volumes, its peak would overflow
+        field, got = ("traffic.avg_rps", rps) if "requests_per_month" not in given else \
+            ("traffic.requests_per_month", rpm)
+        raise UserError(Problem(file, None, field, f"must be 0 or at least "
+                                f"{MIN_REQUESTS_PER_MONTH:g} requests a month "
+                                f"({MIN_REQUESTS_PER_MONTH / seconds:.2g} rps), got {got!r}"))
     values["requests_per_month"] = float(rpm)
     values["avg_rps"] = float(rpm) / seconds
     values["idle_fraction"] = float(take("idle_fraction", shape.idle_fraction,
