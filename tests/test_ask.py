@@ -57,7 +57,9 @@ def test_help_invalid_and_back(runner: CliRunner, tmp_path: Path) -> None:
     assert code == 0, out
     assert ("    The article's cases differ by kind: webhooks and event handlers are the classic "
             "function workloads") in out
-    assert "    (source: article §7 (use cases), §9 (hybrid patterns))" in out
+    assert ("    (source: article §7 (What actually happens in real SaaS platforms): webhooks, file "
+            "processing and scheduled jobs on the edges, core APIs and long-running workers in "
+            "Kubernetes; article §9 (When Serverless is the smarter execution layer))") in out
     assert ("    not accepted: choose 1-8 or one of: api, web, webhook, event-handler, worker, "
             "job, stream, ml-inference; ? for help") in out
     # Asked after `?`, after the invalid answer, and again after `<` at the accept prompt;
@@ -199,7 +201,7 @@ def test_terminal_arrow_keys_help_invalid_back(tmp_path: Path) -> None:
     child.sendline("n")
     child.expect("Which provider must it run on")
     child.sendline("?")
-    child.expect(r"\(source: sourced-facts")
+    child.expect(r"\(source: article §10 \(The messy reality of choosing\): forced to use")
     child.sendline("mars")
     child.expect("not accepted: choose 1-5 or one of: aws, gcp, azure, on-prem, any")
     child.sendline("<")

@@ -165,7 +165,8 @@ def test_rules_list_and_show(runner: CliRunner) -> None:
     assert len(listed) >= 40 and all(r["source"] for r in listed)
     out = runner.invoke(main, ["rules", "show", "traffic-idle-001"]).output
     assert out.startswith("TRAFFIC-IDLE-001: Mostly idle workloads pay for warm pods")
-    assert "Source: article §5 The real economics" in out
+    assert ("Source: article §5 (The real economics: what you actually pay for); article "
+            "Summary Comparison, row Idle cost\n") in out
     missing = runner.invoke(main, ["rules", "show", "TRAFIC-IDLE-001"])
     assert missing.exit_code == 2
     assert "did you mean TRAFFIC-IDLE-001?" in missing.stderr
