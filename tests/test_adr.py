@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
+import runplan
 from runplan.adr.check import map_option
 from runplan.adr.parse import parse_record
 from runplan.cli import main
@@ -205,3 +206,91 @@ def test_adr_new_refuses_a_missing_directory_and_an_existing_file(runner: CliRun
     again = runner.invoke(main, [*args, "-o", str(target)])
     assert (again.exit_code, again.stderr) == (
         2, f"{target}: error: already exists; choose another path\n")
+
+
+TINY_WEBHOOK = ("name: tiny-webhook\nkind: webhook\ntraffic: {pattern: bursty, requests_per_month: "
+                "60000, peak_rps: 20, idle_fraction: 0.9}\nteam: {devops_maturity: none, "
+                "engineers: 2}\n")
+
+
+def _repository(tmp_path: Path, *folders: str) -> Path:
+    import subprocess
+
+    repo = tmp_path / "repo"
+    (repo / "services").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    for folder in folders:
+        (repo / folder).mkdir(parents=True)
+    (repo / "services" / "tiny-webhook.yaml").write_text(TINY_WEBHOOK)
+    return repo
+
+
+def _front(path: Path) -> dict[str, Any]:
+    import yaml
+
+    return dict(yaml.safe_load(path.read_text().split("---\n")[1]))
+
+
+def test_adr_new_writes_into_docs_decisions_referencing_the_profile(
+        runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _repository(tmp_path, "docs/decisions", "docs/adr")
+    monkeypatch.chdir(repo)
+    made = runner.invoke(main, ["adr", "new", "--from", "services/tiny-webhook.yaml", "--title",
+                                "Run the webhook"])
+    assert (made.exit_code, made.stdout) == (0, "docs/decisions/0001-run-the-webhook.md\n")
+    record = repo / "docs" / "decisions" / "0001-run-the-webhook.md"
+    block = _front(record)["runplan"]
+    assert block["profile"] == "../../services/tiny-webhook.yaml"
+    assert block["recorded"]["verdict"] == "serverless" and "provider" not in block
+    text = record.read_text()
+    assert "\nWhere should tiny-webhook run?\n" in text  # no trailing space
+    # Was "none DevOps maturity" and "Good, because A webhook ...".
+    assert ("* Good, because a webhook with no latency objective: cold starts (200 ms) are "
+            "harmless here (LATENCY-TOLERANT-001)\n") in text
+    assert ("* Bad, because no cluster yet, and the team's DevOps maturity is none: a new "
+            "cluster would cost") in text
+    assert "none DevOps" not in text and "because A " not in text
+    assert f"Drafted by runplan {runplan.__version__} (`runplan adr new`)" in text
+    code, out, _ = check(runner, str(record), "--fail-on", "note")
+    assert (code, out) == (0, "1 record checked: 0 errors, 0 warnings, 0 notes\n")
+    # The profile is read from its file: a change there is what the check sees.
+    (repo / "services" / "tiny-webhook.yaml").write_text(
+        TINY_WEBHOOK.replace("kind: webhook", "kind: job") + "execution: {max_duration_s: 2400}\n")
+    code, out, _ = check(runner, str(record))
+    assert code == 1 and "LIMIT-DURATION-001 rules it out" in out
+
+
+def test_adr_new_inline_and_provider(runner: CliRunner, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _repository(tmp_path, "docs/adr")
+    monkeypatch.chdir(repo)
+    args = ["adr", "new", "--from", "services/tiny-webhook.yaml", "--title", "Webhook"]
+    made = runner.invoke(main, [*args, "--profile-inline"])
+    assert (made.exit_code, made.stdout) == (0, "docs/adr/0001-webhook.md\n")
+    assert _front(repo / "docs/adr/0001-webhook.md")["runplan"]["profile"]["team"] == {
+        "devops_maturity": "none", "engineers": 2}
+    made = runner.invoke(main, [*args, "--provider", "gcp"])
+    assert (made.exit_code, made.stdout) == (0, "docs/adr/0002-webhook.md\n")
+    block = _front(repo / "docs/adr/0002-webhook.md")["runplan"]
+    assert (block["profile"], block["provider"]) == ("../../services/tiny-webhook.yaml", "gcp")
+    code, out, _ = check(runner, "docs/adr", "--fail-on", "note")
+    assert (code, out) == (0, "2 records checked: 0 errors, 0 warnings, 0 notes\n")
+
+
+def test_adr_new_profile_outside_the_repository(runner: CliRunner, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _repository(tmp_path, "docs/decisions")
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text(TINY_WEBHOOK)
+    monkeypatch.chdir(repo)
+    args = ["adr", "new", "--from", str(outside), "--title", "Webhook"]
+    made = runner.invoke(main, args)  # default: copied inline, since it cannot be referenced
+    assert (made.exit_code, made.stdout) == (0, "docs/decisions/0001-webhook.md\n")
+    assert _front(repo / "docs/decisions/0001-webhook.md")["runplan"]["profile"]["name"] == (
+        "tiny-webhook")
+    refused = runner.invoke(main, [*args, "--profile-ref"])
+    assert (refused.exit_code, refused.stderr) == (
+        2, f"{outside}: error: --profile-ref: the record and the profile are not inside one "
+           f"repository ({repo.resolve()}), so the record cannot reference it; use "
+           "--profile-inline\n")
+    assert not (repo / "docs/decisions/0002-webhook.md").exists()

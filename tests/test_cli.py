@@ -176,7 +176,62 @@ def test_rules_validate(runner: CliRunner, tmp_path: Path) -> None:
     blocks = [b.split("```")[0] for b in (ROOT / "README.md").read_text().split("```yaml\n")[1:]]
     (tmp_path / "ok.yaml").write_text(next(b for b in blocks if b.startswith("theme:")))
     result = runner.invoke(main, ["rules", "validate", str(tmp_path)])
-    assert (result.exit_code, result.output) == (0, "1 rules in 1 files: valid\n")
+    assert (result.exit_code, result.output) == (0, "1 rule in 1 file: valid\n")
+    acme = (tmp_path / "ok.yaml").read_text()
+    (tmp_path / "more.yaml").write_text(acme.replace("ACME-PCI-001", "ACME-PCI-002").replace(
+        "theme: acme-policy", "theme: acme-more"))
+    result = runner.invoke(main, ["rules", "validate", str(tmp_path)])
+    assert (result.exit_code, result.output) == (0, "2 rules in 2 files: valid\n")
+
+
+def test_plural() -> None:
+    from runplan.fmt import plural
+
+    assert [plural(0, "rule"), plural(1, "rule"), plural(2, "rule"), plural(1200, "file")] == [
+        "0 rules", "1 rule", "2 rules", "1,200 files"]
+    assert plural(1, "entity", "entities") == "1 entity"
+    assert plural(3, "entity", "entities") == "3 entities"
+
+
+def test_rules_show_unknown_id_is_one_clean_line(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["rules", "show", "NOPE-001"])
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", "error: no rule NOPE-001 (see runplan rules list)\n")
+    close = runner.invoke(main, ["rules", "show", "TRAFIC-IDLE-001"])
+    assert (close.exit_code, close.stderr) == (
+        2, "error: no rule TRAFIC-IDLE-001 (did you mean TRAFFIC-IDLE-001? see runplan rules "
+           "list)\n")
+
+
+def test_ask_help_is_not_mangled(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["ask", "--help"])
+    assert result.exit_code == 0
+    text = result.output.split("Options:")[0]
+    # Was: paragraphs indented by six spaces with runs of spaces inside, and the printf example
+    # broken over three lines (the docstring's \n were newlines).
+    assert "    printf 'svc\\nwebhook\\n...' | runplan ask\n" in text
+    assert ("\n  Enter takes the default, ? explains a question (and why it matters), < goes\n"
+            "  back one question, a choice is its number or name (on a terminal, Up/Down\n") in text
+    assert not re.search(r"^      |\S   +\S", text, re.M)
+
+
+@pytest.mark.parametrize(("name", "line"), [("inventory.yaml", 14), ("inventory.jsonl", None),
+                                            ("inventory.csv", None), ("catalog-info.yaml", None)])
+def test_advise_on_an_inventory_points_to_score(runner: CliRunner, name: str,
+                                                line: int | None) -> None:
+    path = EXAMPLES / name
+    result = runner.invoke(main, ["advise", str(path)])
+    where = f"{path}:{line}" if line else str(path)
+    assert (result.exit_code, result.stderr) == (
+        2, f"{where}: error: this looks like an inventory: use runplan score {path}\n")
+
+
+def test_advise_on_components_in_json_points_to_score(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "estate.json"
+    path.write_text('{\n  "components": [{"name": "a", "kind": "api"}]\n}\n')
+    result = runner.invoke(main, ["cost", str(path)])
+    assert (result.exit_code, result.stderr) == (
+        2, f"{path}:2: error: this looks like an inventory: use runplan score {path}\n")
 
 
 def test_every_kbase_figure_has_source_and_date(runner: CliRunner) -> None:
