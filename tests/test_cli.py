@@ -326,3 +326,87 @@ def test_bad_pricing_override(runner: CliRunner, tmp_path: Path, override: str,
                                   str(over)])
     assert result.exit_code == 2
     assert result.stderr.strip() == f"{over}:3: error: {message}"
+
+
+def test_examples_writes_the_bundled_examples_and_never_clobbers(runner: CliRunner,
+                                                                 tmp_path: Path) -> None:
+    target = tmp_path / "ex"
+    result = runner.invoke(main, ["examples", str(target)])
+    shipped = sorted(p.name for p in EXAMPLES.iterdir() if p.is_file())
+    assert (result.exit_code, result.stderr) == (
+        0, f"wrote {len(shipped)} example files to {target}; try: runplan advise "
+           f"{target / 'payments-webhook.yaml'}\n")
+    assert sorted(p.name for p in target.iterdir()) == shipped
+    assert all((target / n).read_bytes() == (EXAMPLES / n).read_bytes() for n in shipped)
+    advised = runner.invoke(main, ["advise", str(target / "payments-webhook.yaml"), "--format",
+                                   "json"])
+    assert json.loads(advised.stdout)["verdict"] == "serverless"
+    # A file of the same name is the user's: refused (one line per file), nothing written.
+    for name in shipped:
+        (target / name).unlink()
+    (target / "core-api.yaml").write_text("mine\n")
+    refused = runner.invoke(main, ["examples", str(target)])
+    assert (refused.exit_code, refused.stderr) == (
+        2, f"{target / 'core-api.yaml'}: error: already exists; --force replaces it\n")
+    assert sorted(p.name for p in target.iterdir()) == ["core-api.yaml"]
+    assert (target / "core-api.yaml").read_text() == "mine\n"
+    forced = runner.invoke(main, ["examples", str(target), "--force"])
+    assert forced.exit_code == 0
+    assert (target / "core-api.yaml").read_bytes() == (EXAMPLES / "core-api.yaml").read_bytes()
+    missing = runner.invoke(main, ["examples", str(tmp_path / "no" / "ex")])
+    assert (missing.exit_code, missing.stderr) == (
+        2, f"{tmp_path / 'no' / 'ex'}: error: directory {tmp_path / 'no'} does not exist\n")
+    (tmp_path / "file").write_text("")
+    not_dir = runner.invoke(main, ["examples", str(tmp_path / "file")])
+    assert (not_dir.exit_code, not_dir.stderr) == (
+        2, f"{tmp_path / 'file'}: error: is not a directory\n")
+
+
+def test_examples_default_directory(runner: CliRunner, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(main, ["examples"]).exit_code == 0
+    advised = runner.invoke(main, ["advise", "examples/payments-webhook.yaml"])
+    assert advised.stdout.startswith("payments-webhook: SERVERLESS")
+
+
+def test_license_and_no_placeholder_urls() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == {"text": "MIT"} and "urls" not in project
+    text = (ROOT / "LICENSE").read_text()
+    assert text.startswith("MIT License\n\nCopyright (c) 2026 runplan contributors\n")
+
+
+def test_ci_snippets_in_the_readme(runner: CliRunner, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import shlex
+
+    import yaml
+
+    readme = (ROOT / "README.md").read_text()
+    assert "pip install runplan" not in readme and "rev: v0.1.0" not in readme
+    blocks = [b.split("```")[0] for b in readme.split("```yaml\n")[1:]]
+    local = yaml.safe_load(next(b for b in blocks if b.startswith("repos:")))["repos"][0]
+    hook = local["hooks"][0]
+    shipped = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())[0]
+    assert local["repo"] == "local" and hook["language"] == "system"
+    assert {k: hook[k] for k in ("id", "entry", "files", "types", "require_serial")} == {
+        k: shipped[k] for k in ("id", "entry", "files", "types", "require_serial")}
+    assert re.search(hook["files"], "docs/decisions/0001-use-lambda.md")
+    job = yaml.safe_load(next(b for b in blocks if b.startswith("jobs:")))["jobs"]["adr-check"]
+    assert job["permissions"] == {"contents": "read", "security-events": "write"}
+    check = next(s["run"] for s in job["steps"] if s.get("run", "").startswith("runplan adr"))
+    upload = next(s for s in job["steps"] if "upload-sarif" in s.get("uses", ""))
+    # The documented check runs as written on a repository with a record, and writes the file
+    # the upload step reads.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "docs" / "decisions").mkdir(parents=True)
+    made = runner.invoke(main, ["adr", "new", "--from", str(EXAMPLES / "core-api.yaml"),
+                                "--title", "Core API"])
+    assert made.exit_code == 0, made.output
+    result = runner.invoke(main, shlex.split(check)[1:])
+    assert result.exit_code == 0, result.output
+    log = json.loads((tmp_path / upload["with"]["sarif_file"]).read_text())
+    assert log["runs"][0]["invocations"][0]["executionSuccessful"] is True

@@ -92,6 +92,7 @@ def main(verbose: bool) -> None:
       runplan adr check docs/adr --format sarif -o runplan.sarif
       runplan cost examples/core-api.yaml --plot cost.png
       runplan rules list
+      runplan examples my-examples
     """
 
 
@@ -391,7 +392,7 @@ def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | Non
             verdicts[str(path)] = {"verdict": result.result.verdict.verdict,
                                    "confidence": result.result.verdict.confidence}
     if fmt == "sarif":
-        text = render_sarif(findings, Path.cwd())
+        text = render_sarif(findings, Path.cwd(), unreadable)
     elif fmt == "json":
         text = render_json(findings, checked, skipped, verdicts)
     else:
@@ -543,6 +544,28 @@ def rules_validate(directory: Path) -> None:
     files = {str(f) for f in rule_files(directory)}
     count = sum(1 for r in rb.rules if r.file in files)
     click.echo(f"{plural(count, 'rule')} in {plural(len(files), 'file')}: valid")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=Path("examples"))
+@click.option("--force", is_flag=True, help="Replace files of the same name in DIRECTORY.")
+@boundary
+def examples(directory: Path, force: bool) -> None:
+    """Write the example profiles and estates into DIRECTORY (default: examples).
+
+    Existing files are never replaced without --force (and then nothing else in DIRECTORY
+    is touched).
+
+    \b
+    Examples:
+      runplan examples && runplan advise examples/payments-webhook.yaml
+      runplan examples /tmp/runplan-examples --force
+    """
+    from runplan.examples import write_examples
+
+    written = write_examples(directory, force)
+    click.echo(f"wrote {plural(len(written), 'example file')} to {directory}; try: runplan "
+               f"advise {directory / 'payments-webhook.yaml'}", err=True)
 
 
 @main.command()
