@@ -117,6 +117,25 @@ def test_adr_draft_is_madr_with_the_profile(runner: CliRunner, tmp_path: Path) -
     assert "* Bad, because about 0.24% of requests meet a cold start (+200 ms each)" in text
 
 
+def test_adr_draft_references_the_saved_profile_in_one_repository(
+        runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "docs" / "adr").mkdir(parents=True)
+    (tmp_path / "services").mkdir()
+    monkeypatch.chdir(tmp_path)
+    code, _, _ = ask(runner, WEBHOOK, "--save-profile", "services/webhook.yaml", "--adr",
+                     "docs/adr/0001-payments-webhook.md")
+    assert code == 0
+    front = yaml.safe_load((tmp_path / "docs/adr/0001-payments-webhook.md").read_text().split(
+        "---\n")[1])
+    assert front["runplan"]["profile"] == "../../services/webhook.yaml"
+    checked = runner.invoke(main, ["adr", "check", "docs/adr", "--fail-on", "note"])
+    assert (checked.exit_code, checked.stdout) == (
+        0, "1 record checked: 0 errors, 0 warnings, 0 notes\n")
+
+
 def test_answers_file(runner: CliRunner, tmp_path: Path) -> None:
     answers = tmp_path / "answers.yaml"
     answers.write_text("name: nightly-export\nkind: job\nmax_duration: 40min\n"

@@ -244,7 +244,9 @@ def score(file: Path, input_format: str | None, defaults_file: Path | None, fmt:
 @click.option("--save-profile", type=click.Path(path_type=Path), default=None,
               help="Write the profile to this YAML file (loadable by `runplan advise`).")
 @click.option("--adr", "adr_path", type=click.Path(path_type=Path), default=None,
-              help="Write a MADR 4.0 decision record (status proposed) to this file.")
+              help="Write a MADR 4.0 decision record (status proposed) to this file; it "
+                   "references the --save-profile file when both are in one repository, else "
+                   "holds the profile inline.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True, help="How to print the final verdict.")
 @rules_option
@@ -322,9 +324,11 @@ def ask(answers_file: Path | None, save_profile: Path | None, adr_path: Path | N
         write_text(save_profile, header + yaml.safe_dump(profile, sort_keys=False))
         click.echo(f"wrote profile {save_profile}", err=True)
     if adr_path is not None:
-        from runplan.adr.madr import render_madr
+        from runplan.adr.madr import profile_reference, render_madr
 
-        write_text(adr_path, render_madr(result, profile))
+        # The saved profile, when there is one the record can reach, is referenced; else inline.
+        ref = None if save_profile is None else profile_reference(save_profile, adr_path, None)
+        write_text(adr_path, render_madr(result, profile if ref is None else ref))
         click.echo(f"wrote ADR {adr_path}", err=True)
 
 
