@@ -9,6 +9,7 @@ from typing import Any
 import runplan
 from runplan.adr.check import CHECKS, Finding
 from runplan.errors import Problem
+from runplan.fmt import plural
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 # A check's helpUri where a page explains it: the structure checks follow the MADR template.
@@ -28,11 +29,10 @@ def summary_line(findings: list[Finding], files: int, skipped: int) -> str:
     live = [x for x in findings if not x.suppressed]
     counts = {lvl: sum(1 for x in live if x.level == lvl) for lvl in ("error", "warning", "note")}
     waived = len(findings) - len(live)
-    parts = [f"{n} {lvl}{'s' if n != 1 else ''}" for lvl, n in counts.items()]
-    return (f"{files} record{'s' if files != 1 else ''} checked: {', '.join(parts)}"
+    parts = [plural(n, lvl) for lvl, n in counts.items()]
+    return (f"{plural(files, 'record')} checked: {', '.join(parts)}"
             + (f" ({waived} waived)" if waived else "")
-            + (f"; {skipped} file{'s' if skipped != 1 else ''} skipped (not decision records)"
-               if skipped else ""))
+            + (f"; {plural(skipped, 'file')} skipped (not decision records)" if skipped else ""))
 
 
 def render_text(findings: list[Finding], files: int, skipped: list[str]) -> str:
