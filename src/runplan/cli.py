@@ -557,8 +557,8 @@ def rules_validate(directory: Path) -> None:
 def examples(directory: Path, force: bool) -> None:
     """Write the example profiles and estates into DIRECTORY (default: examples).
 
-    Existing files are never replaced without --force (and then nothing else in DIRECTORY
-    is touched).
+    A file of the same name already there is never replaced without --force (and then
+    nothing is written); other files in DIRECTORY are left alone.
 
     \b
     Examples:

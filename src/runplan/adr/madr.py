@@ -2,9 +2,9 @@
 
 The record carries the profile in its front matter (`runplan:`), inline or as a path relative
 to the record, so `runplan adr check` can re-derive the verdict later and see whether the
-decision still holds. Options are named so
-that the chosen option maps back to the verdict by keyword (Kubernetes / Serverless functions
-/ Hybrid). Dates follow SOURCE_DATE_EPOCH when it is set, for reproducible output.
+decision still holds. Options are named so that the chosen option maps back to the verdict by
+keyword (Kubernetes / Serverless functions / Hybrid). Dates follow SOURCE_DATE_EPOCH when it
+is set, for reproducible output.
 """
 
 from __future__ import annotations
