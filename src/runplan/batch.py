@@ -43,7 +43,7 @@ def _output(path: Path | None) -> Iterator[TextIO]:
     if path is None:
         yield sys.stdout
         return
-    with atomic_text(path) as f:
+    with atomic_text(path, "-o") as f:
         yield f
 
 

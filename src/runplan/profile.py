@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticError
 
 from runplan.errors import Problem, UserError
+from runplan.fmt import value as value_text
 from runplan.kbase import KnowledgeBase
 from runplan.validation import validate
 from runplan.yamlio import LineMap, dotted, line_of, load_data_file
@@ -168,18 +169,7 @@ class Assumption:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.field} not given: assumed {_fmt(self.value)} ({self.reason})"
-
-
-_JSON_WORDS = {None: "null", True: "true", False: "false"}
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.6g}"
-    if isinstance(value, tuple):
-        return "[" + ", ".join(map(str, value)) + "]"
-    return _JSON_WORDS[value] if value is None or isinstance(value, bool) else str(value)
+        return f"{self.field} not given: assumed {value_text(self.value)} ({self.reason})"
 
 
 @dataclass(frozen=True)
@@ -441,7 +431,13 @@ def with_provider(data: Any, provider: str | None) -> Any:
 def load_component(path: Path, kb: KnowledgeBase, provider: str | None = None) -> Component:
     """A checked profile from a YAML or JSON file; `provider` replaces constraints.provider."""
     data, lines = load_data_file(path)
+    return component_from(data, lines, str(path), kb, provider)
+
+
+def component_from(data: Any, lines: LineMap, name: str, kb: KnowledgeBase,
+                   provider: str | None = None) -> Component:
+    """A checked profile from loaded YAML or JSON (`name`: the file, for messages)."""
     data = with_provider(data, provider)
-    component = parse_component(data, str(path), lines)
-    check_component(component, kb, str(path), lines)
+    component = parse_component(data, name, lines)
+    check_component(component, kb, name, lines)
     return component
