@@ -156,6 +156,9 @@ class _Stdout(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
+    def isatty(self) -> bool:
+        return sys.stdout.isatty()
+
     def write(self, b: Buffer, /) -> int:
         try:
             self.target.write(b)
