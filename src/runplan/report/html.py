@@ -224,7 +224,7 @@ def _details(row: dict[str, Any], data: dict[str, Any], open_: bool) -> str:
             f"{_esc(f['verdict'])}</li>" for f in data["flips"]) + "</ul>")
     if curve:
         parts.append("<div class=\"curve-slot\"></div><script type=\"application/json\" "
-                     "class=\"curve-data\">" + json.dumps(curve).replace("</", "<\\/")
+                     "class=\"curve-data\">" + json.dumps(curve, allow_nan=False).replace("</", "<\\/")
                      + "</script>")
     if data["assumptions"]:
         parts.append("<p class=\"muted\">Assumed: " + "; ".join(
