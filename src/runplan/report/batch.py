@@ -221,8 +221,8 @@ class JsonSink:
                             "rejected": len(o.errors),
                             "skipped": sum(o.skipped.counts.values())}}
         for key, value in rest.items():
-            self._write(f",\n  {json.dumps(key)}: " + _indent(json.dumps(value, indent=2, allow_nan=False), 2)
-                        .lstrip())
+            text = json.dumps(value, indent=2, allow_nan=False)
+            self._write(f",\n  {json.dumps(key)}: " + _indent(text, 2).lstrip())
         self._write("\n}\n")
 
 
