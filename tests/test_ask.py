@@ -281,3 +281,32 @@ def test_json_verdict_alone_on_stdout(runner: CliRunner) -> None:
     assert "1. Name of the component > payments-webhook\n" in result.stderr
     assert "  -> provisional verdict: serverless" in result.stderr
     assert result.stderr.rstrip().endswith("inputs assumed (runplan defaults).")
+
+
+def test_terminal_json_redirected_to_a_file(tmp_path: Path) -> None:
+    """`runplan ask --format json > j.out` on a terminal: the interview stays on the terminal
+    (stderr) and the file holds only the JSON."""
+    import json
+    import os
+    import shlex
+    import shutil
+    import sys
+
+    pexpect = pytest.importorskip("pexpect")
+    exe = shutil.which("runplan", path=os.path.dirname(sys.executable)) or "runplan"
+    out = tmp_path / "j.out"
+    child = pexpect.spawn("/bin/sh", ["-c", f"{shlex.quote(exe)} ask --format json > "
+                                      f"{shlex.quote(str(out))}"], encoding="utf-8",
+                          timeout=30, dimensions=(40, 120), env={**os.environ, "TERM": "xterm"})
+    child.expect("Name of the component")
+    child.sendline("svc")
+    child.expect("What kind of component is it")
+    child.sendline("job")
+    child.expect("Accept it and finish")
+    child.sendline("y")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    data = json.loads(out.read_text())
+    assert data["name"] == "svc"
+    assert out.read_text().startswith("{\n")

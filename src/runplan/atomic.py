@@ -23,6 +23,7 @@ included; one killed by a signal with no Python handler can be removed by
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import io
@@ -32,7 +33,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Literal, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TextIO
 
 from runplan.errors import Problem, UserError
 
@@ -151,7 +152,7 @@ class _Stdout(io.RawIOBase):
     def __init__(self) -> None:
         super().__init__()
         sys.stdout.flush()  # whatever was printed before comes first
-        self.target: BinaryIO = sys.stdout.buffer
+        self.target: Any = getattr(sys.stdout, "buffer", None) or _TextBytes(sys.stdout)
 
     def writable(self) -> bool:
         return True
@@ -168,6 +169,26 @@ class _Stdout(io.RawIOBase):
         except OSError as exc:
             raise write_error("stdout", exc) from None
         return memoryview(b).nbytes
+
+
+class _TextBytes(io.RawIOBase):
+    """Bytes onto a text-only stdout (an embedding's StringIO), decoded as they come."""
+
+    def __init__(self, out: TextIO) -> None:
+        super().__init__()
+        self.out = out
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Buffer, /) -> int:
+        data = memoryview(b).tobytes()
+        self.out.write(self.decoder.decode(data))
+        return len(data)
+
+    def flush(self) -> None:
+        self.out.flush()
 
 
 @contextlib.contextmanager
