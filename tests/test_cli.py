@@ -254,7 +254,7 @@ def test_contradictions_found_after_defaults_name_their_line(runner: CliRunner,
         f"{f}:6: error: parts[0].traffic.peak_rps: must be >= the average rate (3.805 rps), "
         "got 1",
         f"{f}:9: error: parts[1].execution.max_duration_s: must be >= avg_duration_ms "
-        "(9000 ms), got 2 s",
+        "(9,000 ms), got 2 s",
         f"{f}:10: error: parts[2].traffic.peak_rps: must be >= the average rate (3.805 rps), "
         "got 1",
     ]

@@ -201,3 +201,12 @@ def test_no_output_of_any_example_uses_an_exponent(runner: CliRunner) -> None:
     core = runner.invoke(main, ["cost", str(EXAMPLES / "core-api.yaml")]).stdout
     assert "    serverless function requests                            $63.07  315,360,000 " \
         "requests; $0.2 per 1M" in core
+
+
+def test_messages_give_numbers_without_exponents(runner: CliRunner, tmp_path: Path) -> None:
+    profile = tmp_path / "p.yaml"
+    profile.write_text("name: x\ntraffic:\n  avg_rps: 2000000\n  peak_rps: 1500000\n")
+    result = runner.invoke(main, ["advise", str(profile)])
+    assert (result.exit_code, result.stderr) == (
+        2, f"{profile}:4: error: traffic.peak_rps: must be >= the average rate (2,000,000 rps), "
+        "got 1,500,000\n")  # was `(2e+06 rps), got 1.5e+06`

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticError
 
 from runplan.errors import Problem, UserError
+from runplan.fmt import num
 from runplan.fmt import value as value_text
 from runplan.kbase import KnowledgeBase
 from runplan.validation import validate
@@ -299,7 +300,7 @@ def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str
         raise UserError(Problem(
             file, None, "traffic.avg_rps",
             f"disagrees with traffic.requests_per_month ({rpm:,.0f}/month is "
-            f"{rpm / seconds:.4g} rps over {hours:.0f} h); give one of them"))
+            f"{num(rpm / seconds, 4)} rps over {hours:.0f} h); give one of them"))
     if rpm is None and rps is None:
         rpm = take("requests_per_month", kb.traffic.default_requests_per_month,
                    "kbase/traffic.yaml default_requests_per_month")
@@ -316,8 +317,8 @@ def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str
         f"{shape.peak_to_avg:g} x avg_rps, kbase/traffic.yaml {values['pattern']} peak factor"))
     if values["peak_rps"] < values["avg_rps"]:
         raise UserError(Problem(file, None, "traffic.peak_rps",
-                                f"must be >= the average rate ({values['avg_rps']:.4g} rps), "
-                                f"got {values['peak_rps']:g}"))
+                                f"must be >= the average rate ({num(values['avg_rps'], 4)} rps), "
+                                f"got {num(values['peak_rps'], 6)}"))
     values["avg_duration_ms"] = float(take("avg_duration_ms", kb.traffic.default_duration_ms,
                                            "kbase/traffic.yaml default_duration_ms"))
     values["max_duration_s"] = float(take(
@@ -326,8 +327,8 @@ def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str
         f"{kb.traffic.max_to_avg_duration:g} x avg_duration_ms"))
     if values["max_duration_s"] * 1000 < values["avg_duration_ms"]:
         raise UserError(Problem(file, None, "execution.max_duration_s",
-                                f"must be >= avg_duration_ms ({values['avg_duration_ms']:g} ms), "
-                                f"got {values['max_duration_s']:g} s"))
+                                f"must be >= avg_duration_ms ({num(values['avg_duration_ms'], 6)} ms), "
+                                f"got {num(values['max_duration_s'], 6)} s"))
     values["memory_mb"] = float(take("memory_mb", kb.traffic.default_memory_mb,
                                      "kbase/traffic.yaml default_memory_mb"))
     share = kb.operations.cpu_fraction_by_runtime[values["runtime"]]
