@@ -210,3 +210,14 @@ def test_messages_give_numbers_without_exponents(runner: CliRunner, tmp_path: Pa
     assert (result.exit_code, result.stderr) == (
         2, f"{profile}:4: error: traffic.peak_rps: must be >= the average rate (2,000,000 rps), "
         "got 1,500,000\n")  # was `(2e+06 rps), got 1.5e+06`
+
+
+def test_adr_draft_gives_flips_without_exponents(runner: CliRunner, tmp_path: Path) -> None:
+    record = tmp_path / "0001-webhook.md"
+    made = runner.invoke(main, ["adr", "new", "--from", str(EXAMPLES / "payments-webhook.yaml"),
+                                "--title", "Run the webhook", "-o", str(record)])
+    assert made.exit_code == 0, made.output
+    text = record.read_text()
+    assert re.search(r"The decision flips at \d{2},\d{3} for execution\.memory_mb \(now 256\)",
+                     text), text  # was `flips at 1.025e+04 for execution.memory_mb`
+    assert not re.search(r"\d[eE][+-]?\d", text)
