@@ -143,6 +143,17 @@ def test_a_device_node_is_written_in_place(runner: CliRunner, tmp_path: Path) ->
     assert [p.name for p in tmp_path.iterdir()] == ["null"]
 
 
+def test_dev_null_stays_dev_null(runner: CliRunner) -> None:
+    before = os.stat("/dev/null")
+    advised = runner.invoke(main, ["advise", str(WEBHOOK), "-o", "/dev/null"])
+    assert (advised.exit_code, advised.stdout) == (0, "")
+    result = runner.invoke(main, ["score", str(EXAMPLES / "inventory.yaml"), "--format", "csv",
+                                  "-j", "1", "-q", "-o", "/dev/null"])
+    assert (result.exit_code, result.stdout) == (0, "")
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
+
+
 def test_a_fifo_is_streamed_to_its_reader(runner: CliRunner, tmp_path: Path) -> None:
     fifo = tmp_path / "report.fifo"
     os.mkfifo(fifo)

@@ -213,9 +213,11 @@ def atomic_text(path: Path | str, option: str = "") -> Iterator[TextIO]:
         f = io.TextIOWrapper(raw, encoding="utf-8", newline="", write_through=True)
         try:
             yield f
-            f.flush()
-        finally:
-            f.detach()  # the byte stream is closed (or discarded) by atomic_bytes
+        except BaseException:
+            with contextlib.suppress(Exception):
+                f.detach()  # what went wrong in the block is the error to report
+            raise
+        f.detach()  # the byte stream is closed (or discarded) by atomic_bytes
 
 
 def write_text(path: Path | str, text: str, option: str = "") -> None:
