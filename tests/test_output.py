@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import IO
 
 import pytest
 from click.testing import CliRunner
@@ -26,10 +27,10 @@ WEBHOOK = EXAMPLES / "payments-webhook.yaml"
 CORE_API = EXAMPLES / "core-api.yaml"
 
 
-def _run(*args: str, stdout: int | object = subprocess.PIPE,
-         **kwargs: object) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "runplan", *args], stdout=stdout,  # type: ignore[call-overload]
-                          stderr=subprocess.PIPE, timeout=120, **kwargs)
+def _run(*args: str, stdout: int | IO[bytes] = subprocess.PIPE,
+         ) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "runplan", *args], stdout=stdout,
+                          stderr=subprocess.PIPE, timeout=120, check=False)
 
 
 # -- regular files: replaced whole ------------------------------------------------------------
