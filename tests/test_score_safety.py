@@ -4,6 +4,8 @@ signal never hangs it nor leaves a file behind, extreme numbers never reach an i
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import json
 import os
 import signal
@@ -371,4 +373,20 @@ def test_a_volume_too_small_to_scale_is_refused(runner: CliRunner, tmp_path: Pat
         + '}}\n{"name": "plain"}\n')
     result = runner.invoke(main, ["score", str(rows), "--format", "csv", "-q", "-j", "1"])
     assert (result.exit_code, result.stderr) == (0, f"{rows}:1: error: {message}\n")
-    assert [line.split(",")[0] for line in result.stdout.splitlines()] == ["name", "plain"]
+    assert [row[0] for row in csv.reader(io.StringIO(result.stdout))] == ["name", "plain"]
+
+
+def test_a_row_whose_own_figures_cost_more_than_any_bill_is_that_row_s_error(
+        runner: CliRunner, tmp_path: Path) -> None:
+    """Within every bound, yet a billion rps of a million CPU-seconds each: the estimate is
+    refused (above $10^15 a month) as this row's error, the rest is scored; with a --pricing
+    override in force the same refusal is the override file's fault, exit 2 for the run
+    (tests/test_output.py)."""
+    path = tmp_path / "estate.jsonl"
+    path.write_text('{"name": "huge", "traffic": {"avg_rps": 1e8, "peak_rps": 1e9}, '
+                    '"execution": {"cpu_ms": 1e12, "memory_mb": 33554432}}\n{"name": "plain"}\n')
+    result = runner.invoke(main, ["score", str(path), "--format", "json", "-q", "-j", "1"])
+    assert (result.exit_code, result.stderr) == (
+        0, f"{path}:1: error: costs.kubernetes: the nodes cost is above "
+        "$1,000,000,000,000,000 a month; check the profile's figures (load, duration, memory)\n")
+    assert [c["name"] for c in json.loads(result.stdout)["components"]] == ["plain"]

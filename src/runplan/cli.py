@@ -307,7 +307,9 @@ def score(file: Path, input_format: str | None, defaults_file: Path | None, fmt:
     \b
     Exit codes: 0 scored (rejected rows are reported on stderr and in the report);
     1 a row was rejected and --fail-on-error is set, or no row could be scored;
-    2 the file itself is unreadable or a usage error.
+    2 the file itself is unreadable or a usage error; 3 runplan failed on a row (that row's
+    error; the rest is scored) or worker processes kept dying; 130/143 Ctrl-C/SIGTERM
+    (nothing written).
 
     \b
     Examples:

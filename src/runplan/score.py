@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from runplan.advise import Advisor, Result
-from runplan.errors import Problem
-from runplan.inventory import Checked, Claim, Entry, check_entry, claim, decoded
+from runplan.errors import Problem, UserError
+from runplan.inventory import Checked, Claim, Entry, _at_row, check_entry, claim, decoded
 from runplan.kbase import load_kbase
 from runplan.portfolio import Placement, placement
 from runplan.report.batch import component_json, summary_row
@@ -126,9 +126,17 @@ def score_entries(entries: list[Entry]) -> list[Scored]:
         for one in good:  # the same Results one at a time (every cache is keyed by value)
             try:
                 results += _advise([one])
+            except UserError as exc:  # an estimate no output can show (`check_finite`):
+                if adv.kb.overridden:  # the --pricing overrides' fault, for every row alike
+                    raise
+                results.append(exc)  # else this row's figures'
             except Exception as exc:
                 results.append(exc)
     for (k, entry, _), result in zip(good, results, strict=True):
+        if isinstance(result, UserError):
+            out[k] = Scored(entry.index, entry.label, entry.line, None, None, None,
+                            tuple(_at_row(p, entry) for p in result.problems), claim(entry))
+            continue
         try:
             if isinstance(result, BaseException):
                 raise result
