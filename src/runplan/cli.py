@@ -340,12 +340,16 @@ def adr() -> None:
               help="Exit 1 when a finding at or above this level is not waived.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Write the report to this file instead of stdout.")
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Profiles a record references must lie inside this directory (default: "
+                   "the record's git top level, else the record's folder).")
 @rules_option
 @provider_option
 @pricing_option
 @boundary
 def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | None,
-              rules_dirs: tuple[Path, ...], provider: str | None, pricing: Path | None) -> None:
+              root: Path | None, rules_dirs: tuple[Path, ...], provider: str | None,
+              pricing: Path | None) -> None:
     """Check MADR 4.0 (or Nygard) records: structure, and whether the decision still holds.
 
     PATHS are files, directories (every .md below them) or glob patterns. A record with a
@@ -377,7 +381,7 @@ def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | Non
     for path in files:
         try:
             rec = parse_record(read_text(path), str(path))
-            result = check_record(rec, advisor, provider)
+            result = check_record(rec, advisor, provider, root)
         except NotAnAdr:
             skipped.append(str(path))
             continue

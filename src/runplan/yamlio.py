@@ -13,6 +13,7 @@ problem needs a line (`SourceLines`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -98,8 +99,10 @@ def _check_shape(root: yaml.Node, name: str) -> None:
 
 
 def _line_map(node: yaml.Node, name: str, path: Path_, lines: dict[Path_, int],
-              seen: set[int]) -> None:
-    lines[path] = node.start_mark.line + 1
+              seen: set[int], shift: int = 0) -> None:
+    """Each value's line (plus `shift`: where the text starts in its file), refusing a
+    duplicate key."""
+    lines[path] = node.start_mark.line + 1 + shift
     if id(node) in seen:
         return
     seen.add(id(node))
@@ -107,20 +110,15 @@ def _line_map(node: yaml.Node, name: str, path: Path_, lines: dict[Path_, int],
         keys: dict[str, int] = {}
         for k, v in node.value:
             key = str(k.value) if isinstance(k, yaml.ScalarNode) else "?"
+            line = k.start_mark.line + 1 + shift
             if key in keys:
-                raise UserError(
-                    Problem(
-                        name,
-                        k.start_mark.line + 1,
-                        ".".join(str(p) for p in (*path, key)),
-                        f"duplicate key (first given on line {keys[key]})",
-                    )
-                )
-            keys[key] = k.start_mark.line + 1
-            _line_map(v, name, (*path, key), lines, seen)
+                raise UserError(Problem(name, line, dotted((*path, key)),
+                                        f"duplicate key (first given on line {keys[key]})"))
+            keys[key] = line
+            _line_map(v, name, (*path, key), lines, seen, shift)
     elif isinstance(node, yaml.SequenceNode):
         for i, child in enumerate(node.value):
-            _line_map(child, name, (*path, i), lines, seen)
+            _line_map(child, name, (*path, i), lines, seen, shift)
 
 
 def _check_finite(value: Any, path: Path_, name: str, lines: LineMap) -> None:
@@ -299,14 +297,9 @@ def decode_json(text: str, name: str, start: int = 0, first_line: int = 1,
             _check_finite(data, prefix, name, SourceLines(span, here, prefix))
             raise UserError(Problem(name, here, dotted(prefix), "must be a finite number, "
                                     f"got {str(exc)[:40]}")) from None
-        try:  # the YAML composer finds the duplicate's line
-            _line_map(_Loader(span).get_single_node(), name, prefix, {}, set())
-        except UserError as located:
-            p = located.problems[0]
-            at = None if p.line is None else p.line + here - 1
-            raise UserError(Problem(name, at, p.field, p.message)) from None
-        except (yaml.YAMLError, RecursionError):
-            pass
+        with contextlib.suppress(yaml.YAMLError, RecursionError):  # else: no line for it
+            # The YAML composer finds the duplicate's line (and raises it as a UserError).
+            _line_map(_Loader(span).get_single_node(), name, prefix, {}, set(), here - 1)
         raise UserError(Problem(name, here, dotted(prefix),
                                 f"duplicate key {json.dumps(exc.key)}")) from None
     except (ValueError, RecursionError) as exc:  # a 5,000-digit integer; 10,000 brackets deep
