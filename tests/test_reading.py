@@ -67,7 +67,7 @@ def record(repo: Path, profile: str) -> Path:
 
 def outside_message(path: Path, profile: str, repo: Path) -> str:
     return (f"{path}:5: error: runplan.profile: {profile}: outside the repository "
-            f"({repo.resolve()}); a record may reference files inside its repository only (or "
+            f"({repo}); a record may reference files inside its repository only (or "
             "give --root)\n")
 
 
@@ -91,6 +91,23 @@ def test_a_symlink_out_of_the_repository_is_refused(runner: CliRunner, repo: Pat
         assert (result.exit_code, result.stderr) == (
             2, outside_message(path, f"../../services/{name}", repo))
         assert SECRET not in result.output
+
+
+def test_a_record_that_is_a_symlink_out_of_the_repository_is_refused(runner: CliRunner,
+                                                                     repo: Path) -> None:
+    outside = repo.parent / "outside" / "0009-leak.md"
+    outside.write_text(f"---\nstatus: {SECRET}\n---\n# {SECRET}\n")
+    (repo / "docs" / "adr" / "0009-leak.md").symlink_to(outside)
+    (repo / "services" / "api.yaml").write_text((EXAMPLES / "core-api.yaml").read_text())
+    record(repo, "../../services/api.yaml")
+    result = runner.invoke(main, ["adr", "check", str(repo / "docs" / "adr"),
+                                  "--fail-on", "never"])
+    assert result.exit_code == 2
+    assert result.stdout.startswith("1 record checked")
+    assert result.stderr == (f"{repo / 'docs' / 'adr' / '0009-leak.md'}: error: a symlink to a "
+                             f"file outside the repository ({repo}); a record must be a file "
+                             "of the repository (or give --root)\n")
+    assert SECRET not in result.output
 
 
 def test_a_fifo_in_the_repository_is_refused_without_a_hang(repo: Path) -> None:

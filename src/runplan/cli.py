@@ -366,7 +366,7 @@ def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | Non
       runplan adr check docs/adr/
       runplan adr check 'docs/decisions/*.md' --format sarif -o runplan.sarif
     """
-    from runplan.adr.check import LEVELS, check_record, worst
+    from runplan.adr.check import LEVELS, check_record, check_record_file, worst
     from runplan.adr.parse import NotAnAdr, parse_record
     from runplan.adr.report import render_json, render_sarif, render_text
     from runplan.yamlio import read_text
@@ -380,6 +380,7 @@ def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | Non
     verdicts: dict[str, Any] = {}
     for path in files:
         try:
+            check_record_file(path, root)
             rec = parse_record(read_text(path), str(path))
             result = check_record(rec, advisor, provider, root)
         except NotAnAdr:

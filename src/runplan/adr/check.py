@@ -129,7 +129,7 @@ class Checked:
 def repository_root(record: Path) -> Path:
     """The git top level holding a record (the nearest folder up with a `.git`), else the
     record's own folder: the files a record may reference lie below it."""
-    start = record.resolve().parent
+    start = Path(os.path.abspath(record)).parent
     for folder in (start, *start.parents):
         if (folder / ".git").exists():
             return folder
@@ -140,17 +140,35 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
+def confined(path: Path, root: Path | None, record: Path) -> str | None:
+    """Why `path` is not a file `record` may read (None when it is): it must lie inside
+    `root` (else `repository_root(record)`), by its path and with every symlink followed."""
+    top = os.path.abspath(root or repository_root(record))
+    if _inside(os.path.abspath(path), top) and \
+            _inside(os.path.realpath(path), os.path.realpath(top)):
+        return None
+    return f"outside the repository ({top})"
+
+
+def check_record_file(path: Path, root: Path | None = None) -> None:
+    """Refuse a record that is a symlink out of its repository (`docs/adr/x.md -> /etc/shadow`
+    proposed in a pull request)."""
+    why = confined(path, root, path)
+    if why is not None:
+        raise UserError(Problem(str(path), None, "", f"a symlink to a file {why}; a record "
+                                "must be a file of the repository (or give --root)"))
+
+
 def referenced_file(rec: Record, raw: str, root: Path | None) -> Path:
     """The file a record names (relative to the record), refused unless it lies inside the
     record's repository (`root`, else `repository_root`), through no symlink that leaves it."""
     line = rec.front_line("runplan", "profile")
-    top = (root or repository_root(Path(rec.file))).resolve()
     path = Path(os.path.normpath(Path(rec.file).parent / raw))
-    if not _inside(os.path.abspath(path), str(top)) or \
-            not _inside(os.path.realpath(path), str(top)):
-        raise UserError(Problem(rec.file, line, "runplan.profile", f"{raw}: outside the "
-                                f"repository ({top}); a record may reference files inside "
-                                "its repository only (or give --root)"))
+    why = confined(path, root, Path(rec.file))
+    if why is not None:
+        raise UserError(Problem(rec.file, line, "runplan.profile", f"{raw}: {why}; a record "
+                                "may reference files inside its repository only (or give "
+                                "--root)"))
     if not path.exists():  # a FIFO or a device is refused by the reader, without a hang
         raise UserError(Problem(rec.file, line, "runplan.profile", f"{raw}: no such file "
                                 f"(looked for {path}, relative to the record)"))
