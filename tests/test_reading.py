@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from .conftest import EXAMPLES, ROOT
 
 RUNPLAN = [sys.executable, "-m", "runplan"]
 NOT_REGULAR = ("error: not a regular file (a device, FIFO, socket or /proc file); runplan "
-               "reads files")
+               "reads regular files only")
 
 
 def run(*args: str, stdin: bytes | None = None, cwd: Path | None = None,
@@ -193,12 +194,14 @@ def test_a_fifo_or_a_device_in_a_rules_directory_does_not_hang(tmp_path: Path) -
 
 
 def test_a_named_pipe_of_json_lines_is_read_once(tmp_path: Path) -> None:
-    """A FIFO is a stream like stdin: `score` reads it as it comes (a writer feeds it)."""
+    """A FIFO is a stream like stdin: `score` waits for its writer, as `cat` does, and reads
+    it as it comes (here the writer comes a second after the reader)."""
     fifo = tmp_path / "estate.jsonl"
     os.mkfifo(fifo)
     rows = (EXAMPLES / "inventory.jsonl").read_bytes()
     reader = subprocess.Popen([*RUNPLAN, "score", str(fifo), "--format", "json", "-q"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1)
     with open(fifo, "wb") as w:
         w.write(rows)
     out, err = reader.communicate(timeout=120)

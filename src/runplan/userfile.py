@@ -4,8 +4,9 @@ Every file a user hands in (profiles, inventories, `--pricing`, `--defaults`, `-
 rule files, decision records) is read here. `st_size` is not trusted (it is 0 for devices,
 pipes and /proc files): reads stop at the limit whatever the file says. A device, FIFO,
 socket or kernel pseudo-file (/proc, /sys) is refused with one message, except where a
-stream is the point: `-` (stdin) and `/dev/stdin` for the inventory formats read line by
-line (`open_stream`), which bound each line instead.
+stream is the point: `-` (stdin), `/dev/stdin` and named pipes for the inventory formats
+read line by line, CSV and JSON Lines (`open_stream`), which bound each line instead; and
+`-` or a pipe for a whole inventory (`read_bytes(stdin=True)`), bounded like a file.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 STDIN = "-"
 _CHUNK = 1 << 20
 _PSEUDO = ("/proc/", "/sys/")  # kernel files: st_size 0 (or 4096) whatever they hold
-NOT_REGULAR = "not a regular file (a device, FIFO, socket or /proc file); runplan reads files"
+NOT_REGULAR = ("not a regular file (a device, FIFO, socket or /proc file); runplan reads "
+               "regular files only")
 
 
 def _fail(name: str, message: str, line: int | None = None) -> UserError:
@@ -110,18 +112,25 @@ def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES, stdin: bool = False) 
 
 def open_stream(path: Path) -> tuple[BinaryIO, bool]:
     """A file to read line by line, and whether it is a regular file (one that can be read
-    twice); `-`, `/dev/stdin` or a pipe is a stream, read once. Devices and /proc files are
-    refused: nothing bounds what they hold."""
-    name = str(path)
+    twice); `-`, `/dev/stdin` or a named pipe is a stream, read once (a named pipe waits for
+    its writer, as `cat` does). Devices and /proc files are refused: nothing bounds them."""
     if is_stdin(path):
         return sys.stdin.buffer, False
+    try:
+        pipe = stat.S_ISFIFO(os.stat(path).st_mode)
+    except OSError:
+        pipe = False  # _open_fd says why
+    if pipe:
+        try:
+            return open(path, "rb"), False  # closed by the reader (`_text_lines`)
+        except OSError as exc:
+            raise _fail(str(path), f"cannot read: {exc.strerror}") from None
     fd, st = _open_fd(path)
-    regular = stat.S_ISREG(st.st_mode) and not _pseudo(path)
-    if not regular and not stat.S_ISFIFO(st.st_mode):
+    if not stat.S_ISREG(st.st_mode) or _pseudo(path):
         os.close(fd)
-        raise _fail(name, NOT_REGULAR)
-    os.set_blocking(fd, True)  # a pipe: wait for its writer from here on, as `cat` would
-    return open(fd, "rb"), regular
+        raise _fail(str(path), NOT_REGULAR)
+    os.set_blocking(fd, True)
+    return open(fd, "rb"), True  # closed by the reader (`_text_lines`)
 
 
 def readline(f: BinaryIO, max_bytes: int) -> bytes:
