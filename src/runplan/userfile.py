@@ -84,15 +84,25 @@ def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES, stdin: bool = False)
     name = str(path)
     if stdin and is_stdin(path):
         return _read_limited(sys.stdin.buffer, display_name(path), max_bytes)
+    if stdin and _is_pipe(path):
+        f, _ = open_stream(path)
+        with f:
+            return _read_limited(f, name, max_bytes)
     fd, st = _open_fd(path)
     with os.fdopen(fd, "rb") as f:
-        pipe = stdin and stat.S_ISFIFO(st.st_mode)
-        if not pipe and (not stat.S_ISREG(st.st_mode) or _pseudo(path)):
+        if not stat.S_ISREG(st.st_mode) or _pseudo(path):
             raise _fail(name, NOT_REGULAR)
         if st.st_size > max_bytes:  # refused without reading; the read below is bounded anyway
             raise _fail(name, f"file is {st.st_size:,} bytes; the limit is {max_bytes:,} bytes")
         os.set_blocking(fd, True)
         return _read_limited(f, name, max_bytes)
+
+
+def _is_pipe(path: Path) -> bool:
+    try:
+        return stat.S_ISFIFO(os.stat(path).st_mode)
+    except OSError:
+        return False  # _open_fd says why
 
 
 def decode(data: bytes, name: str) -> str:
@@ -116,11 +126,7 @@ def open_stream(path: Path) -> tuple[BinaryIO, bool]:
     its writer, as `cat` does). Devices and /proc files are refused: nothing bounds them."""
     if is_stdin(path):
         return sys.stdin.buffer, False
-    try:
-        pipe = stat.S_ISFIFO(os.stat(path).st_mode)
-    except OSError:
-        pipe = False  # _open_fd says why
-    if pipe:
+    if _is_pipe(path):
         try:
             return open(path, "rb"), False  # closed by the reader (`_text_lines`)
         except OSError as exc:
