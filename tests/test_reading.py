@@ -14,13 +14,16 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from runplan.cli import main
+from runplan.errors import UserError
 from runplan.inventory import check_entry, read_inventory
 from runplan.kbase import KnowledgeBase
 from runplan.profile import load_component
 from runplan.synthetic import estate
-from runplan.yamlio import load_yaml
+from runplan.yamlio import decode_json, load_json, load_yaml
 
 from .conftest import EXAMPLES, ROOT
 
@@ -449,3 +452,43 @@ def test_null_is_not_given_so_defaults_apply(tmp_path: Path, kb: KnowledgeBase) 
 def test_the_readme_promises_what_the_reader_does() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "64 MiB" in readme
+
+
+# -- no input makes the reader fail in any way but a UserError --------------------------------
+
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner,
+                                                                max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(alphabet='{}[]",:0123456789eE.+-\\ntrufalsenNI x\ufeff', max_size=80))
+def test_any_json_text_is_read_or_refused_with_a_message(text: str) -> None:
+    """Truncated, doubled, malformed JSON: a value, or one Problem; never another error."""
+    for reader in (load_json, lambda t, n: (decode_json(t, n), None)):
+        try:
+            reader(text, "f.json")
+        except UserError as exc:
+            assert len(exc.problems) == 1 and exc.problems[0].file == "f.json"
+
+
+@settings(max_examples=60, deadline=None)
+@given(components=st.lists(_JSONISH, max_size=5), wrap=st.booleans())
+def test_any_json_inventory_is_split_or_refused(tmp_path_factory: pytest.TempPathFactory,
+                                               components: list[Any], wrap: bool,
+                                               kb: KnowledgeBase) -> None:
+    path = tmp_path_factory.mktemp("inv") / "estate.json"
+    path.write_text(json.dumps({"components": components} if wrap else components, indent=1))
+    try:
+        entries = list(read_inventory(path).entries)
+    except UserError:
+        return
+    assert len(entries) == len(components)
+    for entry, raw in zip(entries, components, strict=True):
+        assert entry.data == raw
+        checked = check_entry(entry, kb)
+        for p in checked.problems:  # a row's problem names a line of its own component
+            assert p.line is not None and p.line >= entry.line
