@@ -4,16 +4,17 @@ Formats (by extension or `--input-format`):
 
 - `yaml` / `json`: `{defaults: <partial profile>, components: [<profile>, ...]}` (a bare list of
   profiles is read as `components`); defaults merge under each component, section by section.
+  JSON is read by the JSON parser, each component's text kept for the lines of a row that fails.
 - `csv`: a header of dotted profile fields (`traffic.peak_rps`), one component per row; an
   empty cell is "not given", list fields (`constraints.compliance`) are separated by `;`.
 - `jsonl`: one profile per line, read as a stream.
+- `backstage`: a `catalog-info.yaml` stream of entities; each `kind: Component` with a
+  `spec.runplan` profile is a component named by `metadata.name`. Other kinds, and components
+  without `spec.runplan`, are skipped and counted, never dropped silently.
 
 `-` reads stdin (give `--input-format`); CSV and JSON Lines from stdin or a pipe are read as
 they come, once (a regular file is counted first, for the progress bar). A field given as
 `null` is "not given": defaults apply to it, as to a field left out.
-- `backstage`: a `catalog-info.yaml` stream of entities; each `kind: Component` with a
-  `spec.runplan` profile is a component named by `metadata.name`. Other kinds, and components
-  without `spec.runplan`, are skipped and counted, never dropped silently.
 
 Reading only splits the file into entries, each with the line (or row) it came from; checking
 each entry is `check_entry`, which runs in the scoring workers so that a bad row costs its own
