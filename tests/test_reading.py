@@ -387,6 +387,8 @@ def test_a_bad_json_row_names_its_own_line_and_field(runner: CliRunner, tmp_path
     ('{"components": [], "components": []}',
      "1: error: components: duplicate key (first given on line 1)"),
     ('{"components": []} []', "1: error: invalid JSON: expected the end of the file"),
+    ('{"defaults": {"team": {"engineers": 1, "engineers": 2}, x}, "components": []}',
+     "1: error: invalid JSON: Expecting property name enclosed in double quotes (column 57)"),
     ('{"services": [],\n "components": []}', "1: error: services: unknown key; an inventory "
      "has defaults and components"),
     ('{"defaults": {"team":\n {"devops_maturity": "expert"}}, "components": []}',

@@ -13,7 +13,6 @@ problem needs a line (`SourceLines`).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import re
@@ -284,28 +283,44 @@ def decode_json(text: str, name: str, start: int = 0, first_line: int = 1,
     try:
         return JSON.raw_decode(text, start)
     except json.JSONDecodeError as exc:
-        line = first_line + text.count("\n", 0, exc.pos)
-        col = exc.pos - text.rfind("\n", 0, exc.pos)
-        raise UserError(Problem(name, line, "", f"invalid JSON: {exc.msg} (column {col})")) \
-            from None
+        raise _invalid(exc, text, name, first_line) from None
     except (_Duplicate, _NotFinite) as exc:
-        # Read again without the checks, for the value's end; then find the field's line.
-        here = first_line + text.count("\n", 0, start)
+        raise _located(exc, text, name, start, first_line, prefix) from None
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit integer; 10,000 brackets deep
+        kind = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        line = first_line + text.count("\n", 0, start)
+        raise UserError(Problem(name, line, dotted(prefix), f"invalid JSON: {kind}")) \
+            from None
+
+
+def _invalid(exc: json.JSONDecodeError, text: str, name: str, first_line: int) -> UserError:
+    line = first_line + text.count("\n", 0, exc.pos)
+    col = exc.pos - text.rfind("\n", 0, exc.pos)
+    return UserError(Problem(name, line, "", f"invalid JSON: {exc.msg} (column {col})"))
+
+
+def _located(exc: _Duplicate | _NotFinite, text: str, name: str, start: int, first_line: int,
+             prefix: Path_) -> UserError:
+    """A duplicate key or a non-finite number, with its field and line where they can be
+    found (read again without the checks, for the value's end and its marks)."""
+    here = first_line + text.count("\n", 0, start)
+    try:
         data, end = json.JSONDecoder().raw_decode(text, start)
         span = text[start:end]
         if isinstance(exc, _NotFinite):
             _check_finite(data, prefix, name, SourceLines(span, here, prefix))
-            raise UserError(Problem(name, here, dotted(prefix), "must be a finite number, "
-                                    f"got {str(exc)[:40]}")) from None
-        with contextlib.suppress(yaml.YAMLError, RecursionError):  # else: no line for it
-            # The YAML composer finds the duplicate's line (and raises it as a UserError).
+        else:  # the YAML composer finds the duplicate's line (and raises it as a UserError)
             _line_map(_Loader(span).get_single_node(), name, prefix, {}, set(), here - 1)
-        raise UserError(Problem(name, here, dotted(prefix),
-                                f"duplicate key {json.dumps(exc.key)}")) from None
-    except (ValueError, RecursionError) as exc:  # a 5,000-digit integer; 10,000 brackets deep
-        kind = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        raise UserError(Problem(name, first_line + text.count("\n", 0, start), dotted(prefix),
-                                f"invalid JSON: {kind}")) from None
+    except UserError as found:
+        return found
+    except json.JSONDecodeError as broken:  # broken after the duplicate: that first
+        return _invalid(broken, text, name, first_line)
+    except (yaml.YAMLError, ValueError, RecursionError):
+        pass  # no field or line for it: the value's own
+    if isinstance(exc, _NotFinite):
+        return UserError(Problem(name, here, dotted(prefix), "must be a finite number, got "
+                                 f"{str(exc)[:40]}"))
+    return UserError(Problem(name, here, dotted(prefix), f"duplicate key {json.dumps(exc.key)}"))
 
 
 def load_json(text: str, name: str) -> tuple[Any, LineMap]:
