@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from runplan.cli import main
 from runplan.errors import UserError
-from runplan.inventory import check_entry, read_inventory
+from runplan.inventory import _json_entries, check_entry, read_inventory
 from runplan.kbase import KnowledgeBase
 from runplan.profile import load_component
 from runplan.synthetic import estate
@@ -494,3 +494,15 @@ def test_any_json_inventory_is_split_or_refused(tmp_path_factory: pytest.TempPat
         checked = check_entry(entry, kb)
         for p in checked.problems:  # a row's problem names a line of its own component
             assert p.line is not None and p.line >= entry.line
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.builds(lambda a, b: a + b,
+                      st.sampled_from(['', '{"components": [', '{"defaults": {', '[',
+                                       '{"components": [{"name": "a"}', '{"components":[],']),
+                      st.text(alphabet='{}[]",:01e.-\n nulNaI\ufeff', max_size=40)))
+def test_any_text_as_a_json_inventory_is_split_or_refused(text: str) -> None:
+    try:
+        _json_entries(text, "f.json", None)
+    except UserError as exc:
+        assert [p.file for p in exc.problems] == ["f.json"] * len(exc.problems)
