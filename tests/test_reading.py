@@ -166,6 +166,23 @@ def test_root_widens_or_narrows_what_a_record_may_reference(runner: CliRunner,
         2, outside_message(path, "../../services/api.yaml", repo / "docs"))
 
 
+def test_outside_git_the_repository_is_the_current_directory(
+        runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same rule `adr new` follows to reference a profile instead of copying it."""
+    project = tmp_path / "project"
+    (project / "docs" / "adr").mkdir(parents=True)
+    (project / "services").mkdir()
+    (project / "services" / "api.yaml").write_text((EXAMPLES / "core-api.yaml").read_text())
+    path = record(project, "../../services/api.yaml")
+    monkeypatch.chdir(project)
+    inside = runner.invoke(main, ["adr", "check", str(path), "--fail-on", "never"])
+    assert inside.exit_code == 0, inside.output
+    monkeypatch.chdir(project / "docs")
+    outside = runner.invoke(main, ["adr", "check", str(path)])
+    assert (outside.exit_code, outside.stderr) == (
+        2, outside_message(path, "../../services/api.yaml", project / "docs"))
+
+
 # -- one bounded reader: devices, FIFOs and /proc refused, never a hang ----------------------
 
 

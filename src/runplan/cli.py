@@ -348,7 +348,7 @@ def adr() -> None:
               help="Write the report to this file instead of stdout.")
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Profiles a record references must lie inside this directory (default: "
-                   "the record's git top level, else the record's folder).")
+                   "the record's git work tree, else the current directory).")
 @rules_option
 @provider_option
 @pricing_option

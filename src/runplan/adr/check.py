@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from runplan.adr.madr import repository
 from runplan.adr.parse import Record
 from runplan.advise import Advisor, Result
 from runplan.errors import Problem, UserError
@@ -126,34 +127,19 @@ class Checked:
     result: Result | None
 
 
-def repository_root(record: Path) -> Path:
-    """The git top level holding a record (the nearest folder up with a `.git`), else the
-    record's own folder: the files a record may reference lie below it."""
-    start = Path(os.path.abspath(record)).parent
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
-    return start
-
-
-def _inside(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
-
-
 def confined(path: Path, root: Path | None, record: Path) -> str | None:
-    """Why `path` is not a file `record` may read (None when it is): it must lie inside
-    `root` (else `repository_root(record)`), by its path and with every symlink followed."""
-    top = os.path.abspath(root or repository_root(record))
-    if _inside(os.path.abspath(path), top) and \
-            _inside(os.path.realpath(path), os.path.realpath(top)):
+    """Why `path` is not a file `record` may read (None when it is): with every symlink
+    followed, it must lie inside `root`, else the record's repository (`madr.repository`)."""
+    top = root.resolve() if root is not None else repository(record.parent)
+    if Path(os.path.realpath(path)).is_relative_to(top):
         return None
     return f"outside the repository ({top})"
 
 
 def check_record_file(path: Path, root: Path | None = None) -> None:
     """Refuse a record that is a symlink out of its repository (`docs/adr/x.md -> /etc/shadow`
-    proposed in a pull request)."""
-    why = confined(path, root, path)
+    proposed in a pull request); a record that is a file is the user's to name."""
+    why = confined(path, root, path) if path.is_symlink() else None
     if why is not None:
         raise UserError(Problem(str(path), None, "", f"a symlink to a file {why}; a record "
                                 "must be a file of the repository (or give --root)"))
@@ -161,7 +147,7 @@ def check_record_file(path: Path, root: Path | None = None) -> None:
 
 def referenced_file(rec: Record, raw: str, root: Path | None) -> Path:
     """The file a record names (relative to the record), refused unless it lies inside the
-    record's repository (`root`, else `repository_root`), through no symlink that leaves it."""
+    record's repository (see `confined`), through no symlink that leaves it."""
     line = rec.front_line("runplan", "profile")
     path = Path(os.path.normpath(Path(rec.file).parent / raw))
     why = confined(path, root, Path(rec.file))
