@@ -47,7 +47,7 @@ def test_poison_rows_are_their_own_errors_in_a_1000_row_estate(runner: CliRunner
     result = runner.invoke(main, ["score", str(path), "--format", fmt, "-q", "-j", "1"])
     assert result.exit_code == 0
     assert result.stderr.splitlines() == [
-        f"{path}:10: error: nested more than 32 levels deep (a profile needs four)",
+        f"{path}:10: error: invalid JSON: nested too deeply",
         f"{path}:250: error: architecture.calls_per_request: must be <= 10000, got "
         + "1" + "0" * 56 + "...",  # the first 57 characters of a 310-digit number
         f"{path}:600: error: architecture.calls_per_request: must be <= 10000, got "
@@ -64,6 +64,21 @@ def test_poison_rows_are_their_own_errors_in_a_1000_row_estate(runner: CliRunner
         assert len(result.stdout.splitlines()) == 1 + 996
     else:
         assert "1000 components read: 996 scored, 4 rejected" in " ".join(result.stdout.split())
+
+
+@pytest.mark.parametrize("depth", [33, 40, 500])
+def test_a_row_that_decodes_but_nests_deeper_than_a_profile_is_refused(
+        runner: CliRunner, tmp_path: Path, depth: int) -> None:
+    """Deep enough to decode, and then to run the validators' recursion out near the limit
+    (980 deep did: an internal error); 33 lists in the mapping (34 levels) is already past
+    anything a profile needs. Deeper than the decoder goes is `invalid JSON: nested too
+    deeply`."""
+    path = tmp_path / "estate.jsonl"
+    path.write_text('{"name": "deep", "description": ' + "[" * depth + "]" * depth + '}\n'
+                    '{"name": "plain"}\n')
+    result = runner.invoke(main, ["score", str(path), "--format", "csv", "-q", "-j", "1"])
+    assert (result.exit_code, result.stderr) == (
+        0, f"{path}:1: error: nested more than 32 levels deep (a profile needs four)\n")
 
 
 def test_the_same_poison_given_to_advise_is_one_message(runner: CliRunner,

@@ -59,7 +59,7 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
     inventory = read_inventory(file, input_format, defaults)
     portfolio = Portfolio(kb)
     errors: list[Problem] = []
-    scored = 0
+    scored = rejected = 0
     internal = 0  # rows runplan itself failed on (`score._failed`): exit 3 once reported
     show_progress = not quiet and sys.stderr.isatty()
     try:
@@ -73,6 +73,7 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
                     duplicate = names.taken(s.claim)
                     problems = (duplicate,) if duplicate is not None else s.problems
                     if problems:
+                        rejected += 1
                         internal += s.internal and duplicate is None
                         errors.extend(problems)
                         for p in problems:
@@ -84,7 +85,7 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
                         portfolio.add(s.placement)
                     advance()
             outcome = Outcome(inventory.file, inventory.fmt, portfolio.summary(), errors,
-                              inventory.skipped, scored)
+                              inventory.skipped, scored, rejected)
             sink.finish(outcome)
     except Interrupted as exc:
         where = f"; nothing written to {output}" if output is not None else ""
