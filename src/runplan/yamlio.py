@@ -17,6 +17,7 @@ from runplan.errors import Problem, UserError
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_EXPANDED_NODES = 200_000
+MAX_NESTING = 64  # levels of mappings and lists; runplan's own files use fewer than 10
 
 Path_ = tuple[str | int, ...]
 LineMap = dict[Path_, int]
@@ -45,6 +46,30 @@ def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
         raise UserError(
             Problem(name, None, "", f"not UTF-8 text (byte {exc.start} is invalid)")
         ) from None
+
+
+_TOO_DEEP = f"nested more than {MAX_NESTING} levels deep; refused"
+
+
+def check_nesting(node: yaml.Node, name: str) -> None:
+    """Refuse a document nested deeper than MAX_NESTING before anything walks it recursively (a
+    thousand levels overflowed Python's stack: exit 3). Iterative; an aliased node is walked
+    again only when reached at a greater depth, so aliases cannot make it slow."""
+    deepest: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, int]] = [(node, 1)]
+    while stack:
+        here, depth = stack.pop()
+        if isinstance(here, yaml.ScalarNode):
+            continue
+        if depth > MAX_NESTING:
+            raise UserError(Problem(name, here.start_mark.line + 1, "", _TOO_DEEP))
+        if deepest.get(id(here), 0) >= depth:
+            continue
+        deepest[id(here)] = depth
+        if isinstance(here, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in here.value)
+        elif isinstance(here, yaml.MappingNode):
+            stack.extend((child, depth + 1) for pair in here.value for child in pair)
 
 
 def _expanded_size(node: yaml.Node, memo: dict[int, int], stack: set[int]) -> int:
@@ -136,6 +161,7 @@ def load_yaml_documents(text: str, name: str) -> list[tuple[Any, LineMap]]:
                 node = loader.get_node()
                 if node is None:
                     continue
+                check_nesting(node, name)
                 if _expanded_size(node, {}, set()) > MAX_EXPANDED_NODES:
                     raise UserError(
                         Problem(
@@ -162,9 +188,13 @@ def load_yaml_documents(text: str, name: str) -> list[tuple[Any, LineMap]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
+        if "nesting depth" in (exc.problem or ""):  # libyaml's own limit, at 1,000 levels
+            raise UserError(Problem(name, line, "", _TOO_DEEP)) from None
         raise UserError(Problem(name, line, "", f"invalid YAML: {exc.problem}")) from None
     except yaml.YAMLError as exc:
         raise UserError(Problem(name, None, "", f"invalid YAML: {exc}")) from None
+    except RecursionError:  # the pure-Python parser, without libyaml, recurses as it nests
+        raise UserError(Problem(name, None, "", _TOO_DEEP)) from None
     return docs
 
 
