@@ -395,3 +395,20 @@ def test_terminal_json_redirected_to_a_file(tmp_path: Path) -> None:
     data = json.loads(out.read_text())
     assert data["name"] == "svc"
     assert out.read_text().startswith("{\n")
+
+
+@pytest.mark.parametrize("text,unit", [
+    ("1" + " " * (1 << 20) + "x", "rps"),  # the number pattern's lazy tail was quadratic here
+    ("1 per" + " " * (1 << 20) + "!", "per month"),  # and the period pattern's two spaces
+    ("1," * (1 << 19) + "5", "rps"),
+    ("1h" * (1 << 19), "s"),
+])
+def test_a_long_answer_is_refused_quickly_and_quoted_short(text: str, unit: str) -> None:
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(ValueError) as exc:
+        quantity(text, unit)
+    assert time.perf_counter() - started < 5  # a sanity bound; it takes milliseconds
+    assert f"... ({len(text):,} characters)" in str(exc.value)
+    assert len(str(exc.value)) < 200

@@ -37,7 +37,7 @@ def _split(text: str, what: str) -> tuple[float, str]:
     t = text.strip()
     m = _NUMBER.match(t)
     if not m:
-        raise ValueError(f"expected {what}, got {t!r}")
+        raise ValueError(f"expected {what}, got {quoted(t)}")
     number = m.group(0)
     whole = number.lstrip("+-").split(".")[0].split("e")[0].split("E")[0]
     if "," in whole and not _GROUPED.fullmatch(whole.replace("_", "")):
@@ -47,7 +47,7 @@ def _split(text: str, what: str) -> tuple[float, str]:
     try:
         value = float(number.replace("_", "").replace(",", ""))
     except ValueError:
-        raise ValueError(f"expected {what}, got {t!r}") from None
+        raise ValueError(f"expected {what}, got {quoted(t)}") from None
     if not math.isfinite(value):
         raise ValueError(f"{quoted(t)} is too large a number")
     return value, t[m.end():].strip()
@@ -89,16 +89,17 @@ def _volume(text: str, what: str, plain: tuple[str, ...], per_month_scale: float
     period = _per(rest)
     if period in _PER_MONTH:
         return value * _PER_MONTH[period] * per_month_scale
-    raise ValueError(f"expected {what}, got {text.strip()!r}")
+    raise ValueError(f"expected {what}, got {quoted(text.strip())}")
 
 
 def rate_rps(text: str) -> float:
     """`120`, `2k`, `120 rps`, `120/s`, `120 req/min`, or a volume `3M/month`, `50k/day` ->
     requests per second. A lone `m` (`5m`) is refused: a million, or a minute?"""
-    value, rest = _split(text, "a rate")
+    _, rest = _split(text, "a rate")
     if rest == "m":
-        raise ValueError(f"{text.strip()!r} is ambiguous: write {value:g}M for {value:g} million "
-                         f"requests per second or {value:g}/min for {value:g} per minute")
+        n = text.strip()[:-1].strip()  # the number as typed
+        raise ValueError(f"{quoted(text.strip())} is ambiguous: write {n}M for {n} million "
+                         f"requests per second or {n}/min for {n} per minute")
     return _volume(text, "a rate like 120, 2k, 120 rps or 3M/month",
                    ("", "rps", "req/s", "/s", "per second", "r/s"), 1 / (HOURS_PER_MONTH * 3600))
 
@@ -130,7 +131,7 @@ def _compound_ms(text: str, what: str) -> float:
     while at < len(text):
         m = _DURATION_PART.match(text, at)
         if m is None or m.group(2) not in _TIME_MS or _TIME_MS[m.group(2)] >= last:
-            raise ValueError(f"expected {what}, got {text!r}")
+            raise ValueError(f"expected {what}, got {quoted(text)}")
         last = _TIME_MS[m.group(2)]
         total += float(m.group(1)) * last
         at = m.end()
@@ -144,7 +145,7 @@ def memory_mb(text: str) -> float:
     value, rest = _split(text, "a size like 512MB or 2GB")
     word = rest.lower().replace(" ", "")
     if word not in _MEMORY_MB:
-        raise ValueError(f"expected a size like 512MB or 2GB, got {text.strip()!r}")
+        raise ValueError(f"expected a size like 512MB or 2GB, got {quoted(text.strip())}")
     return value * _MEMORY_MB[word]
 
 
@@ -154,7 +155,7 @@ def share(text: str) -> float:
     if rest == "%":
         return value / 100
     if rest:
-        raise ValueError(f"expected a share like 0.9 or 90%, got {text.strip()!r}")
+        raise ValueError(f"expected a share like 0.9 or 90%, got {quoted(text.strip())}")
     return value
 
 
@@ -172,5 +173,5 @@ def quantity(text: str, unit: str | None) -> float:
         return share(text)
     value, rest = _count(text, "a number")
     if rest and rest.lower() not in (unit or "",):
-        raise ValueError(f"expected a number, got {text.strip()!r}")
+        raise ValueError(f"expected a number, got {quoted(text.strip())}")
     return value
