@@ -412,3 +412,29 @@ def test_a_long_answer_is_refused_quickly_and_quoted_short(text: str, unit: str)
     assert time.perf_counter() - started < 5  # a sanity bound; it takes milliseconds
     assert f"... ({len(text):,} characters)" in str(exc.value)
     assert len(str(exc.value)) < 200
+
+
+@pytest.mark.parametrize("unit", ["rps", "per month", "ms", "s", "MB", "share", "people"])
+def test_any_answer_is_a_finite_number_or_a_reason(unit: str) -> None:
+    import math
+
+    from hypothesis import example, given, settings
+    from hypothesis import strategies as st
+
+    digits = st.text(alphabet="0123456789.,_eE+-kKmMbBgGhs /%", max_size=40)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.one_of(digits, st.text(max_size=40)))
+    @example("1e308k")  # finite, until multiplied by its unit
+    @example("1e308GB")
+    @example("1e308h")
+    @example("1e308/s")
+    def check(text: str) -> None:
+        try:
+            value = quantity(text, unit)
+        except ValueError as exc:
+            assert str(exc)
+        else:
+            assert math.isfinite(value)
+
+    check()

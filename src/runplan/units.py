@@ -160,7 +160,14 @@ def share(text: str) -> float:
 
 
 def quantity(text: str, unit: str | None) -> float:
-    """A number in a questionnaire unit (see kbase/questions.yaml)."""
+    """A number in a questionnaire unit (see kbase/questions.yaml), always finite."""
+    value = _quantity(text, unit)
+    if not math.isfinite(value):  # a finite number times its unit (`1e308k`)
+        raise ValueError(f"{quoted(text.strip())} is too large a number")
+    return value
+
+
+def _quantity(text: str, unit: str | None) -> float:
     if unit == "rps":
         return rate_rps(text)
     if unit == "per month":
