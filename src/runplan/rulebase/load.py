@@ -16,9 +16,10 @@ from typing import Any
 
 from runplan.errors import Problem, UserError
 from runplan.facts import KNOWN_FIELDS
+from runplan.fmt import num
 from runplan.paths import rules_dir
 from runplan.rulebase.compile import negate, placeholders, stratify
-from runplan.rulebase.spec import AllCond, AnyCond, Cond, FactCond, FieldCond, RuleSpec
+from runplan.rulebase.spec import AllCond, AnyCond, Cond, FactCond, FieldCond, RuleSpec, leaves
 from runplan.validation import validate
 from runplan.yamlio import LineMap, load_yaml, read_text
 
@@ -88,7 +89,12 @@ def can_hold(cond: Cond, absent: set[str]) -> bool:
 
 
 def _runnable(cond: Cond) -> str | None:
-    """Why the engine could not run the condition, or None."""
+    """Why the engine could not run the condition, or a part of it can never hold, or None."""
+    for leaf in leaves(cond):
+        if isinstance(leaf, FieldCond) and leaf.op == "between" and leaf.value[0] > leaf.value[1]:
+            low, high = num(leaf.value[0], 6), num(leaf.value[1], 6)
+            return (f"{leaf.field} between {low} and {high} holds for no "
+                    "value: give the lower bound first")
     levels = depth(cond)
     if levels > MAX_CONDITION_DEPTH:
         return (f"conditions nested {levels} levels deep; at most {MAX_CONDITION_DEPTH}: "
