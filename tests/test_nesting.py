@@ -12,7 +12,7 @@ from runplan.cli import main
 
 from .conftest import EXAMPLES
 
-REFUSED = "nested more than 64 levels deep; refused"
+REFUSED = "nested more than 100 levels deep; runplan files are shallow"
 
 
 def deep(levels: int) -> str:

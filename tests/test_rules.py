@@ -227,7 +227,8 @@ LEAF = "{field: kind, op: eq, value: api}"
      'got ["hipaa"]'),
     ("{field: kind, op: eq, value: {api: true}}",
      'ACME-PCI-001: rules[0].when.value: must be string or number or boolean; got {"api": true}'),
-    (_nested(150, LEAF, "{all: [X]}"), "nested more than 64 levels deep; refused"),
+    (_nested(150, LEAF, "{all: [X]}"),
+     "nested more than 100 levels deep; runplan files are shallow"),
     # never fired: no value lies between 10 and 5
     ("{field: traffic.avg_rps, op: between, value: [10, 5]}",
      "ACME-PCI-001: when: traffic.avg_rps between 10 and 5 holds for no value: give the lower "
