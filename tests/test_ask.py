@@ -93,7 +93,7 @@ def test_saved_profile_round_trips_through_advise(runner: CliRunner, tmp_path: P
     verdict_line = next(line for line in out.splitlines()
                         if line.startswith("payments-webhook: "))
     assert advised.stdout.splitlines()[0] == verdict_line == \
-        "payments-webhook: SERVERLESS (confidence 0.99)"
+        "payments-webhook: SERVERLESS (confidence 1.00)"  # cost 8,000x: the full 8 points
     # The whole view is the same: the profile holds exactly what was answered.
     assert advised.stdout in out
 
@@ -155,9 +155,10 @@ def test_units(text: str, unit: str, value: float) -> None:
 def test_every_verdict_relevant_field_has_a_question() -> None:
     from runplan.rulebase.load import load_rulebase
 
-    fields = {f for r in load_rulebase().rules for f in r.fields_read()}
+    fields = {f for r in load_rulebase().rules for f in (*r.fields_read(), *r.fields_graded())}
     profile_fields = {f for f in fields if not f.startswith(("cost.", "cold_start.", "limits.",
-                                                             "parts.", "traffic.peak_to_avg"))}
+                                                             "parts.", "traffic.peak_to_avg",
+                                                             "traffic.avg_concurrency"))}
     # and what the cost core reads
     profile_fields |= {"execution.avg_duration_ms", "execution.memory_mb", "execution.runtime",
                        "execution.cpu_ms",

@@ -100,7 +100,8 @@ def top_lines(p: dict[str, Any]) -> tuple[list[str], list[str]]:
     for i, x in enumerate(p["top_closest_to_flip"], 1):
         how = f"x{x['factor']:g}" if x["factor"] is not None else f"{x['to'] - x['from']:+.2f}"
         close.append(f"{i}. {x['name']} ({x['verdict']}): {x['flips_to']} at {x['field']} = "
-                     f"{x['to']:,.4g} (now {x['from']:,.4g}, {how})")
+                     f"{x['to']:,.4g} (now {x['from']:,.4g}{', assumed' if x['assumed'] else ''}"
+                     f", {how})")
     return stake, close
 
 

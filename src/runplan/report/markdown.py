@@ -18,6 +18,8 @@ def render_markdown(r: Result) -> str:
     out += ["", "| rule | effect | reason | source |", "|---|---|---|---|"]
     for x in r.reasons:
         out.append(f"| {x.rule} | {x.effect} | {x.message.replace('|', '/')} | {x.source} |")
+    if r.against_cost:
+        out += ["", f"**Against the cost**: {r.against_cost}."]
     out += ["", f"| model ({c.provider}) | monthly |", "|---|---:|",
             f"| kubernetes | {usd(c.kubernetes.monthly_usd)} |",
             f"| serverless | {usd(c.serverless.monthly_usd if c.serverless else None)} |", ""]
