@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from runplan.cost.estimate import CostReport, CrossingCache, estimate, probe_facts
+from runplan.fmt import usd
 from runplan.kbase import KnowledgeBase
 from runplan.probes import (
     AXES,
@@ -25,7 +26,6 @@ from runplan.probes import (
     flip_candidates,
 )
 from runplan.profile import Assumption, Component, Part, Workload, resolve, with_load
-from runplan.fmt import usd
 from runplan.rulebase.compile import render
 from runplan.rulebase.engine import Engine
 from runplan.rulebase.load import RuleBase

@@ -324,8 +324,9 @@ class BatchProbes:
                     if isinstance(term, FactGrade):
                         degree = degree * degrees.get(term.fact, np.zeros(n))
                     else:
-                        f = fields[term.field]
-                        degree = degree * ramp_degree(np.where(f.none, np.nan, f.values), term)
+                        read = fields[term.field]
+                        degree = degree * ramp_degree(np.where(read.none, np.nan, read.values),
+                                                      term)
             for f in spec.asserts:
                 facts[f] = facts.get(f, zeros) | fired
                 got = np.where(fired, 1.0 if degree is None else degree, 0.0)
