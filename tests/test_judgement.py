@@ -442,3 +442,21 @@ def test_ask_provisional_verdict_counts_what_is_still_assumed(advisor: Advisor) 
     line = provisional_line(r)
     assert line.endswith(f"; {len(r.assumptions)} of 27 inputs still assumed)")
     assert len(r.assumptions) == 25
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=False, width=64)),
+       st.floats(0.01, 100), st.floats(0.01, 100), st.booleans(), st.floats(-10, 10))
+def test_one_value_and_arrays_grade_alike(value: float | None, start: float, end: float,
+                                          log: bool, points: float) -> None:
+    """`ramp_one` / `graded_one` (a component's verdict) and `ramp_degree` / `graded` (the
+    flip search's arrays) give the same floats."""
+    from runplan.rulebase.compile import graded, graded_one, ramp_degree, ramp_one
+
+    if start == end:
+        return
+    ramp = Ramp("f", start, end, log)
+    one = ramp_one(value, ramp)
+    many = ramp_degree([math.nan if value is None else value] * 3, ramp)
+    assert list(many) == [one] * 3
+    assert list(graded(points, many)) == [graded_one(points, one)] * 3

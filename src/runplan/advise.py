@@ -190,14 +190,15 @@ class Advisor:
                   inferred: tuple[CostReport, dict[str, Any], Sequence[RuleSpec], Verdict],
                   part_results: tuple[Result, ...], flips: tuple[Flip, ...]) -> Result:
         costs, fields, fired, verdict = inferred
-        given_up = {a.field for a in assumed}
-        flips = tuple(replace(f, assumed=True) if _assumed(f.field, given_up) else f
-                      for f in flips)
-        distances = [(_distance(f, f.current), f.field == "traffic.idle_fraction")
-                     for f in flips if f.assumed]
-        if distances:
-            verdict = replace(verdict, confidence=assumed_confidence(verdict.confidence,
-                                                                     distances))
+        if flips and assumed:
+            given_up = {a.field for a in assumed}
+            flips = tuple(Flip(f.field, f.to, f.verdict, f.current, True)
+                          if _assumed(f.field, given_up) else f for f in flips)
+            distances = [(_distance(f, f.current), f.field == "traffic.idle_fraction")
+                         for f in flips if f.assumed]
+            if distances:
+                verdict = replace(verdict, confidence=assumed_confidence(verdict.confidence,
+                                                                         distances))
         reasons = tuple(self._reason(spec, fields, given)
                         for spec, given in zip(fired, verdict.points, strict=True))
         return Result(

@@ -126,9 +126,9 @@ def predicate(cond: FieldCond) -> Callable[[Any], bool]:
 
 
 def ramp_degree(values: Any, ramp: Ramp) -> Any:
-    """A `Ramp` over a float or an array of floats (NaN where missing): 0 before `start`, 1
-    after `end`, linear between (in the logarithm for a log ramp). The one implementation,
-    for one component and for the flip search's arrays alike."""
+    """A `Ramp` over an array of floats (NaN where missing): 0 before `start`, 1 after `end`,
+    linear between (in the logarithm for a log ramp). The flip search's arrays use this;
+    `ramp_one` is the same formula on one float (tests check they agree)."""
     x = np.asarray(values, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         if ramp.log:
@@ -140,9 +140,26 @@ def ramp_degree(values: Any, ramp: Ramp) -> Any:
     return np.where(np.isnan(t), 0.0, t)
 
 
+def ramp_one(value: Any, ramp: Ramp) -> float:
+    """`ramp_degree` for one value (a component's own verdict: numpy's per-call cost would be
+    a twentieth of a batch); 0 for a missing or non-numeric value."""
+    if not is_number(value) or math.isnan(value) or (ramp.log and value <= 0):
+        return 0.0
+    if ramp.log:
+        x, a, b = math.log(value), math.log(ramp.start), math.log(ramp.end)
+    else:
+        x, a, b = value, ramp.start, ramp.end
+    return min(1.0, max(0.0, (x - a) / (b - a)))
+
+
 def graded(points: float, degree: Any) -> Any:
-    """A graded rule's points at `degree` (a float or an array), to the nearest 1/QUANTUM."""
+    """A graded rule's points at `degree` (an array), to the nearest 1/QUANTUM."""
     return np.round(np.multiply(points, degree) * QUANTUM) / QUANTUM
+
+
+def graded_one(points: float, degree: float) -> float:
+    """`graded` for one degree (Python's round, like numpy's, rounds half to even)."""
+    return round(points * degree * QUANTUM) / QUANTUM
 
 
 def rule_points(fired: Iterable[RuleSpec], fields: dict[str, Any],
@@ -164,11 +181,10 @@ def rule_points(fired: Iterable[RuleSpec], fields: dict[str, Any],
             if isinstance(term, FactGrade):
                 degree *= facts.get(term.fact, 0.0)
             else:
-                value = fields.get(term.field)
-                degree *= float(ramp_degree(value if is_number(value) else math.nan, term))
+                degree *= ramp_one(fields.get(term.field), term)
         for f in spec.asserts:
             facts[f] = max(facts.get(f, 0.0), degree)
-        out.append(tuple((option, float(graded(p, degree))) for option, p in spec.score))
+        out.append(tuple((option, graded_one(p, degree)) for option, p in spec.score))
     return out
 
 
