@@ -263,7 +263,8 @@ def _format(value: Any, style: str | None) -> str:
         return f"{value:,.0f} ms"
     if style == "s":
         return f"{value:,.0f} s"
-    return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    # four significant figures, but never an exponent: 52,500x, not 5.25e+04x
+    return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
 def render(template: str, fields: dict[str, Any]) -> str:
