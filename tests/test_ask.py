@@ -26,8 +26,10 @@ CORE_API = ["core-api", "api", "n",
 
 
 def ask(runner: CliRunner, answers: list[str], *args: str) -> tuple[int, str, str]:
+    """Exit code, what the user sees (the transcript on stderr, the verdict on stdout), and
+    stdout alone."""
     result = runner.invoke(main, ["ask", *args], input="\n".join(answers) + "\n")
-    return result.exit_code, result.stdout, result.stderr
+    return result.exit_code, result.output, result.stdout
 
 
 def test_webhook_interview_ends_serverless_with_fewer_questions(runner: CliRunner) -> None:
@@ -57,7 +59,9 @@ def test_help_invalid_and_back(runner: CliRunner, tmp_path: Path) -> None:
     assert code == 0, out
     assert ("    The article's cases differ by kind: webhooks and event handlers are the classic "
             "function workloads") in out
-    assert "    (source: article §7 (use cases), §9 (hybrid patterns))" in out
+    assert ("    (source: article §7 (What actually happens in real SaaS platforms): webhooks, file "
+            "processing and scheduled jobs on the edges, core APIs and long-running workers in "
+            "Kubernetes; article §9 (When Serverless is the smarter execution layer))") in out
     assert ("    not accepted: choose 1-8 or one of: api, web, webhook, event-handler, worker, "
             "job, stream, ml-inference; ? for help") in out
     # Asked after `?`, after the invalid answer, and again after `<` at the accept prompt;
@@ -76,10 +80,11 @@ def test_back_from_the_accept_prompt(runner: CliRunner, tmp_path: Path) -> None:
 
 def test_end_of_input_writes_nothing(runner: CliRunner, tmp_path: Path) -> None:
     profile, adr = tmp_path / "p.yaml", tmp_path / "adr.md"
-    code, _, err = ask(runner, ["svc", "3"], "--save-profile", str(profile), "--adr", str(adr))
-    assert code == 1
-    assert err == ("\nrunplan ask: end of input before the interview finished; nothing "
-                   "written\n")
+    code, out, stdout = ask(runner, ["svc", "3"], "--save-profile", str(profile), "--adr",
+                            str(adr))
+    assert (code, stdout) == (1, "")
+    assert out.endswith("\nrunplan ask: end of input before the interview finished; nothing "
+                        "written\n")
     assert not profile.exists() and not adr.exists()
     assert list(tmp_path.iterdir()) == []
 
@@ -113,6 +118,25 @@ def test_adr_draft_is_madr_with_the_profile(runner: CliRunner, tmp_path: Path) -
         assert heading in text
     assert 'Chosen option: "Serverless functions", because ' in text
     assert "* Bad, because about 0.24% of requests meet a cold start (+200 ms each)" in text
+
+
+def test_adr_draft_references_the_saved_profile_in_one_repository(
+        runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "docs" / "adr").mkdir(parents=True)
+    (tmp_path / "services").mkdir()
+    monkeypatch.chdir(tmp_path)
+    code, _, _ = ask(runner, WEBHOOK, "--save-profile", "services/webhook.yaml", "--adr",
+                     "docs/adr/0001-payments-webhook.md")
+    assert code == 0
+    front = yaml.safe_load((tmp_path / "docs/adr/0001-payments-webhook.md").read_text().split(
+        "---\n")[1])
+    assert front["runplan"]["profile"] == "../../services/webhook.yaml"
+    checked = runner.invoke(main, ["adr", "check", "docs/adr", "--fail-on", "note"])
+    assert (checked.exit_code, checked.stdout) == (
+        0, "1 record checked: 0 errors, 0 warnings, 0 notes\n")
 
 
 def test_answers_file(runner: CliRunner, tmp_path: Path) -> None:
@@ -200,7 +224,7 @@ def test_terminal_arrow_keys_help_invalid_back(tmp_path: Path) -> None:
     child.sendline("n")
     child.expect("Which provider must it run on")
     child.sendline("?")
-    child.expect(r"\(source: sourced-facts")
+    child.expect(r"\(source: article §10 \(The messy reality of choosing\): forced to use")
     child.sendline("mars")
     child.expect("not accepted: choose 1-5 or one of: aws, gcp, azure, on-prem, any")
     child.sendline("<")
@@ -262,6 +286,49 @@ def test_provider_option_skips_its_question(runner: CliRunner) -> None:
 def test_missing_output_directory_is_refused_before_asking(runner: CliRunner,
                                                          tmp_path: Path) -> None:
     target = tmp_path / "nope" / "p.yaml"
-    code, out, err = ask(runner, WEBHOOK, "--save-profile", str(target))
-    assert (code, out) == (2, "")
-    assert err == f"{target}: error: directory {target.parent} does not exist\n"
+    code, out, stdout = ask(runner, WEBHOOK, "--save-profile", str(target))
+    assert (code, stdout) == (2, "")
+    assert out == f"{target}: error: --save-profile: directory {target.parent} does not exist\n"
+
+
+def test_json_verdict_alone_on_stdout(runner: CliRunner) -> None:
+    """`runplan ask --format json > j.out`: the questions and the transcript go to stderr, so
+    stdout parses as JSON and holds nothing else."""
+    import json
+
+    result = runner.invoke(main, ["ask", "--format", "json"], input="\n".join(WEBHOOK) + "\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["verdict"] == "serverless"
+    assert result.stdout.startswith("{\n")
+    assert "1. Name of the component > payments-webhook\n" in result.stderr
+    assert "  -> provisional verdict: serverless" in result.stderr
+    assert result.stderr.rstrip().endswith("inputs assumed (runplan defaults).")
+
+
+def test_terminal_json_redirected_to_a_file(tmp_path: Path) -> None:
+    """`runplan ask --format json > j.out` on a terminal: the interview stays on the terminal
+    (stderr) and the file holds only the JSON."""
+    import json
+    import os
+    import shlex
+    import shutil
+    import sys
+
+    pexpect = pytest.importorskip("pexpect")
+    exe = shutil.which("runplan", path=os.path.dirname(sys.executable)) or "runplan"
+    out = tmp_path / "j.out"
+    child = pexpect.spawn("/bin/sh", ["-c", f"{shlex.quote(exe)} ask --format json > "
+                                      f"{shlex.quote(str(out))}"], encoding="utf-8",
+                          timeout=30, dimensions=(40, 120), env={**os.environ, "TERM": "xterm"})
+    child.expect("Name of the component")
+    child.sendline("svc")
+    child.expect("What kind of component is it")
+    child.sendline("job")
+    child.expect("Accept it and finish")
+    child.sendline("y")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    data = json.loads(out.read_text())
+    assert data["name"] == "svc"
+    assert out.read_text().startswith("{\n")
