@@ -282,7 +282,8 @@ def test_moving_the_cost_ratio_towards_an_option_never_moves_the_verdict_away(
 
 
 AXES = ["traffic.avg_rps", "traffic.peak_rps", "traffic.idle_fraction",
-        "execution.avg_duration_ms", "execution.memory_mb", "latency.p99_slo_ms"]
+        "execution.avg_duration_ms", "execution.max_duration_s", "execution.memory_mb",
+        "latency.p99_slo_ms"]
 
 
 def _moved(w: Workload, axis: str, factor: float, hours: float) -> Workload:
@@ -297,6 +298,8 @@ def _moved(w: Workload, axis: str, factor: float, hours: float) -> Workload:
         v = w.avg_duration_ms * factor
         return w.but(avg_duration_ms=v, cpu_ms=w.cpu_ms * factor,
                      max_duration_s=max(w.max_duration_s, v / 1000))
+    if axis == "execution.max_duration_s":
+        return w.but(max_duration_s=max(w.max_duration_s * factor, w.avg_duration_ms / 1000))
     if axis == "execution.memory_mb":
         return w.but(memory_mb=w.memory_mb * factor)
     assert w.p99_slo_ms is not None
