@@ -463,3 +463,42 @@ def test_one_value_and_arrays_grade_alike(value: float | None, start: float, end
     many = ramp_degree([math.nan if value is None else value] * 3, ramp)
     assert list(many) == [one] * 3
     assert list(graded(points, many)) == [graded_one(points, one)] * 3
+
+
+def test_a_broken_grade_is_one_message_per_problem(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text("""theme: acme
+rules:
+  - id: ACME-GRADE-001
+    title: A broken grade
+    source: ACME policy
+    rationale: Tests the grade checks.
+    when: {field: traffic.avg_rps, op: gt, value: 1}
+    then:
+      score: {kubernetes: 1}
+      grade:
+        - {field: traffic.avg_rps, from: 1, to: 1}
+        - {field: traffic.avg_rsp, from: 0, to: 5, scale: log}
+        - {fact: no_such_fact}
+      message: "A message here."
+  - id: ACME-GRADE-002
+    title: A grade without a score
+    source: ACME policy
+    rationale: Tests the grade checks.
+    when: {field: traffic.avg_rps, op: gt, value: 1}
+    then:
+      exclude: [serverless]
+      grade: [{field: traffic.avg_rps, from: 1, to: 2}]
+      message: "A message here."
+""")
+    result = runner.invoke(main, ["rules", "validate", str(tmp_path)])
+    assert result.exit_code == 2
+    f = tmp_path / "r.yaml"
+    assert result.stderr.splitlines() == [
+        f"{f}:11: error: ACME-GRADE-001: then.grade[0]: from and to must differ (a ramp, not "
+        "a step)",
+        f"{f}:12: error: ACME-GRADE-001: then.grade[1].field: unknown field 'traffic.avg_rsp' "
+        "(did you mean 'traffic.avg_rps'?)",
+        f"{f}:12: error: ACME-GRADE-001: then.grade[1]: a log ramp needs from and to above 0",
+        f"{f}:15: error: ACME-GRADE-002: then.grade: a grade scales the score: the rule needs "
+        "a score",
+        f"{f}:3: error: ACME-GRADE-001: then.grade: fact 'no_such_fact' is asserted by no rule"]

@@ -186,7 +186,8 @@ def load_rulebase(extra_dirs: Iterable[Path] = (), include_builtin: bool = True)
     for s in specs:
         for fact in s.facts_needed():
             if fact not in produced:
-                problems.append(Problem(s.file, s.line, f"{s.id}: when",
+                where = "when" if fact in s.facts_read() else "then.grade"
+                problems.append(Problem(s.file, s.line, f"{s.id}: {where}",
                                         f"fact '{fact}' is asserted by no rule"
                                         f"{_suggest(fact, produced)}"))
     if problems:
