@@ -57,7 +57,7 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
     inventory = read_inventory(file, input_format, defaults)
     portfolio = Portfolio(kb)
     errors: list[Problem] = []
-    scored = 0
+    scored = rejected = 0
     show_progress = not quiet and sys.stderr.isatty()
     with _output(output) as out:
         sink = _sink(fmt, out)
@@ -69,6 +69,7 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
                 duplicate = names.taken(s.claim)
                 problems = (duplicate,) if duplicate is not None else s.problems
                 if problems:
+                    rejected += 1
                     errors.extend(problems)
                     for p in problems:
                         print(p, file=sys.stderr)
@@ -79,7 +80,7 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
                     portfolio.add(s.placement)
                 advance()
         outcome = Outcome(inventory.file, inventory.fmt, portfolio.summary(), errors,
-                          inventory.skipped, scored)
+                          inventory.skipped, scored, rejected)
         sink.finish(outcome)
     if not quiet and (output is not None or fmt != "text"):
         where = f"; wrote {output}" if output is not None else ""
