@@ -62,6 +62,25 @@ def test_cost_weight_grows_with_the_log_of_the_ratio(rulebase: RuleBase, ratio: 
     assert option == "kubernetes" and got == pytest.approx(points, abs=1 / 2048)
 
 
+# Rules whose argument is money the bill already counts (idle capacity, steady use, low
+# volume, capacity held for a peak, a cluster's fixed cost).
+ECONOMIC = ("TRAFFIC-IDLE-001", "TRAFFIC-STEADY-001", "TRAFFIC-BURSTY-001", "TRAFFIC-BURSTY-002",
+            "TRAFFIC-LOW-001", "COST-IDLE-FIXED-001", "WORKLOAD-WORKER-001")
+
+
+def test_no_economic_rule_outweighs_the_cost_gap_it_stands_for(rulebase: RuleBase) -> None:
+    """Each of them is worth at most what a cost gap of about 2.6x is: a bill that many times
+    lower on the other side outweighs any one of them."""
+    cost = rulebase.get(COST_RULES[0])
+    assert cost is not None
+    gap = rule_points([cost], {"cost.ratio": 2.6})[0][0][1]
+    assert gap == pytest.approx(8 * math.log(2.6) / math.log(50), abs=1 / 2048)  # 1.95
+    for rule_id in ECONOMIC:
+        spec = rulebase.get(rule_id)
+        assert spec is not None
+        assert max(abs(p) for _, p in spec.score) < gap, rule_id
+
+
 def test_one_cost_rule_fires_at_a_ratio_of_exactly_three(advisor: Advisor) -> None:
     """The old bands [1.25, 3] and >= 3 both fired at 3.0."""
     _costs, fields, _fired, _v = advisor.infer(
