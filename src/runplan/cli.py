@@ -607,7 +607,16 @@ def _rule_data(r: Any) -> dict[str, Any]:
             "rationale": r.rationale, "recommendation": r.recommendation,
             "effect": r.effect(), "message": r.message, "asserts": list(r.asserts),
             "fields_read": list(r.fields_read()), "facts_read": list(r.facts_read()),
+            "grade": [_grade_data(t) for t in r.grade],
             "file": Path(r.file).name, "examples": r.examples}
+
+
+def _grade_data(t: Any) -> dict[str, Any]:
+    """A grade term as in the rule file."""
+    if hasattr(t, "fact"):
+        return {"fact": t.fact}
+    return {"field": t.field, "from": t.start, "to": t.end,
+            "scale": "log" if t.log else "linear"}
 
 
 @rules.command("show")
@@ -630,7 +639,8 @@ def rules_show(rule_id: str, rules_dirs: tuple[Path, ...]) -> None:
         raise UserError(f"no rule {rule_id} ({hint}see runplan rules list)")
     lines = [f"{r.id}: {r.title}", "", "Why:", f"  {r.rationale}", "",
              f"Source: {r.source}", f"Effect: {r.effect()}", f"Message: {r.message}",
-             f"Reads: {', '.join([*r.fields_read(), *r.facts_read()])}"]
+             "Reads: " + ", ".join(dict.fromkeys([*r.fields_read(), *r.fields_graded(),
+                                                  *r.facts_needed()]))]
     if r.recommendation:
         lines += [f"Recommendation: {r.recommendation}"]
     if r.examples:

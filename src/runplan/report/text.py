@@ -80,6 +80,8 @@ def render_text(r: Result, explain: bool = False) -> str:
         lines.append("every option is excluded by a hard constraint: review the constraints")
     lines += ["", "Why:"]
     lines += [f"  - {x.message} [{x.rule}, {x.effect}; {x.source}]" for x in top_reasons(r)]
+    if r.against_cost:
+        lines.append(f"  - {r.against_cost[0].upper()}{r.against_cost[1:]}.")
     lines += ["", *cost_lines(r)]
     if r.flips:
         lines.append("What would change it:")
