@@ -45,6 +45,7 @@ MAX_MEMORY_MB = 2**25  # 32 TiB, above the largest cloud machine (24 TiB)
 MAX_CPU_MS = 1e12
 MAX_CALLS_PER_REQUEST = 10_000
 MAX_ENGINEERS = 1_000_000
+MIN_SLO_MS = 0.1  # a tenth of a millisecond: below any network round trip, so below any real objective
 
 
 class Traffic(BaseModel):
@@ -98,7 +99,7 @@ class Latency(BaseModel):
 
     model_config = _STRICT
     p99_slo_ms: float | None = Field(
-        None, gt=0, le=MAX_DURATION_S * 1000, description="99th-percentile latency objective "
+        None, ge=MIN_SLO_MS, le=MAX_DURATION_S * 1000, description="99th-percentile latency objective "
         "in ms; null: not latency-sensitive. Default: null.")
     user_facing: bool | None = Field(None, description="A person waits on the answer. "
                                      "Default: false.")
