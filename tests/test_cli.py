@@ -207,11 +207,13 @@ def test_cost_command_with_pricing_override_and_plot(runner: CliRunner, tmp_path
 
 def test_top_reasons_argue_for_the_verdict(runner: CliRunner) -> None:
     # chat-websocket: LIMIT-STATEFUL-001 is kubernetes +2, serverless -3; only the +2 argues for
-    # kubernetes, so the two exclusions and the steady-load rule (+3) rank above it.
+    # kubernetes, so the exclusion and the steady-load rule (+3) rank above it. Its hour-long
+    # sessions fit Azure Flex Consumption's 60 minutes, so LIMIT-DURATION-001 does not fire
+    # (it did on the legacy Consumption plan's 10).
     out = runner.invoke(main, ["advise", str(EXAMPLES / "chat-websocket.yaml")]).output
     why = out.split("Why:\n")[1].split("\n\n")[0].splitlines()
     assert [line.split("[")[1].split(",")[0] for line in why] == [
-        "LIMIT-DURATION-001", "LIMIT-CONNECTIONS-001", "TRAFFIC-STEADY-001"]
+        "LIMIT-CONNECTIONS-001", "TRAFFIC-STEADY-001", "LIMIT-STATEFUL-001"]
 
 
 def test_rule_messages_are_printed_literally(runner: CliRunner, tmp_path: Path) -> None:

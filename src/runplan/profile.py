@@ -27,7 +27,9 @@ ProviderName = Literal["aws", "gcp", "azure", "any", "on-prem"]
 Tolerance = Literal["low", "medium", "high"]
 Option = Literal["kubernetes", "serverless", "hybrid"]
 OPTIONS: tuple[Option, ...] = ("kubernetes", "serverless", "hybrid")
-HTTP_KINDS = frozenset({"api", "web", "webhook"})
+# Kinds served over HTTP: a load balancer or gateway in front on both models (an inference
+# endpoint is an HTTP API too).
+HTTP_KINDS = frozenset({"api", "web", "webhook", "ml-inference"})
 
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 

@@ -327,7 +327,9 @@ def _serverless(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
                        _tiered(billable_gbs, fn.gb_second_tiers))
     total = billable_req * fn.request_usd_per_million / 1e6 + compute
     if fn.vcpu_second_usd:
-        vcpu_s = np.maximum(0.0, seconds * gb * fn.vcpu_per_gb
+        table = np.array(fn.vcpu_by_memory_mb)  # (memory MB, vCPU): serverless.vcpu_for_memory
+        at = np.minimum(np.searchsorted(table[:, 0], gb * 1024, side="left"), len(table) - 1)
+        vcpu_s = np.maximum(0.0, seconds * table[at, 1]
                             - (fn.free_vcpu_seconds if free_tier else 0.0))
         total = total + vcpu_s * fn.vcpu_second_usd
     total = np.where(rows.http, total + _tiered(requests, door.http_api_tiers, per=1e6), total)
