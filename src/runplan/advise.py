@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from runplan.cost.estimate import CostReport, CrossingCache, estimate, probe_facts
+from runplan.cost.estimate import CostReport, CrossingCache, estimate, probe_facts, shape_of
+from runplan.cost.platforms import PlatformCost, cheapest, platform_costs
 from runplan.kbase import KnowledgeBase
 from runplan.probes import (
     AXES,
@@ -105,6 +106,8 @@ class Result:
     flips: tuple[Flip, ...] = ()
     parts: tuple[Result, ...] = ()
     overridden: tuple[str, ...] = field(default_factory=tuple)
+    platforms: tuple[PlatformCost, ...] = ()  # every platform of the provider, kbase order
+    platform: PlatformCost | None = None  # the verdict's model on its cheapest feasible one
 
 
 @dataclass
@@ -183,12 +186,17 @@ class Advisor:
                   inferred: tuple[CostReport, dict[str, Any], Sequence[RuleSpec], Verdict],
                   part_results: tuple[Result, ...], flips: tuple[Flip, ...]) -> Result:
         costs, fields, fired, verdict = inferred
+        sls = costs.serverless
+        options = platform_costs(w, shape_of(w, self.kb), costs.kubernetes.monthly_usd,
+                                 costs.kubernetes.items, sls.monthly_usd if sls else None,
+                                 sls.items if sls else (), self.kb, self.free_tier)
         return Result(
             name=w.name, provider=costs.provider, workload=w, verdict=verdict, costs=costs,
             reasons=tuple(self._reason(spec, fields) for spec in fired),
             assumptions=tuple(assumed),
             derived_facts=tuple(f for spec in fired for f in spec.asserts), inputs=fields,
-            flips=flips, parts=part_results, overridden=self.kb.overridden)
+            flips=flips, parts=part_results, overridden=self.kb.overridden,
+            platforms=options, platform=cheapest(options, verdict.verdict))
 
     def _reason(self, spec: RuleSpec, fields: dict[str, Any]) -> Reason:
         """A fired rule with its message filled from this component's figures."""

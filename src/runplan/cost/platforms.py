@@ -1,0 +1,261 @@
+"""Each platform's monthly bill and limits: the platforms of kbase/providers under each model.
+
+A model's platforms (DESIGN.md "Platforms and cost views"): functions, serverless containers
+(Cloud Run services, Container Apps consumption), node-less containers (ECS or EKS on Fargate,
+GKE Autopilot) and Kubernetes on nodes. Functions are billed by `cost.serverless` and nodes
+by `cost.kubernetes`, the bills the verdict reads; the two container bills are here, each
+written once over arrays (one row = one workload, the single report is the one-row case),
+with their line items as arrays too.
+
+- request-containers (billed per use while serving requests, scaled to zero when idle): an
+  instance is sized at the smallest row of the platform's vCPU table that holds the memory;
+  each request's time is rounded up to the billing increment; overlapping requests share an
+  instance (up to `requests_per_instance`, fewer when their CPU would fill its vCPU first):
+  instance-seconds = busy seconds / clamp(requests in flight while active, 1, per instance).
+  Then instance-seconds x vCPU x rate + x GiB x rate + requests x rate, less the free tier.
+- task-hours (node-less containers, billed per running task or pod for what it requests):
+  a service runs the replicas the Kubernetes replica model gives (`kubernetes.
+  replicas_per_level`), a job one task per run for its duration (at least `min_billed_s`);
+  each task asks `pod_vcpu` vCPU and its memory, at least `min_gb_per_vcpu` per vCPU;
+  + the cluster fee less any monthly credit, + the load balancer an HTTP service needs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from runplan.cost.kubernetes import kubernetes_amounts, replicas_per_level
+from runplan.cost.serverless import LineItem, add_up, serverless_monthly_cost
+from runplan.cost.traffic import Shape
+from runplan.kbase import KnowledgeBase, Platform, PlatformLimits, Provider
+from runplan.profile import HTTP_KINDS, Workload
+
+Array = np.ndarray[Any, np.dtype[Any]]
+PER_USE = "per-use"  # the view of a bill that scales with use (nothing shared to allocate)
+
+
+@dataclass(slots=True)
+class Usage:
+    """What the container bills read, one row per workload (arrays of equal length)."""
+
+    requests: Array  # requests (or runs) a month
+    avg_duration_ms: Array
+    cpu_ms: Array  # CPU time per request
+    memory_mb: Array
+    active_hours: Array  # hours of the month with traffic
+    replica_hours: Array  # pod-hours the Kubernetes replica model runs a service for
+    job: Array  # bool: one task per run instead of always-on replicas
+    front_door_usd: Array  # the load balancer an HTTP container service needs, else 0
+    hours: float  # hours in the month
+
+
+@dataclass(slots=True)
+class Bill:
+    """Line items over rows: `usd[i, r]` is item i of row r's bill."""
+
+    names: tuple[str, ...]
+    units: tuple[str, ...]
+    quantity: Array  # (items, rows)
+    usd: Array  # (items, rows)
+    notes: tuple[str, ...]
+
+    def total(self) -> Array:
+        """Each row's monthly USD, its items added in bill order (as `add_up` does)."""
+        out = np.zeros(self.usd.shape[1])
+        for row in self.usd:
+            out = out + row
+        return out
+
+    def items(self, row: int) -> tuple[LineItem, ...]:
+        return tuple(LineItem(n, float(self.quantity[i, row]), u, float(self.usd[i, row]),
+                              note)
+                     for i, (n, u, note) in enumerate(zip(self.names, self.units, self.notes,
+                                                          strict=True)))
+
+
+def _table_lookup(table: tuple[tuple[float, float], ...], memory_mb: Array,
+                  ) -> tuple[Array, Array]:
+    """(memory MB, vCPU) of the smallest table row that holds each memory (the largest row
+    above the table)."""
+    t = np.array(table)
+    at = np.minimum(np.searchsorted(t[:, 0], memory_mb, side="left"), len(t) - 1)
+    return t[at, 0], t[at, 1]
+
+
+def request_containers_bill(u: Usage, prices: dict[str, Any], free_tier: bool) -> Bill:
+    """Cloud Run services (request-based billing) and Container Apps consumption."""
+    size_mb, vcpu = _table_lookup(prices["vcpu_by_memory_mb"], u.memory_mb)
+    size_mb = np.maximum(size_mb, u.memory_mb)  # above the table: the memory itself
+    gib = size_mb / 1024
+    step = prices["billing_increment_ms"]
+    billed_s = np.ceil(np.round(u.avg_duration_ms / step, 9)) * step / 1000
+    busy_s = u.requests * billed_s
+    active_s = u.active_hours * 3600
+    with np.errstate(divide="ignore", invalid="ignore"):
+        in_flight = np.where(active_s > 0, busy_s / active_s, 0.0)
+        by_cpu = np.where(u.cpu_ms > 0, vcpu * u.avg_duration_ms / u.cpu_ms, np.inf)
+    per_instance = np.clip(by_cpu, 1.0, prices["requests_per_instance"])
+    instance_s = busy_s / np.clip(in_flight, 1.0, per_instance)
+    free = free_tier
+    vcpu_s = np.maximum(0.0, instance_s * vcpu - (prices["free_vcpu_seconds"] if free else 0.0))
+    gib_s = np.maximum(0.0, instance_s * gib - (prices["free_gib_seconds"] if free else 0.0))
+    req = np.maximum(0.0, u.requests - (prices["free_requests"] if free else 0.0))
+    free_note = ", free tier subtracted" if free else ""
+    return Bill(
+        ("container requests", "container compute (vCPU-s)", "container compute (GiB-s)"),
+        ("requests", "vCPU-s", "GiB-s"),
+        np.array([req, vcpu_s, gib_s]),
+        np.array([req * prices["request_usd_per_million"] / 1e6,
+                  vcpu_s * prices["vcpu_second_usd"], gib_s * prices["gib_second_usd"]]),
+        (f"${prices['request_usd_per_million']:g} per 1M{free_note}",
+         f"instance-seconds while serving x vCPU at ${prices['vcpu_second_usd']:g}; up to "
+         f"{prices['requests_per_instance']:g} requests share an instance{free_note}",
+         f"instance-seconds x GiB at ${prices['gib_second_usd']:g}{free_note}"))
+
+
+def task_hours_bill(u: Usage, prices: dict[str, Any], task_vcpu: float) -> Bill:
+    """ECS or EKS on Fargate and GKE Autopilot: per task (pod) for the vCPU and memory asked."""
+    gb = np.maximum(u.memory_mb / 1024, prices["min_gb_per_vcpu"] * task_vcpu)
+    run_s = np.maximum(u.avg_duration_ms / 1000, prices["min_billed_s"])
+    task_hours = np.where(u.job, u.requests * run_s / 3600, u.replica_hours)
+    n = len(task_hours)
+    cluster = max(0.0, prices["cluster_hourly_usd"] * u.hours - prices["cluster_credit_usd"])
+    return Bill(
+        ("task vCPU", "task memory", "cluster fee", "load balancer"),
+        ("vCPU-hours", "GB-hours", "cluster-months", "months"),
+        np.array([task_hours * task_vcpu, task_hours * gb, np.ones(n), np.ones(n)]),
+        np.array([task_hours * task_vcpu * prices["vcpu_hour_usd"],
+                  task_hours * gb * prices["gb_hour_usd"], np.full(n, cluster),
+                  u.front_door_usd]),
+        (f"{task_vcpu:g} vCPU per task at ${prices['vcpu_hour_usd']:g}/vCPU-h "
+         "(a job: one task per run; a service: the replica model's pods)",
+         f"task memory, at least {prices['min_gb_per_vcpu']:g} GB per vCPU, at "
+         f"${prices['gb_hour_usd']:g}/GB-h",
+         f"${prices['cluster_hourly_usd']:g}/h x {u.hours:g} h less a "
+         f"${prices['cluster_credit_usd']:g} monthly credit",
+         "the load balancer an HTTP service needs, priced as for Kubernetes"))
+
+
+def usage_of(w: Workload, shape: Shape, p: Provider, kb: KnowledgeBase) -> Usage:
+    """The one-row Usage of a workload on its provider."""
+    counts = shape.layout.counts
+    replicas = replicas_per_level(shape, w.cpu_ms, kb.operations)
+    http = w.kind in HTTP_KINDS
+    door = 0.0
+    if http:  # a container service's own load balancer: the one Kubernetes would have
+        a = kubernetes_amounts(shape, w.cpu_ms, w.memory_mb, p.kubernetes, p.front_door,
+                               kb.operations, True, False)
+        door = (a.lb_usd or 0.0) + a.lcu_usd
+
+    def row(x: float) -> Array:
+        return np.array([float(x)])
+
+    return Usage(row(w.requests_per_month), row(w.avg_duration_ms), row(w.cpu_ms),
+                 row(w.memory_mb),
+                 row(sum(n for level, n in counts if shape.load[level] > 0)),
+                 row(sum(replicas[level] * n for level, n in counts)),
+                 np.array([w.kind == "job"]), row(door), kb.operations.hours_per_month)
+
+
+def ruled_out_by(limits: PlatformLimits, w: Workload) -> str | None:
+    """The first limit of a platform the workload breaks, as `field: what`; None: it fits."""
+    max_s = limits.duration_limit_s(w.kind in HTTP_KINDS)
+    if max_s is not None and w.max_duration_s > max_s:
+        return (f"execution.max_duration_s: the longest run ({w.max_duration_s:,.0f} s) is over "
+                f"the {max_s:,.0f} s limit")
+    if limits.memory_max_mb is not None and w.memory_mb > limits.memory_max_mb:
+        return (f"execution.memory_mb: {w.memory_mb:,.0f} MB is over the "
+                f"{limits.memory_max_mb:,.0f} MB limit")
+    if w.gpu and not limits.gpu:
+        return "execution.gpu: no GPU on this platform"
+    if w.long_lived_connections and not limits.long_lived_connections:
+        return "execution.long_lived_connections: cannot hold long-lived connections open"
+    concurrency = w.peak_rps * w.avg_duration_ms / 1000
+    if limits.concurrency_max is not None and concurrency > limits.concurrency_max:
+        return (f"traffic.peak_rps x execution.avg_duration_ms: {concurrency:,.0f} at once, "
+                f"over the {limits.concurrency_max:,.0f} limit")
+    return None
+
+
+@dataclass(slots=True)  # a value, not frozen: see runplan.advise.Reason
+class PlatformCost:
+    """One platform for one workload: its bill if it fits, else the limit that rules it out."""
+
+    platform: Platform
+    feasible: bool
+    ruled_out_by: str | None
+    monthly_usd: float | None  # None: ruled out, or no sourced price (see note)
+    view: str  # per-use | standalone | allocated
+    items: tuple[LineItem, ...]
+    note: str = ""
+
+
+def _unpriced(p: Platform, w: Workload) -> str:
+    if p.bill == "unpriced":
+        return "not priced: no sourced prices for this platform in kbase"
+    if w.gpu and p.kind != "functions":
+        return "not priced: no sourced GPU price for this platform in kbase"
+    return ""
+
+
+def platform_costs(w: Workload, shape: Shape, kubernetes_usd: float,
+                   kubernetes_items: tuple[LineItem, ...], functions_usd: float | None,
+                   functions_items: tuple[LineItem, ...], kb: KnowledgeBase,
+                   free_tier: bool) -> tuple[PlatformCost, ...]:
+    """Every platform of the workload's provider, in kbase order: feasible ones with their
+    bill, the others with the limit that rules them out. Functions and nodes carry the bills
+    the verdict reads (`functions_usd`, `kubernetes_usd`)."""
+    p = kb.provider(w.provider)
+    usage: Usage | None = None
+    out = []
+    for platform in p.platforms:
+        why = ruled_out_by(platform.limits, w)
+        if why is not None:
+            out.append(PlatformCost(platform, False, why, None, _view(platform, w), ()))
+            continue
+        note = _unpriced(platform, w)
+        usd: float | None = None
+        items: tuple[LineItem, ...] = ()
+        if note:
+            pass
+        elif platform.bill == "functions":
+            usd, items = functions_usd, functions_items
+        elif platform.bill == "functions_legacy":
+            cost = serverless_monthly_cost(
+                w.requests_per_month, w.avg_duration_ms, w.memory_mb,
+                p.function_pricing(platform.bill),
+                p.front_door.http_api_tiers if w.kind in HTTP_KINDS else None, free_tier)
+            usd, items = cost.monthly_usd, cost.items
+        elif platform.bill == "nodes":
+            usd, items = kubernetes_usd, kubernetes_items
+        else:
+            if usage is None:
+                usage = usage_of(w, shape, p, kb)
+            bill = request_containers_bill(usage, platform.prices, free_tier) \
+                if platform.bill == "request-containers" \
+                else task_hours_bill(usage, platform.prices, kb.operations.pod_vcpu)
+            items = bill.items(0)
+            usd = add_up(i.monthly_usd for i in items)
+        out.append(PlatformCost(platform, True, None, usd, _view(platform, w), items, note))
+    return tuple(out)
+
+
+def _view(p: Platform, w: Workload) -> str:
+    if p.bill == "nodes":
+        return "allocated" if w.existing_cluster else "standalone"
+    return "standalone" if p.kind == "node-less-containers" else PER_USE
+
+
+def cheapest(options: tuple[PlatformCost, ...], model: str) -> PlatformCost | None:
+    """The platform a model runs on: its cheapest feasible priced platform (kbase order breaks
+    ties), else its first feasible one not priced; None when none fits."""
+    fits = [o for o in options if o.feasible and o.platform.model == model]
+    priced = [o for o in fits if o.monthly_usd is not None]
+    if priced:
+        return min(priced, key=lambda o: o.monthly_usd if o.monthly_usd is not None
+                   else math.inf)
+    return fits[0] if fits else None

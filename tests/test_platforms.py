@@ -1,0 +1,241 @@
+"""Platform bills against hand calculations written out here, and platform limits."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from runplan.advise import Advisor
+from runplan.cli import main
+from runplan.cost.estimate import shape_of
+from runplan.cost.platforms import (
+    Usage,
+    platform_costs,
+    request_containers_bill,
+    ruled_out_by,
+    task_hours_bill,
+    usage_of,
+)
+from runplan.kbase import KnowledgeBase, Platform
+from runplan.profile import resolve
+
+from .conftest import EXAMPLES, component
+
+
+def _platform(kb: KnowledgeBase, name: str) -> Platform:
+    return next(p for prov in kb.providers.values() for p in prov.platforms if p.name == name)
+
+
+def _usage(**rows: list[float]) -> Usage:
+    n = len(next(iter(rows.values())))
+    base: dict[str, Any] = {"requests": [0.0] * n, "avg_duration_ms": [100.0] * n,
+                            "cpu_ms": [50.0] * n, "memory_mb": [512.0] * n,
+                            "active_hours": [730.0] * n, "replica_hours": [0.0] * n,
+                            "job": [False] * n, "front_door_usd": [0.0] * n}
+    base.update(rows)
+    return Usage(**{k: np.array(v) for k, v in base.items()}, hours=730.0)
+
+
+def _by_name(bill: Any, row: int) -> dict[str, float]:
+    return {i.name: i.monthly_usd for i in bill.items(row)}
+
+
+def test_fargate_task_hours(kb: KnowledgeBase) -> None:
+    # Row 0, a service: 2 tasks all month = 2 x 730 = 1,460 task-hours of 0.5 vCPU and
+    # max(512 MB, 2 GB per vCPU x 0.5) = 1 GB:
+    #   vCPU    1,460 x 0.5 x $0.04048 = $29.5504
+    #   memory  1,460 x 1 GB x $0.004445 = $6.4897
+    #   ECS has no cluster fee; the load balancer passed in: $16.425
+    # Row 1, a job: 600 runs x 1,500 s = 250 task-hours of 0.5 vCPU and 4 GB:
+    #   vCPU 250 x 0.5 x $0.04048 = $5.06; memory 250 x 4 x $0.004445 = $4.445
+    # Row 2, a 30 s job is billed the 1-minute minimum: 1,000 runs x 60 s = 16.667 task-hours
+    #   vCPU 16.667 x 0.5 x $0.04048 = $0.33733; memory 16.667 x 1 GB x $0.004445 = $0.074083
+    fargate = _platform(kb, "aws-ecs-fargate")
+    u = _usage(requests=[1e6, 600, 1000], avg_duration_ms=[100, 1_500_000, 30_000],
+               memory_mb=[512, 4096, 512], replica_hours=[1460, 0, 0],
+               job=[False, True, True], front_door_usd=[16.425, 0, 0])
+    bill = task_hours_bill(u, fargate.prices, kb.operations.pod_vcpu)
+    assert _by_name(bill, 0) == pytest.approx({"task vCPU": 29.5504, "task memory": 6.4897,
+                                               "cluster fee": 0.0, "load balancer": 16.425})
+    assert _by_name(bill, 1) == pytest.approx({"task vCPU": 5.06, "task memory": 4.445,
+                                               "cluster fee": 0.0, "load balancer": 0.0})
+    assert _by_name(bill, 2)["task vCPU"] == pytest.approx(1000 * 60 / 3600 * 0.5 * 0.04048)
+    assert _by_name(bill, 2)["task memory"] == pytest.approx(1000 * 60 / 3600 * 0.004445)
+    assert bill.total() == pytest.approx([29.5504 + 6.4897 + 16.425, 5.06 + 4.445,
+                                          0.337333 + 0.074083], abs=1e-6)
+    # EKS on Fargate: the same tasks + the EKS cluster fee $0.10 x 730 h = $73
+    eks = task_hours_bill(u, _platform(kb, "aws-eks-fargate").prices, kb.operations.pod_vcpu)
+    assert _by_name(eks, 1)["cluster fee"] == pytest.approx(73.0)
+
+
+def test_autopilot_bills_pod_resources_and_the_credit(kb: KnowledgeBase) -> None:
+    # 1,460 pod-hours of 0.5 vCPU and max(512 MB, 1 GiB per vCPU x 0.5) = 0.5 GiB:
+    #   vCPU    1,460 x 0.5 x $0.0445 = $32.485
+    #   memory  1,460 x 0.5 x $0.0049225 = $3.593425
+    #   cluster fee $0.10 x 730 h = $73 less the $74.40 monthly credit: $0
+    autopilot = _platform(kb, "gcp-gke-autopilot")
+    u = _usage(replica_hours=[1460.0], memory_mb=[512.0])
+    bill = task_hours_bill(u, autopilot.prices, kb.operations.pod_vcpu)
+    assert _by_name(bill, 0) == pytest.approx({"task vCPU": 32.485, "task memory": 3.593425,
+                                               "cluster fee": 0.0, "load balancer": 0.0})
+
+
+def test_cloud_run_request_billing_with_googles_cpu_table(kb: KnowledgeBase) -> None:
+    # 512 MiB -> 0.333 vCPU (Google's table), 0.5 GiB; 200 ms billed as 0.2 s (100 ms steps).
+    # Row 0: 1M requests x 0.2 s = 200,000 busy s over 730 active hours (2,628,000 s): 0.076
+    #   in flight, so requests do not overlap: 200,000 instance-seconds.
+    #   vCPU-s 200,000 x 0.333 = 66,600 x $0.000024 = $1.5984
+    #   GiB-s 200,000 x 0.5 = 100,000 x $0.0000025 = $0.25
+    #   requests 1M x $0.40/1M = $0.40
+    # Row 1: 100 rps all month = 262,800,000 requests x 0.2 s = 52,560,000 busy s: 20 in
+    #   flight; an instance's 0.333 vCPU holds 0.333 x 200 / 50 = 1.332 requests at 50 ms CPU
+    #   each, so instance-seconds = 52,560,000 / 1.332 = 39,459,459.46:
+    #   vCPU-s 39,459,459.46 x 0.333 = 13,140,000 (the CPU time) x $0.000024 = $315.36
+    #   GiB-s 39,459,459.46 x 0.5 = 19,729,729.73 x $0.0000025 = $49.324324
+    #   requests 262.8M x $0.40/1M = $105.12
+    run = _platform(kb, "gcp-cloud-run")
+    u = _usage(requests=[1e6, 262.8e6], avg_duration_ms=[200.0, 200.0], cpu_ms=[80.0, 50.0])
+    bill = request_containers_bill(u, run.prices, free_tier=False)
+    assert _by_name(bill, 0) == pytest.approx({"container requests": 0.40,
+                                               "container compute (vCPU-s)": 1.5984,
+                                               "container compute (GiB-s)": 0.25})
+    assert _by_name(bill, 1) == pytest.approx({"container requests": 105.12,
+                                               "container compute (vCPU-s)": 315.36,
+                                               "container compute (GiB-s)": 49.324324})
+    # With the free tier (180,000 vCPU-s, 360,000 GiB-s, 2M requests) row 0 costs nothing;
+    # row 1 pays (13,140,000 - 180,000) x $0.000024 = $311.04 for its vCPU-s.
+    free = request_containers_bill(u, run.prices, free_tier=True)
+    assert free.total()[0] == 0.0
+    assert _by_name(free, 1)["container compute (vCPU-s)"] == pytest.approx(311.04)
+
+
+def test_container_apps_consumption(kb: KnowledgeBase) -> None:
+    # 512 MB -> 0.25 vCPU, 0.5 GiB; 200 ms billed as 1 s (per-second billing):
+    # 1M x 1 s = 1,000,000 instance-seconds (0.38 in flight: no overlap)
+    #   vCPU-s 1,000,000 x 0.25 = 250,000 x $0.000024 = $6.00
+    #   GiB-s 1,000,000 x 0.5 = 500,000 x $0.000003 = $1.50
+    #   requests 1M x $0.40/1M = $0.40  -> $7.90
+    apps = _platform(kb, "azure-container-apps")
+    bill = request_containers_bill(_usage(requests=[1e6], avg_duration_ms=[200.0]),
+                                   apps.prices, free_tier=False)
+    assert _by_name(bill, 0) == pytest.approx({"container requests": 0.40,
+                                               "container compute (vCPU-s)": 6.00,
+                                               "container compute (GiB-s)": 1.50})
+    assert bill.total()[0] == pytest.approx(7.90)
+
+
+def test_usage_of_a_steady_worker(kb: KnowledgeBase) -> None:
+    # A steady worker at 1 rps x 50 ms CPU needs 0.05 vCPU: the 2-replica minimum all month,
+    # 2 x 730 = 1,460 pod-hours; not HTTP: no load balancer.
+    w, _ = resolve(component(kind="worker", traffic={"pattern": "steady", "avg_rps": 1},
+                             execution={"avg_duration_ms": 100, "cpu_ms": 50,
+                                        "memory_mb": 512}), kb)
+    u = usage_of(w, shape_of(w, kb), kb.provider("aws"), kb)
+    assert (u.replica_hours[0], u.active_hours[0], u.front_door_usd[0]) == (1460, 730, 0.0)
+    costs = {o.platform.name: o.monthly_usd for o in platform_costs(
+        w, shape_of(w, kb), 1.0, (), 2.0, (), kb, free_tier=False)}
+    # Fargate: 1,460 x (0.5 x $0.04048 + 1 GB x $0.004445) = $36.0401; EKS on Fargate + $73;
+    # Lambda and EKS nodes carry the bills passed in (2.0 and 1.0); App Runner is unpriced.
+    assert costs == pytest.approx({"aws-lambda": 2.0, "aws-ecs-fargate": 36.0401,
+                                   "aws-eks-fargate": 109.0401, "aws-app-runner": None,
+                                   "aws-eks-nodes": 1.0})
+
+
+def test_http_container_service_pays_its_load_balancer(kb: KnowledgeBase) -> None:
+    # An API at 1 rps all month: the ALB $0.0225 x 730 h = $16.425 plus capacity units,
+    # 730 h x 1 new connection/s / 25 per LCU = 29.2 LCU-hours x $0.008 = $0.2336
+    w, _ = resolve(component(kind="api", traffic={"pattern": "steady", "avg_rps": 1},
+                             execution={"avg_duration_ms": 100}), kb)
+    u = usage_of(w, shape_of(w, kb), kb.provider("aws"), kb)
+    assert u.front_door_usd[0] == pytest.approx(16.425 + 0.2336)
+
+
+def test_ml_inference_is_an_http_kind(kb: KnowledgeBase, advisor: Advisor) -> None:
+    # An inference endpoint is an HTTP API: both bills carry the front door.
+    r = advisor.advise(component(kind="ml-inference", traffic={"requests_per_month": 1e6}))
+    k8s = {i.name for i in r.costs.kubernetes.items}
+    assert r.costs.serverless is not None
+    sls = {i.name: i.monthly_usd for i in r.costs.serverless.items}
+    assert {"load balancer", "load balancer capacity units"} <= k8s
+    assert sls["front door (HTTP API)"] == pytest.approx(1.00)  # 1M x $1.00/1M
+
+
+@pytest.mark.parametrize(("provider", "kind", "max_s", "platform", "why"), [
+    ("aws", "job", 2400, "aws-lambda",
+     "execution.max_duration_s: the longest run (2,400 s) is over the 900 s limit"),
+    ("aws", "job", 2400, "aws-ecs-fargate", None),
+    # Event-driven Cloud Run functions stop at 9 minutes, HTTP ones at 60.
+    ("gcp", "event-handler", 720, "gcp-cloud-run-functions",
+     "execution.max_duration_s: the longest run (720 s) is over the 540 s limit"),
+    ("gcp", "api", 720, "gcp-cloud-run-functions", None),
+    # A 12-minute job fits Flex Consumption, not the legacy Consumption plan's 10 minutes.
+    ("azure", "job", 720, "azure-functions-flex", None),
+    ("azure", "job", 720, "azure-functions-consumption",
+     "execution.max_duration_s: the longest run (720 s) is over the 600 s limit"),
+])
+def test_platform_duration_limits(kb: KnowledgeBase, provider: str, kind: str, max_s: float,
+                                  platform: str, why: str | None) -> None:
+    w, _ = resolve(component(kind=kind, constraints={"provider": provider},
+                             traffic={"pattern": "scheduled", "requests_per_month": 600},
+                             execution={"avg_duration_ms": max_s * 500,
+                                        "max_duration_s": max_s}), kb)
+    assert ruled_out_by(_platform(kb, platform).limits, w) == why
+
+
+def test_websockets_fit_containers_not_functions(kb: KnowledgeBase) -> None:
+    w, _ = resolve(component(kind="stream", execution={"long_lived_connections": True,
+                                                         "max_duration_s": 600}), kb)
+    assert ruled_out_by(_platform(kb, "aws-lambda").limits, w) == (
+        "execution.long_lived_connections: cannot hold long-lived connections open")
+    assert ruled_out_by(_platform(kb, "gcp-cloud-run").limits, w) is None
+    assert ruled_out_by(_platform(kb, "gcp-gke-autopilot").limits, w) is None
+
+
+def test_concurrency_over_the_platform_limit(kb: KnowledgeBase) -> None:
+    # 3,000 rps at peak x 1 s = 3,000 runs at once: over Lambda's 1,000 account concurrency
+    w, _ = resolve(component(kind="worker", traffic={"avg_rps": 100, "peak_rps": 3000},
+                             execution={"avg_duration_ms": 1000}), kb)
+    assert ruled_out_by(_platform(kb, "aws-lambda").limits, w) == (
+        "traffic.peak_rps x execution.avg_duration_ms: 3,000 at once, over the 1,000 limit")
+
+
+def test_a_twelve_minute_azure_job_is_not_excluded_from_serverless(advisor: Advisor) -> None:
+    r = advisor.advise(component(kind="job", constraints={"provider": "azure"},
+                                 traffic={"pattern": "scheduled", "requests_per_month": 300},
+                                 execution={"avg_duration_ms": 600_000, "max_duration_s": 720}))
+    assert r.verdict.excluded["serverless"] == []
+    assert r.inputs["limits.function_max_duration_s"] == 3600
+    assert "LIMIT-DURATION-001" not in {x.rule for x in r.reasons}
+
+
+def test_gpu_components_are_flagged_unpriced(advisor: Advisor) -> None:
+    r = advisor.advise(component(kind="ml-inference", constraints={"provider": "gcp"},
+                                 execution={"gpu": True, "memory_mb": 8192}))
+    notes = {o.platform.name: (o.feasible, o.monthly_usd, o.note) for o in r.platforms}
+    unpriced = "not priced: no sourced GPU price for this platform in kbase"
+    assert notes == {
+        "gcp-cloud-run-functions": (False, None, ""),
+        "gcp-cloud-run": (True, None, unpriced),
+        "gcp-gke-autopilot": (True, None, unpriced),
+        "gcp-gke-standard": (True, None, unpriced)}
+
+
+def test_result_names_its_platform_and_alternatives(runner: CliRunner) -> None:
+    out = runner.invoke(main, ["advise", str(EXAMPLES / "chat-websocket.yaml"),
+                               "--format", "json"]).output
+    data = json.loads(out)
+    assert data["verdict"] == "kubernetes"
+    assert {k: data["platform"][k] for k in ("model", "name", "view")} == {
+        "model": "kubernetes", "name": "azure-aks", "view": "standalone"}
+    assert data["platform"]["monthly_usd"] == data["costs"]["kubernetes"]["monthly_usd"]
+    alternatives = {a["name"]: a for a in data["alternatives"]}
+    assert alternatives["azure-functions-flex"]["ruled_out_by"] == (
+        "execution.long_lived_connections: cannot hold long-lived connections open")
+    assert alternatives["azure-functions-consumption"]["status"] == "legacy"
+    text = runner.invoke(main, ["advise", str(EXAMPLES / "chat-websocket.yaml")]).output
+    assert f"Platform: AKS on nodes (kubernetes, standalone) " \
+           f"${data['platform']['monthly_usd']:,.0f}/month" in text
