@@ -161,24 +161,31 @@ def usage_of(w: Workload, shape: Shape, p: Provider, kb: KnowledgeBase) -> Usage
                  np.array([w.kind == "job"]), row(door), kb.operations.hours_per_month)
 
 
-def ruled_out_by(limits: PlatformLimits, w: Workload) -> str | None:
-    """The first limit of a platform the workload breaks, as `field: what`; None: it fits."""
+def broken_limits(limits: PlatformLimits, w: Workload) -> list[str]:
+    """Every limit of a platform the workload breaks, each as `field: what`."""
+    out = []
     max_s = limits.duration_limit_s(w.kind in HTTP_KINDS)
     if max_s is not None and w.max_duration_s > max_s:
-        return (f"execution.max_duration_s: the longest run ({w.max_duration_s:,.0f} s) is over "
-                f"the {max_s:,.0f} s limit")
+        out.append(f"execution.max_duration_s: the longest run ({w.max_duration_s:,.0f} s) is "
+                   f"over the {max_s:,.0f} s limit")
     if limits.memory_max_mb is not None and w.memory_mb > limits.memory_max_mb:
-        return (f"execution.memory_mb: {w.memory_mb:,.0f} MB is over the "
-                f"{limits.memory_max_mb:,.0f} MB limit")
+        out.append(f"execution.memory_mb: {w.memory_mb:,.0f} MB is over the "
+                   f"{limits.memory_max_mb:,.0f} MB limit")
     if w.gpu and not limits.gpu:
-        return "execution.gpu: no GPU on this platform"
+        out.append("execution.gpu: no GPU on this platform")
     if w.long_lived_connections and not limits.long_lived_connections:
-        return "execution.long_lived_connections: cannot hold long-lived connections open"
+        out.append("execution.long_lived_connections: cannot hold long-lived connections open")
     concurrency = w.peak_rps * w.avg_duration_ms / 1000
     if limits.concurrency_max is not None and concurrency > limits.concurrency_max:
-        return (f"traffic.peak_rps x execution.avg_duration_ms: {concurrency:,.0f} at once, "
-                f"over the {limits.concurrency_max:,.0f} limit")
-    return None
+        out.append(f"traffic.peak_rps x execution.avg_duration_ms: {concurrency:,.0f} at once, "
+                   f"over the {limits.concurrency_max:,.0f} limit")
+    return out
+
+
+def ruled_out_by(limits: PlatformLimits, w: Workload) -> str | None:
+    """The first limit of a platform the workload breaks; None: it fits."""
+    broken = broken_limits(limits, w)
+    return broken[0] if broken else None
 
 
 @dataclass(slots=True)  # a value, not frozen: see runplan.advise.Reason
