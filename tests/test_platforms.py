@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -239,3 +240,42 @@ def test_result_names_its_platform_and_alternatives(runner: CliRunner) -> None:
     text = runner.invoke(main, ["advise", str(EXAMPLES / "chat-websocket.yaml")]).output
     assert f"Platform: AKS on nodes (kubernetes, standalone) " \
            f"${data['platform']['monthly_usd']:,.0f}/month" in text
+
+
+def test_more_runs_at_once_than_in_the_month_is_an_error(runner: CliRunner,
+                                                         tmp_path: Path) -> None:
+    # 2 starts/s at peak x 1,500 s = 3,000 runs in flight, but only 900 runs a month
+    path = tmp_path / "transcode.yaml"
+    path.write_text("name: transcode\nkind: job\n"
+                    "traffic: {pattern: scheduled, requests_per_month: 900, peak_rps: 2}\n"
+                    "execution: {avg_duration_ms: 1500000, max_duration_s: 2400}\n")
+    result = runner.invoke(main, ["advise", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"{path}:3: error: traffic.peak_rps: traffic.peak_rps 2 x execution.avg_duration_ms "
+        "1,500,000 ms means 3,000 runs at once, more than the 900 runs a month "
+        "(traffic.requests_per_month); lower the peak to the runs that start together\n")
+
+
+def test_idle_all_month_with_traffic_is_an_error(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "idle.yaml"
+    path.write_text("name: idle\ntraffic: {requests_per_month: 1000, idle_fraction: 1.0}\n")
+    result = runner.invoke(main, ["advise", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"{path}:2: error: traffic.idle_fraction: 1 means no traffic at all, but "
+        "traffic.requests_per_month is 1,000 a month; give the share of the month with no "
+        "traffic, below 1\n")
+
+
+def test_an_impossible_row_is_that_rows_error(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "estate.yaml"
+    path.write_text("components:\n"
+                    "  - {name: ok, traffic: {requests_per_month: 1000}}\n"
+                    "  - {name: bad, kind: job, traffic: {requests_per_month: 10, peak_rps: 1},"
+                    " execution: {avg_duration_ms: 60000}}\n")
+    result = runner.invoke(main, ["score", str(path), "--format", "json"])
+    data = json.loads(result.stdout)
+    assert [c["name"] for c in data["components"]] == ["ok"]
+    assert len(data["errors"]) == 1 and "60 runs at once, more than the 10 runs a month" in \
+        data["errors"][0]["message"]
