@@ -21,7 +21,7 @@ from runplan.cost.platforms import (
     task_hours_bill,
     usage_of,
 )
-from runplan.kbase import KnowledgeBase, Platform
+from runplan.kbase import KnowledgeBase, Platform, load_kbase
 from runplan.profile import resolve
 
 from .conftest import EXAMPLES, component
@@ -279,3 +279,11 @@ def test_an_impossible_row_is_that_rows_error(runner: CliRunner, tmp_path: Path)
     assert [c["name"] for c in data["components"]] == ["ok"]
     assert len(data["errors"]) == 1 and "60 runs at once, more than the 10 runs a month" in \
         data["errors"][0]["message"]
+
+
+def test_a_platform_price_is_overridden_by_its_name(tmp_path: Path) -> None:
+    path = tmp_path / "prices.yaml"
+    path.write_text("gcp: {platforms: {gcp-cloud-run: {prices: {requests_per_instance: 40}}}}\n")
+    kb = load_kbase(path)
+    assert kb.overridden == ("gcp.platforms.gcp-cloud-run.prices.requests_per_instance",)
+    assert _platform(kb, "gcp-cloud-run").prices["requests_per_instance"] == 40
