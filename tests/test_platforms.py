@@ -14,6 +14,7 @@ from runplan.advise import Advisor
 from runplan.cli import main
 from runplan.cost.estimate import shape_of
 from runplan.cost.platforms import (
+    Billed,
     Usage,
     platform_costs,
     request_containers_bill,
@@ -135,10 +136,10 @@ def test_usage_of_a_steady_worker(kb: KnowledgeBase) -> None:
     w, _ = resolve(component(kind="worker", traffic={"pattern": "steady", "avg_rps": 1},
                              execution={"avg_duration_ms": 100, "cpu_ms": 50,
                                         "memory_mb": 512}), kb)
-    u = usage_of(w, shape_of(w, kb), kb.provider("aws"), kb)
+    u = usage_of([(w, shape_of(w, kb))], kb.provider("aws"), kb)
     assert (u.replica_hours[0], u.active_hours[0], u.front_door_usd[0]) == (1460, 730, 0.0)
     costs = {o.platform.name: o.monthly_usd for o in platform_costs(
-        w, shape_of(w, kb), 1.0, (), 2.0, (), kb, free_tier=False)}
+        [Billed(w, shape_of(w, kb), 1.0, (), 2.0, ())], kb, free_tier=False)[0]}
     # Fargate: 1,460 x (0.5 x $0.04048 + 1 GB x $0.004445) = $36.0401; EKS on Fargate + $73;
     # Lambda and EKS nodes carry the bills passed in (2.0 and 1.0); App Runner is unpriced.
     assert costs == pytest.approx({"aws-lambda": 2.0, "aws-ecs-fargate": 36.0401,
@@ -151,7 +152,7 @@ def test_http_container_service_pays_its_load_balancer(kb: KnowledgeBase) -> Non
     # 730 h x 1 new connection/s / 25 per LCU = 29.2 LCU-hours x $0.008 = $0.2336
     w, _ = resolve(component(kind="api", traffic={"pattern": "steady", "avg_rps": 1},
                              execution={"avg_duration_ms": 100}), kb)
-    u = usage_of(w, shape_of(w, kb), kb.provider("aws"), kb)
+    u = usage_of([(w, shape_of(w, kb))], kb.provider("aws"), kb)
     assert u.front_door_usd[0] == pytest.approx(16.425 + 0.2336)
 
 

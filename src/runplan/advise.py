@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from runplan.cost.estimate import CostReport, CrossingCache, estimate, probe_facts, shape_of
-from runplan.cost.platforms import PlatformCost, cheapest, platform_costs
+from runplan.cost.platforms import Billed, PlatformCost, cheapest, platform_costs
 from runplan.kbase import KnowledgeBase
 from runplan.probes import (
     AXES,
@@ -184,12 +184,12 @@ class Advisor:
 
     def _assemble(self, w: Workload, assumed: list[Assumption], parts: dict[str, Any],
                   inferred: tuple[CostReport, dict[str, Any], Sequence[RuleSpec], Verdict],
-                  part_results: tuple[Result, ...], flips: tuple[Flip, ...]) -> Result:
+                  part_results: tuple[Result, ...], flips: tuple[Flip, ...],
+                  options: tuple[PlatformCost, ...] | None = None) -> Result:
+        """The Result; `options`: the platforms, where priced already with others'."""
         costs, fields, fired, verdict = inferred
-        sls = costs.serverless
-        options = platform_costs(w, shape_of(w, self.kb), costs.kubernetes.monthly_usd,
-                                 costs.kubernetes.items, sls.monthly_usd if sls else None,
-                                 sls.items if sls else (), self.kb, self.free_tier)
+        if options is None:
+            options = platform_costs([billed(w, costs, self.kb)], self.kb, self.free_tier)[0]
         return Result(
             name=w.name, provider=costs.provider, workload=w, verdict=verdict, costs=costs,
             reasons=tuple(self._reason(spec, fields) for spec in fired),
@@ -260,8 +260,11 @@ class Advisor:
                 chosen = self._keep_flips(key, tuple(self._choose(w, axes)))
                 for k in pending[key]:
                     flip_of[k] = chosen
-        for k, w, assumed in todo:
-            out[k] = self._assemble(w, assumed, parts, inferred[k], (), flip_of.get(k, ()))
+        options = platform_costs([billed(w, inferred[k][0], self.kb) for k, w, _ in todo],
+                                 self.kb, self.free_tier)
+        for (k, w, assumed), on in zip(todo, options, strict=True):
+            out[k] = self._assemble(w, assumed, parts, inferred[k], (), flip_of.get(k, ()),
+                                    on)
         return [r for r in out if r is not None]
 
     def _choose(self, w: Workload, axes: dict[str, list[tuple[float, str]]]) -> list[Flip]:
@@ -384,6 +387,13 @@ def _distance(f: Flip, value: float) -> float:
     if f.field == "traffic.idle_fraction" or value == 0:
         return abs(f.to - value)
     return abs(math.log(max(f.to, 1e-12) / value))
+
+
+def billed(w: Workload, costs: CostReport, kb: KnowledgeBase) -> Billed:
+    """A workload with the bills the verdict reads, for `platform_costs`."""
+    sls = costs.serverless
+    return Billed(w, shape_of(w, kb), costs.kubernetes.monthly_usd, costs.kubernetes.items,
+                  sls.monthly_usd if sls else None, sls.items if sls else ())
 
 
 def parts_facts(parts: tuple[Result, ...]) -> dict[str, Any]:

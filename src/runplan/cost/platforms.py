@@ -23,6 +23,7 @@ with their line items as arrays too.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,25 +141,24 @@ def task_hours_bill(u: Usage, prices: dict[str, Any], task_vcpu: float) -> Bill:
          "the load balancer an HTTP service needs, priced as for Kubernetes"))
 
 
-def usage_of(w: Workload, shape: Shape, p: Provider, kb: KnowledgeBase) -> Usage:
-    """The one-row Usage of a workload on its provider."""
-    counts = shape.layout.counts
-    replicas = replicas_per_level(shape, w.cpu_ms, kb.operations)
-    http = w.kind in HTTP_KINDS
-    door = 0.0
-    if http:  # a container service's own load balancer: the one Kubernetes would have
-        a = kubernetes_amounts(shape, w.cpu_ms, w.memory_mb, p.kubernetes, p.front_door,
-                               kb.operations, True, False)
-        door = (a.lb_usd or 0.0) + a.lcu_usd
-
-    def row(x: float) -> Array:
-        return np.array([float(x)])
-
-    return Usage(row(w.requests_per_month), row(w.avg_duration_ms), row(w.cpu_ms),
-                 row(w.memory_mb),
-                 row(sum(n for level, n in counts if shape.load[level] > 0)),
-                 row(sum(replicas[level] * n for level, n in counts)),
-                 np.array([w.kind == "job"]), row(door), kb.operations.hours_per_month)
+def usage_of(ws: Sequence[tuple[Workload, Shape]], p: Provider, kb: KnowledgeBase) -> Usage:
+    """The Usage of workloads (each with its traffic shape) on one provider, a row each."""
+    rows = []
+    for w, shape in ws:
+        counts = shape.layout.counts
+        replicas = replicas_per_level(shape, w.cpu_ms, kb.operations)
+        door = 0.0
+        if w.kind in HTTP_KINDS:  # a container service's own load balancer, as on Kubernetes
+            a = kubernetes_amounts(shape, w.cpu_ms, w.memory_mb, p.kubernetes, p.front_door,
+                                   kb.operations, True, False)
+            door = (a.lb_usd or 0.0) + a.lcu_usd
+        rows.append((w.requests_per_month, w.avg_duration_ms, w.cpu_ms, w.memory_mb,
+                     sum(n for level, n in counts if shape.load[level] > 0),
+                     sum(replicas[level] * n for level, n in counts), w.kind == "job", door))
+    cols = [np.array(c, dtype=float) for c in zip(*rows, strict=True)] if rows \
+        else [np.zeros(0)] * 8
+    return Usage(cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6].astype(bool),
+                 cols[7], kb.operations.hours_per_month)
 
 
 def broken_limits(limits: PlatformLimits, w: Workload) -> list[str]:
@@ -209,46 +209,75 @@ def _unpriced(p: Platform, w: Workload) -> str:
     return ""
 
 
-def platform_costs(w: Workload, shape: Shape, kubernetes_usd: float,
-                   kubernetes_items: tuple[LineItem, ...], functions_usd: float | None,
-                   functions_items: tuple[LineItem, ...], kb: KnowledgeBase,
-                   free_tier: bool) -> tuple[PlatformCost, ...]:
-    """Every platform of the workload's provider, in kbase order: feasible ones with their
-    bill, the others with the limit that rules them out. Functions and nodes carry the bills
-    the verdict reads (`functions_usd`, `kubernetes_usd`)."""
-    p = kb.provider(w.provider)
-    usage: Usage | None = None
-    out = []
-    for platform in p.platforms:
-        why = ruled_out_by(platform.limits, w)
-        if why is not None:
-            out.append(PlatformCost(platform, False, why, None, _view(platform, w), ()))
-            continue
-        note = _unpriced(platform, w)
-        usd: float | None = None
-        items: tuple[LineItem, ...] = ()
-        if note:
-            pass
-        elif platform.bill == "functions":
-            usd, items = functions_usd, functions_items
-        elif platform.bill == "functions_legacy":
-            cost = serverless_monthly_cost(
-                w.requests_per_month, w.avg_duration_ms, w.memory_mb,
-                p.function_pricing(platform.bill),
-                p.front_door.http_api_tiers if w.kind in HTTP_KINDS else None, free_tier)
-            usd, items = cost.monthly_usd, cost.items
-        elif platform.bill == "nodes":
-            usd, items = kubernetes_usd, kubernetes_items
-        else:
-            if usage is None:
-                usage = usage_of(w, shape, p, kb)
-            bill = request_containers_bill(usage, platform.prices, free_tier) \
-                if platform.bill == "request-containers" \
-                else task_hours_bill(usage, platform.prices, kb.operations.pod_vcpu)
-            items = bill.items(0)
-            usd = add_up(i.monthly_usd for i in items)
-        out.append(PlatformCost(platform, True, None, usd, _view(platform, w), items, note))
-    return tuple(out)
+@dataclass(slots=True)
+class Billed:
+    """A workload with the two bills the verdict reads (functions may be None)."""
+
+    workload: Workload
+    shape: Shape
+    kubernetes_usd: float
+    kubernetes_items: tuple[LineItem, ...]
+    functions_usd: float | None
+    functions_items: tuple[LineItem, ...]
+
+
+def platform_costs(many: Sequence[Billed], kb: KnowledgeBase, free_tier: bool,
+                   ) -> list[tuple[PlatformCost, ...]]:
+    """For each workload, every platform of its provider in kbase order: feasible ones with
+    their bill, the others with the limit that rules them out. Functions and nodes carry the
+    bills the verdict reads; each container bill is computed once per provider over all the
+    workloads' rows."""
+    out: list[list[PlatformCost]] = [[] for _ in many]
+    groups: dict[str, list[int]] = {}
+    for k, b in enumerate(many):
+        groups.setdefault(kb.provider(b.workload.provider).provider, []).append(k)
+    for name, index in groups.items():
+        p = kb.providers[name]
+        usage: Usage | None = None
+        for platform in p.platforms:
+            options = [_one(platform, p, many[k], free_tier) for k in index]
+            pending = [row for row, o in enumerate(options)
+                       if o.feasible and not o.note and platform.bill in CONTAINER_BILLS]
+            if pending:  # the container bill, once over all this provider's rows
+                if usage is None:
+                    usage = usage_of([(many[k].workload, many[k].shape) for k in index], p, kb)
+                bill = _container_bill(platform, usage, kb, free_tier)
+                for row in pending:
+                    options[row].items = bill.items(row)
+                    options[row].monthly_usd = add_up(i.monthly_usd for i in options[row].items)
+            for k, o in zip(index, options, strict=True):
+                out[k].append(o)
+    return [tuple(o) for o in out]
+
+
+CONTAINER_BILLS = ("request-containers", "task-hours")
+
+
+def _container_bill(platform: Platform, u: Usage, kb: KnowledgeBase, free_tier: bool) -> Bill:
+    if platform.bill == "request-containers":
+        return request_containers_bill(u, platform.prices, free_tier)
+    return task_hours_bill(u, platform.prices, kb.operations.pod_vcpu)
+
+
+def _one(platform: Platform, p: Provider, b: Billed, free_tier: bool) -> PlatformCost:
+    """One platform for one workload, container bills left for `platform_costs` to fill."""
+    w = b.workload
+    why = ruled_out_by(platform.limits, w)
+    view = _view(platform, w)
+    if why is not None:
+        return PlatformCost(platform, False, why, None, view, ())
+    note = _unpriced(platform, w)
+    if note or platform.bill in CONTAINER_BILLS:
+        return PlatformCost(platform, True, None, None, view, (), note)
+    if platform.bill == "functions":
+        return PlatformCost(platform, True, None, b.functions_usd, view, b.functions_items)
+    if platform.bill == "functions_legacy":
+        cost = serverless_monthly_cost(
+            w.requests_per_month, w.avg_duration_ms, w.memory_mb,
+            p.function_pricing(platform.bill),
+            p.front_door.http_api_tiers if w.kind in HTTP_KINDS else None, free_tier)
+        return PlatformCost(platform, True, None, cost.monthly_usd, view, cost.items)
+    return PlatformCost(platform, True, None, b.kubernetes_usd, view, b.kubernetes_items)
 
 
 def _view(p: Platform, w: Workload) -> str:
