@@ -288,3 +288,14 @@ def test_a_platform_price_is_overridden_by_its_name(tmp_path: Path) -> None:
     kb = load_kbase(path)
     assert kb.overridden == ("gcp.platforms.gcp-cloud-run.prices.requests_per_instance",)
     assert _platform(kb, "gcp-cloud-run").prices["requests_per_instance"] == 40
+
+
+def test_markdown_and_cost_views_list_the_platforms(runner: CliRunner) -> None:
+    path = str(EXAMPLES / "video-transcode-job.yaml")
+    md = runner.invoke(main, ["advise", path, "--format", "markdown"]).output
+    # 900 runs x 1,500 s = 375 task-hours x (0.5 vCPU x $0.04048 + 4 GB x $0.004445) = $14.26
+    assert "| **Amazon ECS on AWS Fargate** | kubernetes | standalone | $14.26 |" in md
+    assert ("| AWS Lambda | serverless | per-use | ruled out: execution.max_duration_s: the "
+            "longest run (2,400 s) is over the 900 s limit |") in md
+    cost = runner.invoke(main, ["cost", path]).output
+    assert "Platform: Amazon ECS on AWS Fargate (kubernetes, standalone) $14.26/month" in cost

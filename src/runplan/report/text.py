@@ -82,7 +82,8 @@ def _overridden(r: Result) -> list[str]:
 
 def render_cost_text(r: Result) -> str:
     """`runplan cost`: totals, break-even, cold starts and every line item."""
-    return "\n".join([*cost_lines(r), *line_item_lines(r), *_overridden(r)]) + "\n"
+    return "\n".join([*cost_lines(r), *platform_lines(r), *line_item_lines(r),
+                      *_overridden(r)]) + "\n"
 
 
 def top_reasons(r: Result, n: int = STRONGEST) -> list[Reason]:
