@@ -272,3 +272,14 @@ def test_bad_pricing_override(runner: CliRunner, tmp_path: Path, override: str,
                                   str(over)])
     assert result.exit_code == 2
     assert result.stderr.strip() == f"{over}:3: error: {message}"
+
+
+def test_a_number_as_an_unknown_key_is_a_message_not_a_crash(runner: CliRunner,
+                                                            tmp_path: Path) -> None:
+    # `{1: 2, b: 3}`: YAML gives an int key and a str key, which do not sort together.
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: x\ntraffic: {1: 2, b: 3}\n")
+    result = runner.invoke(main, ["advise", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr == (f"{path}:2: error: traffic[1]: unknown field; allowed: avg_rps, "
+                             "idle_fraction, pattern, peak_rps, requests_per_month\n")
