@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from runplan.advise import Advisor
 from runplan.cli import main
@@ -299,3 +301,20 @@ def test_markdown_and_cost_views_list_the_platforms(runner: CliRunner) -> None:
             "longest run (2,400 s) is over the 900 s limit |") in md
     cost = runner.invoke(main, ["cost", path]).output
     assert "Platform: Amazon ECS on AWS Fargate (kubernetes, standalone) $14.26/month" in cost
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0, 1e9), st.floats(1, 100), st.floats(1, 600_000), st.floats(0.05, 1),
+       st.sampled_from([128.0, 512.0, 3000.0, 8192.0]), st.booleans())
+def test_container_bills_never_fall_as_requests_rise(requests: float, factor: float,
+                                                    duration_ms: float, cpu_share: float,
+                                                    memory_mb: float, free: bool) -> None:
+    kb = load_kbase()
+    u = _usage(requests=[requests, requests * factor], avg_duration_ms=[duration_ms] * 2,
+               cpu_ms=[duration_ms * cpu_share * 0.5] * 2, memory_mb=[memory_mb] * 2,
+               replica_hours=[1460.0, 1460.0], job=[True, True])
+    for name in ("gcp-cloud-run", "azure-container-apps"):
+        total = request_containers_bill(u, _platform(kb, name).prices, free).total()
+        assert total[1] >= total[0] * (1 - 1e-12)
+    total = task_hours_bill(u, _platform(kb, "aws-ecs-fargate").prices, 0.5).total()
+    assert total[1] >= total[0] * (1 - 1e-12)
