@@ -318,3 +318,14 @@ def test_container_bills_never_fall_as_requests_rise(requests: float, factor: fl
         assert total[1] >= total[0] * (1 - 1e-12)
     total = task_hours_bill(u, _platform(kb, "aws-ecs-fargate").prices, 0.5).total()
     assert total[1] >= total[0] * (1 - 1e-12)
+
+
+def test_score_csv_names_each_components_platform(runner: CliRunner) -> None:
+    out = runner.invoke(main, ["score", str(EXAMPLES / "inventory.yaml"), "--format", "csv"])
+    rows = out.stdout.splitlines()
+    assert rows[0].endswith(",nearest_flip,platform,platform_usd")
+    data = json.loads(runner.invoke(main, ["score", str(EXAMPLES / "inventory.yaml"),
+                                           "--format", "json"]).stdout)
+    first = data["components"][0]
+    assert rows[1].startswith(first["name"] + ",")
+    assert rows[1].endswith(f",{first['platform']['name']},{first['platform']['monthly_usd']}")
