@@ -132,3 +132,22 @@ def test_a_named_platform_over_its_own_limit_is_an_error(runner: CliRunner,
 def test_options_map_to_platforms(kb: KnowledgeBase, text: str, name: str | None) -> None:
     found = map_platform(text, kb)
     assert (found.name if found else None) == name
+
+
+def test_azure_functions_for_a_12_minute_job_is_clean(runner: CliRunner, tmp_path: Path) -> None:
+    # Flex Consumption runs 60 minutes on 2-4 GB instances; the legacy Consumption plan's
+    # 10 minutes and 1.5 GB rule it out.
+    job = """    name: nightly-reconcile
+    kind: job
+    traffic: {{pattern: scheduled, requests_per_month: 30, peak_rps: 0.0014}}
+    execution: {{avg_duration_ms: 600000, max_duration_s: 720, memory_mb: 2048}}
+    team: {{devops_maturity: basic, existing_cluster: false, engineers: 3}}
+    constraints: {{provider: {provider}}}"""
+    assert check(runner, tmp_path, job, "azure", "Azure Functions")[:2] == (0, CLEAN)
+    code, out, path = check(runner, tmp_path, job, "azure", "Azure Functions Consumption plan")
+    assert code == 1
+    assert out.splitlines()[0] == (
+        f"{path}:{CHOSEN_LINE}: error: ADR-HARD-CONSTRAINT: chose Azure Functions Consumption "
+        "plan (legacy), but its limits rule it out: execution.max_duration_s: the longest run "
+        "(720 s) is over the 600 s limit; execution.memory_mb: 2,048 MB is over the 1,536 MB "
+        "limit")
