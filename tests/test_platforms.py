@@ -329,3 +329,21 @@ def test_score_csv_names_each_components_platform(runner: CliRunner) -> None:
     first = data["components"][0]
     assert rows[1].startswith(first["name"] + ",")
     assert rows[1].endswith(f",{first['platform']['name']},{first['platform']['monthly_usd']}")
+
+
+def test_a_legacy_platform_is_not_chosen_while_a_current_one_fits(runner: CliRunner) -> None:
+    # signup-notifier: 15,000 events a month of 300 ms at 256 MB on Azure.
+    #   legacy Consumption: 15,000 x 0.3 s x 0.25 GB = 1,125 GB-s x $0.000016 = $0.018
+    #                       + 15,000 x $0.20/1M = $0.003 -> $0.02 (cheapest, but legacy)
+    #   Container Apps: 0.25 vCPU / 0.5 GiB, 1 s billed: 15,000 s x 0.25 = 3,750 vCPU-s
+    #                   x $0.000024 = $0.09 + 7,500 GiB-s x $0.000003 = $0.0225
+    #                   + 15,000 x $0.40/1M = $0.006 -> $0.1185
+    #   Flex: 15,000 x 0.3 s x 2 GB = 9,000 GB-s x $0.000026 = $0.234 + $0.006 -> $0.24
+    data = json.loads(runner.invoke(main, ["advise", str(EXAMPLES / "signup-notifier.yaml"),
+                                           "--format", "json"]).stdout)
+    assert data["verdict"] == "serverless"
+    assert (data["platform"]["name"], data["platform"]["monthly_usd"]) == (
+        "azure-container-apps", 0.12)
+    costs = {a["name"]: a["monthly_usd"] for a in data["alternatives"]}
+    assert costs["azure-functions-consumption"] == 0.02
+    assert costs["azure-functions-flex"] == 0.24

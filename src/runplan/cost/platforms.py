@@ -288,8 +288,12 @@ def _view(p: Platform, w: Workload) -> str:
 
 def cheapest(options: tuple[PlatformCost, ...], model: str) -> PlatformCost | None:
     """The platform a model runs on: its cheapest feasible priced platform (kbase order breaks
-    ties), else its first feasible one not priced; None when none fits."""
+    ties), else its first feasible one not priced; None when none fits. A legacy platform
+    (Azure's Consumption plan) only where no current one fits: it is not what a team would
+    choose today."""
     fits = [o for o in options if o.feasible and o.platform.model == model]
+    current = [o for o in fits if o.platform.status != "legacy"]
+    fits = current or fits
     priced = [o for o in fits if o.monthly_usd is not None]
     if priced:
         return min(priced, key=lambda o: o.monthly_usd if o.monthly_usd is not None
