@@ -153,7 +153,7 @@ def test_bad_jsonl_lines(runner: CliRunner, tmp_path: Path) -> None:
         f"{path}:2: error: invalid JSON: Expecting value (column 22)",
         f"{path}:4: error: execution.memory_mb: must be > 0, got 0",
         f"{path}:5: error: a profile must be a mapping of fields, got list",
-        f"{path}:7: error: invalid JSON: NaN is not a number JSON allows"]
+        f"{path}:7: error: traffic.avg_rps: must be a finite number, got nan"]
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])

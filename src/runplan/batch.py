@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from runplan.atomic import atomic_text
+from runplan.atomic import STDOUT, atomic_text
 from runplan.errors import EXIT_FINDINGS, EXIT_OK, Problem
 from runplan.inventory import Names, load_defaults, read_inventory
 from runplan.kbase import load_kbase
@@ -39,11 +39,9 @@ def _sink(fmt: str, out: TextIO) -> Any:
 
 @contextlib.contextmanager
 def _output(path: Path | None) -> Iterator[TextIO]:
-    """stdout, or the file written whole at the end (never half a report)."""
-    if path is None:
-        yield sys.stdout
-        return
-    with atomic_text(path) as f:
+    """stdout, or the file written whole at the end (never half a report); see
+    runplan.atomic."""
+    with atomic_text(STDOUT if path is None else path, "-o") as f:
         yield f
 
 
@@ -59,7 +57,7 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
     inventory = read_inventory(file, input_format, defaults)
     portfolio = Portfolio(kb)
     errors: list[Problem] = []
-    scored = 0
+    scored = rejected = 0
     show_progress = not quiet and sys.stderr.isatty()
     with _output(output) as out:
         sink = _sink(fmt, out)
@@ -71,6 +69,7 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
                 duplicate = names.taken(s.claim)
                 problems = (duplicate,) if duplicate is not None else s.problems
                 if problems:
+                    rejected += 1
                     errors.extend(problems)
                     for p in problems:
                         print(p, file=sys.stderr)
@@ -81,7 +80,7 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
                     portfolio.add(s.placement)
                 advance()
         outcome = Outcome(inventory.file, inventory.fmt, portfolio.summary(), errors,
-                          inventory.skipped, scored)
+                          inventory.skipped, scored, rejected)
         sink.finish(outcome)
     if not quiet and (output is not None or fmt != "text"):
         where = f"; wrote {output}" if output is not None else ""

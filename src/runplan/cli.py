@@ -10,52 +10,80 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from runplan.advise import Advisor, Result
-from runplan.atomic import write_text
+from runplan.atomic import STDOUT, atomic_bytes, check_target, stdout_error, write_text
 from runplan.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_PIPE, EXIT_USER_ERROR, Problem, UserError
-from runplan.fmt import plural
+from runplan.fmt import plural, printable
 from runplan.inventory import FORMATS
 from runplan.kbase import PROVIDERS, iter_figures, load_kbase
-from runplan.profile import load_component, profile_schema
+from runplan.profile import Component, component_from, load_component, profile_schema
 from runplan.report.data import cold_start_data, costs_data, result_data
 from runplan.report.markdown import render_markdown
 from runplan.report.text import explain_text, render_cost_text, render_text, rules_table
 from runplan.rulebase.load import load_rulebase, rule_files
 from runplan.score import Settings
+from runplan.userfile import display_name, is_stdin
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def boundary(fn: F) -> F:
-    """User errors become one message on stderr and exit 2; anything else exit 3."""
+    """User errors become one message on stderr and exit 2; anything else exit 3. Standard
+    output is flushed here, so that a full disk or `> /dev/full` is a message too."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            try:
+                out = fn(*args, **kwargs)
+            except (SystemExit, click.exceptions.Exit):
+                sys.stdout.flush()
+                raise
+            sys.stdout.flush()
+            return out
         except UserError as exc:
-            click.echo(str(exc), err=True)
-            sys.exit(EXIT_USER_ERROR)
+            _user_error(exc)
         except (click.exceptions.Exit, click.ClickException):  # click's own exits and usage
             raise
         except BrokenPipeError:  # the reader went away (`runplan score x | head`): stop quietly
-            with contextlib.suppress(OSError, ValueError):  # so that the interpreter's last
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # flush can't fail
+            _silence_stdout()
             sys.exit(EXIT_PIPE)
+        except OSError as exc:
+            failed = stdout_error(exc)  # `runplan advise x > /dev/full`
+            if failed is None:
+                _internal_error()
+            _silence_stdout()
+            _user_error(failed)
         except Exception:
-            ctx = click.get_current_context(silent=True)
-            verbose = bool(ctx and ctx.find_root().params.get("verbose"))
-            click.echo("runplan: unexpected error, please report"
-                       + ("" if verbose else " (run with -v for details)"), err=True)
-            if verbose:
-                click.echo(traceback.format_exc(), err=True)
-            sys.exit(EXIT_INTERNAL)
+            _internal_error()
 
     return wrapper  # type: ignore[return-value]
+
+
+def _user_error(exc: UserError) -> NoReturn:
+    with contextlib.suppress(OSError):
+        click.echo(str(exc), err=True)
+    sys.exit(EXIT_USER_ERROR)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _internal_error() -> NoReturn:
+    ctx = click.get_current_context(silent=True)
+    verbose = bool(ctx and ctx.find_root().params.get("verbose"))
+    click.echo("runplan: unexpected error, please report"
+               + ("" if verbose else " (run with -v for details)"), err=True)
+    if verbose:
+        click.echo(traceback.format_exc(), err=True)
+    sys.exit(EXIT_INTERNAL)
 
 
 rules_option = click.option(
@@ -96,29 +124,67 @@ def main(verbose: bool) -> None:
     """
 
 
+output_option = click.option(
+    "-o", "--output", type=click.Path(path_type=Path), default=None,
+    help="Write to this file instead of stdout (replaced whole at the end; `-` is stdout).")
+
+
+def _json(data: Any) -> str:
+    """JSON as runplan writes it: never NaN or Infinity (the cost core refuses non-finite
+    figures first; this is the last guard)."""
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """A command's report: to `-o` (see runplan.atomic) or stdout; control characters in it
+    (from a user's names, rule files or records) shown as escapes, never sent to a terminal."""
+    write_text(output if output is not None else STDOUT, printable(text, keep="\n\t"), "-o")
+
+
+def _profile(file: Path, advisor: Advisor, provider: str | None) -> Component:
+    """The profile FILE; `-` reads it from stdin (YAML or JSON), bounded like a file."""
+    if not is_stdin(file):
+        return load_component(file, advisor.kb, provider)
+    from runplan.userfile import read_text
+    from runplan.yamlio import load_yaml
+
+    name = display_name(file)
+    return component_from(*load_yaml(read_text(file, stdin=True), name), name, advisor.kb,
+                          provider)
+
+
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True)
 @click.option("--explain", is_flag=True, help="Print the full chain from inputs through "
               "derived facts to the verdict.")
+@output_option
 @rules_option
 @provider_option
 @pricing_option
 @free_tier_option
 @boundary
-def advise(file: Path, fmt: str, explain: bool, rules_dirs: tuple[Path, ...],
-           provider: str | None, pricing: Path | None, free_tier: bool) -> None:
-    """Advise where one component (a profile file, YAML or JSON) should run.
+def advise(file: Path, fmt: str, explain: bool, output: Path | None,
+           rules_dirs: tuple[Path, ...], provider: str | None, pricing: Path | None,
+           free_tier: bool) -> None:
+    """Advise where one component (a profile file, YAML or JSON; `-` for stdin) should run.
 
     \b
     Examples:
       runplan advise examples/payments-webhook.yaml
-      runplan advise service.yaml --format json --rules org-rules/
+      runplan advise service.yaml --format json --rules org-rules/ -o advice.json
+      cat service.yaml | runplan advise -
     """
+    if output is not None:
+        check_target(output, "-o")  # refused before any work
     advisor = _advisor(rules_dirs, pricing, free_tier)
-    result = advisor.advise(load_component(file, advisor.kb, provider), file=str(file))
-    click.echo(_render(result, fmt, explain), nl=False)
+    result = advisor.advise(_profile(file, advisor, provider), file=_name(file))
+    _emit(_render(result, fmt, explain), output)
+
+
+def _name(file: Path) -> str:
+    return display_name(file)
 
 
 def _render(result: Result, fmt: str, explain: bool) -> str:
@@ -126,7 +192,7 @@ def _render(result: Result, fmt: str, explain: bool) -> str:
         data = result_data(result)
         if explain:
             data["explanation"] = explain_text(result).splitlines()
-        return json.dumps(data, indent=2, sort_keys=False) + "\n"
+        return _json(data)
     if fmt == "markdown":
         return render_markdown(result)
     return render_text(result, explain)
@@ -139,37 +205,46 @@ def _render(result: Result, fmt: str, explain: bool) -> str:
 @free_tier_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@output_option
 @click.option("--plot", type=click.Path(path_type=Path), default=None,
               help="Write the cost curve to this .png or .svg file.")
 @boundary
 def cost(file: Path, provider: str | None, pricing: Path | None, free_tier: bool, fmt: str,
-         plot: Path | None) -> None:
+         output: Path | None, plot: Path | None) -> None:
     """The cost core alone: both models' monthly cost by line item, break-even, cold starts.
+
+    FILE is a profile (YAML or JSON); `-` reads it from stdin.
 
     \b
     Examples:
       runplan cost examples/core-api.yaml
       runplan cost examples/core-api.yaml --provider gcp --plot cost.png
+      runplan cost svc.yaml --format json -o cost.json
     """
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
         raise UserError(Problem(str(plot), None, "--plot", "must end in .png or .svg"))
+    if plot is not None:
+        check_target(plot, "--plot")  # refused before any work, not after the report
+    if output is not None:
+        check_target(output, "-o")
     advisor = _advisor((), pricing, free_tier)
-    result = advisor.advise(load_component(file, advisor.kb, provider), file=str(file),
-                            flips=False)
+    result = advisor.advise(_profile(file, advisor, provider), file=_name(file), flips=False)
     if fmt == "json":
         data = {"name": result.name, "costs": costs_data(result),
                 "cold_start": cold_start_data(result),
                 "assumptions": [str(a) for a in result.assumptions],
                 "overridden_figures": list(result.overridden)}
-        click.echo(json.dumps(data, indent=2))
+        _emit(_json(data), output)
     else:
-        click.echo(render_cost_text(result), nl=False)
+        _emit(render_cost_text(result), output)
     if plot is not None:
         from runplan.report.charts import plot_cost_curve
 
         be = result.costs.break_even
-        plot_cost_curve(advisor, result.workload, be.requests_per_month if be else None, plot)
-        click.echo(f"wrote {plot}", err=True)
+        with atomic_bytes(plot, "--plot") as f:
+            plot_cost_curve(advisor, result.workload, be.requests_per_month if be else None,
+                            f, plot.suffix.lower().lstrip("."))
+        click.echo(f"wrote {printable(str(plot))}", err=True)
 
 
 SCORE_FORMATS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown",
@@ -186,7 +261,8 @@ SCORE_FORMATS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown":
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "markdown", "html"]),
               default=None, help="Output format (default: from -o's extension, else text).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Write the report to this file (.json .csv .md .html .txt).")
+              help="Write the report to this file (.json .csv .md .html .txt; replaced whole "
+                   "at the end; `-` is stdout).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the CPU count). The output is the same for any N.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr "
@@ -222,6 +298,8 @@ def score(file: Path, input_format: str | None, defaults_file: Path | None, fmt:
     """
     from runplan.batch import run_score
 
+    if output is not None and str(output) == STDOUT:
+        output = None
     if fmt is None:
         fmt = "text"
         if output is not None:
@@ -276,10 +354,9 @@ def ask(answers_file: Path | None, save_profile: Path | None, adr_path: Path | N
     from runplan.questions import load_questionnaire
     from runplan.yamlio import load_data_file
 
-    for target in (save_profile, adr_path):  # refuse before the interview, not after it
-        if target is not None and not (target.parent if str(target.parent) else Path(".")).is_dir():
-            raise UserError(Problem(str(target), None, "", f"directory {target.parent} does not "
-                                    "exist"))
+    for target, option in ((save_profile, "--save-profile"), (adr_path, "--adr")):
+        if target is not None:  # refused before the interview, not after it
+            check_target(target, option)
     advisor = _advisor(rules_dirs, pricing, free_tier)
     qs = load_questionnaire()
     interview = Interview(qs, advisor, provider)
@@ -291,9 +368,7 @@ def ask(answers_file: Path | None, save_profile: Path | None, adr_path: Path | N
                                     "question ids (or profile fields) to answers"))
         notes = apply_answers(interview, data, str(answers_file), lines)
     else:
-        stdin = sys.stdin
-        stdout = sys.stdout
-        console = console_for(stdin, stdout)
+        console = console_for(sys.stdin, sys.stderr)
         console.say(f"runplan ask: at most {len(qs.questions)} questions, fewer as answers rule "
                     "some out. Enter takes the default, ? explains, < goes back, Ctrl-C quits "
                     "without writing anything.")
@@ -311,8 +386,9 @@ def ask(answers_file: Path | None, save_profile: Path | None, adr_path: Path | N
     profile = interview.profile()
     for note in notes:
         click.echo(f"runplan ask: {note}", err=True)
-    click.echo("")
-    click.echo(_render(result, fmt, False), nl=False)
+    if answers_file is None:
+        click.echo("", err=True)  # after the transcript
+    _emit(_render(result, fmt, False), None)
     click.echo(f"Asked {len(interview.asked)} of {plural(len(qs.questions), 'question')}; "
                f"{plural(len(result.assumptions), 'input')} assumed (runplan defaults).",
                err=fmt != "text")  # keep JSON and Markdown on stdout clean
@@ -344,14 +420,17 @@ def adr() -> None:
 @click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
               default="error", show_default=True,
               help="Exit 1 when a finding at or above this level is not waived.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Write the report to this file instead of stdout.")
+@output_option
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Profiles a record references must lie inside this directory (default: "
+                   "the record's git work tree, else the current directory).")
 @rules_option
 @provider_option
 @pricing_option
 @boundary
 def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | None,
-              rules_dirs: tuple[Path, ...], provider: str | None, pricing: Path | None) -> None:
+              root: Path | None, rules_dirs: tuple[Path, ...], provider: str | None,
+              pricing: Path | None) -> None:
     """Check MADR 4.0 (or Nygard) records: structure, and whether the decision still holds.
 
     PATHS are files, directories (every .md below them) or glob patterns. A record with a
@@ -368,11 +447,13 @@ def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | Non
       runplan adr check docs/adr/
       runplan adr check 'docs/decisions/*.md' --format sarif -o runplan.sarif
     """
-    from runplan.adr.check import LEVELS, check_record, worst
+    from runplan.adr.check import LEVELS, check_record, check_record_file, worst
     from runplan.adr.parse import NotAnAdr, parse_record
     from runplan.adr.report import render_json, render_sarif, render_text
     from runplan.yamlio import read_text
 
+    if output is not None:
+        check_target(output, "-o")  # refused before any work
     advisor = _advisor(rules_dirs, pricing, False)
     files = _record_files(paths)
     findings = []
@@ -382,8 +463,9 @@ def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | Non
     verdicts: dict[str, Any] = {}
     for path in files:
         try:
+            check_record_file(path, root)
             rec = parse_record(read_text(path), str(path))
-            result = check_record(rec, advisor, provider)
+            result = check_record(rec, advisor, provider, root)
         except NotAnAdr:
             skipped.append(str(path))
             continue
@@ -401,10 +483,7 @@ def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | Non
         text = render_json(findings, checked, skipped, verdicts)
     else:
         text = render_text(findings, len(checked), skipped)
-    if output is not None:
-        write_text(output, text)
-    else:
-        click.echo(text, nl=False)
+    _emit(text, output)
     for problem in unreadable:
         click.echo(str(problem), err=True)
     if unreadable:
@@ -499,9 +578,9 @@ def rules_list(rules_dirs: tuple[Path, ...], fmt: str) -> None:
     """Every rule with its theme, title and source."""
     rb = load_rulebase(rules_dirs)
     if fmt == "json":
-        click.echo(json.dumps([_rule_data(r) for r in rb.rules], indent=2))
+        _emit(_json([_rule_data(r) for r in rb.rules]), None)
         return
-    click.echo(rules_table([(r.id, r.theme, r.title, r.source) for r in rb.rules]), nl=False)
+    _emit(rules_table([(r.id, r.theme, r.title, r.source) for r in rb.rules]), None)
 
 
 def _rule_data(r: Any) -> dict[str, Any]:
@@ -536,7 +615,7 @@ def rules_show(rule_id: str, rules_dirs: tuple[Path, ...]) -> None:
     if r.examples:
         lines += ["", "Examples:", yaml.safe_dump(r.examples, sort_keys=False).rstrip()]
     lines += ["", f"Defined in {Path(r.file).name}:{r.line}"]
-    click.echo("\n".join(lines))
+    _emit("\n".join(lines) + "\n", None)
 
 
 @rules.command("validate")
@@ -599,8 +678,8 @@ def kbase_show(provider: str | None, pricing: Path | None, fmt: str) -> None:
     keys = [provider] if provider else list(kb.raw)
     rows = [(key, path, fig) for key in keys for path, fig in iter_figures(kb.raw[key])]
     if fmt == "json":
-        click.echo(json.dumps([{"file": k, "figure": p, **f} for k, p, f in rows], indent=2))
+        _emit(_json([{"file": k, "figure": p, **f} for k, p, f in rows]), None)
         return
-    for key, path, fig in rows:
-        click.echo(f"{key}.{path} = {json.dumps(fig['value'])} {fig['unit']}")
-        click.echo(f"    source: {fig['source']} (as of {fig['as_of']})")
+    _emit("".join(f"{key}.{path} = {json.dumps(fig['value'])} {fig['unit']}\n"
+                  f"    source: {fig['source']} (as of {fig['as_of']})\n"
+                  for key, path, fig in rows), None)

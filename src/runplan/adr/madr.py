@@ -19,7 +19,7 @@ import yaml
 import runplan
 from runplan.advise import Reason, Result
 from runplan.errors import Problem, UserError
-from runplan.fmt import usd
+from runplan.fmt import num, usd
 
 # MADR's default folder first, then the older docs/adr; else the current directory.
 RECORD_FOLDERS = ("docs/decisions", "docs/adr")
@@ -51,6 +51,12 @@ def repository_root(start: Path) -> Path | None:
     return next((d for d in (here, *here.parents) if (d / ".git").exists()), None)
 
 
+def repository(folder: Path) -> Path:
+    """The repository a record in `folder` belongs to: its git work tree, else the current
+    directory (resolved). A record references files inside it only (`adr.check.confined`)."""
+    return (repository_root(folder) or Path.cwd()).resolve()
+
+
 def profile_reference(profile: Path, record: Path, reference: bool | None) -> str | None:
     """How the record carries its profile: a path relative to the record when the record and
     the profile file are inside one repository (the record's git work tree, else the current
@@ -59,7 +65,7 @@ def profile_reference(profile: Path, record: Path, reference: bool | None) -> st
     if reference is False:
         return None
     folder = record.parent.resolve()
-    root = (repository_root(folder) or Path.cwd()).resolve()
+    root = repository(folder)
     real = profile.resolve()  # through any symlink: where the file really is
     if not (real.is_relative_to(root) and folder.is_relative_to(root)):
         if reference:
@@ -165,7 +171,7 @@ def render_madr(r: Result, profile: dict[str, Any] | str, title: str | None = No
     lines += [f"* {x}" for x in (bad + _costs_of_choice(r))[:3]]
     if r.flips:
         lines += ["", "The decision flips " + "; ".join(
-            f"at {f.to:,.4g} for {f.field} (now {f.current:,.4g}) to {f.verdict}"
+            f"at {num(f.to, 4)} for {f.field} (now {num(f.current, 4)}) to {f.verdict}"
             for f in r.flips[:3]) + "."]
     lines += ["", "### Confirmation", "",
               "`runplan adr check` on this record re-derives the verdict from the profile in the "

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from runplan.cost.serverless import LineItem, add_up
 from runplan.cost.traffic import Layout, Shape
+from runplan.fmt import num
 from runplan.kbase import FrontDoor, KubernetesPricing, NodeType, Operations
 
 CHEAPER_BY = 1e-12  # a later node type replaces an earlier one only if cheaper by more
@@ -154,25 +155,25 @@ def kubernetes_monthly_cost(
     hours = shape.layout.hours
     share = a.share
     if not a.fits:
-        note = f"no node type fits a {memory_mb:g} MB pod; priced one pod per {a.node.name}"
+        note = f"no node type fits a {num(memory_mb, 6)} MB pod; priced one pod per {a.node.name}"
     else:
         note = (f"{'node share' if existing_cluster else 'whole nodes'} of {a.node.name} "
-                f"at ${a.node.hourly_usd:g}/h")
+                f"at ${num(a.node.hourly_usd, 6)}/h")
     items: list[LineItem] = [LineItem("nodes" if not existing_cluster else "node share",
                                       a.node_quantity, "node-hours", a.node_usd, note)]
-    shared = f" (1/{ops.shared_cluster_components:g} share of an existing cluster)" \
+    shared = f" (1/{num(ops.shared_cluster_components, 6)} share of an existing cluster)" \
         if existing_cluster else " (a new cluster)"
     items.append(LineItem("control plane", hours * share, "cluster-hours", a.control_usd,
-                          f"${k8s.control_plane_hourly_usd:g}/h{shared}"))
+                          f"${num(k8s.control_plane_hourly_usd, 6)}/h{shared}"))
     if a.lb_usd is not None:
         items.append(LineItem("load balancer", hours * share, "LB-hours", a.lb_usd,
-                              f"${door.load_balancer_hourly_usd:g}/h{shared}"))
+                              f"${num(door.load_balancer_hourly_usd, 6)}/h{shared}"))
         items.append(LineItem("load balancer capacity units", a.lcu_hours, "LCU-hours",
                               a.lcu_usd,
                               f"one new connection per request, "
-                              f"{door.capacity_unit_new_connections_per_s:g}/s per unit"))
+                              f"{num(door.capacity_unit_new_connections_per_s, 6)}/s per unit"))
     items.append(LineItem("operations (people)", ops.ops_fte_per_cluster * share, "FTE",
                           a.people_usd,
-                          f"{ops.ops_fte_per_cluster:g} FTE per cluster x "
+                          f"{num(ops.ops_fte_per_cluster, 6)} FTE per cluster x "
                           f"${ops.fte_monthly_usd:,.0f}/month{shared}"))
     return KubernetesCost(tuple(items), a.node.name, a.max_replicas, a.fixed_usd, a.people_usd)

@@ -32,6 +32,7 @@ import numpy as np
 from runplan.cost.kubernetes import kubernetes_amounts, replicas_per_level
 from runplan.cost.serverless import LineItem, add_up, serverless_monthly_cost
 from runplan.cost.traffic import Shape
+from runplan.fmt import num
 from runplan.kbase import KnowledgeBase, Platform, PlatformLimits, Provider
 from runplan.profile import HTTP_KINDS, Workload
 
@@ -112,10 +113,10 @@ def request_containers_bill(u: Usage, prices: dict[str, Any], free_tier: bool) -
         np.array([req, vcpu_s, gib_s]),
         np.array([req * prices["request_usd_per_million"] / 1e6,
                   vcpu_s * prices["vcpu_second_usd"], gib_s * prices["gib_second_usd"]]),
-        (f"${prices['request_usd_per_million']:g} per 1M{free_note}",
-         f"instance-seconds while serving x vCPU at ${prices['vcpu_second_usd']:g}; up to "
-         f"{prices['requests_per_instance']:g} requests share an instance{free_note}",
-         f"instance-seconds x GiB at ${prices['gib_second_usd']:g}{free_note}"))
+        (f"${num(prices['request_usd_per_million'], 6)} per 1M{free_note}",
+         f"instance-seconds while serving x vCPU at ${num(prices['vcpu_second_usd'], 6)}; up to "
+         f"{num(prices['requests_per_instance'], 6)} requests share an instance{free_note}",
+         f"instance-seconds x GiB at ${num(prices['gib_second_usd'], 6)}{free_note}"))
 
 
 def task_hours_bill(u: Usage, prices: dict[str, Any], task_vcpu: float) -> Bill:
@@ -132,12 +133,12 @@ def task_hours_bill(u: Usage, prices: dict[str, Any], task_vcpu: float) -> Bill:
         np.array([task_hours * task_vcpu * prices["vcpu_hour_usd"],
                   task_hours * gb * prices["gb_hour_usd"], np.full(n, cluster),
                   u.front_door_usd]),
-        (f"{task_vcpu:g} vCPU per task at ${prices['vcpu_hour_usd']:g}/vCPU-h "
+        (f"{num(task_vcpu, 6)} vCPU per task at ${num(prices['vcpu_hour_usd'], 6)}/vCPU-h "
          "(a job: one task per run; a service: the replica model's pods)",
-         f"task memory, at least {prices['min_gb_per_vcpu']:g} GB per vCPU, at "
-         f"${prices['gb_hour_usd']:g}/GB-h",
-         f"${prices['cluster_hourly_usd']:g}/h x {u.hours:g} h less a "
-         f"${prices['cluster_credit_usd']:g} monthly credit",
+         f"task memory, at least {num(prices['min_gb_per_vcpu'], 6)} GB per vCPU, at "
+         f"${num(prices['gb_hour_usd'], 6)}/GB-h",
+         f"${num(prices['cluster_hourly_usd'], 6)}/h x {num(u.hours, 6)} h less a "
+         f"${num(prices['cluster_credit_usd'], 6)} monthly credit",
          "the load balancer an HTTP service needs, priced as for Kubernetes"))
 
 
