@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,24 @@ def test_azure_functions_for_a_12_minute_job_is_clean(runner: CliRunner, tmp_pat
         "plan (legacy), but its limits rule it out: execution.max_duration_s: the longest run "
         "(720 s) is over the 600 s limit; execution.memory_mb: 2,048 MB is over the 1,536 MB "
         "limit")
+
+
+def test_cloud_run_with_a_gpu_is_not_a_hard_constraint(runner: CliRunner, tmp_path: Path) -> None:
+    # Cloud Run services offer GPUs (NVIDIA L4, some regions); LIMIT-GPU-001 is about functions.
+    inference = """    name: image-tagger
+    kind: ml-inference
+    traffic: {{pattern: diurnal, requests_per_month: 300000}}
+    execution: {{avg_duration_ms: 400, memory_mb: 16384, gpu: true}}
+    team: {{devops_maturity: basic, existing_cluster: false, engineers: 4}}
+    constraints: {{provider: {provider}}}"""
+    path = tmp_path / "0001-decision.md"
+    path.write_text(RECORD.format(profile=inference.format(provider="gcp"), title="Decision",
+                                  chosen="Cloud Run"))
+    result = runner.invoke(main, ["adr", "check", str(path), "--format", "json"])
+    findings = json.loads(result.stdout)["findings"]
+    assert "ADR-HARD-CONSTRAINT" not in {f["check"] for f in findings}
+    path.write_text(RECORD.format(profile=inference.format(provider="gcp"), title="Decision",
+                                  chosen="Cloud Run functions"))
+    result = runner.invoke(main, ["adr", "check", str(path)])
+    assert result.exit_code == 1
+    assert "ADR-HARD-CONSTRAINT: chose serverless, but LIMIT-GPU-001 rules it out" in result.stdout
