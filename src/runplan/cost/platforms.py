@@ -114,9 +114,9 @@ def request_containers_bill(u: Usage, prices: dict[str, Any], free_tier: bool) -
         np.array([req * prices["request_usd_per_million"] / 1e6,
                   vcpu_s * prices["vcpu_second_usd"], gib_s * prices["gib_second_usd"]]),
         (f"${num(prices['request_usd_per_million'], 6)} per 1M{free_note}",
-         f"instance-seconds while serving x vCPU at ${num(prices['vcpu_second_usd'], 6)}; up to "
-         f"{num(prices['requests_per_instance'], 6)} requests share an instance{free_note}",
-         f"instance-seconds x GiB at ${num(prices['gib_second_usd'], 6)}{free_note}"))
+         f"${num(prices['vcpu_second_usd'], 6)} per vCPU-s, up to "
+         f"{num(prices['requests_per_instance'], 6)} requests per instance{free_note}",
+         f"${num(prices['gib_second_usd'], 6)} per GiB-s{free_note}"))
 
 
 def task_hours_bill(u: Usage, prices: dict[str, Any], task_vcpu: float) -> Bill:
@@ -133,13 +133,12 @@ def task_hours_bill(u: Usage, prices: dict[str, Any], task_vcpu: float) -> Bill:
         np.array([task_hours * task_vcpu * prices["vcpu_hour_usd"],
                   task_hours * gb * prices["gb_hour_usd"], np.full(n, cluster),
                   u.front_door_usd]),
-        (f"{num(task_vcpu, 6)} vCPU per task at ${num(prices['vcpu_hour_usd'], 6)}/vCPU-h "
-         "(a job: one task per run; a service: the replica model's pods)",
-         f"task memory, at least {num(prices['min_gb_per_vcpu'], 6)} GB per vCPU, at "
+        (f"{num(task_vcpu, 6)} vCPU per task at ${num(prices['vcpu_hour_usd'], 6)}/vCPU-h",
+         f"at least {num(prices['min_gb_per_vcpu'], 6)} GB per vCPU at "
          f"${num(prices['gb_hour_usd'], 6)}/GB-h",
-         f"${num(prices['cluster_hourly_usd'], 6)}/h x {num(u.hours, 6)} h less a "
+         f"${num(prices['cluster_hourly_usd'], 6)}/h less a "
          f"${num(prices['cluster_credit_usd'], 6)} monthly credit",
-         "the load balancer an HTTP service needs, priced as for Kubernetes"))
+         "as for Kubernetes"))
 
 
 def usage_of(ws: Sequence[tuple[Workload, Shape]], p: Provider, kb: KnowledgeBase) -> Usage:

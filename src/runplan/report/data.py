@@ -43,11 +43,14 @@ def costs_data(r: Result) -> dict[str, Any]:
 def platform_data(o: PlatformCost) -> dict[str, Any]:
     """A platform with its bill, or the limit that rules it out."""
     p = o.platform
+    # The bills the verdict reads are itemised once, under `costs`; `bill_in` points there.
+    bill_in = {"functions": "costs.serverless", "nodes": "costs.kubernetes"}.get(p.bill) \
+        if o.monthly_usd is not None else None
     return {"model": p.model, "name": p.name, "title": p.title, "kind": p.kind,
             "status": p.status, "view": o.view,
             "monthly_usd": None if o.monthly_usd is None else _money(o.monthly_usd),
             "feasible": o.feasible, "ruled_out_by": o.ruled_out_by, "note": o.note,
-            "breakdown": _items(o.items)}
+            "bill_in": bill_in, "breakdown": {} if bill_in else _items(o.items)}
 
 
 def cold_start_data(r: Result) -> dict[str, Any] | None:
