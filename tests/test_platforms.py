@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,10 @@ from runplan.cost.platforms import (
     usage_of,
 )
 from runplan.kbase import KnowledgeBase, Platform, load_kbase
+from runplan.paths import kbase_dir
 from runplan.profile import resolve
+from runplan.validation import validate
+from runplan.yamlio import load_data_file
 
 from .conftest import EXAMPLES, component
 
@@ -347,3 +351,16 @@ def test_a_legacy_platform_is_not_chosen_while_a_current_one_fits(runner: CliRun
     costs = {a["name"]: a["monthly_usd"] for a in data["alternatives"]}
     assert costs["azure-functions-consumption"] == 0.02
     assert costs["azure-functions-flex"] == 0.24
+
+
+def test_the_provider_schema_checks_platforms() -> None:
+    data, lines = load_data_file(kbase_dir() / "providers" / "aws.yaml")
+    assert validate(data, "provider", "aws.yaml", lines) == []
+    bad = copy.deepcopy(data)
+    bad["platforms"][1]["bill"] = "per-pod"
+    del bad["platforms"][2]["prices"]["min_billed_s"]
+    problems = [f"{p.field}: {p.message}" for p in validate(bad, "provider", "aws.yaml", lines)]
+    assert problems == [
+        "platforms[1].bill: must be one of functions, functions_legacy, request-containers, "
+        'task-hours, nodes, unpriced; got "per-pod"',
+        "platforms[2].prices.min_billed_s: is required"]
