@@ -28,7 +28,16 @@ from runplan.probes import (
     BatchProbes,
     flip_candidates,
 )
-from runplan.profile import Assumption, Component, Part, Workload, resolve, with_load
+from runplan.profile import (
+    EVENT_KINDS,
+    HTTP_KINDS,
+    Assumption,
+    Component,
+    Part,
+    Workload,
+    resolve,
+    with_load,
+)
 from runplan.rulebase.compile import render
 from runplan.rulebase.engine import Engine
 from runplan.rulebase.load import RuleBase
@@ -364,12 +373,13 @@ class Advisor:
         if not fn.available:
             return None
         service = fn.service.split(" (")[0]
+        max_s = fn.duration_limit_s(w.kind in HTTP_KINDS, w.kind in EVENT_KINDS)
         if name == "execution.memory_mb" and fn.memory_max_mb > 0:
             return fn.memory_max_mb, f"the memory limit of {service}"
-        if name == "execution.max_duration_s" and fn.max_duration_s > 0:
-            return fn.max_duration_s, f"the time limit of {service}"
-        if name == "execution.avg_duration_ms" and fn.max_duration_s > 0:
-            return fn.max_duration_s * 1000, f"the time limit of {service}"
+        if name == "execution.max_duration_s" and max_s > 0:
+            return max_s, f"the time limit of {service}"
+        if name == "execution.avg_duration_ms" and max_s > 0:
+            return max_s * 1000, f"the time limit of {service}"
         return None
 
     def _nearest_flip(self, w: Workload, name: str, value: float, make: Any,

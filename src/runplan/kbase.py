@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -62,9 +63,11 @@ class FunctionPricing:
     cold_start_overhead_ms: float = 0.0
     warm_latency_ms: float = 0.0
 
-    def duration_limit_s(self, http: bool) -> float:
-        """The time limit for an HTTP-triggered or an event-driven function."""
-        own = self.http_max_duration_s if http else self.event_max_duration_s
+    def duration_limit_s(self, http: bool, event: bool = False) -> float:
+        """The time limit of an HTTP-triggered, an event-driven or another (scheduled)
+        function."""
+        own = self.http_max_duration_s if http else self.event_max_duration_s if event \
+            else None
         return self.max_duration_s if own is None else own
 
 
@@ -84,8 +87,9 @@ class PlatformLimits:
     http_max_duration_s: float | None = None  # functions: the HTTP-triggered limit
     event_max_duration_s: float | None = None  # functions: the event-driven limit
 
-    def duration_limit_s(self, http: bool) -> float | None:
-        own = self.http_max_duration_s if http else self.event_max_duration_s
+    def duration_limit_s(self, http: bool, event: bool = False) -> float | None:
+        own = self.http_max_duration_s if http else self.event_max_duration_s if event \
+            else None
         return self.max_duration_s if own is None else own
 
 
@@ -366,6 +370,19 @@ def _apply_overrides(docs: dict[str, Any], overrides: Any, name: str, lines: Lin
     return changed
 
 
+def _by_name(doc: Any, field: str) -> str:
+    """`aws.platforms[1].limits` as the override file spells it: `aws.platforms.<name>.limits`."""
+    def name(m: re.Match[str]) -> str:
+        platforms = doc.get("platforms") if isinstance(doc, dict) else None
+        i = int(m.group(1))
+        if isinstance(platforms, list) and i < len(platforms) and \
+                isinstance(platforms[i], dict) and "name" in platforms[i]:
+            return f".platforms.{platforms[i]['name']}"
+        return m.group(0)
+
+    return re.sub(r"\.platforms\[(\d+)\]", name, field)
+
+
 @cache
 def _load_cached(pricing: Path | None) -> KnowledgeBase:
     raw = _raw_documents()
@@ -383,8 +400,9 @@ def _load_cached(pricing: Path | None) -> KnowledgeBase:
         for key, (_, _, _file, schema_name) in raw.items():
             # Paths end in the figure's `value`, which the override file does not spell out.
             problems += [
-                Problem(name, p.line, p.field.replace(".value.", ".").replace(".value[", "[")
-                        .removesuffix(".value"), p.message)
+                Problem(name, p.line, _by_name(docs[key], p.field.replace(".value.", ".")
+                                               .replace(".value[", "[").removesuffix(".value")),
+                        p.message)
                 for p in validate(docs[key], schema_name, name, lines, prefix=(key,))
             ]
         if problems:

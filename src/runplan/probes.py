@@ -246,7 +246,8 @@ class BatchProbes:
             share[index], p99[index] = c.cold_share, c.cold_p99_ms
             breaches[index] = c.breaches_slo
             max_s = np.where(rows.http[index], fn.duration_limit_s(True),
-                             fn.duration_limit_s(False))
+                             np.where(rows.event[index], fn.duration_limit_s(False, True),
+                                      fn.duration_limit_s(False)))
             lim["function_max_duration_s"][index] = max_s
             lim["function_memory_max_mb"][index] = fn.memory_max_mb
             lim["exceeds_duration"][index] = rows.max_duration_s[index] > max_s

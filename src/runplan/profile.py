@@ -32,6 +32,10 @@ OPTIONS: tuple[Option, ...] = ("kubernetes", "serverless", "hybrid")
 # Kinds served over HTTP: a load balancer or gateway in front on both models (an inference
 # endpoint is an HTTP API too).
 HTTP_KINDS = frozenset({"api", "web", "webhook", "ml-inference"})
+# Kinds a function runs for on an event (a queue, a topic, a stream): event-driven triggers,
+# which some providers stop sooner (Cloud Run functions: 9 minutes, HTTP 60). A job is
+# started by a scheduler calling its URL, so it takes the HTTP-less general limit.
+EVENT_KINDS = frozenset({"worker", "event-handler", "stream"})
 
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 

@@ -34,7 +34,7 @@ from runplan.cost.serverless import LineItem, add_up, serverless_monthly_cost
 from runplan.cost.traffic import Shape
 from runplan.fmt import num
 from runplan.kbase import KnowledgeBase, Platform, PlatformLimits, Provider
-from runplan.profile import HTTP_KINDS, Workload
+from runplan.profile import EVENT_KINDS, HTTP_KINDS, Workload
 
 Array = np.ndarray[Any, np.dtype[Any]]
 PER_USE = "per-use"  # the view of a bill that scales with use (nothing shared to allocate)
@@ -164,7 +164,7 @@ def usage_of(ws: Sequence[tuple[Workload, Shape]], p: Provider, kb: KnowledgeBas
 def broken_limits(limits: PlatformLimits, w: Workload) -> list[str]:
     """Every limit of a platform the workload breaks, each as `field: what`."""
     out = []
-    max_s = limits.duration_limit_s(w.kind in HTTP_KINDS)
+    max_s = limits.duration_limit_s(w.kind in HTTP_KINDS, w.kind in EVENT_KINDS)
     if max_s is not None and w.max_duration_s > max_s:
         out.append(f"execution.max_duration_s: the longest run ({w.max_duration_s:,.0f} s) is "
                    f"over the {max_s:,.0f} s limit")
