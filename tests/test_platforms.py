@@ -180,6 +180,13 @@ def test_ml_inference_is_an_http_kind(kb: KnowledgeBase, advisor: Advisor) -> No
     ("gcp", "event-handler", 720, "gcp-cloud-run-functions",
      "execution.max_duration_s: the longest run (720 s) is over the 540 s limit"),
     ("gcp", "api", 720, "gcp-cloud-run-functions", None),
+    ("gcp", "worker", 720, "gcp-cloud-run-functions",
+     "execution.max_duration_s: the longest run (720 s) is over the 540 s limit"),
+    # A job is started by a scheduler calling it: the general 60 minutes.
+    ("gcp", "job", 720, "gcp-cloud-run-functions", None),
+    # HTTP-triggered Azure functions answer within 230 s (the load balancer's idle timeout).
+    ("azure", "api", 300, "azure-functions-flex",
+     "execution.max_duration_s: the longest run (300 s) is over the 230 s limit"),
     # A 12-minute job fits Flex Consumption, not the legacy Consumption plan's 10 minutes.
     ("azure", "job", 720, "azure-functions-flex", None),
     ("azure", "job", 720, "azure-functions-consumption",
@@ -364,3 +371,16 @@ def test_the_provider_schema_checks_platforms() -> None:
         "platforms[1].bill: must be one of functions, functions_legacy, request-containers, "
         'task-hours, nodes, unpriced; got "per-pod"',
         "platforms[2].prices.min_billed_s: is required"]
+
+
+def test_an_event_driven_gcp_function_over_nine_minutes_is_excluded(advisor: Advisor) -> None:
+    r = advisor.advise(component(kind="event-handler", constraints={"provider": "gcp"},
+                                 traffic={"requests_per_month": 3000},
+                                 execution={"avg_duration_ms": 400_000, "max_duration_s": 720}))
+    assert r.verdict.excluded["serverless"] == ["LIMIT-DURATION-001"]
+    [reason] = [x for x in r.reasons if x.rule == "LIMIT-DURATION-001"]
+    assert reason.message == ("The longest run (720 s) is over the 540 s function time limit "
+                              "on gcp.")
+    # Cloud Run services still take it (60-minute requests): an alternative, not excluded.
+    run = next(o for o in r.platforms if o.platform.name == "gcp-cloud-run")
+    assert run.feasible and run.monthly_usd is not None
