@@ -98,7 +98,7 @@ def test_saved_profile_round_trips_through_advise(runner: CliRunner, tmp_path: P
     verdict_line = next(line for line in out.splitlines()
                         if line.startswith("payments-webhook: "))
     assert advised.stdout.splitlines()[0] == verdict_line == \
-        "payments-webhook: SERVERLESS (confidence 0.99)"
+        "payments-webhook: SERVERLESS (confidence 1.00)"  # cost 8,000x: the full 8 points
     # The whole view is the same: the profile holds exactly what was answered.
     assert advised.stdout in out
 
@@ -237,15 +237,18 @@ def test_an_ambiguous_rate_is_asked_again(runner: CliRunner) -> None:
             "5/min for 5 per minute; ? for help\n") in out
     assert ("    not accepted: '1,5k': use '.' as the decimal separator (1.5k); ',' only between "
             "groups of three digits (1,500); ? for help\n") in out
-    assert "Steady load of 2 rps on average" in out
+    # 120 req/min is 2 rps; against the 600 rps peak answered next that is a 300x peak,
+    # bursty whatever the pattern says (TRAFFIC-BURSTY-002, issue 12), not steady.
+    assert "Peak of 600 rps is 300x the average (steady traffic)" in out
 
 
 def test_every_verdict_relevant_field_has_a_question() -> None:
     from runplan.rulebase.load import load_rulebase
 
-    fields = {f for r in load_rulebase().rules for f in r.fields_read()}
+    fields = {f for r in load_rulebase().rules for f in (*r.fields_read(), *r.fields_graded())}
     profile_fields = {f for f in fields if not f.startswith(("cost.", "cold_start.", "limits.",
-                                                             "parts.", "traffic.peak_to_avg"))}
+                                                             "parts.", "traffic.peak_to_avg",
+                                                             "traffic.avg_concurrency"))}
     # and what the cost core reads
     profile_fields |= {"execution.avg_duration_ms", "execution.memory_mb", "execution.runtime",
                        "execution.cpu_ms",

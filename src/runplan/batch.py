@@ -7,20 +7,22 @@ wires the inventory reader, the scoring workers, the portfolio and the sinks tog
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from runplan.atomic import STDOUT, atomic_text
-from runplan.errors import EXIT_FINDINGS, EXIT_OK, Problem
+from runplan.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, Problem
 from runplan.inventory import Names, load_defaults, read_inventory
 from runplan.kbase import load_kbase
 from runplan.portfolio import Portfolio
 from runplan.report.batch import CsvSink, JsonSink, MarkdownSink, Outcome, TextSink
 from runplan.rulebase.load import load_rulebase
-from runplan.score import Settings, default_jobs, score_all
+from runplan.score import Settings, WorkerDied, default_jobs, score_all
 
 
 def _sink(fmt: str, out: TextIO) -> Any:
@@ -58,38 +60,85 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
     portfolio = Portfolio(kb)
     errors: list[Problem] = []
     scored = rejected = 0
+    internal = 0  # rows runplan itself failed on (`score._failed`): exit 3 once reported
     show_progress = not quiet and sys.stderr.isatty()
-    with _output(output) as out:
-        sink = _sink(fmt, out)
-        results = score_all(inventory.entries, settings, jobs or default_jobs(),
-                            inventory.total)
-        names = Names()
-        with _progress(show_progress, inventory.total) as advance:
-            for s in results:
-                duplicate = names.taken(s.claim)
-                problems = (duplicate,) if duplicate is not None else s.problems
-                if problems:
-                    rejected += 1
-                    errors.extend(problems)
-                    for p in problems:
-                        print(p, file=sys.stderr)
-                else:
-                    assert s.data is not None and s.placement is not None
-                    scored += 1
-                    sink.component(s.row or {}, s.data)
-                    portfolio.add(s.placement)
-                advance()
-        outcome = Outcome(inventory.file, inventory.fmt, portfolio.summary(), errors,
-                          inventory.skipped, scored, rejected)
-        sink.finish(outcome)
+    try:
+        with _signals_raised(), _output(output) as out, \
+                contextlib.closing(score_all(inventory.entries, settings, jobs or default_jobs(),
+                                             inventory.total)) as results:
+            sink = _sink(fmt, out)  # the workers run by now: no thread was forked (`score_all`)
+            names = Names()
+            with _progress(show_progress, inventory.total) as advance:
+                for s in results:
+                    duplicate = names.taken(s.claim)
+                    problems = (duplicate,) if duplicate is not None else s.problems
+                    if problems:
+                        rejected += 1
+                        internal += s.internal and duplicate is None
+                        errors.extend(problems)
+                        for p in problems:
+                            print(p, file=sys.stderr)
+                    else:
+                        assert s.data is not None and s.placement is not None
+                        scored += 1
+                        sink.component(s.row or {}, s.data)
+                        portfolio.add(s.placement)
+                    advance()
+            outcome = Outcome(inventory.file, inventory.fmt, portfolio.summary(), errors,
+                              inventory.skipped, scored, rejected)
+            sink.finish(outcome)
+    except Interrupted as exc:
+        where = f"; nothing written to {output}" if output is not None else ""
+        print(f"runplan score: stopped by {signal.Signals(exc.signum).name}{where}",
+              file=sys.stderr)
+        return 128 + exc.signum
+    except WorkerDied as exc:
+        where = f"; nothing written to {output}" if output is not None else ""
+        print(f"runplan score: {exc}{where}", file=sys.stderr)
+        return EXIT_INTERNAL
     if not quiet and (output is not None or fmt != "text"):
         where = f"; wrote {output}" if output is not None else ""
         print(f"runplan score: {outcome.counts_line()}{where}", file=sys.stderr)
         for line in outcome.skipped_lines():
             print(f"runplan score: {line}", file=sys.stderr)
+    if internal:
+        return EXIT_INTERNAL
     if errors and (fail_on_error or scored == 0):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM, raised where the main thread is, so that every `with` and
+    `finally` on the way out runs: the half-written output and the workers' scratch
+    directory removed, the workers stopped. A BaseException, so that no row's net
+    (`score.score_entries`) can take it for that row's failure."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_raised() -> Iterator[None]:
+    """SIGINT and SIGTERM as `Interrupted` while the block runs; once one has come, both
+    are ignored until the block is left (the clean-up is not interrupted in turn)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread
+        return
+    caught = (signal.SIGINT, signal.SIGTERM)
+
+    def raise_it(signum: int, frame: Any) -> None:
+        for s in caught:
+            signal.signal(s, signal.SIG_IGN)
+        raise Interrupted(signum)
+
+    before = {s: signal.signal(s, raise_it) for s in caught}
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
 
 
 @contextlib.contextmanager
