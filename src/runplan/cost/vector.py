@@ -28,7 +28,7 @@ from runplan.cost.estimate import cold_start_ms
 from runplan.cost.kubernetes import CHEAPER_BY
 from runplan.cost.traffic import FLAT_TOLERANCE, _pattern_layout
 from runplan.kbase import KnowledgeBase, Operations, Provider, Tier
-from runplan.profile import HTTP_KINDS, Workload
+from runplan.profile import EVENT_KINDS, HTTP_KINDS, Workload
 
 Array = np.ndarray[Any, np.dtype[Any]]
 MOVING = ("requests_per_month", "avg_rps", "peak_rps", "idle_fraction", "avg_duration_ms",
@@ -50,6 +50,7 @@ class Rows:
     p99_slo_ms: Array  # NaN: no SLO
     pattern: Array  # per row, an index into `patterns(kb)`
     http: Array  # bool
+    event: Array  # bool: an event-driven kind (its function time limit may differ)
     existing_cluster: Array  # bool
     cold_start_ms: Array  # the runtime's cold start plus the platform overhead
     gpu: Array  # bool
@@ -58,7 +59,8 @@ class Rows:
     def take(self, index: Array) -> Rows:
         moving = {n: getattr(self, n)[index] for n in MOVING}
         return Rows(**moving, pattern=self.pattern[index],
-                    http=self.http[index], existing_cluster=self.existing_cluster[index],
+                    http=self.http[index], event=self.event[index],
+                    existing_cluster=self.existing_cluster[index],
                     cold_start_ms=self.cold_start_ms[index], gpu=self.gpu[index],
                     long_lived_connections=self.long_lived_connections[index])
 
@@ -69,6 +71,7 @@ def rows_of(ws: Sequence[Workload], kb: KnowledgeBase) -> Rows:
                                 for w in ws]) for n in MOVING},
                 pattern=pattern_codes(kb, [w.pattern for w in ws]),
                 http=np.array([w.kind in HTTP_KINDS for w in ws], dtype=bool),
+                event=np.array([w.kind in EVENT_KINDS for w in ws], dtype=bool),
                 existing_cluster=np.array([w.existing_cluster for w in ws], dtype=bool),
                 cold_start_ms=np.array([cold_start_ms(w, kb.provider(w.provider)) for w in ws]),
                 gpu=np.array([w.gpu for w in ws], dtype=bool),
@@ -329,7 +332,9 @@ def _serverless(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
                        _tiered(billable_gbs, fn.gb_second_tiers))
     total = billable_req * fn.request_usd_per_million / 1e6 + compute
     if fn.vcpu_second_usd:
-        vcpu_s = np.maximum(0.0, seconds * gb * fn.vcpu_per_gb
+        table = np.array(fn.vcpu_by_memory_mb)  # (memory MB, vCPU): serverless.vcpu_for_memory
+        at = np.minimum(np.searchsorted(table[:, 0], gb * 1024, side="left"), len(table) - 1)
+        vcpu_s = np.maximum(0.0, seconds * table[at, 1]
                             - (fn.free_vcpu_seconds if free_tier else 0.0))
         total = total + vcpu_s * fn.vcpu_second_usd
     total = np.where(rows.http, total + _tiered(requests, door.http_api_tiers, per=1e6), total)
