@@ -334,3 +334,60 @@ def test_cost_o_writes_the_report(runner: CliRunner, tmp_path: Path) -> None:
     assert (result.exit_code, result.stdout) == (0, "")
     assert out.read_text() == runner.invoke(main, ["cost", str(WEBHOOK)]).stdout
     assert out.read_text().startswith("Monthly cost on aws:\n")
+
+
+def test_a_symlinked_directory_on_the_way_is_refused(runner: CliRunner, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The acceptance run's `o2/reports -> ../victimdir`: `-o o2/reports/keep.json` replaced
+    victimdir/keep.json; `--plot` and `adr check -o` through `docs/lnkdir -> /outside` too."""
+    monkeypatch.chdir(tmp_path)
+    Path("victimdir").mkdir()
+    Path("o2").mkdir()
+    Path("o2/reports").symlink_to("../victimdir")
+    Path("victimdir/keep.json").write_text("PRECIOUS\n")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.sarif").write_text("PRECIOUS\n")
+    Path("docs").mkdir()
+    Path("docs/lnkdir").symlink_to(outside)
+    refusal = ("error: {option}: directory {link} is a symbolic link; runplan does not "
+               "replace a file through a link (name the real directory)\n")
+    for args, target, link in (
+            (["score", str(EXAMPLES / "inventory.yaml"), "--format", "json", "-o",
+              "o2/reports/keep.json"], "o2/reports/keep.json", "o2/reports"),
+            (["cost", str(WEBHOOK), "--plot", "o2/reports/p.png"], "o2/reports/p.png",
+             "o2/reports"),
+            (["adr", "check", "docs", "--format", "sarif", "-o", "docs/lnkdir/x.sarif"],
+             "docs/lnkdir/x.sarif", "docs/lnkdir")):
+        result = runner.invoke(main, args)
+        option = "--plot" if "--plot" in args else "-o"
+        assert (result.exit_code, result.stdout) == (2, ""), args
+        assert result.stderr == f"{target}: " + refusal.format(option=option, link=link)
+    assert Path("victimdir/keep.json").read_text() == "PRECIOUS\n"
+    assert (outside / "x.sarif").read_text() == "PRECIOUS\n"
+    assert sorted(p.name for p in Path("victimdir").iterdir()) == ["keep.json"]
+    assert sorted(p.name for p in outside.iterdir()) == ["x.sarif"]
+    # An absolute path through the link, and the writer itself, refuse it as well.
+    with pytest.raises(UserError, match=r"directory .*o2/reports is a symbolic link"):
+        check_target(tmp_path / "o2" / "reports" / "new.json")
+    # The real directory, and a plain directory beside the link, are written as before.
+    result = runner.invoke(main, ["score", str(EXAMPLES / "inventory.yaml"), "--format", "json",
+                                  "-o", "victimdir/keep.json"])
+    assert result.exit_code == 0 and json.loads(Path("victimdir/keep.json").read_text())
+    result = runner.invoke(main, ["advise", str(WEBHOOK), "-o", "o2/advice.txt"])
+    assert result.exit_code == 0 and Path("o2/advice.txt").read_text().startswith(
+        "payments-webhook: SERVERLESS")
+
+
+def test_an_output_name_too_long_is_one_line(runner: CliRunner, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    long = "a" * 300
+    result = runner.invoke(main, ["advise", str(WEBHOOK), "-o", f"{long}.json"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"{'a' * 60}...{'a' * 35}.json (305 characters): error: -o: "
+                             "cannot write: file name too long\n")
+    # A long name that fits: its temporary file's name is kept within the limit.
+    fits = "b" * 250 + ".txt"
+    result = runner.invoke(main, ["advise", str(WEBHOOK), "-o", fits])
+    assert result.exit_code == 0 and [p.name for p in tmp_path.iterdir()] == [fits]

@@ -86,6 +86,58 @@ def test_a_record_cannot_reference_a_file_outside_its_repository(
     assert "root:" not in result.output and SECRET not in result.output
 
 
+def test_a_profile_path_the_system_cannot_take_is_that_records_error(
+        runner: CliRunner, repo: Path, tmp_path: Path) -> None:
+    """A NUL byte (`ValueError: embedded null byte`), a 300-character component and a ~6 KB path
+    (`OSError: [Errno 36]`) exited 3 for the whole run; now each is its record's error, the
+    other records are still checked and the SARIF is still written."""
+    (repo / "services" / "ok.yaml").write_text(
+        (EXAMPLES / "payments-webhook.yaml").read_text())
+    adr = repo / "docs" / "adr"
+    front = ("---\nstatus: accepted\ndate: 2026-03-02\nrunplan:\n  profile: \"{}\"\n---\n"
+             "# Run it\n\n## Context and Problem Statement\n\nWhere?\n")
+    nul = "../../services/ok.yaml\\0/etc/passwd"  # YAML's escape: the value holds a NUL
+    long = "../../services/" + "b" * 300 + ".yaml"
+    huge = "../../" + "c/" * 3000 + "x.yaml"
+    for name, profile in (("0001-nul.md", nul), ("0002-long.md", long), ("0003-huge.md", huge),
+                          ("0004-ok.md", "../../services/ok.yaml")):
+        (adr / name).write_text(front.format(profile))
+    sarif = tmp_path / "x.sarif"
+    result = runner.invoke(main, ["adr", "check", str(adr), "--format", "sarif", "-o",
+                                  str(sarif)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"{adr}/0001-nul.md:5: error: runplan.profile: ../../services/ok.yaml\\x00/etc/passwd: "
+        "a file name cannot contain a NUL byte",
+        f"{adr}/0002-long.md:5: error: runplan.profile: ../../services/{'b' * 45}..."
+        f"{'b' * 35}.yaml (320 characters): file name too long",
+        f"{adr}/0003-huge.md:5: error: runplan.profile: ../../{'c/' * 27}..."
+        f"{'c/' * 17}x.yaml (6,012 characters): file name too long"]
+    run = json.loads(sarif.read_text())["runs"][0]
+    assert len(run["invocations"][0]["toolExecutionNotifications"]) == 3
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in run["results"]} == {str(adr / "0004-ok.md")}
+
+
+LONG = "a" * 300
+
+
+@pytest.mark.parametrize("args", [
+    ["advise", f"{LONG}.yaml"], ["score", f"{LONG}.jsonl"], ["adr", "check", f"{LONG}.md"],
+    ["examples", LONG], ["rules", "validate", LONG],
+    ["adr", "new", "--from", "p.yaml", "--title", "x", "-o", f"{LONG}.md"]])
+def test_a_file_name_too_long_is_one_line(runner: CliRunner, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch,
+                                          args: list[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(EXAMPLES / "payments-webhook.yaml", "p.yaml")
+    name = next(a for a in args if a.startswith(LONG))
+    result = runner.invoke(main, args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    shown = f"{name[:60]}...{name[-40:]} ({len(name)} characters)"
+    assert result.stderr == f"{shown}: error: file name too long\n"
+
+
 def test_a_symlink_out_of_the_repository_is_refused(runner: CliRunner, repo: Path) -> None:
     (repo / "services" / "link.yaml").symlink_to(repo.parent / "outside" / "p.yaml")
     (repo / "services" / "zero.yaml").symlink_to("/dev/zero")

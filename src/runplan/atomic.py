@@ -14,6 +14,14 @@ What the target is decides how it is written:
   whatever a pull request contains). runplan never replaces the link either: remove it, or
   name the file itself.
 - a directory, a block device, a missing or unwritable directory: refused.
+- a target whose directory is reached through a symbolic link (`o2/reports/x.json` with
+  `o2/reports -> ../elsewhere`, or any link among the directories of an absolute path): refused
+  before it is replaced. The directory is opened one component at a time without following
+  links, and the temporary file is created and renamed relative to that open directory, so a
+  link swapped in while the report is written cannot redirect the rename either. A device,
+  FIFO or stdout is not replaced, so a link on its way (`/proc/self/fd/1`) is followed.
+- a name the system cannot take (a component over 255 bytes, a NUL byte): refused, the path
+  shortened in the message.
 
 Every refusal and every failed write (a full disk, `/dev/full`) is a `UserError`: one line,
 exit 2. The temporary file is removed on any exception, KeyboardInterrupt and SystemExit
@@ -28,9 +36,9 @@ import contextlib
 import errno
 import io
 import os
+import secrets
 import stat
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TextIO
@@ -60,6 +68,8 @@ def _refuse(path: Path | str, message: str, option: str = "") -> UserError:
 
 
 def _reason(exc: OSError) -> str:
+    if exc.errno == errno.ENAMETOOLONG:
+        return "file name too long"
     return exc.strerror or str(exc)
 
 
@@ -89,6 +99,8 @@ def check_target(path: Path | str, option: str = "") -> Kind:
     if str(path) == STDOUT:
         return "stdout"
     path = Path(path)
+    if "\0" in str(path):
+        raise _refuse(path, "a file name cannot contain a NUL byte", option)
     try:
         st = os.lstat(path)
     except FileNotFoundError:
@@ -122,12 +134,54 @@ def _directory(path: Path) -> Path:
 
 
 def _check_directory(path: Path, option: str) -> None:
+    os.close(_open_directory(path, option))
+
+
+_DIR_FLAGS = (os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0)
+              | getattr(os, "O_CLOEXEC", 0))
+
+
+def _open_directory(path: Path, option: str) -> int:
+    """A descriptor on the directory `path` is to be written in, opened one component at a
+    time, never through a symbolic link; refused (UserError) if a component is a link, is
+    missing or is not a directory, or the directory is not writable."""
     directory = _directory(path)
-    if not directory.is_dir():
-        what = "is not a directory" if directory.exists() else "does not exist"
-        raise _refuse(path, f"directory {directory} {what}", option)
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise _refuse(path, f"cannot write in directory {directory}: permission denied", option)
+    fd = os.open("/" if directory.is_absolute() else ".", _DIR_FLAGS)
+    walked = Path("/" if directory.is_absolute() else "")
+    try:
+        for part in directory.parts:
+            if part in ("/", "", "."):
+                continue
+            walked = walked / part
+            try:
+                child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            except OSError as exc:
+                raise _directory_refusal(path, walked, fd, part, exc, option) from None
+            os.close(fd)
+            fd = child
+        if not os.access(".", os.W_OK | os.X_OK, dir_fd=fd):
+            raise _refuse(path, f"cannot write in directory {directory}: permission denied",
+                          option)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _directory_refusal(path: Path, walked: Path, fd: int, part: str, exc: OSError,
+                       option: str) -> UserError:
+    try:
+        mode: int | None = os.lstat(part, dir_fd=fd).st_mode
+    except OSError:
+        mode = None
+    if mode is not None and stat.S_ISLNK(mode):
+        return _refuse(path, f"directory {walked} is a symbolic link; runplan does not replace "
+                       "a file through a link (name the real directory)", option)
+    if mode is None and isinstance(exc, FileNotFoundError):
+        return _refuse(path, f"directory {walked} does not exist", option)
+    if mode is not None and not stat.S_ISDIR(mode):
+        return _refuse(path, f"{walked} is not a directory", option)
+    return _refuse(path, f"cannot write in directory {walked}: {_reason(exc)}", option)
 
 
 class _Raw(io.FileIO):
@@ -258,49 +312,70 @@ def _open_in_place(path: Path, option: str) -> _Raw:
 
 @contextlib.contextmanager
 def _replacing(path: Path, option: str) -> Iterator[BinaryIO]:
-    """A temporary file beside `path`, renamed over it when the block ends without error."""
+    """A temporary file beside `path`, renamed over it when the block ends without error;
+    both made relative to the directory opened by `_open_directory` (no link followed)."""
     directory = _directory(path)
+    name = path.name
+    dfd = _open_directory(path, option)
     try:
-        old_mode: int | None = stat.S_IMODE(os.stat(path).st_mode) & 0o777
-    except OSError:
-        old_mode = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise _refuse(path, f"cannot create a file in {directory}: {_reason(exc)}",
-                      option) from None
-    _pending.add(tmp)
-    try:
-        raw = _Raw(fd, "wb", closefd=True)
-        raw.label = str(path)
-        with io.BufferedWriter(raw, BUFFER_BYTES) as f:
-            yield f
-            f.flush()
-            try:
-                os.fsync(fd)
-            except OSError as exc:
-                if exc.errno not in (errno.EINVAL, errno.ENOTSUP):  # fsync unsupported there
-                    raise write_error(str(path), exc) from None
-        if old_mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            old_mode = 0o666 & ~umask  # as a plain open() would have made it
-        os.chmod(tmp, old_mode)
-        _recheck(path, option)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+        try:
+            st = os.stat(name, dir_fd=dfd, follow_symlinks=False)
+            old_mode: int | None = stat.S_IMODE(st.st_mode) & 0o777
+        except OSError:
+            old_mode = None
+        fd, tmp = _create_temp(path, dfd, option)
+        shown = str(directory / tmp)
+        _pending.add(shown)
+        try:
+            raw = _Raw(fd, "wb", closefd=True)
+            raw.label = str(path)
+            with io.BufferedWriter(raw, BUFFER_BYTES) as f:
+                yield f
+                f.flush()
+                try:
+                    os.fsync(fd)
+                except OSError as exc:
+                    if exc.errno not in (errno.EINVAL, errno.ENOTSUP):  # unsupported there
+                        raise write_error(str(path), exc) from None
+            if old_mode is None:
+                umask = os.umask(0)
+                os.umask(umask)
+                old_mode = 0o666 & ~umask  # as a plain open() would have made it
+            os.chmod(tmp, old_mode, dir_fd=dfd)
+            _recheck(path, dfd, option)
+            os.replace(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp, dir_fd=dfd)
+            raise
+        finally:
+            _pending.discard(shown)
     finally:
-        _pending.discard(tmp)
+        os.close(dfd)
 
 
-def _recheck(path: Path, option: str) -> None:
+def _create_temp(path: Path, dfd: int, option: str) -> tuple[int, str]:
+    """A new file `.NAME.XXXXXXXX.tmp` in the open directory, created exclusively (mode 0600),
+    its name kept within the system's limit however long NAME is."""
+    flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+             | getattr(os, "O_CLOEXEC", 0))
+    for _ in range(100):
+        tmp = f".{path.name[:200]}.{secrets.token_hex(4)}.tmp"
+        try:
+            return os.open(tmp, flags, 0o600, dir_fd=dfd), tmp
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise _refuse(path, f"cannot create a file in {_directory(path)}: {_reason(exc)}",
+                          option) from None
+    raise _refuse(path, f"cannot create a file in {_directory(path)}", option)
+
+
+def _recheck(path: Path, dfd: int, option: str) -> None:
     """Just before the rename: the target is still a regular file, a link or nothing (a rename
     over a link replaces the link, never what it points to)."""
     try:
-        mode = os.lstat(path).st_mode
+        mode = os.lstat(path.name, dir_fd=dfd).st_mode
     except FileNotFoundError:
         return
     if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):

@@ -18,7 +18,7 @@ from runplan.atomic import STDOUT, atomic_bytes, check_target, stdout_error, wri
 from runplan.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_PIPE, EXIT_USER_ERROR, Problem, UserError
 from runplan.fmt import plural, printable
 from runplan.formats import INPUT_FORMATS, PROVIDERS
-from runplan.userfile import display_name, is_stdin
+from runplan.userfile import display_name, is_stdin, name_error
 
 if TYPE_CHECKING:
     from runplan.advise import Advisor, Result
@@ -52,6 +52,9 @@ def boundary(fn: F) -> F:
             _silence_stdout()
             sys.exit(EXIT_PIPE)
         except OSError as exc:
+            named = name_error(exc)  # a 300-character file name, wherever it was looked at
+            if named is not None:
+                _user_error(named)
             failed = stdout_error(exc)  # `runplan advise x > /dev/full`
             if failed is None:
                 _internal_error()

@@ -13,6 +13,17 @@ EXIT_INTERNAL = 3
 EXIT_PIPE = 141  # the reader of stdout went away (128 + SIGPIPE, as shell tools exit)
 
 
+MAX_SHOWN_NAME = 120
+
+
+def short_name(name: str) -> str:
+    """A file name as messages show it: one too long for a line (a 300-character component,
+    a 6 KB path) keeps its start and end, with its length."""
+    if len(name) <= MAX_SHOWN_NAME:
+        return name
+    return f"{name[:60]}...{name[-40:]} ({len(name):,} characters)"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a user's file, in the parsable shape `file:line: error: field: msg`."""
@@ -25,7 +36,8 @@ class Problem:
     def __str__(self) -> str:
         """One line, safe for a terminal: a file name, a field or a value the user wrote may
         hold control characters (ESC sequences, NUL, a newline); they are shown escaped."""
-        where = f"{self.file}:{self.line}" if self.line else self.file
+        file = short_name(self.file)
+        where = f"{file}:{self.line}" if self.line else file
         field = f"{self.field}: " if self.field else ""
         line = f"{where}: error: {field}{self.message}" if where else f"error: {field}{self.message}"
         return printable(line)

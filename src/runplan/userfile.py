@@ -11,6 +11,7 @@ read line by line, CSV and JSON Lines (`open_stream`), which bound each line ins
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import sys
@@ -31,10 +32,32 @@ def _fail(name: str, message: str, line: int | None = None) -> UserError:
     return UserError(Problem(name, line, "", message))
 
 
+_NAME_ERRORS = {
+    errno.ENAMETOOLONG: "file name too long",
+    errno.ELOOP: "too many levels of symbolic links",
+}
+
+
+def name_error(exc: OSError) -> UserError | None:
+    """A path the system refuses as a name (too long, a loop of links) is the user's problem:
+    one line naming it, shortened (`Problem` shortens a long name); None for other errors."""
+    reason = name_reason(exc)
+    if reason is None or exc.filename is None:
+        return None
+    return _fail(os.fsdecode(exc.filename), reason)
+
+
+def name_reason(exc: OSError) -> str | None:
+    """"file name too long" (or a loop of links) for an error about the name itself."""
+    return _NAME_ERRORS.get(exc.errno or 0)
+
+
 def _open_fd(path: Path) -> tuple[int, os.stat_result]:
     """An open descriptor on `path` and its status; refuses what is not a file to read.
     Opened non-blocking, so that a FIFO without a writer cannot hang the open."""
     name = str(path)
+    if "\0" in name:
+        raise _fail(name, "a file name cannot contain a NUL byte")
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)
@@ -43,7 +66,7 @@ def _open_fd(path: Path) -> tuple[int, os.stat_result]:
     except IsADirectoryError:
         raise _fail(name, "is a directory, expected a file") from None
     except OSError as exc:
-        raise _fail(name, f"cannot read: {exc.strerror}") from None
+        raise name_error(exc) or _fail(name, f"cannot read: {exc.strerror}") from None
     st = os.fstat(fd)
     if stat.S_ISDIR(st.st_mode):
         os.close(fd)
@@ -101,7 +124,7 @@ def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES, stdin: bool = False)
 def _is_pipe(path: Path) -> bool:
     try:
         return stat.S_ISFIFO(os.stat(path).st_mode)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL byte
         return False  # _open_fd says why
 
 

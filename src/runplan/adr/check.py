@@ -40,10 +40,11 @@ from runplan.adr.madr import repository
 from runplan.adr.parse import Record
 from runplan.advise import Advisor, Result
 from runplan.cost.platforms import PlatformCost, broken_limits
-from runplan.errors import Problem, UserError
+from runplan.errors import Problem, UserError, short_name
 from runplan.fmt import usd
 from runplan.kbase import KnowledgeBase, Platform
 from runplan.profile import Component, check_component, parse_component, with_provider
+from runplan.userfile import name_reason
 from runplan.verdict import Verdict, decide
 from runplan.yamlio import load_data_file
 
@@ -182,17 +183,28 @@ def check_record_file(path: Path, root: Path | None = None) -> None:
 
 def referenced_file(rec: Record, raw: str, root: Path | None) -> Path:
     """The file a record names (relative to the record), refused unless it lies inside the
-    record's repository (see `confined`), through no symlink that leaves it."""
+    record's repository (see `confined`), through no symlink that leaves it. A name the system
+    cannot take (a NUL byte, a 300-character component) is this record's error."""
     line = rec.front_line("runplan", "profile")
+    shown = short_name(raw)
+
+    def refused(message: str) -> UserError:
+        return UserError(Problem(rec.file, line, "runplan.profile", f"{shown}: {message}"))
+
+    if "\0" in raw:
+        raise refused("a file name cannot contain a NUL byte")
     path = Path(os.path.normpath(Path(rec.file).parent / raw))
-    why = confined(path, root, Path(rec.file))
+    try:
+        why = confined(path, root, Path(rec.file))
+        found = why is None and path.exists()
+    except OSError as exc:
+        raise refused(name_reason(exc) or f"cannot read: {exc.strerror}") from None
     if why is not None:
-        raise UserError(Problem(rec.file, line, "runplan.profile", f"{raw}: {why}; a record "
-                                "may reference files inside its repository only (or give "
-                                "--root)"))
-    if not path.exists():  # a FIFO or a device is refused by the reader, without a hang
-        raise UserError(Problem(rec.file, line, "runplan.profile", f"{raw}: no such file "
-                                f"(looked for {path}, relative to the record)"))
+        raise refused(f"{why}; a record may reference files inside its repository only (or "
+                      "give --root)")
+    if not found:  # a FIFO or a device is refused by the reader, without a hang
+        raise refused(f"no such file (looked for {short_name(str(path))}, relative to the "
+                      "record)")
     return path
 
 
