@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from runplan.advise import Advisor, parts_facts
 from runplan.errors import UserError
@@ -277,3 +278,33 @@ def test_a_rule_at_the_limits_runs(tmp_path: Path) -> None:
     import json
 
     assert json.loads(out)["excluded"]["serverless"] == ["ACME-PCI-001"]
+
+
+def test_rules_validate_on_the_shipped_directory_and_its_copies(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                ) -> None:
+    """`runplan rules validate rules` exited 2, every rule "already used at" its own line: the
+    built-ins were counted twice. The same file, or a byte-for-byte copy, is read once; a
+    different file reusing an id is still a duplicate."""
+    import shutil
+
+    from .conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    count = sum(len(yaml.safe_load(f.read_text())["rules"]) for f in (ROOT / "rules").glob("*.yaml"))
+    assert _validate(["rules", "validate", "rules"]) == (
+        0, f"{count} rules in 9 files: valid\n", "")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    shutil.copy(ROOT / "rules" / "latency.yaml", mine / "latency.yaml")
+    code, out, _ = _validate(["rules", "validate", str(mine)])
+    latency = len(yaml.safe_load((ROOT / "rules" / "latency.yaml").read_text())["rules"])
+    assert (code, out) == (0, f"{latency} rules in 1 file: valid\n")
+    edited = (ROOT / "rules" / "latency.yaml").read_text().replace("\n", "\n\n", 1)
+    (mine / "latency.yaml").write_text(edited)  # not a copy any more: its ids are reused
+    code, out, err = _validate(["rules", "validate", str(mine)])
+    assert (code, out) == (2, "")
+    first = yaml.safe_load(edited)["rules"][0]["id"]
+    assert err.splitlines()[0] == (
+        f"{mine}/latency.yaml:5: error: {first}: rule id {first} is already used at "
+        f"{ROOT / 'rules' / 'latency.yaml'}:4")

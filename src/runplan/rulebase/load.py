@@ -9,6 +9,8 @@ Loading never runs code: the YAML is read with the safe loader and nothing is ev
 from __future__ import annotations
 
 import difflib
+import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,7 @@ from runplan.rulebase.spec import (
     RuleSpec,
     leaves,
 )
+from runplan.userfile import MAX_FILE_BYTES, read_bytes
 from runplan.validation import validate
 from runplan.yamlio import LineMap, load_yaml, read_text
 
@@ -219,6 +222,36 @@ def rule_files(directory: Path) -> list[Path]:
     return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
 
 
+def _distinct(files: list[Path]) -> list[Path]:
+    """`files` without the ones already in it: the same file named twice (`rules validate
+    rules`, the shipped directory, or a link to it) or a byte-for-byte copy of an earlier
+    regular file (a copy of a built-in file beside one's own rules) is read once. A different
+    file that reuses a rule id is still a duplicate (reported by `load_rulebase`)."""
+    seen: set[tuple[int, int]] = set()
+    contents: dict[int, list[bytes]] = {}  # size -> contents of the regular files kept
+    kept: list[Path] = []
+    for f in files:
+        try:
+            st = os.stat(f)
+        except OSError:
+            kept.append(f)  # the reader says what is wrong with it
+            continue
+        if (st.st_dev, st.st_ino) in seen:
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        if stat.S_ISREG(st.st_mode) and 0 < st.st_size <= MAX_FILE_BYTES:
+            try:
+                data = read_bytes(f)
+            except UserError:
+                data = None
+            if data is not None:
+                if data in contents.get(st.st_size, []):
+                    continue
+                contents.setdefault(st.st_size, []).append(data)
+        kept.append(f)
+    return kept
+
+
 def load_rulebase(extra_dirs: Iterable[Path] = (), include_builtin: bool = True) -> RuleBase:
     """The built-in rules plus each `--rules DIR`, validated together."""
     files: list[Path] = rule_files(rules_dir()) if include_builtin else []
@@ -227,6 +260,7 @@ def load_rulebase(extra_dirs: Iterable[Path] = (), include_builtin: bool = True)
         if not found:
             raise UserError(Problem(str(d), None, "", "no .yaml rule files in this directory"))
         files += found
+    files = _distinct(files)
     specs: list[RuleSpec] = []
     problems: list[Problem] = []
     for f in files:
