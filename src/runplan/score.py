@@ -269,8 +269,8 @@ def _in_process(entries: Iterable[Entry], settings: Settings, size: int,
 
 
 class WorkerDied(Exception):
-    """A worker process died (killed by a signal: the out-of-memory killer, an operator)
-    twice while the same rows were being scored; the run stops rather than loop."""
+    """A worker process died (killed by a signal: the out-of-memory killer, an operator): the
+    run stops, with nothing written (scoring the rows again could kill the next worker too)."""
 
 
 IN_FLIGHT = 4  # chunks handed to the workers ahead of the one awaited, per worker
@@ -281,10 +281,9 @@ class Workers:
 
     Forked from this process where the platform forks (each inherits the advisor built here
     and the frozen garbage collector), with `concurrent.futures`, which notices a worker that
-    dies (Pool.imap waits for it for ever). When one dies, every chunk it may have held is
-    handed again to a new set of workers, spawned (a fresh interpreter each: this process may
-    run threads by then); a chunk in hand when workers die a second time stops the run with
-    `WorkerDied`. The same bytes either way: every cache is a pure function of its key.
+    dies (Pool.imap waits for it for ever). When one dies the run stops with `WorkerDied`,
+    naming the signal and the rows in hand: no retry (a row that exhausts memory would kill
+    the next worker too, and a report must not depend on which worker the OOM killer chose).
     Workers ignore SIGINT (a terminal sends it to the whole process group: the parent
     decides) and die quietly on SIGTERM, which `close` sends them."""
 
@@ -293,7 +292,6 @@ class Workers:
         self.chunks = enumerate(chunks)
         self.pending: collections.deque[tuple[int, list[Entry], Future[list[Scored]]]] = \
             collections.deque()
-        self.deaths: dict[int, int] = {}
         self.tmp: str | None = None
         with contextlib.suppress(OSError):  # no usable temporary directory: workers share
             self.tmp = tempfile.mkdtemp(prefix="runplan-")  # nothing, with the same results
@@ -331,7 +329,7 @@ class Workers:
 
     def _submit(self, chunk: list[Entry]) -> Future[list[Scored]]:
         """The chunk handed to a worker; a pool already broken gives a future failed as a
-        running chunk's would, so that one path (`_restart`) deals with both."""
+        running chunk's would, so that one path (`_died`) deals with both."""
         assert self.executor is not None
         try:
             return self.executor.submit(_score_chunk, chunk)
@@ -353,35 +351,23 @@ class Workers:
                 try:
                     scored = future.result()
                 except BrokenProcessPool:
-                    self._restart()
-                    continue
+                    raise self._died() from None
                 self.pending.popleft()
                 self._fill()
                 yield from scored
         finally:
             self.close()
 
-    def _restart(self) -> None:
-        """New workers for every chunk not yet scored (see the class docstring)."""
+    def _died(self) -> WorkerDied:
+        """Why the run stops: how the worker died and the rows not yet scored."""
         assert self.executor is not None
         died = _exit_signal(self.executor)
-        _stop(self.executor)
-        self.executor = None
-        again: list[tuple[int, list[Entry], Future[list[Scored]] | None]] = []
-        for index, chunk, future in self.pending:
-            if future.done() and not future.cancelled() and future.exception() is None:
-                again.append((index, chunk, future))
-                continue
-            self.deaths[index] = self.deaths.get(index, 0) + 1
-            if self.deaths[index] > 1:
-                first, last = chunk[0], chunk[-1]
-                rows = f"{first.file}:{first.line}-{last.line}" if first.line else first.file
-                raise WorkerDied(f"a worker process died twice while scoring {rows} ({died}; "
-                                 "the out-of-memory killer does this: try fewer --jobs)")
-            again.append((index, chunk, None))
-        self.executor = self._start("spawn")
-        self.pending = collections.deque((i, c, f if f is not None else self._submit(c))
-                                         for i, c, f in again)
+        unfinished = [chunk for _, chunk, future in self.pending
+                      if not (future.done() and not future.cancelled()
+                              and future.exception() is None)]
+        first, last = unfinished[0][0], unfinished[-1][-1]
+        rows = f"{first.file}:{first.line}-{last.line}" if first.line else first.file
+        return WorkerDied(f"a worker process {died} while scoring {rows}")
 
     def close(self) -> None:
         """Stop the workers (at once unless every chunk was scored), remove the scratch
@@ -412,10 +398,12 @@ def _exit_signal(executor: ProcessPoolExecutor) -> str:
     codes = [p.exitcode for p in _processes(executor) if p.exitcode]
     code = next((c for c in codes if c != -signal.SIGTERM), codes[0] if codes else None)
     if code is None:
-        return "it ended abruptly"
+        return "ended abruptly"
+    if code == -signal.SIGKILL:
+        return "was killed by SIGKILL (out of memory?)"
     if code < 0:
-        return f"killed by {signal.Signals(-code).name}"
-    return f"exit code {code}"
+        return f"was killed by {signal.Signals(-code).name}"
+    return f"ended with exit code {code}"
 
 
 def _stop(executor: ProcessPoolExecutor) -> None:
@@ -440,7 +428,7 @@ def _quiet_worker() -> None:
 
 
 def _init_worker(settings: Settings) -> None:
-    """A spawned worker (no fork on this platform, or new workers after one died): its
+    """A spawned worker (no fork on this platform): its
     Advisor, then the batch GC settings."""
     _quiet_worker()
     _init(settings)
