@@ -135,3 +135,59 @@ def test_checkable_sources_pass(kb: KnowledgeBase) -> None:
         "kbase aws.functions.max_duration_s, on-prem.functions.available (900 s); "
         "OpenCost specification, https://github.com/opencost/opencost/blob/develop/spec/"
         "opencost-specv01.md (shared overhead allocation)", kb) == []
+
+
+UNSHIPPED = re.compile(r"anchors A\d|DESIGN\.md|fact sheet|sourced-facts|\.\./shared")
+
+
+def _figure_sources(node: Any, where: str = "") -> list[tuple[str, str]]:
+    """Every `source` string in a kbase file, with the path to it."""
+    out: list[tuple[str, str]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = f"{where}.{key}" if where else str(key)
+            if key == "source" and isinstance(value, str):
+                out.append((here, value))
+            else:
+                out += _figure_sources(value, here)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out += _figure_sources(value, f"{where}[{i}]")
+    return out
+
+
+def kbase_source_problem(source: str) -> str | None:
+    """A kbase figure's source cites no document runplan does not ship, and an article
+    section with its exact title."""
+    if m := UNSHIPPED.search(source):
+        return f"cites {m.group()!r}, which runplan does not ship"
+    for m in re.finditer(r"article §(\d+)(?: \(([^()]+)\))?", source):
+        shipped = ARTICLE["sections"].get(int(m.group(1)))
+        if shipped is None or m.group(2) != shipped:
+            return f"{m.group()!r} is not an article section with its exact title"
+    return None
+
+
+def test_no_kbase_figure_source_cites_an_unshipped_document() -> None:
+    """Issue 13 item 19 for the kbase: `runplan kbase show` printed sources such as "anchors
+    A2", "DESIGN.md: at least two replicas" and "fact sheet §9 lead"."""
+    sources = [(f"{f.relative_to(ROOT)}:{where}", s)
+               for f in sorted((ROOT / "kbase").rglob("*.yaml"))
+               for where, s in _figure_sources(yaml.safe_load(f.read_text()))]
+    assert len(sources) > 200  # every figure, not a sample
+    bad = {where: p for where, s in sources if (p := kbase_source_problem(s)) is not None}
+    assert bad == {}
+
+
+@pytest.mark.parametrize(("source", "problem"), [
+    ("AWS Lambda quotas doc (no accelerator option); anchors A2 community trees branch on CUDA",
+     "cites 'anchors A2', which runplan does not ship"),
+    ("article §3 (high availability: pods rescheduled when a node dies); DESIGN.md: at least "
+     "two replicas", "cites 'DESIGN.md', which runplan does not ship"),
+    ("learn.microsoft.com flex-consumption-plan (fact sheet §9 lead)",
+     "cites 'fact sheet', which runplan does not ship"),
+    ("article §3 (long-running pods)",
+     "'article §3 (long-running pods)' is not an article section with its exact title"),
+])
+def test_unshipped_kbase_sources_are_caught(source: str, problem: str) -> None:
+    assert kbase_source_problem(source) == problem
