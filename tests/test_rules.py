@@ -308,3 +308,40 @@ def test_rules_validate_on_the_shipped_directory_and_its_copies(tmp_path: Path,
     assert err.splitlines()[0] == (
         f"{mine}/latency.yaml:5: error: {first}: rule id {first} is already used at "
         f"{ROOT / 'rules' / 'latency.yaml'}:4")
+
+
+KIND_ARTICLES = {"api": "an api", "web": "a web", "worker": "a worker", "job": "a job",
+                 "webhook": "a webhook", "stream": "a stream",
+                 "event-handler": "an event-handler", "ml-inference": "an ml-inference"}
+
+
+def test_every_kind_reads_with_its_article() -> None:
+    """Issue 13 item 20: "A event-handler with no latency objective...", "A event-handler:
+    event-triggered work...". `{kind:a}` / `{kind:A}` choose a/an, for every kind value."""
+    from typing import get_args
+
+    from runplan.profile import Kind
+    from runplan.rulebase.compile import render
+
+    kinds = get_args(Kind)
+    assert sorted(kinds) == sorted(KIND_ARTICLES)  # every kind a profile may give
+    for kind in kinds:
+        assert render("{kind:a}", {"kind": kind}) == KIND_ARTICLES[kind]
+        assert render("{kind:A}: x", {"kind": kind}) == KIND_ARTICLES[kind].capitalize() + ": x"
+
+
+@pytest.mark.parametrize(("rule", "profile", "message"), [
+    ("LATENCY-TOLERANT-001", {"kind": "event-handler", "traffic": {"pattern": "bursty"}},
+     "An event-handler with no latency objective: cold starts"),
+    ("WORKLOAD-EDGE-001", {"kind": "event-handler", "traffic": {"pattern": "bursty"}},
+     "An event-handler: event-triggered work that finishes, the best fit for functions."),
+    ("WORKLOAD-EDGE-001", {"kind": "webhook", "traffic": {"pattern": "bursty"}},
+     "A webhook: event-triggered work that finishes, the best fit for functions."),
+    ("WORKLOAD-WORKER-001", {"kind": "worker", "traffic": {"pattern": "steady"}},
+     "A worker idle only 0% of the hours: a long-running process"),  # was "A worker busy 0% idle"
+])
+def test_rule_messages_use_the_right_article(advisor: Advisor, rule: str,
+                                             profile: dict[str, Any], message: str) -> None:
+    result = advisor.advise(Component.model_validate({"name": "x", **profile}), flips=False)
+    fired = {r.rule: r.message for r in result.reasons}
+    assert fired[rule].startswith(message)

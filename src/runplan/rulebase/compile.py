@@ -237,7 +237,16 @@ def stratify(rules: list[RuleSpec], last_theme: str = "verdict") -> dict[str, in
     return tier
 
 
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)(?::(pct|usd|int|num|ms|s|list))?\}")
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)(?::(pct|usd|int|num|ms|s|list|a|A))?\}")
+# Words read with a vowel sound though spelled with a consonant (`an ml-inference`).
+_VOWEL_SOUND = re.compile(r"[aeio]|u(?!ni|se|sa|ti)|ml\b|ml-|sql\b|x-|html?\b|http", re.I)
+
+
+def with_article(word: str, capital: bool = False) -> str:
+    """`word` after "a" or "an", as it is read: `a webhook`, `an event-handler`, `an api`;
+    `capital`: at the start of a sentence (`An event-handler`)."""
+    article = "an" if _VOWEL_SOUND.match(word) else "a"
+    return f"{article.capitalize() if capital else article} {word}"
 
 
 def placeholders(template: str) -> list[str]:
@@ -249,6 +258,9 @@ def _format(value: Any, style: str | None) -> str:
         return "n/a"
     if isinstance(value, tuple | list):
         return ", ".join(map(str, value)) or "none"
+    if style in ("a", "A"):
+        return with_article(str(value).lower() if isinstance(value, bool) else str(value),
+                            capital=style == "A")
     if isinstance(value, bool) or not is_number(value):
         return str(value).lower() if isinstance(value, bool) else str(value)
     if not math.isfinite(value):
