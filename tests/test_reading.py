@@ -365,9 +365,20 @@ def test_json_profiles_take_json_numbers_and_refuse_what_json_does_not_allow(
 
 def test_yaml_reads_3e6_as_a_number(runner: CliRunner, tmp_path: Path, kb: KnowledgeBase,
                                     ) -> None:
-    """YAML 1.1 wanted `3.0e+6`; `3e6` and `1E-3` are numbers now, `0x10` is still 16."""
-    data, _ = load_yaml("a: 3e6\nb: 1E-3\nc: -2.5e+3\nd: 0x10\ne: '3e6'\nf: 1e\n", "f")
-    assert data == {"a": 3e6, "b": 0.001, "c": -2500.0, "d": 16, "e": "3e6", "f": "1e"}
+    """YAML 1.1 wanted `3.0e+6`; `3e6` and `1E-3` are numbers now. YAML 1.1's other numbers
+    are strings: `1:30` (sexagesimal 90), `0x10` (16), `0o17`, `1_000`; `010` is ten, not
+    eight."""
+    data, _ = load_yaml("a: 3e6\nb: 1E-3\nc: -2.5e+3\nd: 0x10\ne: '3e6'\nf: 1e\ng: 1:30\n"
+                        "h: 010\ni: 0o17\nj: 1_000\nk: 1:30.5\nl: .5\nm: -7\n", "f")
+    assert data == {"a": 3e6, "b": 0.001, "c": -2500.0, "d": "0x10", "e": "3e6", "f": "1e",
+                    "g": "1:30", "h": 10, "i": "0o17", "j": "1_000", "k": "1:30.5", "l": 0.5,
+                    "m": -7}
+    for value in ("1:30", "0x10"):  # was read as 90 and 16 without a word
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(f"name: x\nkind: api\ntraffic: {{requests_per_month: {value}}}\n")
+        result = runner.invoke(main, ["advise", str(bad)])
+        assert (result.exit_code, result.stderr) == (
+            2, f'{bad}:3: error: traffic.requests_per_month: must be number; got "{value}"\n')
     path = tmp_path / "p.yaml"
     path.write_text("name: x\nkind: api\ntraffic: {requests_per_month: 3e6}\n")
     assert runner.invoke(main, ["advise", str(path)]).exit_code == 0
