@@ -165,6 +165,9 @@ def test_the_helpers() -> None:
     assert md("two\nlines") == "two lines"
     assert [csv_cell(x) for x in ("-5", "+1.5e3", "-.5", "-", "-x", "=1", 3.5, None)] == \
         ["-5", "+1.5e3", "-.5", "'-", "'-x", "'=1", 3.5, ""]
+    # Leading spaces do not hide a formula (spreadsheets skip them): ` =1+1` was kept as is.
+    assert [csv_cell(x) for x in (" =1+1", "   @SUM(A1)", "  +cmd|x", " -5", " plain")] == \
+        ["' =1+1", "'   @SUM(A1)", "'  +cmd|x", " -5", " plain"]
 
 
 @pytest.mark.parametrize(("x", "digits", "text"), [

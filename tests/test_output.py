@@ -391,3 +391,21 @@ def test_an_output_name_too_long_is_one_line(runner: CliRunner, tmp_path: Path,
     fits = "b" * 250 + ".txt"
     result = runner.invoke(main, ["advise", str(WEBHOOK), "-o", fits])
     assert result.exit_code == 0 and [p.name for p in tmp_path.iterdir()] == [fits]
+
+
+def test_score_refuses_to_write_over_its_input(runner: CliRunner, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """`score x.jsonl -o x.jsonl` replaced the inventory with its report."""
+    monkeypatch.chdir(tmp_path)
+    Path("x.jsonl").write_text('{"name": "a", "kind": "api"}\n')
+    Path("d.yaml").write_text("team: {engineers: 3}\n")
+    for args, named in ((["-o", "x.jsonl", "--format", "json"], "x.jsonl"),
+                        (["-o", "./x.jsonl", "--format", "csv"], "x.jsonl"),
+                        (["--defaults", "d.yaml", "-o", "d.yaml", "--format", "json"], "d.yaml")):
+        result = runner.invoke(main, ["score", "x.jsonl", *args])
+        assert (result.exit_code, result.stdout) == (2, ""), args
+        assert result.stderr == (f"{named}: error: -o: is the input file {named}; give the "
+                                 "report another name\n")
+    assert Path("x.jsonl").read_text() == '{"name": "a", "kind": "api"}\n'
+    assert Path("d.yaml").read_text() == "team: {engineers: 3}\n"
+    assert runner.invoke(main, ["score", "x.jsonl", "-o", "x.json", "-q"]).exit_code == 0

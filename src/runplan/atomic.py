@@ -129,6 +129,24 @@ def check_target(path: Path | str, option: str = "") -> Kind:
     return "stdout" if _is_stdout(st) else "stream"
 
 
+def check_not_input(path: Path | str | None, inputs: tuple[Path | str | None, ...],
+                    option: str = "-o") -> None:
+    """Refuse an output that is one of the command's inputs (`score x.jsonl -o x.jsonl` would
+    replace the inventory with its report); a link or another name for it counts too."""
+    if path is None or str(path) == STDOUT:
+        return
+    for given in inputs:
+        if given is None or str(given) == STDOUT:
+            continue
+        try:
+            same = os.path.samefile(path, given)
+        except (OSError, ValueError):
+            continue
+        if same:
+            raise _refuse(path, f"is the input file {given}; give the report another name",
+                          option)
+
+
 def _directory(path: Path) -> Path:
     return path.parent if str(path.parent) else Path(".")
 

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from runplan.atomic import STDOUT, atomic_bytes, check_target, stdout_error, write_text
+from runplan.atomic import (
+    STDOUT,
+    atomic_bytes,
+    check_not_input,
+    check_target,
+    stdout_error,
+    write_text,
+)
 from runplan.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_PIPE, EXIT_USER_ERROR, Problem, UserError
 from runplan.fmt import plural, printable
 from runplan.formats import INPUT_FORMATS, PROVIDERS
@@ -327,6 +334,7 @@ def score(file: Path, input_format: str | None, defaults_file: Path | None, fmt:
                                         f"the extension; use {', '.join(SCORE_FORMATS)} or "
                                         "--format"))
             fmt = SCORE_FORMATS[suffix]
+    check_not_input(output, (file, defaults_file, pricing))
     code = run_score(file, input_format, defaults_file, fmt, output, jobs, quiet, fail_on_error,
                      Settings(tuple(rules_dirs), pricing, free_tier, provider,
                               flips=not no_flips, curves=fmt == "html"))

@@ -103,13 +103,14 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def csv_cell(v: Any) -> Any:
     """A CSV cell: numbers as they are; a string that a spreadsheet would read as a formula
-    (first character = + - @ TAB CR) prefixed with a single quote, unless it is a plain
-    number (`-5`, `+1.5e3`, which no spreadsheet runs); control characters escaped."""
+    (first character after any spaces = + - @ TAB CR) prefixed with a single quote, unless it
+    is a plain number (`-5`, `+1.5e3`, which no spreadsheet runs); control characters escaped."""
     if v is None:
         return ""
     if not isinstance(v, str):
         return v
     text = printable(v, keep="\t\n\r")
-    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+    start = text.lstrip(" ")  # spreadsheets skip leading spaces: ` =1+1` is a formula too
+    if start.startswith(_FORMULA_START) and not _NUMBER.fullmatch(start):
         return "'" + text
     return text
