@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -370,6 +371,30 @@ def test_examples_writes_the_bundled_examples_and_never_clobbers(runner: CliRunn
     not_dir = runner.invoke(main, ["examples", str(tmp_path / "file")])
     assert (not_dir.exit_code, not_dir.stderr) == (
         2, f"{tmp_path / 'file'}: error: is not a directory\n")
+
+
+def test_examples_force_checks_every_target_before_writing_any(runner: CliRunner,
+                                                               tmp_path: Path) -> None:
+    """`examples DIR --force` wrote the files before the first refused one (a link to a file
+    of the user's, a FIFO): now every target is checked first, and nothing is written."""
+    target = tmp_path / "ex"
+    target.mkdir()
+    shipped = sorted(p.name for p in EXAMPLES.iterdir() if p.is_file())
+    (target / shipped[0]).write_text("mine\n")  # first: replaced by --force if all is well
+    mine = tmp_path / "notes.txt"
+    mine.write_text("PRECIOUS\n")
+    (target / shipped[-1]).symlink_to(mine)  # last: a link, never written through
+    os.mkfifo(target / shipped[1])
+    result = runner.invoke(main, ["examples", str(target), "--force"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [
+        f"{target / shipped[1]}: error: is not a regular file; remove it or choose another "
+        "directory",
+        f"{target / shipped[-1]}: error: is a symbolic link; runplan does not write through a "
+        "link to a file (name the file itself, or remove the link)"]
+    assert sorted(p.name for p in target.iterdir()) == sorted({shipped[0], shipped[1],
+                                                               shipped[-1]})
+    assert (target / shipped[0]).read_text() == "mine\n" and mine.read_text() == "PRECIOUS\n"
 
 
 def test_examples_default_directory(runner: CliRunner, tmp_path: Path,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runplan.atomic import write_text
+from runplan.atomic import check_target, write_text
 from runplan.errors import Problem, UserError
 from runplan.paths import examples_dir
 
@@ -18,7 +18,8 @@ def bundled_examples() -> list[Path]:
 def write_examples(target: Path, force: bool = False) -> list[Path]:
     """Copy the examples into `target` (made if missing, its parent must exist). Nothing is
     written when a file of the same name is there already, unless `force`: then it is
-    replaced."""
+    replaced. Every target is checked before the first is written (a link or a FIFO among
+    them stops the whole copy, not half of it)."""
     if target.exists() and not target.is_dir():
         raise UserError(Problem(str(target), None, "", "is not a directory"))
     if not target.exists():
@@ -36,6 +37,19 @@ def write_examples(target: Path, force: bool = False) -> list[Path]:
     if clashes and not force:
         raise UserError([Problem(str(path), None, "", "already exists; --force replaces it")
                          for path in clashes])
+    problems: list[Problem] = []  # every target checked before any is written: all or nothing
+    for source in sources:
+        path = target / source.name
+        try:
+            kind = check_target(path)
+        except UserError as exc:
+            problems += exc.problems
+            continue
+        if kind != "replace":  # a FIFO, a device or stdout is no place for an example file
+            problems.append(Problem(str(path), None, "", "is not a regular file; remove it or "
+                                    "choose another directory"))
+    if problems:
+        raise UserError(problems)
     written = []
     for source in sources:
         write_text(target / source.name, source.read_text(encoding="utf-8"))
