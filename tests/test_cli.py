@@ -200,7 +200,7 @@ def test_cost_command_with_pricing_override_and_plot(runner: CliRunner, tmp_path
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     people = data["costs"]["kubernetes"]["breakdown"]["operations (people)"]["monthly_usd"]
-    assert people == 0.5 * 10000
+    assert people == (0.75 + 0.015) * 10000  # a new cluster and the service, basic maturity
     assert data["overridden_figures"] == ["operations.fte_monthly_usd"]
     assert plot.stat().st_size > 10_000
 

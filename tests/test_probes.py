@@ -56,7 +56,7 @@ def test_vector_costs_are_the_scalar_floats(kb: KnowledgeBase, free_tier: bool) 
             assert float(full.kubernetes_usd[i]) == monthly["kubernetes"] == k8s, w
             assert float(totals.kubernetes_usd[i]) == k8s, w
             assert round(float(full.fixed_usd[i]), 2) == facts["cost.fixed_usd"]
-            assert round(float(full.people_usd[i]), 2) == facts["cost.ops_usd"]
+            assert round(float(full.people_usd[i]), 2) == facts["cost.people_usd"]
             if not p.functions.available:
                 assert full.serverless_usd is None and sls is None
                 continue

@@ -209,8 +209,10 @@ def test_file_level_problems_exit_2(runner: CliRunner, tmp_path: Path, text: str
 
 
 def test_portfolio_by_hand(runner: CliRunner, tmp_path: Path) -> None:
-    """One steady API: its node share and LCUs on a shared cluster, the cluster's fixed cost,
-    and the same load on Lambda, all from kbase figures (see test_cost for each item)."""
+    """One steady API: its marginal cost on a shared cluster (node share, LCUs, its own
+    people), the cluster's fixed cost, and the same load on Lambda, all from kbase figures
+    (see test_cost for each item). One component does not justify a cluster, so its verdict
+    is priced standalone (a new cluster for it alone), and the table says so."""
     path = tmp_path / "estate.yaml"
     path.write_text("defaults: {team: {devops_maturity: established}}\ncomponents:\n"
                     "  - {name: steady-api, kind: api, traffic: {pattern: steady, avg_rps: 100},"
@@ -219,25 +221,30 @@ def test_portfolio_by_hand(runner: CliRunner, tmp_path: Path) -> None:
     p = data["portfolio"]
     node_share = 6714 * 0.5 / 1.8 * 0.0416  # replica-hours x t3.medium fraction x $/h
     lcu = 73_000 / 25 * 0.008
-    fixed = 0.10 * 730 + 0.0225 * 730 + 0.5 * 12_500  # control plane, LB, people
+    own = 0.01 * 12_500  # the service's operations effort on a cluster (established)
+    fixed = 0.10 * 730 + 0.0225 * 730 + 0.5 * 12_500  # control plane, LB, cluster people
     requests = 100 * 730 * 3600
-    lam = requests * 0.20 / 1e6 + requests * 0.05 * 0.5 * 0.0000166667 + requests * 1.00 / 1e6
+    lam = requests * 0.20 / 1e6 + requests * 0.05 * 0.5 * 0.0000166667 + requests * 1.00 / 1e6 \
+        + 0.003 * 12_500  # + the service's operations effort on functions
     k8s = p["strategies"]["all_kubernetes"]
-    assert k8s["variable_usd"] == pytest.approx(node_share + lcu, abs=0.01)
+    assert k8s["variable_usd"] == pytest.approx(node_share + lcu + own, abs=0.01)
     assert k8s["fixed_usd"] == pytest.approx(fixed, abs=0.01)
     assert p["strategies"]["all_serverless"]["monthly_usd"] == pytest.approx(lam, abs=0.01)
-    assert p["strategies"]["recommended_mix"]["monthly_usd"] == k8s["monthly_usd"]
+    assert p["cluster_decision"]["aws"] == {
+        "justified": False, "view": "standalone", "fixed_usd": 6339.43,
+        "saving_usd": round(lam - node_share - lcu - own, 2),
+        "because": "the components cheaper on a cluster would save $236.42/month at marginal "
+                   "cost, less than its $6,339.43 fixed cost; no hard constraint needs one"}
+    [component] = data["components"]
+    assert component["costs"]["kubernetes"]["view"] == "standalone"
     [cluster] = p["clusters"]
-    assert cluster["justified"] == "no"
     assert cluster["without_cluster_usd"] == pytest.approx(lam, abs=0.01)
-    assert cluster["difference_usd"] == pytest.approx(node_share + lcu + fixed - lam, abs=0.02)
-    assert cluster["message"].startswith(
-        "The aws cluster is not justified by cost: its one component costs $6,440.37/month on "
-        "it ($6,339.43 of it fixed, 98%) and $424.86 on functions, $6,015.51/month less.")
-    assert p["allocation"] == [{"name": "steady-api", "provider": "aws",
-                                "variable_usd": 100.94, "fixed_share_usd": 6339.43,
-                                "total_usd": 6440.37}]
-    assert p["top_at_stake"][0]["at_stake_usd"] == pytest.approx(lam - node_share - lcu,
+    assert cluster["difference_usd"] == pytest.approx(node_share + lcu + own + fixed - lam,
+                                                      abs=0.02)
+    assert p["allocation"] == [{"name": "steady-api", "provider": "aws", "view": "allocated",
+                                "marginal_usd": 225.94, "fixed_share_usd": 6339.43,
+                                "total_usd": 6565.37}]
+    assert p["top_at_stake"][0]["at_stake_usd"] == pytest.approx(lam - node_share - lcu - own,
                                                                   abs=0.02)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from runplan.cost.estimate import CostReport, CrossingCache, estimate, probe_facts
+from runplan.cost.estimate import CostReport, CrossingCache, default_view, estimate, probe_facts
 from runplan.kbase import KnowledgeBase
 from runplan.probes import (
     AXES,
@@ -115,6 +115,10 @@ class Advisor:
     rulebase: RuleBase
     free_tier: bool = False
     shared: bool = True  # share inference between identical condition outcomes (rulebase.shared)
+    # The providers on which the estate has a cluster anyway (`score`'s joint decision): a
+    # component there is priced at marginal cost. None: each component on its own, marginal
+    # when its team has a cluster (`team.existing_cluster`), standalone otherwise.
+    clusters: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         self.engine = Engine(self.rulebase)
@@ -122,8 +126,14 @@ class Advisor:
         self.crossings: CrossingCache | None = {} if self.shared else None
         self._flips: dict[FlipKey, tuple[Flip, ...]] = {}
         self._spec_parts: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {}
-        self.probes = BatchProbes(self.kb, self.inference, self.free_tier) if self.shared \
-            else None
+        self.probes = BatchProbes(self.kb, self.inference, self.free_tier, self.view_of) \
+            if self.shared else None
+
+    def view_of(self, w: Workload) -> str:
+        """The view the workload's Kubernetes bill is priced in (see `clusters`)."""
+        if self.clusters is not None and self.kb.provider(w.provider).provider in self.clusters:
+            return "marginal"
+        return default_view(w)
 
     def fire(self, fields: dict[str, Any]) -> Sequence[RuleSpec]:
         """The rules that fire for these fields, in firing order."""
@@ -142,7 +152,7 @@ class Advisor:
     def infer(self, w: Workload, parts: dict[str, Any], break_even: bool = True,
               ) -> tuple[CostReport, dict[str, Any], Sequence[RuleSpec], Verdict]:
         costs = estimate(w, self.kb, self.free_tier, with_break_even=break_even,
-                         cache=self.crossings)
+                         cache=self.crossings, view=self.view_of(w))
         return self._infer(w, costs, parts)
 
     def _infer(self, w: Workload, costs: CostReport, parts: dict[str, Any],
@@ -160,7 +170,7 @@ class Advisor:
         (`SharedInference.for_probes`) on the fast path; from experta on the plain path."""
         if fired_set is None:
             return self.infer(w, parts, break_even=False)[3].verdict
-        facts, monthly = probe_facts(w, self.kb, self.free_tier)
+        facts, monthly = probe_facts(w, self.kb, self.free_tier, self.view_of(w))
         return decide(fired_set(self.fields_for(w, facts, parts)), monthly).verdict
 
     # -- a component ------------------------------------------------------------------------
@@ -205,7 +215,7 @@ class Advisor:
 
     def advise_many(self, items: Sequence[tuple[Component, str]], flips: bool = True,
                     resolved: Sequence[tuple[Workload, list[Assumption]] | None] | None = None,
-                    ) -> list[Result]:
+                    break_evens: bool = True) -> list[Result]:
         """`advise` for each (component, file), the same Results, with the break-even scans
         and flip searches of the components without parts done together over arrays
         (`runplan.probes`); on the plain path, or for rules those arrays cannot evaluate,
@@ -223,14 +233,16 @@ class Advisor:
                 known = resolved[k] if resolved is not None else None
                 w, assumed = known if known is not None else resolve(c, self.kb, file=f)
                 todo.append((k, w, assumed))
-        with_fn = [t for t in todo if self.kb.provider(t[1].provider).functions.available]
+        with_fn = [t for t in todo if self.kb.provider(t[1].provider).functions.available
+                   and break_evens]
         found = dict(zip([t[0] for t in with_fn], probes.break_evens([t[1] for t in with_fn]),
                          strict=True))
         parts = parts_facts(())
         inferred = {}
         outcomes = {}  # each component's field-condition outcomes, which the flips reuse
         for k, w, _ in todo:
-            costs = estimate(w, self.kb, self.free_tier, with_break_even=False)
+            costs = estimate(w, self.kb, self.free_tier, with_break_even=False,
+                             view=self.view_of(w))
             if k in found:
                 costs = replace(costs, break_even=found[k])
             inferred[k] = self._infer(w, costs, parts)

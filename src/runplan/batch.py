@@ -15,9 +15,9 @@ from typing import Any, TextIO
 
 from runplan.atomic import atomic_text
 from runplan.errors import EXIT_FINDINGS, EXIT_OK, Problem
-from runplan.inventory import Names, load_defaults, read_inventory
-from runplan.kbase import load_kbase
-from runplan.portfolio import Portfolio
+from runplan.inventory import Inventory, Names, load_defaults, read_inventory
+from runplan.kbase import PROVIDERS, KnowledgeBase, load_kbase
+from runplan.portfolio import ClusterSurvey, Portfolio
 from runplan.report.batch import CsvSink, JsonSink, MarkdownSink, Outcome, TextSink
 from runplan.rulebase.load import load_rulebase
 from runplan.score import Settings, default_jobs, score_all
@@ -56,15 +56,21 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
     settings = replace(settings, encode=fmt == "json", rows=fmt != "json")
     load_rulebase(settings.rules_dirs)
     defaults = load_defaults(defaults_file) if defaults_file else None
+    jobs = jobs or default_jobs()
+    # First pass: does the estate have a cluster anyway? Then each component is priced at
+    # marginal cost where it does (`portfolio.ClusterSurvey`).
+    decisions = survey_clusters(read_inventory(file, input_format, defaults), settings, jobs,
+                                kb)
+    settings = replace(settings, clusters=frozenset(p for p, d in decisions.items()
+                                                    if d["justified"]))
     inventory = read_inventory(file, input_format, defaults)
-    portfolio = Portfolio(kb)
+    portfolio = Portfolio(kb, decisions)
     errors: list[Problem] = []
     scored = 0
     show_progress = not quiet and sys.stderr.isatty()
     with _output(output) as out:
         sink = _sink(fmt, out)
-        results = score_all(inventory.entries, settings, jobs or default_jobs(),
-                            inventory.total)
+        results = score_all(inventory.entries, settings, jobs, inventory.total)
         names = Names()
         with _progress(show_progress, inventory.total) as advance:
             for s in results:
@@ -91,6 +97,21 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
     if errors and (fail_on_error or scored == 0):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def survey_clusters(inventory: Inventory, settings: Settings, jobs: int, kb: KnowledgeBase,
+                    ) -> dict[str, dict[str, Any]]:
+    """`score`'s first pass: every good entry's placement with every component priced at
+    marginal cost (no flips, break-evens or reports), and per provider whether the estate
+    has a cluster anyway. Bad entries are reported by the second pass."""
+    survey = ClusterSurvey(kb)
+    quick = replace(settings, survey=True, flips=False, rows=False, encode=False, curves=False,
+                    clusters=frozenset(PROVIDERS))
+    names = Names()
+    for s in score_all(inventory.entries, quick, jobs, inventory.total):
+        if s.placement is not None and names.taken(s.claim) is None:
+            survey.add(s.placement)
+    return survey.decisions()
 
 
 @contextlib.contextmanager

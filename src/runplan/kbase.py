@@ -88,9 +88,9 @@ class FrontDoor:
 @dataclass(frozen=True)
 class Operations:
     hours_per_month: float
-    ops_fte_per_cluster: float
     fte_monthly_usd: float
-    shared_cluster_components: float
+    cluster_fte: dict[str, dict[str, float]]  # platform kind -> DevOps maturity -> FTE
+    service_fte: dict[str, dict[str, float]]  # platform kind -> DevOps maturity -> FTE
     target_utilisation: float
     min_replicas: int
     pod_vcpu: float
@@ -177,7 +177,8 @@ def _provider(doc: dict[str, Any]) -> Provider:
 def _operations(doc: dict[str, Any]) -> Operations:
     v = _values(doc)
     v["min_replicas"] = int(v["min_replicas"])
-    return Operations(**v)
+    people = v.pop("people")
+    return Operations(cluster_fte=people["cluster_fte"], service_fte=people["service_fte"], **v)
 
 
 def _traffic(doc: dict[str, Any]) -> TrafficDefaults:

@@ -53,6 +53,10 @@ class Settings:
     encode: bool = False  # send each component's JSON as UTF-8 (`component_json`), not a dict
     run_store: str | None = None  # a sqlite file through which workers share experta runs
     rows: bool = True  # the one-line summaries (text, CSV, Markdown, HTML); JSON has none
+    # The providers on which the estate has a cluster anyway (`portfolio.ClusterSurvey`):
+    # their components are priced at marginal cost. None: each by its own team.existing_cluster.
+    clusters: frozenset[str] | None = None
+    survey: bool = False  # the first pass: placements only (no JSON, rows, flips, break-evens)
 
 
 @dataclass(slots=True)  # a value, not frozen: see runplan.advise.Reason
@@ -75,7 +79,7 @@ def _init(settings: Settings) -> None:
     global _advisor, _settings
     _settings = settings
     _advisor = Advisor(load_kbase(settings.pricing), load_rulebase(settings.rules_dirs),
-                       settings.free_tier, shared=settings.shared)
+                       settings.free_tier, shared=settings.shared, clusters=settings.clusters)
     if settings.run_store is not None and settings.shared:
         _advisor.inference.store = RunStore(settings.run_store)
 
@@ -100,8 +104,9 @@ def score_entries(entries: list[Entry]) -> list[Scored]:
         else:
             good.append((k, checked))
     results = adv.advise_many([(c.component, entries[k].file) for k, c in good
-                               if c.component is not None], flips=s.flips,
-                              resolved=[c.resolved for _, c in good])
+                               if c.component is not None], flips=s.flips and not s.survey,
+                              resolved=[c.resolved for _, c in good],
+                              break_evens=not s.survey)
     for (k, _), result in zip(good, results, strict=True):
         out[k] = _scored(entries[k], result)
     return [x for x in out if x is not None]
@@ -110,6 +115,9 @@ def score_entries(entries: list[Entry]) -> list[Scored]:
 def _scored(entry: Entry, result: Result) -> Scored:
     assert _advisor is not None and _settings is not None, "call _init first"
     adv, s = _advisor, _settings
+    if s.survey:
+        return Scored(entry.index, result.name, entry.line, None, None,
+                      placement(result, adv.kb, adv.free_tier), claim=claim(entry))
     data = result_data(result)
     if s.curves and entry.index < MAX_DETAILS:
         xs, sls, k8s = cost_curve(adv, result.workload, points=25)
@@ -121,7 +129,6 @@ def _scored(entry: Entry, result: Result) -> Scored:
     row = None
     if s.rows:
         row = summary_row(result)
-        row["shared_cluster_usd"] = round(placed.shared_kubernetes_usd, 2)
     return Scored(entry.index, result.name, entry.line,
                   component_json(data) if s.encode else data, row, placed, claim=claim(entry))
 

@@ -19,7 +19,7 @@ def render_markdown(r: Result) -> str:
     for x in r.reasons:
         out.append(f"| {x.rule} | {x.effect} | {x.message.replace('|', '/')} | {x.source} |")
     out += ["", f"| model ({c.provider}) | monthly |", "|---|---:|",
-            f"| kubernetes | {usd(c.kubernetes.monthly_usd)} |",
+            f"| kubernetes ({c.kubernetes.view}) | {usd(c.kubernetes.monthly_usd)} |",
             f"| serverless | {usd(c.serverless.monthly_usd if c.serverless else None)} |", ""]
     if c.break_even:
         out.append(f"Break-even: about {c.break_even.avg_rps:,.3g} rps average.")

@@ -16,12 +16,17 @@ COMPUTED = ("cost.", "cold_start.", "limits.", "parts.", "traffic.peak_to_avg")
 
 
 
+_VIEW = {"marginal": "marginal: joining a cluster that runs anyway",
+         "standalone": "standalone: a new cluster for this component alone"}
+
+
 def cost_lines(r: Result) -> list[str]:
     """Both monthly totals, the break-even and the cold-start estimate."""
     c = r.costs
     lines = [f"Monthly cost on {c.provider}:",
-             f"  kubernetes  {usd(c.kubernetes.monthly_usd)}"
-             f"  (fixed {usd(c.kubernetes.fixed_usd)}, nodes: {c.kubernetes.node_type})",
+             f"  kubernetes  {usd(c.kubernetes.monthly_usd)}  ({_VIEW[c.kubernetes.view]}; "
+             f"fixed {usd(c.kubernetes.fixed_usd)}, people {usd(c.kubernetes.people_usd)}, "
+             f"nodes: {c.kubernetes.node_type})",
              f"  serverless  {usd(c.serverless.monthly_usd if c.serverless else None)}"]
     if c.break_even:
         side = "serverless" if c.break_even.serverless_cheaper_below else "kubernetes"
