@@ -270,3 +270,21 @@ def test_bad_pricing_override(runner: CliRunner, tmp_path: Path, override: str,
                                   str(over)])
     assert result.exit_code == 2
     assert result.stderr.strip() == f"{over}:3: error: {message}"
+
+
+@pytest.mark.parametrize(("example", "view", "words"), [
+    ("payments-webhook.yaml", "standalone", "standalone: a new cluster for this component alone"),
+    ("core-api.yaml", "marginal", "marginal: joining a cluster that runs anyway")])
+def test_advise_says_which_view_it_priced(runner: CliRunner, example: str, view: str,
+                                          words: str) -> None:
+    """No cluster: a new one for the component alone; the team has one: joining it."""
+    result = runner.invoke(main, ["advise", str(EXAMPLES / example), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    k8s = data["costs"]["kubernetes"]
+    assert k8s["view"] == view
+    assert ("control plane" in k8s["breakdown"]) == (view == "standalone")
+    people = k8s["breakdown"]["operations (people)"]["monthly_usd"]
+    assert k8s["people_usd"] == people
+    text = runner.invoke(main, ["advise", str(EXAMPLES / example)]).stdout
+    assert words in text

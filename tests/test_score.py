@@ -482,3 +482,122 @@ def test_scoring_makes_no_reference_cycles() -> None:
         gc.garbage.clear()
         gc.enable()
     assert found == 0, kinds
+
+
+def _cells(line: str, sep: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip(sep).split(sep)]
+
+
+def test_every_view_of_the_example_shows_the_same_kubernetes_figure(
+        runner: CliRunner, example: dict[str, Any]) -> None:
+    """The figure the verdict used, in its named view, is the same in the terminal table,
+    CSV, Markdown, HTML and JSON; `cheaper` compares exactly those figures; the allocated
+    column is the portfolio's allocation."""
+    import csv
+    import io
+    import re
+
+    from runplan.fmt import usd
+
+    path = str(EXAMPLES / "inventory.yaml")
+    want = {c["name"]: (c["costs"]["kubernetes"]["monthly_usd"], c["costs"]["kubernetes"]["view"],
+                        c["costs"]["serverless"]["monthly_usd"] if c["costs"]["serverless"]
+                        else None) for c in example["components"]}
+    assert {v for _, v, _ in want.values()} == {"marginal"}  # the cluster is required
+    allocated = {a["name"]: a["total_usd"] for a in example["portfolio"]["allocation"]}
+
+    def out(fmt: str) -> str:
+        result = runner.invoke(main, ["score", path, "--format", fmt, "-q", "-j", "1"])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    rows = list(csv.DictReader(io.StringIO(out("csv"))))
+    assert len(rows) == len(want)
+    for r in rows:
+        k8s, view, sls = want[r["name"]]
+        assert (float(r["kubernetes_usd"]), r["kubernetes_view"]) == (k8s, view)
+        assert r["cheaper"] == ("" if sls is None else
+                                "serverless" if sls < k8s else "kubernetes")
+    assert {r["name"]: r["cheaper"] for r in rows}["feature-flags-api"] == "kubernetes"
+
+    md = [_cells(x, "|") for x in out("markdown").splitlines() if x.startswith("| ")
+          and not x.startswith("| component")]
+    assert len(md) == len(want)
+    for cells in md:
+        k8s, view, sls = want[cells[0]]
+        assert cells[3:7] == [usd(k8s), view, usd(allocated.get(cells[0])), usd(sls)]
+
+    html = re.findall(r"<tr><td><a href=\"#c-[^\"]+\">([^<]+)</a></td>.*?</td>"
+                      r"<td class=\"num\">[^<]+</td><td class=\"num\">([^<]+)</td>"
+                      r"<td>([^<]+)</td><td class=\"num\">([^<]+)</td>"
+                      r"<td class=\"num\">([^<]+)</td>", out("html"))
+    assert len(html) == len(want)
+    for name, k8s_cell, view, alloc_cell, sls_cell in html:
+        k8s, v, sls = want[name]
+        assert (k8s_cell, view, alloc_cell, sls_cell) == (usd(k8s), v, usd(allocated.get(name)),
+                                                          usd(sls))
+
+    text = out("text")
+    seen = 0
+    for line in text.splitlines():
+        cells = _cells(line, "│")
+        if len(cells) >= 7 and cells[0] in want:
+            k8s, view, sls = want[cells[0]]
+            assert cells[3:7] == [usd(k8s), view, usd(allocated.get(cells[0])), usd(sls)]
+            seen += 1
+    assert seen == len(want)
+
+
+def test_example_rows_add_up_to_the_portfolio_totals(example: dict[str, Any]) -> None:
+    """Every component priced at marginal cost on the required cluster: the rows of the
+    cluster's members add up to its marginal total, their allocated figures to the cluster's
+    whole cost, the functions rows to the functions total, and all rows to all-Kubernetes."""
+    p = example["portfolio"]
+    s = p["strategies"]
+    comps = example["components"]
+    on_cluster = [c for c in comps if c["verdict"] != "serverless"]
+    on_functions = [c for c in comps if c["verdict"] == "serverless"]
+    cents = 0.005 * len(comps)
+    mix = s["recommended_mix"]
+    assert sum(c["costs"]["kubernetes"]["monthly_usd"] for c in on_cluster) == pytest.approx(
+        mix["cluster_variable_usd"], abs=cents)
+    assert sum(c["costs"]["serverless"]["monthly_usd"] for c in on_functions) == pytest.approx(
+        mix["functions_usd"], abs=cents)
+    assert sum(a["total_usd"] for a in p["allocation"]) == pytest.approx(
+        mix["cluster_variable_usd"] + mix["cluster_fixed_usd"], abs=cents)
+    assert {a["name"] for a in p["allocation"]} == {c["name"] for c in on_cluster}
+    assert sum(c["costs"]["kubernetes"]["monthly_usd"] for c in comps) == pytest.approx(
+        s["all_kubernetes"]["variable_usd"], abs=cents)
+    assert s["all_kubernetes"]["monthly_usd"] == pytest.approx(
+        s["all_kubernetes"]["variable_usd"] + s["all_kubernetes"]["fixed_usd"], abs=0.02)
+    # the fixed cost: EKS control plane, one ALB, 0.5 FTE to run the cluster (established)
+    assert mix["cluster_fixed_usd"] == pytest.approx(0.10 * 730 + 0.0225 * 730 + 0.5 * 12_500,
+                                                     abs=0.01)
+    assert p["cluster_decision"]["aws"]["justified"] is True
+    assert p["cluster_decision"]["aws"]["because"] == "7 component(s) cannot run on functions"
+
+
+def test_a_cluster_cheaper_in_total_prices_every_component_at_marginal_cost(
+        runner: CliRunner, tmp_path: Path) -> None:
+    """No hard constraint, no cluster yet: three busy APIs save more on a cluster (at
+    marginal cost) than its fixed cost, so the estate has one and even the small webhook
+    is priced joining it, not standing up its own."""
+    path = tmp_path / "estate.yaml"
+    path.write_text(
+        "defaults: {team: {devops_maturity: established}}\ncomponents:\n"
+        + "".join(f"  - {{name: api-{i}, kind: api, traffic: {{pattern: steady, avg_rps: 1000}},"
+                  " execution: {avg_duration_ms: 80, memory_mb: 1024}}\n" for i in range(3))
+        + "  - {name: hook, kind: webhook, traffic: {pattern: bursty, requests_per_month: 50000}}\n")
+    code, data, _ = score_json(runner, str(path))
+    assert code == 0
+    decision = data["portfolio"]["cluster_decision"]["aws"]
+    assert decision["justified"] is True and decision["view"] == "marginal"
+    assert decision["saving_usd"] > decision["fixed_usd"] == 6339.43
+    assert decision["because"] == (
+        f"components cheaper on it save ${decision['saving_usd']:,.2f}/month at marginal cost, "
+        "more than its $6,339.43 fixed cost")
+    views = {c["name"]: c["costs"]["kubernetes"]["view"] for c in data["components"]}
+    assert views == {"api-0": "marginal", "api-1": "marginal", "api-2": "marginal",
+                     "hook": "marginal"}
+    hook = by_name(data)["hook"]["costs"]["kubernetes"]["breakdown"]
+    assert "control plane" not in hook and "load balancer" not in hook
