@@ -51,7 +51,7 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
               output: Path | None, jobs: int | None, quiet: bool, fail_on_error: bool,
               settings: Settings) -> int:
     """Score an inventory into the chosen view; the exit code (see `runplan score --help`)."""
-    kb = load_kbase(settings.pricing)  # file-level problems surface here, before any work
+    kb = load_kbase(settings.pricing, settings.figures)  # file-level problems surface here
     # For JSON, workers encode each component and make no summary row (the JSON has none).
     settings = replace(settings, encode=fmt == "json", rows=fmt != "json")
     load_rulebase(settings.rules_dirs)

@@ -16,9 +16,10 @@ import click
 
 from runplan.advise import Advisor, Result
 from runplan.atomic import write_text
+from runplan.config import Config, discover, load_config
 from runplan.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_PIPE, EXIT_USER_ERROR, Problem, UserError
 from runplan.inventory import FORMATS
-from runplan.kbase import PROVIDERS, iter_figures, load_kbase
+from runplan.kbase import PROVIDERS, KnowledgeBase, iter_figures, load_kbase
 from runplan.profile import load_component, profile_schema
 from runplan.report.data import cold_start_data, costs_data, result_data
 from runplan.report.markdown import render_markdown
@@ -72,14 +73,30 @@ free_tier_option = click.option(
     "organisation's free tier is usually spent).")
 
 
+def _config() -> Config:
+    """The settings in effect (read once by `main`)."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return obj if isinstance(obj, Config) else Config()
+
+
+def _kbase(pricing: Path | None) -> KnowledgeBase:
+    """kbase with the settings file's figures, then `--pricing` (or the file's default)."""
+    return load_kbase(pricing, _config().kbase_settings())
+
+
 def _advisor(rules_dirs: tuple[Path, ...], pricing: Path | None, free_tier: bool) -> Advisor:
-    return Advisor(load_kbase(pricing), load_rulebase(rules_dirs), free_tier)
+    return Advisor(_kbase(pricing), load_rulebase(rules_dirs), free_tier)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="runplan", prog_name="runplan")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of unexpected errors.")
-def main(verbose: bool) -> None:
+@click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
+              help="Read settings from this TOML file (default: the nearest runplan.toml, or "
+                   "pyproject.toml with [tool.runplan], from the working directory up).")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool, config_file: Path | None) -> None:
     """runplan: where should each component run? Kubernetes, serverless, or both.
 
     \b
@@ -91,7 +108,15 @@ def main(verbose: bool) -> None:
       runplan adr check docs/adr --format sarif -o runplan.sarif
       runplan cost examples/core-api.yaml --plot cost.png
       runplan rules list
+      runplan config show
     """
+    try:
+        config = load_config(config_file if config_file is not None else discover(Path.cwd()))
+    except UserError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_USER_ERROR)
+    ctx.obj = config
+    ctx.default_map = config.default_map()
 
 
 @main.command()
@@ -231,7 +256,8 @@ def score(file: Path, input_format: str | None, defaults_file: Path | None, fmt:
             fmt = SCORE_FORMATS[suffix]
     code = run_score(file, input_format, defaults_file, fmt, output, jobs, quiet, fail_on_error,
                      Settings(tuple(rules_dirs), pricing, free_tier, provider,
-                              flips=not no_flips, curves=fmt == "html"))
+                              flips=not no_flips, curves=fmt == "html",
+                              figures=_config().kbase_settings()))
     sys.exit(code)
 
 
@@ -337,7 +363,8 @@ def adr() -> None:
               show_default=True)
 @click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
               default="error", show_default=True,
-              help="Exit 1 when a finding at or above this level is not waived.")
+              help="Exit 1 when a finding at or above this level is not waived (default "
+                   "also settable in runplan.toml: fail-on).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Write the report to this file instead of stdout.")
 @rules_option
@@ -561,7 +588,7 @@ def kbase() -> None:
 @boundary
 def kbase_show(provider: str | None, pricing: Path | None, fmt: str) -> None:
     """Every figure with its unit, source and as-of date."""
-    kb = load_kbase(pricing)
+    kb = _kbase(pricing)
     keys = [provider] if provider else list(kb.raw)
     rows = [(key, path, fig) for key in keys for path, fig in iter_figures(kb.raw[key])]
     if fmt == "json":
@@ -570,3 +597,36 @@ def kbase_show(provider: str | None, pricing: Path | None, fmt: str) -> None:
     for key, path, fig in rows:
         click.echo(f"{key}.{path} = {json.dumps(fig['value'])} {fig['unit']}")
         click.echo(f"    source: {fig['source']} (as of {fig['as_of']})")
+
+
+@main.group("config")
+def config_group() -> None:
+    """The settings file (runplan.toml, or [tool.runplan] in pyproject.toml)."""
+
+
+@config_group.command("show")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@boundary
+def config_show(fmt: str) -> None:
+    """What is in effect and where each value comes from: the settings file, or kbase and
+    runplan's defaults. Options given on a command line win over both.
+
+    \b
+    Examples:
+      runplan config show
+      runplan --config org/runplan.toml config show --format json
+    """
+    from runplan.config import effective_settings
+
+    cfg = _config()
+    rows = effective_settings(cfg, _kbase(cfg.pricing))
+    if fmt == "json":
+        click.echo(json.dumps({"file": None if cfg.path is None else str(cfg.path),
+                               "settings": [{"name": n, "value": v, "from": w}
+                                            for n, v, w in rows]}, indent=2))
+        return
+    click.echo(f"settings file: {cfg.path}" if cfg.path is not None else
+               "settings file: none (searched runplan.toml, then pyproject.toml with "
+               "[tool.runplan], from the working directory up)")
+    for name, value, where in rows:
+        click.echo(f"{name} = {json.dumps(value)}  ({where})")

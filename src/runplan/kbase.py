@@ -237,8 +237,28 @@ def _apply_overrides(docs: dict[str, Any], overrides: Any, name: str, lines: Lin
     return changed
 
 
+# Figures an organisation's settings file sets (`config.Config.figures`): the file's name and
+# (path of kbase keys, value) pairs, already validated against the settings schema.
+SettingsFigures = tuple[str, tuple[tuple[tuple[str, ...], float], ...]]
+
+
+def _apply_settings(docs: dict[str, Any], figures: SettingsFigures) -> list[str]:
+    """Write the settings file's figures into kbase; the dotted keys changed."""
+    name, values = figures
+    changed = []
+    for path, value in values:
+        node: Any = docs
+        for key in path:
+            node = node[key]
+        node["value"] = value
+        node["source"] = f"settings from {name}"
+        changed.append(".".join(path))
+    return changed
+
+
 @cache
-def _load_cached(pricing: Path | None) -> KnowledgeBase:
+def _load_cached(pricing: Path | None, settings: SettingsFigures | None = None,
+                 ) -> KnowledgeBase:
     raw = _raw_documents()
     problems: list[Problem] = []
     for data, lines, file, schema_name in raw.values():
@@ -246,11 +266,11 @@ def _load_cached(pricing: Path | None) -> KnowledgeBase:
     if problems:  # the shipped kbase is broken: still a clear message, never a traceback
         raise UserError(problems)
     docs = {key: copy.deepcopy(entry[0]) for key, entry in raw.items()}
-    overridden: list[str] = []
+    overridden: list[str] = [] if settings is None else _apply_settings(docs, settings)
     if pricing is not None:
         name = str(pricing)
         data, lines = load_yaml(read_text(pricing), name)
-        overridden = _apply_overrides(docs, data or {}, name, lines)
+        overridden += _apply_overrides(docs, data or {}, name, lines)
         for key, (_, _, _file, schema_name) in raw.items():
             # Paths end in the figure's `value`, which the override file does not spell out.
             problems += [
@@ -265,13 +285,16 @@ def _load_cached(pricing: Path | None) -> KnowledgeBase:
         operations=_operations(docs["operations"]),
         traffic=_traffic(docs["traffic"]),
         raw=docs,
-        overridden=tuple(overridden),
+        overridden=tuple(dict.fromkeys(overridden)),
     )
 
 
-def load_kbase(pricing: Path | None = None) -> KnowledgeBase:
-    """The validated knowledge base, with `--pricing` overrides applied when given."""
-    return _load_cached(pricing.resolve() if pricing else None)
+def load_kbase(pricing: Path | None = None, settings: SettingsFigures | None = None,
+               ) -> KnowledgeBase:
+    """The validated knowledge base: kbase's figures, then the settings file's (`settings`),
+    then `--pricing` overrides (the command line wins over the file, the file over kbase)."""
+    return _load_cached(pricing.resolve() if pricing else None,
+                        settings if settings and settings[1] else None)
 
 
 def iter_figures(tree: Any, path: tuple[str, ...] = ()) -> list[tuple[str, dict[str, Any]]]:

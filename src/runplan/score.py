@@ -25,7 +25,7 @@ from typing import Any
 from runplan.advise import Advisor, Result
 from runplan.errors import Problem
 from runplan.inventory import Checked, Claim, Entry, check_entry, claim, decoded
-from runplan.kbase import load_kbase
+from runplan.kbase import SettingsFigures, load_kbase
 from runplan.portfolio import Placement, placement
 from runplan.report.batch import component_json, summary_row
 from runplan.report.charts import cost_curve
@@ -57,6 +57,7 @@ class Settings:
     # their components are priced at marginal cost. None: each by its own team.existing_cluster.
     clusters: frozenset[str] | None = None
     survey: bool = False  # the first pass: placements only (no JSON, rows, flips, break-evens)
+    figures: SettingsFigures | None = None  # the settings file's kbase figures (`config`)
 
 
 @dataclass(slots=True)  # a value, not frozen: see runplan.advise.Reason
@@ -78,7 +79,8 @@ _settings: Settings | None = None
 def _init(settings: Settings) -> None:
     global _advisor, _settings
     _settings = settings
-    _advisor = Advisor(load_kbase(settings.pricing), load_rulebase(settings.rules_dirs),
+    _advisor = Advisor(load_kbase(settings.pricing, settings.figures),
+                       load_rulebase(settings.rules_dirs),
                        settings.free_tier, shared=settings.shared, clusters=settings.clusters)
     if settings.run_store is not None and settings.shared:
         _advisor.inference.store = RunStore(settings.run_store)
