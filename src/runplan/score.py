@@ -126,7 +126,8 @@ def _scored(entry: Entry, result: Result) -> Scored:
         data["cost_curve"] = {"requests_per_month": [round(x, 1) for x in xs],
                               "serverless_usd": [None if v is None else round(v, 2) for v in sls],
                               "kubernetes_usd": [round(v, 2) for v in k8s],
-                              "current": result.workload.requests_per_month}
+                              "current": result.workload.requests_per_month,
+                              "view": result.costs.view}
     placed = placement(result, adv.kb, adv.free_tier)
     row = None
     if s.rows:
