@@ -71,6 +71,13 @@ class Placement:
         return self.mix_cluster_usd > 0 or self.verdict == "kubernetes"
 
     @property
+    def justifies_cluster(self) -> bool:
+        """Whether this component alone makes a cluster on its provider a given: its team
+        runs one, or it cannot run on functions."""
+        return self.existing_cluster or self.serverless_usd is None or \
+            bool(self.serverless_excluded_by)
+
+    @property
     def at_stake_usd(self) -> float | None:
         """What the decision moves per month on this estate: the component at marginal cost
         on the shared cluster (the fixed cost is paid once for all) against functions."""
@@ -153,11 +160,12 @@ def most_mature(a: str | None, b: str) -> str:
 
 @dataclass
 class ClusterSurvey:
-    """`score`'s first pass, per provider: is there a cluster anyway? (module docstring)"""
+    """`score`'s first pass, per provider: is there a cluster anyway? (module docstring)
+    Fed the placements in input order; once a component justifies a cluster by itself
+    (`Placement.justifies_cluster`), later ones on its provider may be left out."""
 
     kb: KnowledgeBase
-    required: dict[str, int] = field(default_factory=dict)
-    existing: dict[str, int] = field(default_factory=dict)
+    trigger: dict[str, str] = field(default_factory=dict)  # the first such component, why
     savings: dict[str, float] = field(default_factory=dict)
     http: dict[str, bool] = field(default_factory=dict)
     maturity: dict[str, str] = field(default_factory=dict)
@@ -167,36 +175,33 @@ class ClusterSurvey:
         self.http[prov] = self.http.get(prov, False) or p.http
         self.maturity[prov] = most_mature(self.maturity.get(prov), p.maturity)
         self.savings.setdefault(prov, 0.0)
-        if p.existing_cluster:
-            self.existing[prov] = self.existing.get(prov, 0) + 1
-        if p.serverless_usd is None or p.serverless_excluded_by:
-            self.required[prov] = self.required.get(prov, 0) + 1
-        elif p.serverless_usd > p.marginal_usd:
+        if p.justifies_cluster and prov not in self.trigger:
+            self.trigger[prov] = (
+                f"{p.name}'s team already runs a cluster" if p.existing_cluster else
+                f"{p.name} cannot run on functions ({', '.join(p.serverless_excluded_by)})")
+        elif p.serverless_usd is not None and p.serverless_usd > p.marginal_usd:
             self.savings[prov] += p.serverless_usd - p.marginal_usd
 
     def decisions(self) -> dict[str, dict[str, Any]]:
-        """Per provider: justified or not, why, and the view components are priced in."""
+        """Per provider: justified or not, why, and the view components are priced in. (A
+        cluster a component needs by itself reports no saving or fixed cost here: the survey
+        stops looking at the others there; `Portfolio.summary`'s clusters have both.)"""
         out = {}
         for prov in sorted(self.savings):
             fixed = sum(cluster_fixed_usd(self.kb, prov, self.http[prov],
                                           self.maturity[prov]).values())
             saving = self.savings[prov]
-            if self.existing.get(prov):
-                why = (f"{self.existing[prov]} component(s) say the team already runs a "
-                       "cluster")
-            elif self.required.get(prov):
-                why = f"{self.required[prov]} component(s) cannot run on functions"
-            elif saving > fixed:
+            why = self.trigger.get(prov, "")
+            if not why and saving > fixed:
                 why = (f"components cheaper on it save ${saving:,.2f}/month at marginal cost, "
                        f"more than its ${fixed:,.2f} fixed cost")
-            else:
-                why = ""
             out[prov] = {
                 "justified": bool(why),
                 "because": why or (f"the components cheaper on a cluster would save "
                                    f"${saving:,.2f}/month at marginal cost, less than its "
                                    f"${fixed:,.2f} fixed cost; no hard constraint needs one"),
-                "fixed_usd": round(fixed, 2), "saving_usd": round(saving, 2),
+                "fixed_usd": None if prov in self.trigger else round(fixed, 2),
+                "saving_usd": None if prov in self.trigger else round(saving, 2),
                 "view": "marginal" if why else "standalone"}
         return out
 

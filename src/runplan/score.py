@@ -74,11 +74,17 @@ class Scored:
 
 _advisor: Advisor | None = None
 _settings: Settings | None = None
+# The survey's providers this process has seen a component justify a cluster on by itself
+# (its team runs one, or it cannot run on functions): the rest of their components need no
+# inference in the survey. The first such component in input order is always scored (any
+# entry skipped comes after one), so the survey's answer is the same for any worker count.
+_justified: set[str] = set()
 
 
 def _init(settings: Settings) -> None:
     global _advisor, _settings
     _settings = settings
+    _justified.clear()
     _advisor = Advisor(load_kbase(settings.pricing, settings.figures),
                        load_rulebase(settings.rules_dirs),
                        settings.free_tier, shared=settings.shared, clusters=settings.clusters)
@@ -103,6 +109,10 @@ def score_entries(entries: list[Entry]) -> list[Scored]:
         if checked.component is None:
             out[k] = Scored(entry.index, entry.label, entry.line, None, None, None,
                             tuple(checked.problems), claim(entry))
+        elif s.survey and checked.resolved is not None and \
+                adv.kb.provider(checked.resolved[0].provider).provider in _justified:
+            out[k] = Scored(entry.index, entry.label, entry.line, None, None, None,
+                            claim=claim(entry))
         else:
             good.append((k, checked))
     results = adv.advise_many([(c.component, entries[k].file) for k, c in good
@@ -118,8 +128,11 @@ def _scored(entry: Entry, result: Result) -> Scored:
     assert _advisor is not None and _settings is not None, "call _init first"
     adv, s = _advisor, _settings
     if s.survey:
-        return Scored(entry.index, result.name, entry.line, None, None,
-                      placement(result, adv.kb, adv.free_tier), claim=claim(entry))
+        placed = placement(result, adv.kb, adv.free_tier)
+        if placed.justifies_cluster:
+            _justified.add(placed.provider)
+        return Scored(entry.index, result.name, entry.line, None, None, placed,
+                      claim=claim(entry))
     data = result_data(result)
     if s.curves and entry.index < MAX_DETAILS:
         xs, sls, k8s = cost_curve(adv, result.workload, points=25)
