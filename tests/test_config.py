@@ -193,3 +193,19 @@ def test_toml_lines_places_tables_keys_and_dotted_keys() -> None:
     assert lines[("people", "fte_monthly_usd")] == 3
     assert lines[("people", "cluster_fte", "nodes")] == 4
     assert lines[("people", "cluster_fte", "nodes", "basic")] == 5
+
+
+def test_every_people_figure_has_a_range_around_it_and_says_how_weak_it_is(
+        runner: CliRunner) -> None:
+    from runplan.kbase import iter_figures, load_kbase
+
+    people = [(path, fig) for path, fig in iter_figures(load_kbase().raw["operations"])
+              if path.startswith(("people.", "fte_monthly_usd"))]
+    assert len(people) == 1 + 4 * 2 + 4 * 3  # the FTE cost; cluster and service effort
+    for path, fig in people:
+        assert fig["low"] <= fig["value"] <= fig["high"], path
+        assert "assumption" in fig["source"] or "unsourced" in fig["source"] \
+            or "derived" in fig["source"], path
+    result = runner.invoke(main, ["kbase", "show", "operations"])
+    assert ("operations.people.cluster_fte.nodes.basic = 0.75 FTE per cluster (range 0.5-1.5)"
+            in result.stdout.splitlines())

@@ -595,7 +595,8 @@ def kbase_show(provider: str | None, pricing: Path | None, fmt: str) -> None:
         click.echo(json.dumps([{"file": k, "figure": p, **f} for k, p, f in rows], indent=2))
         return
     for key, path, fig in rows:
-        click.echo(f"{key}.{path} = {json.dumps(fig['value'])} {fig['unit']}")
+        span = f" (range {fig['low']:g}-{fig['high']:g})" if "low" in fig else ""
+        click.echo(f"{key}.{path} = {json.dumps(fig['value'])} {fig['unit']}{span}")
         click.echo(f"    source: {fig['source']} (as of {fig['as_of']})")
 
 
