@@ -18,7 +18,7 @@ from runplan.cost.kubernetes import (
     kubernetes_amounts,
     kubernetes_monthly_cost,
 )
-from runplan.cost.people import people_note, people_usd
+from runplan.cost.people import PEOPLE_ITEM, people_fte, people_note, people_usd
 from runplan.cost.serverless import (
     LineItem,
     ServerlessCost,
@@ -147,8 +147,8 @@ def _serverless(w: Workload, p: Provider, shape: Shape, kb: KnowledgeBase, free_
     bill = serverless_monthly_cost(*_serverless_args(w, p, kb, free_tier, instances))
     people = serverless_people_usd(w, kb)
     ops = kb.operations
-    item = LineItem("operations (people)", people / ops.fte_monthly_usd if ops.fte_monthly_usd
-                    else 0.0, "FTE", people,
+    item = LineItem(PEOPLE_ITEM, people_fte(ops, "serverless", w.devops_maturity, "marginal"),
+                    "FTE", people,
                     people_note(ops, "serverless", w.devops_maturity, "marginal"))
     return ServerlessCost((*bill.items, item)), cs, instances
 

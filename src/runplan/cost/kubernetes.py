@@ -21,7 +21,7 @@ import functools
 import math
 from dataclasses import dataclass
 
-from runplan.cost.people import people_note, people_usd
+from runplan.cost.people import PEOPLE_ITEM, people_fte, people_note, people_usd
 from runplan.cost.serverless import LineItem, add_up
 from runplan.cost.traffic import Layout, Shape
 from runplan.kbase import FrontDoor, KubernetesPricing, NodeType, Operations
@@ -190,8 +190,8 @@ def kubernetes_monthly_cost(
                               a.lcu_usd,
                               f"one new connection per request, "
                               f"{door.capacity_unit_new_connections_per_s:g}/s per unit"))
-    items.append(LineItem("operations (people)", a.people_usd / ops.fte_monthly_usd
-                          if ops.fte_monthly_usd else 0.0, "FTE", a.people_usd,
+    items.append(LineItem(PEOPLE_ITEM, people_fte(ops, "nodes", maturity, view), "FTE",
+                          a.people_usd,
                           people_note(ops, "nodes", maturity, view)))
     return KubernetesCost(tuple(items), a.node.name, a.max_replicas, a.fixed_usd, a.people_usd,
                           view)

@@ -22,6 +22,7 @@ from __future__ import annotations
 from runplan.kbase import Operations
 
 VIEWS = ("marginal", "standalone", "allocated")
+PEOPLE_ITEM = "operations (people)"  # the line item each bill carries its people cost in
 KINDS = ("nodes", "nodeless", "serverless")
 
 

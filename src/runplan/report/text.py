@@ -8,12 +8,20 @@ from rich.console import Console
 from rich.table import Table
 
 from runplan.advise import Reason, Result
+from runplan.cost.people import PEOPLE_ITEM
+from runplan.cost.serverless import ServerlessCost
 from runplan.fmt import usd
 
 STRONGEST = 3
 # Rule fields computed by the cost core or from parts, as opposed to profile inputs.
 COMPUTED = ("cost.", "cold_start.", "limits.", "parts.", "traffic.peak_to_avg")
 
+
+
+def _people(bill: ServerlessCost | None) -> str:
+    """`  (people $50.00)`: the bill's operations line, where it has one."""
+    people = [i.monthly_usd for i in (bill.items if bill else ()) if i.name == PEOPLE_ITEM]
+    return f"  (people {usd(people[0])})" if people else ""
 
 
 _VIEW = {"marginal": "marginal: joining a cluster that runs anyway",
@@ -27,7 +35,8 @@ def cost_lines(r: Result) -> list[str]:
              f"  kubernetes  {usd(c.kubernetes.monthly_usd)}  ({_VIEW[c.kubernetes.view]}; "
              f"fixed {usd(c.kubernetes.fixed_usd)}, people {usd(c.kubernetes.people_usd)}, "
              f"nodes: {c.kubernetes.node_type})",
-             f"  serverless  {usd(c.serverless.monthly_usd if c.serverless else None)}"]
+             f"  serverless  {usd(c.serverless.monthly_usd if c.serverless else None)}"
+             + _people(c.serverless)]
     if c.break_even:
         side = "serverless" if c.break_even.serverless_cheaper_below else "kubernetes"
         lines.append(f"  break-even  {c.break_even.avg_rps:,.3g} rps average "
