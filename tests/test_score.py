@@ -605,3 +605,35 @@ def test_a_cluster_cheaper_in_total_prices_every_component_at_marginal_cost(
                      "hook": "marginal"}
     hook = by_name(data)["hook"]["costs"]["kubernetes"]["breakdown"]
     assert "control plane" not in hook and "load balancer" not in hook
+
+
+def test_allocation_adds_up_on_a_synthetic_estate(kb: Any) -> None:
+    """On 400 synthetic components over four providers, each cluster's members' allocated
+    figures add up to its marginal total plus its fixed cost, and each member's allocated
+    figure is its marginal one plus a share in proportion to node share and LB units."""
+    from runplan.advise import Advisor
+    from runplan.kbase import PROVIDERS
+    from runplan.portfolio import Portfolio, placement
+    from runplan.profile import Component
+    from runplan.rulebase.load import load_rulebase
+    from runplan.synthetic import estate
+
+    adv = Advisor(kb, load_rulebase(), clusters=frozenset(PROVIDERS))
+    results = adv.advise_many([(Component.model_validate(c), "") for c in estate(400, 3)],
+                              flips=False)
+    folio = Portfolio(kb)
+    placed = [placement(r, kb, False) for r in results]
+    for p in placed:
+        assert p.view == "marginal" and p.kubernetes_usd == p.marginal_usd
+        folio.add(p)
+    summary = folio.summary()
+    weight = {p.name: p.mix_variable_usd for p in placed}
+    for cluster in summary["clusters"]:
+        members = [a for a in summary["allocation"] if a["provider"] == cluster["provider"]]
+        assert len(members) == cluster["components"] > 1
+        total_weight = sum(weight[a["name"]] for a in members)
+        for a in members:
+            assert a["fixed_share_usd"] == pytest.approx(
+                cluster["fixed_total_usd"] * weight[a["name"]] / total_weight, abs=0.01)
+        assert sum(a["total_usd"] for a in members) == pytest.approx(
+            cluster["variable_usd"] + cluster["fixed_total_usd"], abs=0.005 * len(members) + 0.01)
