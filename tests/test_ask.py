@@ -57,7 +57,9 @@ def test_help_invalid_and_back(runner: CliRunner, tmp_path: Path) -> None:
     assert code == 0, out
     assert ("    The article's cases differ by kind: webhooks and event handlers are the classic "
             "function workloads") in out
-    assert "    (source: article §7 (use cases), §9 (hybrid patterns))" in out
+    assert ("    (source: article §7 (What actually happens in real SaaS platforms): webhooks, file "
+            "processing and scheduled jobs on the edges, core APIs and long-running workers in "
+            "Kubernetes; article §9 (When Serverless is the smarter execution layer))") in out
     assert ("    not accepted: choose 1-8 or one of: api, web, webhook, event-handler, worker, "
             "job, stream, ml-inference; ? for help") in out
     # Asked after `?`, after the invalid answer, and again after `<` at the accept prompt;
@@ -113,6 +115,25 @@ def test_adr_draft_is_madr_with_the_profile(runner: CliRunner, tmp_path: Path) -
         assert heading in text
     assert 'Chosen option: "Serverless functions", because ' in text
     assert "* Bad, because about 0.24% of requests meet a cold start (+200 ms each)" in text
+
+
+def test_adr_draft_references_the_saved_profile_in_one_repository(
+        runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "docs" / "adr").mkdir(parents=True)
+    (tmp_path / "services").mkdir()
+    monkeypatch.chdir(tmp_path)
+    code, _, _ = ask(runner, WEBHOOK, "--save-profile", "services/webhook.yaml", "--adr",
+                     "docs/adr/0001-payments-webhook.md")
+    assert code == 0
+    front = yaml.safe_load((tmp_path / "docs/adr/0001-payments-webhook.md").read_text().split(
+        "---\n")[1])
+    assert front["runplan"]["profile"] == "../../services/webhook.yaml"
+    checked = runner.invoke(main, ["adr", "check", "docs/adr", "--fail-on", "note"])
+    assert (checked.exit_code, checked.stdout) == (
+        0, "1 record checked: 0 errors, 0 warnings, 0 notes\n")
 
 
 def test_answers_file(runner: CliRunner, tmp_path: Path) -> None:
@@ -199,7 +220,7 @@ def test_terminal_arrow_keys_help_invalid_back(tmp_path: Path) -> None:
     child.sendline("n")
     child.expect("Which provider must it run on")
     child.sendline("?")
-    child.expect(r"\(source: sourced-facts")
+    child.expect(r"\(source: article §10 \(The messy reality of choosing\): forced to use")
     child.sendline("mars")
     child.expect("not accepted: choose 1-5 or one of: aws, gcp, azure, on-prem, any")
     child.sendline("<")

@@ -165,7 +165,8 @@ def test_rules_list_and_show(runner: CliRunner) -> None:
     assert len(listed) >= 40 and all(r["source"] for r in listed)
     out = runner.invoke(main, ["rules", "show", "traffic-idle-001"]).output
     assert out.startswith("TRAFFIC-IDLE-001: Mostly idle workloads pay for warm pods")
-    assert "Source: article §5 The real economics" in out
+    assert ("Source: article §5 (The real economics: what you actually pay for); article "
+            "Summary Comparison, row Idle cost\n") in out
     missing = runner.invoke(main, ["rules", "show", "TRAFIC-IDLE-001"])
     assert missing.exit_code == 2
     assert "did you mean TRAFFIC-IDLE-001?" in missing.stderr
@@ -175,7 +176,62 @@ def test_rules_validate(runner: CliRunner, tmp_path: Path) -> None:
     blocks = [b.split("```")[0] for b in (ROOT / "README.md").read_text().split("```yaml\n")[1:]]
     (tmp_path / "ok.yaml").write_text(next(b for b in blocks if b.startswith("theme:")))
     result = runner.invoke(main, ["rules", "validate", str(tmp_path)])
-    assert (result.exit_code, result.output) == (0, "1 rules in 1 files: valid\n")
+    assert (result.exit_code, result.output) == (0, "1 rule in 1 file: valid\n")
+    acme = (tmp_path / "ok.yaml").read_text()
+    (tmp_path / "more.yaml").write_text(acme.replace("ACME-PCI-001", "ACME-PCI-002").replace(
+        "theme: acme-policy", "theme: acme-more"))
+    result = runner.invoke(main, ["rules", "validate", str(tmp_path)])
+    assert (result.exit_code, result.output) == (0, "2 rules in 2 files: valid\n")
+
+
+def test_plural() -> None:
+    from runplan.fmt import plural
+
+    assert [plural(0, "rule"), plural(1, "rule"), plural(2, "rule"), plural(1200, "file")] == [
+        "0 rules", "1 rule", "2 rules", "1,200 files"]
+    assert plural(1, "entity", "entities") == "1 entity"
+    assert plural(3, "entity", "entities") == "3 entities"
+
+
+def test_rules_show_unknown_id_is_one_clean_line(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["rules", "show", "NOPE-001"])
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", "error: no rule NOPE-001 (see runplan rules list)\n")
+    close = runner.invoke(main, ["rules", "show", "TRAFIC-IDLE-001"])
+    assert (close.exit_code, close.stderr) == (
+        2, "error: no rule TRAFIC-IDLE-001 (did you mean TRAFFIC-IDLE-001? see runplan rules "
+           "list)\n")
+
+
+def test_ask_help_is_not_mangled(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["ask", "--help"])
+    assert result.exit_code == 0
+    text = result.output.split("Options:")[0]
+    # Was: paragraphs indented by six spaces with runs of spaces inside, and the printf example
+    # broken over three lines (the docstring's \n were newlines).
+    assert "    printf 'svc\\nwebhook\\n...' | runplan ask\n" in text
+    assert ("\n  Enter takes the default, ? explains a question (and why it matters), < goes\n"
+            "  back one question, a choice is its number or name (on a terminal, Up/Down\n") in text
+    assert not re.search(r"^      |\S   +\S", text, re.M)
+
+
+@pytest.mark.parametrize(("name", "line"), [("inventory.yaml", 14), ("inventory.jsonl", None),
+                                            ("inventory.csv", None), ("catalog-info.yaml", None)])
+def test_advise_on_an_inventory_points_to_score(runner: CliRunner, name: str,
+                                                line: int | None) -> None:
+    path = EXAMPLES / name
+    result = runner.invoke(main, ["advise", str(path)])
+    where = f"{path}:{line}" if line else str(path)
+    assert (result.exit_code, result.stderr) == (
+        2, f"{where}: error: this looks like an inventory: use runplan score {path}\n")
+
+
+def test_advise_on_components_in_json_points_to_score(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "estate.json"
+    path.write_text('{\n  "components": [{"name": "a", "kind": "api"}]\n}\n')
+    result = runner.invoke(main, ["cost", str(path)])
+    assert (result.exit_code, result.stderr) == (
+        2, f"{path}:2: error: this looks like an inventory: use runplan score {path}\n")
 
 
 def test_every_kbase_figure_has_source_and_date(runner: CliRunner) -> None:
@@ -270,6 +326,90 @@ def test_bad_pricing_override(runner: CliRunner, tmp_path: Path, override: str,
                                   str(over)])
     assert result.exit_code == 2
     assert result.stderr.strip() == f"{over}:3: error: {message}"
+
+
+def test_examples_writes_the_bundled_examples_and_never_clobbers(runner: CliRunner,
+                                                                 tmp_path: Path) -> None:
+    target = tmp_path / "ex"
+    result = runner.invoke(main, ["examples", str(target)])
+    shipped = sorted(p.name for p in EXAMPLES.iterdir() if p.is_file())
+    assert (result.exit_code, result.stderr) == (
+        0, f"wrote {len(shipped)} example files to {target}; try: runplan advise "
+           f"{target / 'payments-webhook.yaml'}\n")
+    assert sorted(p.name for p in target.iterdir()) == shipped
+    assert all((target / n).read_bytes() == (EXAMPLES / n).read_bytes() for n in shipped)
+    advised = runner.invoke(main, ["advise", str(target / "payments-webhook.yaml"), "--format",
+                                   "json"])
+    assert json.loads(advised.stdout)["verdict"] == "serverless"
+    # A file of the same name is the user's: refused (one line per file), nothing written.
+    for name in shipped:
+        (target / name).unlink()
+    (target / "core-api.yaml").write_text("mine\n")
+    refused = runner.invoke(main, ["examples", str(target)])
+    assert (refused.exit_code, refused.stderr) == (
+        2, f"{target / 'core-api.yaml'}: error: already exists; --force replaces it\n")
+    assert sorted(p.name for p in target.iterdir()) == ["core-api.yaml"]
+    assert (target / "core-api.yaml").read_text() == "mine\n"
+    forced = runner.invoke(main, ["examples", str(target), "--force"])
+    assert forced.exit_code == 0
+    assert (target / "core-api.yaml").read_bytes() == (EXAMPLES / "core-api.yaml").read_bytes()
+    missing = runner.invoke(main, ["examples", str(tmp_path / "no" / "ex")])
+    assert (missing.exit_code, missing.stderr) == (
+        2, f"{tmp_path / 'no' / 'ex'}: error: directory {tmp_path / 'no'} does not exist\n")
+    (tmp_path / "file").write_text("")
+    not_dir = runner.invoke(main, ["examples", str(tmp_path / "file")])
+    assert (not_dir.exit_code, not_dir.stderr) == (
+        2, f"{tmp_path / 'file'}: error: is not a directory\n")
+
+
+def test_examples_default_directory(runner: CliRunner, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(main, ["examples"]).exit_code == 0
+    advised = runner.invoke(main, ["advise", "examples/payments-webhook.yaml"])
+    assert advised.stdout.startswith("payments-webhook: SERVERLESS")
+
+
+def test_license_and_no_placeholder_urls() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == {"text": "MIT"} and "urls" not in project
+    text = (ROOT / "LICENSE").read_text()
+    assert text.startswith("MIT License\n\nCopyright (c) 2026 runplan contributors\n")
+
+
+def test_ci_snippets_in_the_readme(runner: CliRunner, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import shlex
+
+    import yaml
+
+    readme = (ROOT / "README.md").read_text()
+    assert "pip install runplan" not in readme and "rev: v0.1.0" not in readme
+    blocks = [b.split("```")[0] for b in readme.split("```yaml\n")[1:]]
+    local = yaml.safe_load(next(b for b in blocks if b.startswith("repos:")))["repos"][0]
+    hook = local["hooks"][0]
+    shipped = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())[0]
+    assert local["repo"] == "local" and hook["language"] == "system"
+    assert {k: hook[k] for k in ("id", "entry", "files", "types", "require_serial")} == {
+        k: shipped[k] for k in ("id", "entry", "files", "types", "require_serial")}
+    assert re.search(hook["files"], "docs/decisions/0001-use-lambda.md")
+    job = yaml.safe_load(next(b for b in blocks if b.startswith("jobs:")))["jobs"]["adr-check"]
+    assert job["permissions"] == {"contents": "read", "security-events": "write"}
+    check = next(s["run"] for s in job["steps"] if s.get("run", "").startswith("runplan adr"))
+    upload = next(s for s in job["steps"] if "upload-sarif" in s.get("uses", ""))
+    # The documented check runs as written on a repository with a record, and writes the file
+    # the upload step reads.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "docs" / "decisions").mkdir(parents=True)
+    made = runner.invoke(main, ["adr", "new", "--from", str(EXAMPLES / "core-api.yaml"),
+                                "--title", "Core API"])
+    assert made.exit_code == 0, made.output
+    result = runner.invoke(main, shlex.split(check)[1:])
+    assert result.exit_code == 0, result.output
+    log = json.loads((tmp_path / upload["with"]["sarif_file"]).read_text())
+    assert log["runs"][0]["invocations"][0]["executionSuccessful"] is True
 
 
 @pytest.mark.parametrize(("example", "view", "words"), [

@@ -1,4 +1,5 @@
-"""The installed wheel (not the checkout) carries rules/ and kbase/ and runs `runplan advise`."""
+"""The installed wheel (not the checkout) carries rules/, kbase/ and the examples, and runs
+`runplan examples` and `runplan advise`."""
 
 from __future__ import annotations
 
@@ -33,8 +34,13 @@ def test_wheel_installs_and_advises_outside_the_checkout(wheel: Path, tmp_path: 
     subprocess.run([python, "-m", "venv", str(venv)], check=True)
     subprocess.run([str(venv / "bin/pip"), "install", "-q", str(wheel)], check=True,
                    capture_output=True)
-    example = tmp_path / "webhook.yaml"
-    shutil.copy(EXAMPLES / "payments-webhook.yaml", example)
+    # A plain install has something to run: the examples ship in the wheel.
+    subprocess.run([str(venv / "bin/runplan"), "examples", "ex"], capture_output=True,
+                   cwd=tmp_path, check=True)
+    assert sorted(p.name for p in (tmp_path / "ex").iterdir()) == sorted(
+        p.name for p in EXAMPLES.iterdir() if p.is_file())
+    example = tmp_path / "ex" / "payments-webhook.yaml"
+    assert example.read_bytes() == (EXAMPLES / "payments-webhook.yaml").read_bytes()
     result = subprocess.run([str(venv / "bin/runplan"), "advise", str(example), "--format",
                              "json"], capture_output=True, text=True, cwd=tmp_path, check=True)
     data = json.loads(result.stdout)

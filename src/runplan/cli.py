@@ -18,6 +18,7 @@ from runplan.advise import Advisor, Result
 from runplan.atomic import write_text
 from runplan.config import Config, discover, load_config
 from runplan.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_PIPE, EXIT_USER_ERROR, Problem, UserError
+from runplan.fmt import plural
 from runplan.inventory import FORMATS
 from runplan.kbase import PROVIDERS, KnowledgeBase, iter_figures, load_kbase
 from runplan.profile import load_component, profile_schema
@@ -108,6 +109,7 @@ def main(ctx: click.Context, verbose: bool, config_file: Path | None) -> None:
       runplan adr check docs/adr --format sarif -o runplan.sarif
       runplan cost examples/core-api.yaml --plot cost.png
       runplan rules list
+      runplan examples my-examples
       runplan config show
     """
     try:
@@ -268,7 +270,9 @@ def score(file: Path, input_format: str | None, defaults_file: Path | None, fmt:
 @click.option("--save-profile", type=click.Path(path_type=Path), default=None,
               help="Write the profile to this YAML file (loadable by `runplan advise`).")
 @click.option("--adr", "adr_path", type=click.Path(path_type=Path), default=None,
-              help="Write a MADR 4.0 decision record (status proposed) to this file.")
+              help="Write a MADR 4.0 decision record (status proposed) to this file; it "
+                   "references the --save-profile file when both are in one repository, else "
+                   "holds the profile inline.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True, help="How to print the final verdict.")
 @rules_option
@@ -292,7 +296,7 @@ def ask(answers_file: Path | None, save_profile: Path | None, adr_path: Path | N
       runplan ask
       runplan ask --save-profile svc.yaml --adr docs/adr/0007-svc.md
       runplan ask --answers answers.yaml --format json
-      printf 'svc\nwebhook\n...' | runplan ask
+      printf 'svc\\nwebhook\\n...' | runplan ask
     """
     from runplan.ask import Interview, apply_answers, console_for, run
     from runplan.questions import load_questionnaire
@@ -335,8 +339,8 @@ def ask(answers_file: Path | None, save_profile: Path | None, adr_path: Path | N
         click.echo(f"runplan ask: {note}", err=True)
     click.echo("")
     click.echo(_render(result, fmt, False), nl=False)
-    click.echo(f"Asked {len(interview.asked)} of {len(qs.questions)} questions; "
-               f"{len(result.assumptions)} inputs assumed (runplan defaults).",
+    click.echo(f"Asked {len(interview.asked)} of {plural(len(qs.questions), 'question')}; "
+               f"{plural(len(result.assumptions), 'input')} assumed (runplan defaults).",
                err=fmt != "text")  # keep JSON and Markdown on stdout clean
     if save_profile is not None:
         import yaml
@@ -346,9 +350,11 @@ def ask(answers_file: Path | None, save_profile: Path | None, adr_path: Path | N
         write_text(save_profile, header + yaml.safe_dump(profile, sort_keys=False))
         click.echo(f"wrote profile {save_profile}", err=True)
     if adr_path is not None:
-        from runplan.adr.madr import render_madr
+        from runplan.adr.madr import profile_reference, render_madr
 
-        write_text(adr_path, render_madr(result, profile))
+        # The saved profile, when there is one the record can reach, is referenced; else inline.
+        ref = None if save_profile is None else profile_reference(save_profile, adr_path, None)
+        write_text(adr_path, render_madr(result, profile if ref is None else ref))
         click.echo(f"wrote ADR {adr_path}", err=True)
 
 
@@ -417,7 +423,7 @@ def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | Non
             verdicts[str(path)] = {"verdict": result.result.verdict.verdict,
                                    "confidence": result.result.verdict.confidence}
     if fmt == "sarif":
-        text = render_sarif(findings, Path.cwd())
+        text = render_sarif(findings, Path.cwd(), unreadable)
     elif fmt == "json":
         text = render_json(findings, checked, skipped, verdicts)
     else:
@@ -460,14 +466,18 @@ def _record_files(paths: tuple[str, ...]) -> list[Path]:
               help="The component profile the decision is about.")
 @click.option("--title", required=True, help="The decision's title.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="A file, or a directory for the next NNNN-title.md (default: docs/adr if it "
-                   "exists, else the current directory).")
+              help="A file, or a directory for the next NNNN-title.md (default: docs/decisions, "
+                   "else docs/adr, if it exists, else the current directory).")
+@click.option("--profile-ref/--profile-inline", "reference", default=None,
+              help="Reference the profile file by its path from the record, or copy the profile "
+                   "into the front matter (default: reference it when it is inside the "
+                   "record's repository, else copy it).")
 @rules_option
 @provider_option
 @pricing_option
 @boundary
-def adr_new(profile_path: Path, title: str, output: Path | None, rules_dirs: tuple[Path, ...],
-            provider: str | None, pricing: Path | None) -> None:
+def adr_new(profile_path: Path, title: str, output: Path | None, reference: bool | None,
+            rules_dirs: tuple[Path, ...], provider: str | None, pricing: Path | None) -> None:
     """Draft a MADR 4.0 record from a profile: the verdict as the chosen option.
 
     \b
@@ -477,14 +487,14 @@ def adr_new(profile_path: Path, title: str, output: Path | None, rules_dirs: tup
     """
     import re
 
-    from runplan.adr.madr import render_madr
+    from runplan.adr.madr import default_folder, profile_reference, render_madr
 
     advisor = _advisor(rules_dirs, pricing, False)
     component = load_component(profile_path, advisor.kb, provider)
     result = advisor.advise(component, file=str(profile_path))
     data = component.model_dump(exclude_unset=True)  # the profile as given (provider applied)
     if output is None:
-        output = Path("docs/adr") if Path("docs/adr").is_dir() else Path(".")
+        output = default_folder()
     if output.suffix.lower() != ".md" and not output.is_dir():
         raise UserError(Problem(str(output), None, "-o", "no such directory (give an existing "
                                 "directory, or a file path ending in .md)"))
@@ -495,9 +505,11 @@ def adr_new(profile_path: Path, title: str, output: Path | None, rules_dirs: tup
         output = output / f"{max(numbers, default=0) + 1:04d}-{slug}.md"
     if output.exists():
         raise UserError(Problem(str(output), None, "", "already exists; choose another path"))
-    write_text(output, render_madr(result, data, title=title,
-                                      context=f"Where should {result.name} run? "
-                                      + (data.get("description") or "")))
+    ref = profile_reference(profile_path, output, reference)
+    context = f"Where should {result.name} run? {data.get('description') or ''}".rstrip()
+    write_text(output, render_madr(result, data if ref is None else ref, title=title,
+                                   context=context, provider=provider,
+                                   command="runplan adr new"))
     click.echo(str(output))
 
 
@@ -541,8 +553,8 @@ def rules_show(rule_id: str, rules_dirs: tuple[Path, ...]) -> None:
     r = rb.get(rule_id.upper())
     if r is None:
         close = difflib.get_close_matches(rule_id.upper(), [x.id for x in rb.rules], n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
-        raise UserError(f"runplan: no rule {rule_id}{hint}; `runplan rules list` lists them")
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise UserError(f"no rule {rule_id} ({hint}see runplan rules list)")
     lines = [f"{r.id}: {r.title}", "", "Why:", f"  {r.rationale}", "",
              f"Source: {r.source}", f"Effect: {r.effect()}", f"Message: {r.message}",
              f"Reads: {', '.join([*r.fields_read(), *r.facts_read()])}"]
@@ -562,7 +574,29 @@ def rules_validate(directory: Path) -> None:
     rb = load_rulebase([directory])
     files = {str(f) for f in rule_files(directory)}
     count = sum(1 for r in rb.rules if r.file in files)
-    click.echo(f"{count} rules in {len(files)} files: valid")
+    click.echo(f"{plural(count, 'rule')} in {plural(len(files), 'file')}: valid")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=Path("examples"))
+@click.option("--force", is_flag=True, help="Replace files of the same name in DIRECTORY.")
+@boundary
+def examples(directory: Path, force: bool) -> None:
+    """Write the example profiles and estates into DIRECTORY (default: examples).
+
+    A file of the same name already there is never replaced without --force (and then
+    nothing is written); other files in DIRECTORY are left alone.
+
+    \b
+    Examples:
+      runplan examples && runplan advise examples/payments-webhook.yaml
+      runplan examples /tmp/runplan-examples --force
+    """
+    from runplan.examples import write_examples
+
+    written = write_examples(directory, force)
+    click.echo(f"wrote {plural(len(written), 'example file')} to {directory}; try: runplan "
+               f"advise {directory / 'payments-webhook.yaml'}", err=True)
 
 
 @main.command()

@@ -23,7 +23,7 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         field = f"{self.field}: " if self.field else ""
-        return f"{where}: error: {field}{self.message}"
+        return f"{where}: error: {field}{self.message}" if where else f"error: {field}{self.message}"
 
 
 class UserError(Exception):

@@ -10,7 +10,8 @@ _PACKAGE = Path(__file__).resolve().parent
 
 @cache
 def data_root() -> Path:
-    """The folder holding rules/ and kbase/ (the wheel's _data, else the checkout root)."""
+    """The folder holding rules/, kbase/ and examples/ (the wheel's _data, else the checkout
+    root)."""
     bundled = _PACKAGE / "_data"
     if (bundled / "kbase").is_dir():
         return bundled
@@ -26,3 +27,7 @@ def kbase_dir() -> Path:
 
 def rules_dir() -> Path:
     return data_root() / "rules"
+
+
+def examples_dir() -> Path:
+    return data_root() / "examples"

@@ -441,7 +441,18 @@ def with_provider(data: Any, provider: str | None) -> Any:
 
 def load_component(path: Path, kb: KnowledgeBase, provider: str | None = None) -> Component:
     """A checked profile from a YAML or JSON file; `provider` replaces constraints.provider."""
+    from runplan.inventory import detect_format  # here: inventory.py builds on this module
+
+    inventory = f"this looks like an inventory: use runplan score {path}"
+    try:
+        by_name = detect_format(path, None)
+    except UserError:  # not an inventory's name (or a directory): read as a profile
+        by_name = None
+    if by_name in ("jsonl", "csv", "backstage"):  # formats only inventories come in
+        raise UserError(Problem(str(path), None, "", inventory))
     data, lines = load_data_file(path)
+    if isinstance(data, dict) and isinstance(data.get("components"), list):
+        raise UserError(Problem(str(path), line_of(lines, ("components",)), "", inventory))
     data = with_provider(data, provider)
     component = parse_component(data, str(path), lines)
     check_component(component, kb, str(path), lines)

@@ -1,22 +1,30 @@
-"""A MADR 4.0 decision record from a verdict: the draft `runplan ask --adr` writes.
+"""A MADR 4.0 decision record from a verdict: the draft `runplan ask --adr` and `adr new` write.
 
-The record carries the profile in its front matter (`runplan:`), so `runplan adr check` can
-re-derive the verdict later and see whether the decision still holds. Options are named so
-that the chosen option maps back to the verdict by keyword (Kubernetes / Serverless functions
-/ Hybrid). Dates follow SOURCE_DATE_EPOCH when it is set, for reproducible output.
+The record carries the profile in its front matter (`runplan:`), inline or as a path relative
+to the record, so `runplan adr check` can re-derive the verdict later and see whether the
+decision still holds. Options are named so that the chosen option maps back to the verdict by
+keyword (Kubernetes / Serverless functions / Hybrid). Dates follow SOURCE_DATE_EPOCH when it
+is set, for reproducible output.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 import runplan
 from runplan.advise import Reason, Result
+from runplan.errors import Problem, UserError
 from runplan.fmt import usd
+
+# MADR's default folder first, then the older docs/adr; else the current directory.
+RECORD_FOLDERS = ("docs/decisions", "docs/adr")
+# Words that keep their capital inside a sentence ("Good, because Kubernetes ...").
+PROPER_NOUNS = frozenset({"Kubernetes"})
 
 SHORT = {"kubernetes": "Kubernetes", "serverless": "serverless functions",
          "hybrid": "a hybrid of functions and Kubernetes"}
@@ -32,11 +40,44 @@ def today() -> str:
     return dt.date.today().isoformat()
 
 
+def default_folder() -> Path:
+    """Where `adr new` writes without `-o`: the first of RECORD_FOLDERS that exists."""
+    return next((Path(f) for f in RECORD_FOLDERS if Path(f).is_dir()), Path("."))
+
+
+def repository_root(start: Path) -> Path | None:
+    """The git work tree holding `start` (the nearest directory with a `.git`), if any."""
+    here = start.resolve()
+    return next((d for d in (here, *here.parents) if (d / ".git").exists()), None)
+
+
+def profile_reference(profile: Path, record: Path, reference: bool | None) -> str | None:
+    """How the record carries its profile: a path relative to the record when the record and
+    the profile file are inside one repository (the record's git work tree, else the current
+    directory), None to copy it inline. `reference` True insists on a path, False on inline,
+    None chooses."""
+    if reference is False:
+        return None
+    folder = record.parent.resolve()
+    root = (repository_root(folder) or Path.cwd()).resolve()
+    real = profile.resolve()  # through any symlink: where the file really is
+    if not (real.is_relative_to(root) and folder.is_relative_to(root)):
+        if reference:
+            raise UserError(Problem(str(profile), None, "--profile-ref", "the record and the "
+                                    f"profile are not inside one repository ({root}), so the "
+                                    "record cannot reference it; use --profile-inline"))
+        return None
+    return Path(os.path.relpath(real, folder)).as_posix()
+
 
 def _clause(message: str) -> str:
-    """A rule message as the rest of a sentence: `Idle 90% ...` -> `idle 90% ...`."""
+    """A rule message as the rest of a sentence: `Idle 90% ...` -> `idle 90% ...`, `A webhook`
+    -> `a webhook`; names (`Kubernetes`) and acronyms (`AWS`, `DevOps`) keep their capitals."""
     text = message.rstrip(".")
-    return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
+    first = text.split(" ", 1)[0].rstrip(":,;")
+    if not first[:1].isupper() or first in PROPER_NOUNS or any(c.isupper() for c in first[1:]):
+        return text
+    return text[0].lower() + text[1:]
 
 
 def _points(reasons: tuple[Reason, ...], option: str) -> tuple[list[str], list[str]]:
@@ -79,11 +120,13 @@ def _cost_line(r: Result, option: str) -> str:
     return "Neutral, because its cost depends on the split (each part priced on its own model)"
 
 
-def render_madr(r: Result, profile: dict[str, Any], title: str | None = None,
-                context: str = "") -> str:
-    """The MADR 4.0 draft for a verdict, with the profile in the front matter and what runplan
-    found when it was written (`recorded`: verdict and both costs), so a later check can tell
-    when current prices no longer support it."""
+def render_madr(r: Result, profile: dict[str, Any] | str, title: str | None = None,
+                context: str = "", provider: str | None = None,
+                command: str = "runplan ask") -> str:
+    """The MADR 4.0 draft for a verdict, with the profile in the front matter (a mapping, or a
+    path relative to the record with the `provider` it was priced on) and what runplan found
+    when it was written (`recorded`: verdict and both costs), so a later check can tell when
+    current prices no longer support it."""
     verdict = r.verdict.verdict
     chosen = OPTION_TITLES[verdict]
     c = r.costs
@@ -91,8 +134,12 @@ def render_madr(r: Result, profile: dict[str, Any], title: str | None = None,
                 "kubernetes_usd": round(c.kubernetes.monthly_usd, 2),
                 "serverless_usd": None if c.serverless is None else
                 round(c.serverless.monthly_usd, 2)}
+    block: dict[str, Any] = {"profile": profile}
+    if isinstance(profile, str) and provider is not None:
+        block["provider"] = provider
+    block["recorded"] = recorded
     front = {"status": "proposed", "date": today(), "decision-makers": [], "consulted": [],
-             "informed": [], "runplan": {"profile": profile, "recorded": recorded}}
+             "informed": [], "runplan": block}
     supporting = sorted((x for x in r.reasons if x.support(verdict) > 0),
                         key=lambda x: -x.support(verdict))
     because = "; ".join(_clause(x.message) for x in supporting[:3]) or \
@@ -130,7 +177,7 @@ def render_madr(r: Result, profile: dict[str, Any], title: str | None = None,
         lines += [f"* {x}" for x in good + bad] or []
         lines.append("")
     lines += ["## More Information", "",
-              f"Drafted by runplan {runplan.__version__} (`runplan ask`): verdict {verdict}, confidence "
+              f"Drafted by runplan {runplan.__version__} (`{command}`): verdict {verdict}, confidence "
               f"{r.verdict.confidence:.2f}, scores kubernetes {r.verdict.scores['kubernetes']:g}, "
               f"serverless {r.verdict.scores['serverless']:g}, hybrid "
               f"{r.verdict.scores['hybrid']:g}. Prices and limits: runplan kbase (sources and "

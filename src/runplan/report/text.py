@@ -10,7 +10,7 @@ from rich.table import Table
 from runplan.advise import Reason, Result
 from runplan.cost.people import PEOPLE_ITEM
 from runplan.cost.serverless import ServerlessCost
-from runplan.fmt import usd
+from runplan.fmt import plural, usd
 
 STRONGEST = 3
 # Rule fields computed by the cost core or from parts, as opposed to profile inputs.
@@ -106,7 +106,7 @@ def render_text(r: Result, explain: bool = False) -> str:
         lines.append("Parts:")
         lines += [f"  - {p.name}: {p.verdict.verdict} (confidence {p.verdict.confidence:.2f})"
                   for p in r.parts]
-    lines.append(f"Assumed: {len(r.assumptions)} inputs not given "
+    lines.append(f"Assumed: {plural(len(r.assumptions), 'input')} not given "
                  + ("(listed below)" if explain else "(--explain lists them)"))
     lines += _overridden(r)
     if explain:
