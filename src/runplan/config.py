@@ -19,12 +19,13 @@ import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runplan.errors import Problem, UserError
-from runplan.kbase import KnowledgeBase
-from runplan.validation import validate
 from runplan.yamlio import LineMap, read_text
+
+if TYPE_CHECKING:  # the command line reads this module at every start: import only what runs
+    from runplan.kbase import KnowledgeBase
 
 SETTINGS_FILE = "runplan.toml"
 PYPROJECT = "pyproject.toml"
@@ -123,6 +124,8 @@ def load_config(path: Path | None) -> Config:
             else {}
         if not isinstance(doc, dict):
             raise UserError(Problem(name, None, "tool.runplan", "must be a table"))
+    from runplan.validation import validate
+
     lines = toml_lines(text, prefix)
     problems = [Problem(p.file, p.line, ".".join((*prefix, p.field)) if prefix else p.field,
                         p.message) for p in validate(doc, "settings", name, lines)]
