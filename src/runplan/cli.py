@@ -74,6 +74,14 @@ free_tier_option = click.option(
     "organisation's free tier is usually spent).")
 
 
+def _discovered() -> Path | None:
+    """The settings file that applies here (none when the working directory is gone)."""
+    try:
+        return discover(Path.cwd())
+    except OSError:
+        return None
+
+
 def _config() -> Config:
     """The settings in effect (read once by `main`)."""
     ctx = click.get_current_context(silent=True)
@@ -113,7 +121,7 @@ def main(ctx: click.Context, verbose: bool, config_file: Path | None) -> None:
       runplan config show
     """
     try:
-        config = load_config(config_file if config_file is not None else discover(Path.cwd()))
+        config = load_config(config_file if config_file is not None else _discovered())
     except UserError as exc:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_USER_ERROR)
