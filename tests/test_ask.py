@@ -26,8 +26,10 @@ CORE_API = ["core-api", "api", "n",
 
 
 def ask(runner: CliRunner, answers: list[str], *args: str) -> tuple[int, str, str]:
+    """Exit code, what the user sees (the transcript on stderr, the verdict on stdout), and
+    stdout alone."""
     result = runner.invoke(main, ["ask", *args], input="\n".join(answers) + "\n")
-    return result.exit_code, result.stdout, result.stderr
+    return result.exit_code, result.output, result.stdout
 
 
 def test_webhook_interview_ends_serverless_with_fewer_questions(runner: CliRunner) -> None:
@@ -78,10 +80,11 @@ def test_back_from_the_accept_prompt(runner: CliRunner, tmp_path: Path) -> None:
 
 def test_end_of_input_writes_nothing(runner: CliRunner, tmp_path: Path) -> None:
     profile, adr = tmp_path / "p.yaml", tmp_path / "adr.md"
-    code, _, err = ask(runner, ["svc", "3"], "--save-profile", str(profile), "--adr", str(adr))
-    assert code == 1
-    assert err == ("\nrunplan ask: end of input before the interview finished; nothing "
-                   "written\n")
+    code, out, stdout = ask(runner, ["svc", "3"], "--save-profile", str(profile), "--adr",
+                            str(adr))
+    assert (code, stdout) == (1, "")
+    assert out.endswith("\nrunplan ask: end of input before the interview finished; nothing "
+                        "written\n")
     assert not profile.exists() and not adr.exists()
     assert list(tmp_path.iterdir()) == []
 
@@ -282,6 +285,49 @@ def test_provider_option_skips_its_question(runner: CliRunner) -> None:
 def test_missing_output_directory_is_refused_before_asking(runner: CliRunner,
                                                          tmp_path: Path) -> None:
     target = tmp_path / "nope" / "p.yaml"
-    code, out, err = ask(runner, WEBHOOK, "--save-profile", str(target))
-    assert (code, out) == (2, "")
-    assert err == f"{target}: error: directory {target.parent} does not exist\n"
+    code, out, stdout = ask(runner, WEBHOOK, "--save-profile", str(target))
+    assert (code, stdout) == (2, "")
+    assert out == f"{target}: error: --save-profile: directory {target.parent} does not exist\n"
+
+
+def test_json_verdict_alone_on_stdout(runner: CliRunner) -> None:
+    """`runplan ask --format json > j.out`: the questions and the transcript go to stderr, so
+    stdout parses as JSON and holds nothing else."""
+    import json
+
+    result = runner.invoke(main, ["ask", "--format", "json"], input="\n".join(WEBHOOK) + "\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["verdict"] == "serverless"
+    assert result.stdout.startswith("{\n")
+    assert "1. Name of the component > payments-webhook\n" in result.stderr
+    assert "  -> provisional verdict: serverless" in result.stderr
+    assert result.stderr.rstrip().endswith("inputs assumed (runplan defaults).")
+
+
+def test_terminal_json_redirected_to_a_file(tmp_path: Path) -> None:
+    """`runplan ask --format json > j.out` on a terminal: the interview stays on the terminal
+    (stderr) and the file holds only the JSON."""
+    import json
+    import os
+    import shlex
+    import shutil
+    import sys
+
+    pexpect = pytest.importorskip("pexpect")
+    exe = shutil.which("runplan", path=os.path.dirname(sys.executable)) or "runplan"
+    out = tmp_path / "j.out"
+    child = pexpect.spawn("/bin/sh", ["-c", f"{shlex.quote(exe)} ask --format json > "
+                                      f"{shlex.quote(str(out))}"], encoding="utf-8",
+                          timeout=30, dimensions=(40, 120), env={**os.environ, "TERM": "xterm"})
+    child.expect("Name of the component")
+    child.sendline("svc")
+    child.expect("What kind of component is it")
+    child.sendline("job")
+    child.expect("Accept it and finish")
+    child.sendline("y")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    data = json.loads(out.read_text())
+    assert data["name"] == "svc"
+    assert out.read_text().startswith("{\n")

@@ -55,7 +55,12 @@ def test_explain_lists_assumptions_and_fired_rules(runner: CliRunner) -> None:
     out = runner.invoke(main, ["advise", str(EXAMPLES / "signup-notifier.yaml"),
                                "--explain"]).output
     assert "* execution.memory_mb" not in out  # given in the profile
-    assert "* latency.p99_slo_ms = None" in out
+    assert "* latency.p99_slo_ms = none" in out
+    # Values in words, never Python reprs (`()`, `{'kubernetes': 4.0}`, `None`).
+    assert "* constraints.compliance = none" in out
+    assert "Verdict: serverless with scores kubernetes -2, serverless 18, hybrid 0, " \
+        "confidence 0.99" in out
+    assert not re.search(r"\(\)|\{'|\['|= None|= \(", out), out
     assert "Rules fired, in order:" in out
     assert "TRAFFIC-IDLE-001 (serverless +3) because traffic.idle_fraction=0.6" in out
 
@@ -305,7 +310,7 @@ def test_contradictions_found_after_defaults_name_their_line(runner: CliRunner,
         f"{f}:6: error: parts[0].traffic.peak_rps: must be >= the average rate (3.805 rps), "
         "got 1",
         f"{f}:9: error: parts[1].execution.max_duration_s: must be >= avg_duration_ms "
-        "(9000 ms), got 2 s",
+        "(9,000 ms), got 2 s",
         f"{f}:10: error: parts[2].traffic.peak_rps: must be >= the average rate (3.805 rps), "
         "got 1",
     ]

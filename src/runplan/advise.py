@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from runplan.cost.estimate import CostReport, CrossingCache, default_view, estimate, probe_facts
+from runplan.errors import Problem, UserError
+from runplan.fmt import num
 from runplan.kbase import KnowledgeBase
 from runplan.probes import (
     AXES,
@@ -71,16 +73,12 @@ class Flip:
 
     def short(self) -> str:
         """`serverless at 0.3 idle share (now 0.25)`."""
-        return f"{self.verdict} at {_num(self.to)} {_label(self.field)} (now {_num(self.current)})"
+        return f"{self.verdict} at {num(self.to)} {_label(self.field)} (now {num(self.current)})"
 
     def sentence(self, verdict: str) -> str:
         rise = self.to > self.current
-        return (f"{verdict} until about {_num(self.to)} {_label(self.field)} "
-                f"({'above' if rise else 'below'} that: {self.verdict}; now {_num(self.current)})")
-
-
-def _num(x: float) -> str:
-    return f"{x:,.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+        return (f"{verdict} until about {num(self.to)} {_label(self.field)} "
+                f"({'above' if rise else 'below'} that: {self.verdict}; now {num(self.current)})")
 
 
 def _label(field_path: str) -> str:
@@ -186,6 +184,7 @@ class Advisor:
         w, assumed = resolve(part, self.kb, parent=parent, file=file)
         parts = parts_facts(part_results)
         inferred = self.infer(w, parts)
+        check_finite(inferred[0], self.kb.overridden, file)
         return self._assemble(w, assumed, parts, inferred, part_results,
                               self.shared_flips(w, parts, inferred[3].verdict) if flips else ())
 
@@ -246,6 +245,7 @@ class Advisor:
             if k in found:
                 costs = replace(costs, break_even=found[k])
             inferred[k] = self._infer(w, costs, parts)
+            check_finite(costs, self.kb.overridden, items[k][1])
             outcomes[k] = self.inference.outcomes
         flip_of: dict[int, tuple[Flip, ...]] = {}
         if flips:
@@ -370,6 +370,39 @@ class Advisor:
 
 
 FlipKey = tuple[Workload, tuple[tuple[str, Any], ...], str]
+
+# Above this a monthly figure is a mistyped override or profile, not an estimate: a thousand
+# times the largest cloud bill there is; and sums over an estate stay finite below it.
+MAX_MONTHLY_USD = 1e15
+
+
+def check_finite(costs: CostReport, overridden: tuple[str, ...], file: str) -> None:
+    """Refuse an estimate that no output could show: a cost that overflowed to infinity or
+    NaN (a huge --pricing override), or a monthly cost beyond MAX_MONTHLY_USD. The message
+    names the overrides in force, or else the profile."""
+    figures: list[tuple[str, str, float, bool]] = []  # field, what, value, a monthly cost
+    for model, bill in (("kubernetes", costs.kubernetes), ("serverless", costs.serverless)):
+        if bill is not None:
+            figures += [(f"costs.{model}", f"the {i.name} cost", i.monthly_usd, True)
+                        for i in bill.items]
+            figures.append((f"costs.{model}", "the monthly cost", bill.monthly_usd, True))
+    if costs.break_even is not None:
+        figures.append(("costs.break_even", "the break-even", costs.break_even.requests_per_month,
+                        False))
+    if costs.cold_start is not None:
+        figures += [("cold_start", "the cold-start share", costs.cold_start.share_of_requests,
+                     False),
+                    ("cold_start", "the p99 estimate", costs.cold_start.p99_estimate_ms, False)]
+    for where, what, x, monthly in figures:
+        if not math.isfinite(x):
+            problem = f"{what} is not a finite number"
+        elif monthly and abs(x) > MAX_MONTHLY_USD:
+            problem = f"{what} is above ${MAX_MONTHLY_USD:,.0f} a month"
+        else:
+            continue
+        cause = ("the --pricing overrides in force: " + ", ".join(overridden)) if overridden \
+            else "the profile's figures (load, duration, memory)"
+        raise UserError(Problem(file, None, where, f"{problem}; check {cause}"))
 
 
 def _flip_key(w: Workload, parts: dict[str, Any], current: str) -> FlipKey:

@@ -144,17 +144,20 @@ class LineConsole:
 
 
 class TerminalConsole:
-    """prompt_toolkit on a terminal: Up and Down cycle a choice question's options."""
+    """prompt_toolkit on a terminal: Up and Down cycle a choice question's options. Prompts go
+    to stderr (the terminal), so that stdout holds only the verdict."""
 
     interactive = True
 
-    def __init__(self) -> None:
+    def __init__(self, out: TextIO) -> None:
         from prompt_toolkit import PromptSession
+        from prompt_toolkit.output import create_output
 
-        self.session: Any = PromptSession()
+        self.out = out
+        self.session: Any = PromptSession(output=create_output(stdout=out))
 
     def say(self, text: str = "") -> None:
-        print(text, flush=True)
+        print(text, file=self.out, flush=True)
 
     def ask(self, prompt: str, q: Question | None) -> str:
         from prompt_toolkit.key_binding import KeyBindings
@@ -249,10 +252,12 @@ def run(interview: Interview, console: Console) -> None:
             break
 
 
-def console_for(stdin: TextIO, stdout: TextIO) -> Console:
-    if stdin.isatty() and stdout.isatty():
-        return TerminalConsole()
-    return LineConsole(stdin, stdout)
+def console_for(stdin: TextIO, prompts: TextIO) -> Console:
+    """The console that reads `stdin` and writes the questions to `prompts` (stderr: the
+    verdict alone goes to stdout, so `runplan ask --format json > verdict.json` works)."""
+    if stdin.isatty() and prompts.isatty():
+        return TerminalConsole(prompts)
+    return LineConsole(stdin, prompts)
 
 
 def apply_answers(interview: Interview, answers: dict[str, Any], file: str,

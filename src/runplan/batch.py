@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from runplan.atomic import atomic_text
+from runplan.atomic import STDOUT, atomic_text
 from runplan.errors import EXIT_FINDINGS, EXIT_OK, Problem
 from runplan.inventory import Inventory, Names, load_defaults, read_inventory
 from runplan.kbase import PROVIDERS, KnowledgeBase, load_kbase
@@ -39,11 +39,9 @@ def _sink(fmt: str, out: TextIO) -> Any:
 
 @contextlib.contextmanager
 def _output(path: Path | None) -> Iterator[TextIO]:
-    """stdout, or the file written whole at the end (never half a report)."""
-    if path is None:
-        yield sys.stdout
-        return
-    with atomic_text(path) as f:
+    """stdout, or the file written whole at the end (never half a report); see
+    runplan.atomic."""
+    with atomic_text(STDOUT if path is None else path, "-o") as f:
         yield f
 
 

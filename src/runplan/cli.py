@@ -10,18 +10,18 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from runplan.advise import Advisor, Result
-from runplan.atomic import write_text
+from runplan.atomic import STDOUT, atomic_bytes, check_target, stdout_error, write_text
 from runplan.config import Config, discover, load_config
 from runplan.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_PIPE, EXIT_USER_ERROR, Problem, UserError
-from runplan.fmt import plural
+from runplan.fmt import num, plural, printable
 from runplan.inventory import FORMATS
 from runplan.kbase import PROVIDERS, KnowledgeBase, iter_figures, load_kbase
-from runplan.profile import load_component, profile_schema
+from runplan.profile import Component, component_from, load_component, profile_schema
 from runplan.report.data import cold_start_data, costs_data, result_data
 from runplan.report.markdown import render_markdown
 from runplan.report.text import explain_text, render_cost_text, render_text, rules_table
@@ -29,34 +29,63 @@ from runplan.rulebase.load import load_rulebase, rule_files
 from runplan.score import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
+STDIN = "-"
+STDIN_NAME = "<stdin>"  # what messages call a profile read from stdin
 
 
 def boundary(fn: F) -> F:
-    """User errors become one message on stderr and exit 2; anything else exit 3."""
+    """User errors become one message on stderr and exit 2; anything else exit 3. Standard
+    output is flushed here, so that a full disk or `> /dev/full` is a message too."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            try:
+                out = fn(*args, **kwargs)
+            except (SystemExit, click.exceptions.Exit):
+                sys.stdout.flush()
+                raise
+            sys.stdout.flush()
+            return out
         except UserError as exc:
-            click.echo(str(exc), err=True)
-            sys.exit(EXIT_USER_ERROR)
+            _user_error(exc)
         except (click.exceptions.Exit, click.ClickException):  # click's own exits and usage
             raise
         except BrokenPipeError:  # the reader went away (`runplan score x | head`): stop quietly
-            with contextlib.suppress(OSError, ValueError):  # so that the interpreter's last
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # flush can't fail
+            _silence_stdout()
             sys.exit(EXIT_PIPE)
+        except OSError as exc:
+            failed = stdout_error(exc)  # `runplan advise x > /dev/full`
+            if failed is None:
+                _internal_error()
+            _silence_stdout()
+            _user_error(failed)
         except Exception:
-            ctx = click.get_current_context(silent=True)
-            verbose = bool(ctx and ctx.find_root().params.get("verbose"))
-            click.echo("runplan: unexpected error, please report"
-                       + ("" if verbose else " (run with -v for details)"), err=True)
-            if verbose:
-                click.echo(traceback.format_exc(), err=True)
-            sys.exit(EXIT_INTERNAL)
+            _internal_error()
 
     return wrapper  # type: ignore[return-value]
+
+
+def _user_error(exc: UserError) -> NoReturn:
+    with contextlib.suppress(OSError):
+        click.echo(str(exc), err=True)
+    sys.exit(EXIT_USER_ERROR)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _internal_error() -> NoReturn:
+    ctx = click.get_current_context(silent=True)
+    verbose = bool(ctx and ctx.find_root().params.get("verbose"))
+    click.echo("runplan: unexpected error, please report"
+               + ("" if verbose else " (run with -v for details)"), err=True)
+    if verbose:
+        click.echo(traceback.format_exc(), err=True)
+    sys.exit(EXIT_INTERNAL)
 
 
 rules_option = click.option(
@@ -129,29 +158,73 @@ def main(ctx: click.Context, verbose: bool, config_file: Path | None) -> None:
     ctx.default_map = config.default_map()
 
 
+output_option = click.option(
+    "-o", "--output", type=click.Path(path_type=Path), default=None,
+    help="Write to this file instead of stdout (replaced whole at the end; `-` is stdout).")
+
+
+def _json(data: Any) -> str:
+    """JSON as runplan writes it: never NaN or Infinity (the cost core refuses non-finite
+    figures first; this is the last guard)."""
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """A command's report: to `-o` (see runplan.atomic) or stdout; control characters in it
+    (from a user's names, rule files or records) shown as escapes, never sent to a terminal."""
+    write_text(output if output is not None else STDOUT, printable(text, keep="\n\t"), "-o")
+
+
+def _profile(file: Path, advisor: Advisor, provider: str | None) -> Component:
+    """The profile FILE; `-` reads it from stdin (YAML or JSON)."""
+    if str(file) != STDIN:
+        return load_component(file, advisor.kb, provider)
+    from runplan.yamlio import MAX_FILE_BYTES, load_yaml
+
+    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise UserError(Problem(STDIN_NAME, None, "", "input is larger than the limit of "
+                                f"{MAX_FILE_BYTES:,} bytes"))
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise UserError(Problem(STDIN_NAME, data.count(b"\n", 0, exc.start) + 1, "",
+                                f"not UTF-8 text (byte {exc.start} is invalid)")) from None
+    return component_from(*load_yaml(text, STDIN_NAME), STDIN_NAME, advisor.kb, provider)
+
+
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True)
 @click.option("--explain", is_flag=True, help="Print the full chain from inputs through "
               "derived facts to the verdict.")
+@output_option
 @rules_option
 @provider_option
 @pricing_option
 @free_tier_option
 @boundary
-def advise(file: Path, fmt: str, explain: bool, rules_dirs: tuple[Path, ...],
-           provider: str | None, pricing: Path | None, free_tier: bool) -> None:
-    """Advise where one component (a profile file, YAML or JSON) should run.
+def advise(file: Path, fmt: str, explain: bool, output: Path | None,
+           rules_dirs: tuple[Path, ...], provider: str | None, pricing: Path | None,
+           free_tier: bool) -> None:
+    """Advise where one component (a profile file, YAML or JSON; `-` for stdin) should run.
 
     \b
     Examples:
       runplan advise examples/payments-webhook.yaml
-      runplan advise service.yaml --format json --rules org-rules/
+      runplan advise service.yaml --format json --rules org-rules/ -o advice.json
+      cat service.yaml | runplan advise -
     """
+    if output is not None:
+        check_target(output, "-o")  # refused before any work
     advisor = _advisor(rules_dirs, pricing, free_tier)
-    result = advisor.advise(load_component(file, advisor.kb, provider), file=str(file))
-    click.echo(_render(result, fmt, explain), nl=False)
+    result = advisor.advise(_profile(file, advisor, provider), file=_name(file))
+    _emit(_render(result, fmt, explain), output)
+
+
+def _name(file: Path) -> str:
+    return STDIN_NAME if str(file) == STDIN else str(file)
 
 
 def _render(result: Result, fmt: str, explain: bool) -> str:
@@ -159,7 +232,7 @@ def _render(result: Result, fmt: str, explain: bool) -> str:
         data = result_data(result)
         if explain:
             data["explanation"] = explain_text(result).splitlines()
-        return json.dumps(data, indent=2, sort_keys=False) + "\n"
+        return _json(data)
     if fmt == "markdown":
         return render_markdown(result)
     return render_text(result, explain)
@@ -172,37 +245,46 @@ def _render(result: Result, fmt: str, explain: bool) -> str:
 @free_tier_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@output_option
 @click.option("--plot", type=click.Path(path_type=Path), default=None,
               help="Write the cost curve to this .png or .svg file.")
 @boundary
 def cost(file: Path, provider: str | None, pricing: Path | None, free_tier: bool, fmt: str,
-         plot: Path | None) -> None:
+         output: Path | None, plot: Path | None) -> None:
     """The cost core alone: both models' monthly cost by line item, break-even, cold starts.
+
+    FILE is a profile (YAML or JSON); `-` reads it from stdin.
 
     \b
     Examples:
       runplan cost examples/core-api.yaml
       runplan cost examples/core-api.yaml --provider gcp --plot cost.png
+      runplan cost svc.yaml --format json -o cost.json
     """
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
         raise UserError(Problem(str(plot), None, "--plot", "must end in .png or .svg"))
+    if plot is not None:
+        check_target(plot, "--plot")  # refused before any work, not after the report
+    if output is not None:
+        check_target(output, "-o")
     advisor = _advisor((), pricing, free_tier)
-    result = advisor.advise(load_component(file, advisor.kb, provider), file=str(file),
-                            flips=False)
+    result = advisor.advise(_profile(file, advisor, provider), file=_name(file), flips=False)
     if fmt == "json":
         data = {"name": result.name, "costs": costs_data(result),
                 "cold_start": cold_start_data(result),
                 "assumptions": [str(a) for a in result.assumptions],
                 "overridden_figures": list(result.overridden)}
-        click.echo(json.dumps(data, indent=2))
+        _emit(_json(data), output)
     else:
-        click.echo(render_cost_text(result), nl=False)
+        _emit(render_cost_text(result), output)
     if plot is not None:
         from runplan.report.charts import plot_cost_curve
 
         be = result.costs.break_even
-        plot_cost_curve(advisor, result.workload, be.requests_per_month if be else None, plot)
-        click.echo(f"wrote {plot}", err=True)
+        with atomic_bytes(plot, "--plot") as f:
+            plot_cost_curve(advisor, result.workload, be.requests_per_month if be else None,
+                            f, plot.suffix.lower().lstrip("."))
+        click.echo(f"wrote {printable(str(plot))}", err=True)
 
 
 SCORE_FORMATS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown",
@@ -219,7 +301,8 @@ SCORE_FORMATS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown":
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "markdown", "html"]),
               default=None, help="Output format (default: from -o's extension, else text).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Write the report to this file (.json .csv .md .html .txt).")
+              help="Write the report to this file (.json .csv .md .html .txt; replaced whole "
+                   "at the end; `-` is stdout).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the CPU count). The output is the same for any N.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr "
@@ -255,6 +338,8 @@ def score(file: Path, input_format: str | None, defaults_file: Path | None, fmt:
     """
     from runplan.batch import run_score
 
+    if output is not None and str(output) == STDOUT:
+        output = None
     if fmt is None:
         fmt = "text"
         if output is not None:
@@ -310,10 +395,9 @@ def ask(answers_file: Path | None, save_profile: Path | None, adr_path: Path | N
     from runplan.questions import load_questionnaire
     from runplan.yamlio import load_data_file
 
-    for target in (save_profile, adr_path):  # refuse before the interview, not after it
-        if target is not None and not (target.parent if str(target.parent) else Path(".")).is_dir():
-            raise UserError(Problem(str(target), None, "", f"directory {target.parent} does not "
-                                    "exist"))
+    for target, option in ((save_profile, "--save-profile"), (adr_path, "--adr")):
+        if target is not None:  # refused before the interview, not after it
+            check_target(target, option)
     advisor = _advisor(rules_dirs, pricing, free_tier)
     qs = load_questionnaire()
     interview = Interview(qs, advisor, provider)
@@ -325,9 +409,7 @@ def ask(answers_file: Path | None, save_profile: Path | None, adr_path: Path | N
                                     "question ids (or profile fields) to answers"))
         notes = apply_answers(interview, data, str(answers_file), lines)
     else:
-        stdin = sys.stdin
-        stdout = sys.stdout
-        console = console_for(stdin, stdout)
+        console = console_for(sys.stdin, sys.stderr)
         console.say(f"runplan ask: at most {len(qs.questions)} questions, fewer as answers rule "
                     "some out. Enter takes the default, ? explains, < goes back, Ctrl-C quits "
                     "without writing anything.")
@@ -345,8 +427,9 @@ def ask(answers_file: Path | None, save_profile: Path | None, adr_path: Path | N
     profile = interview.profile()
     for note in notes:
         click.echo(f"runplan ask: {note}", err=True)
-    click.echo("")
-    click.echo(_render(result, fmt, False), nl=False)
+    if answers_file is None:
+        click.echo("", err=True)  # after the transcript
+    _emit(_render(result, fmt, False), None)
     click.echo(f"Asked {len(interview.asked)} of {plural(len(qs.questions), 'question')}; "
                f"{plural(len(result.assumptions), 'input')} assumed (runplan defaults).",
                err=fmt != "text")  # keep JSON and Markdown on stdout clean
@@ -379,8 +462,7 @@ def adr() -> None:
               default="error", show_default=True,
               help="Exit 1 when a finding at or above this level is not waived (default "
                    "also settable in runplan.toml: fail-on).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Write the report to this file instead of stdout.")
+@output_option
 @rules_option
 @provider_option
 @pricing_option
@@ -408,6 +490,8 @@ def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | Non
     from runplan.adr.report import render_json, render_sarif, render_text
     from runplan.yamlio import read_text
 
+    if output is not None:
+        check_target(output, "-o")  # refused before any work
     advisor = _advisor(rules_dirs, pricing, False)
     files = _record_files(paths)
     findings = []
@@ -436,10 +520,7 @@ def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | Non
         text = render_json(findings, checked, skipped, verdicts)
     else:
         text = render_text(findings, len(checked), skipped)
-    if output is not None:
-        write_text(output, text)
-    else:
-        click.echo(text, nl=False)
+    _emit(text, output)
     for problem in unreadable:
         click.echo(str(problem), err=True)
     if unreadable:
@@ -534,9 +615,9 @@ def rules_list(rules_dirs: tuple[Path, ...], fmt: str) -> None:
     """Every rule with its theme, title and source."""
     rb = load_rulebase(rules_dirs)
     if fmt == "json":
-        click.echo(json.dumps([_rule_data(r) for r in rb.rules], indent=2))
+        _emit(_json([_rule_data(r) for r in rb.rules]), None)
         return
-    click.echo(rules_table([(r.id, r.theme, r.title, r.source) for r in rb.rules]), nl=False)
+    _emit(rules_table([(r.id, r.theme, r.title, r.source) for r in rb.rules]), None)
 
 
 def _rule_data(r: Any) -> dict[str, Any]:
@@ -571,7 +652,7 @@ def rules_show(rule_id: str, rules_dirs: tuple[Path, ...]) -> None:
     if r.examples:
         lines += ["", "Examples:", yaml.safe_dump(r.examples, sort_keys=False).rstrip()]
     lines += ["", f"Defined in {Path(r.file).name}:{r.line}"]
-    click.echo("\n".join(lines))
+    _emit("\n".join(lines) + "\n", None)
 
 
 @rules.command("validate")
@@ -634,12 +715,16 @@ def kbase_show(provider: str | None, pricing: Path | None, fmt: str) -> None:
     keys = [provider] if provider else list(kb.raw)
     rows = [(key, path, fig) for key in keys for path, fig in iter_figures(kb.raw[key])]
     if fmt == "json":
-        click.echo(json.dumps([{"file": k, "figure": p, **f} for k, p, f in rows], indent=2))
+        _emit(_json([{"file": k, "figure": p, **f} for k, p, f in rows]), None)
         return
-    for key, path, fig in rows:
-        span = f" (range {fig['low']:g}-{fig['high']:g})" if "low" in fig else ""
-        click.echo(f"{key}.{path} = {json.dumps(fig['value'])} {fig['unit']}{span}")
-        click.echo(f"    source: {fig['source']} (as of {fig['as_of']})")
+    _emit("".join(f"{key}.{path} = {json.dumps(fig['value'])} {fig['unit']}{_range(fig)}\n"
+                  f"    source: {fig['source']} (as of {fig['as_of']})\n"
+                  for key, path, fig in rows), None)
+
+
+def _range(fig: dict[str, Any]) -> str:
+    """` (range 0.5-1.5)` for a figure with a plausible range in kbase."""
+    return f" (range {num(fig['low'], 6)}-{num(fig['high'], 6)})" if "low" in fig else ""
 
 
 @main.group("config")
@@ -664,12 +749,12 @@ def config_show(fmt: str) -> None:
     cfg = _config()
     rows = effective_settings(cfg, _kbase(cfg.pricing))
     if fmt == "json":
-        click.echo(json.dumps({"file": None if cfg.path is None else str(cfg.path),
-                               "settings": [{"name": n, "value": v, "from": w}
-                                            for n, v, w in rows]}, indent=2))
+        _emit(_json({"file": None if cfg.path is None else str(cfg.path),
+                     "settings": [{"name": n, "value": v, "from": w} for n, v, w in rows]}),
+              None)
         return
-    click.echo(f"settings file: {cfg.path}" if cfg.path is not None else
-               "settings file: none (searched runplan.toml, then pyproject.toml with "
-               "[tool.runplan], from the working directory up)")
-    for name, value, where in rows:
-        click.echo(f"{name} = {json.dumps(value)}  ({where})")
+    head = (f"settings file: {cfg.path}" if cfg.path is not None else
+            "settings file: none (searched runplan.toml, then pyproject.toml with "
+            "[tool.runplan], from the working directory up)")
+    _emit("".join(f"{line}\n" for line in [head, *(f"{name} = {json.dumps(value)}  ({where})"
+                                                  for name, value, where in rows)]), None)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from runplan.fmt import printable
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USER_ERROR = 2
@@ -21,9 +23,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        """One line, safe for a terminal: a file name, a field or a value the user wrote may
+        hold control characters (ESC sequences, NUL, a newline); they are shown escaped."""
         where = f"{self.file}:{self.line}" if self.line else self.file
         field = f"{self.field}: " if self.field else ""
-        return f"{where}: error: {field}{self.message}" if where else f"error: {field}{self.message}"
+        line = f"{where}: error: {field}{self.message}" if where else f"error: {field}{self.message}"
+        return printable(line)
 
 
 class UserError(Exception):

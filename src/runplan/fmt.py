@@ -1,10 +1,51 @@
-"""How runplan writes money (whole dollars from $100, cents below, `n/a` for no figure) and counts."""
+"""How runplan writes numbers, money and a user's strings, in every human-readable output.
+
+- `num`: plain decimals with thousands separators, never scientific notation (`1,850`,
+  `315,360,000`, `0.000088`), a few significant digits below 10^digits and whole numbers
+  above.
+- `usd`: whole dollars from $100, cents below, `n/a` for no figure.
+- `value`: any input or fact as a person would write it (`none`, `kubernetes 4, serverless 0`),
+  never a Python repr.
+- `printable`: a user's string made safe for a terminal: control characters (C0, DEL, C1, NUL,
+  and the bidirectional overrides that reorder what is shown) written as visible escapes.
+- `md`: a user's string as inert Markdown text: printable, HTML escaped, link, image and
+  emphasis syntax backslash-escaped, `javascript:` and its kind never a scheme.
+- `csv_cell`: a cell that a spreadsheet never runs (OWASP's CSV injection advice).
+"""
 
 from __future__ import annotations
+
+import html
+import math
+import re
+from typing import Any
+
+MAX_DECIMALS = 10  # below 10^-10 a figure is shown as ~0 (no real input is that small)
+
+# C0 controls, DEL, C1 controls, and the bidirectional formatting characters.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def num(x: float, digits: int = 3) -> str:
+    """`x` with `digits` significant digits below 10^digits, whole above; no exponent."""
+    if not math.isfinite(x):
+        return "n/a"
+    if x == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(x)))
+    if magnitude >= digits - 1:
+        return f"{x:,.0f}"
+    decimals = digits - 1 - magnitude
+    if decimals > MAX_DECIMALS:
+        return "~0"
+    text = f"{x:,.{decimals}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def usd(x: float | None) -> str:
     if x is None:
+        return "n/a"
+    if not math.isfinite(x):
         return "n/a"
     return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
 
@@ -12,3 +53,63 @@ def usd(x: float | None) -> str:
 def plural(n: int, noun: str, nouns: str | None = None) -> str:
     """`1 rule`, `2 rules`, `1,024 files`: a count with its noun in the right number."""
     return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"
+def value(v: Any) -> str:
+    """An input, a fact or a score table in words: `none`, `true`, `pci, hipaa`, `4`."""
+    if v is None:
+        return "none"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return num(float(v), 6) if isinstance(v, float) else f"{v:,}"
+    if isinstance(v, dict):
+        return ", ".join(f"{printable(str(k))} {value(x)}" for k, x in v.items()) or "none"
+    if isinstance(v, list | tuple | set | frozenset):
+        return ", ".join(value(x) for x in v) or "none"
+    return printable(str(v))
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str, keep: str = "") -> str:
+    """`text` with every control character but those in `keep` (e.g. "\\n") escaped as
+    `\\x1b`, `\\x00`, `\\u202e`."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda m: m.group() if m.group() in keep else _escape(m), text)
+
+
+# Backslash-escaped: what can open a link or an image (`[`; `(` and `!` only count next to
+# it), code, emphasis, strikethrough, a table cell. Never at the start of a line (newlines
+# become spaces), so list and heading markers need nothing.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_SCHEMES = re.compile(r"\b(javascript|vbscript|data|file):", re.IGNORECASE)
+
+
+def md(text: str) -> str:
+    """A user's string as Markdown text that renders as exactly those characters: no HTML, no
+    link or image, no emphasis, no table cell break, on one line."""
+    text = printable(" ".join(text.splitlines()))
+    text = html.escape(text, quote=False)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _SCHEMES.sub(lambda m: m.group(1) + "&#58;", text)
+
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(v: Any) -> Any:
+    """A CSV cell: numbers as they are; a string that a spreadsheet would read as a formula
+    (first character = + - @ TAB CR) prefixed with a single quote, unless it is a plain
+    number (`-5`, `+1.5e3`, which no spreadsheet runs); control characters escaped."""
+    if v is None:
+        return ""
+    if not isinstance(v, str):
+        return v
+    text = printable(v, keep="\t\n\r")
+    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text

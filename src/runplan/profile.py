@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticError
 
 from runplan.errors import Problem, UserError
+from runplan.fmt import num
+from runplan.fmt import value as value_text
 from runplan.kbase import KnowledgeBase
 from runplan.validation import validate
 from runplan.yamlio import LineMap, dotted, line_of, load_data_file
@@ -169,18 +171,7 @@ class Assumption:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.field} not given: assumed {_fmt(self.value)} ({self.reason})"
-
-
-_JSON_WORDS = {None: "null", True: "true", False: "false"}
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.6g}"
-    if isinstance(value, tuple):
-        return "[" + ", ".join(map(str, value)) + "]"
-    return _JSON_WORDS[value] if value is None or isinstance(value, bool) else str(value)
+        return f"{self.field} not given: assumed {value_text(self.value)} ({self.reason})"
 
 
 @dataclass(frozen=True)
@@ -310,7 +301,7 @@ def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str
         raise UserError(Problem(
             file, None, "traffic.avg_rps",
             f"disagrees with traffic.requests_per_month ({rpm:,.0f}/month is "
-            f"{rpm / seconds:.4g} rps over {hours:.0f} h); give one of them"))
+            f"{num(rpm / seconds, 4)} rps over {hours:.0f} h); give one of them"))
     if rpm is None and rps is None:
         rpm = take("requests_per_month", kb.traffic.default_requests_per_month,
                    "kbase/traffic.yaml default_requests_per_month")
@@ -327,8 +318,8 @@ def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str
         f"{shape.peak_to_avg:g} x avg_rps, kbase/traffic.yaml {values['pattern']} peak factor"))
     if values["peak_rps"] < values["avg_rps"]:
         raise UserError(Problem(file, None, "traffic.peak_rps",
-                                f"must be >= the average rate ({values['avg_rps']:.4g} rps), "
-                                f"got {values['peak_rps']:g}"))
+                                f"must be >= the average rate ({num(values['avg_rps'], 4)} rps), "
+                                f"got {num(values['peak_rps'], 6)}"))
     values["avg_duration_ms"] = float(take("avg_duration_ms", kb.traffic.default_duration_ms,
                                            "kbase/traffic.yaml default_duration_ms"))
     values["max_duration_s"] = float(take(
@@ -337,8 +328,8 @@ def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str
         f"{kb.traffic.max_to_avg_duration:g} x avg_duration_ms"))
     if values["max_duration_s"] * 1000 < values["avg_duration_ms"]:
         raise UserError(Problem(file, None, "execution.max_duration_s",
-                                f"must be >= avg_duration_ms ({values['avg_duration_ms']:g} ms), "
-                                f"got {values['max_duration_s']:g} s"))
+                                f"must be >= avg_duration_ms ({num(values['avg_duration_ms'], 6)} ms), "
+                                f"got {num(values['max_duration_s'], 6)} s"))
     values["memory_mb"] = float(take("memory_mb", kb.traffic.default_memory_mb,
                                      "kbase/traffic.yaml default_memory_mb"))
     share = kb.operations.cpu_fraction_by_runtime[values["runtime"]]
@@ -451,9 +442,16 @@ def load_component(path: Path, kb: KnowledgeBase, provider: str | None = None) -
     if by_name in ("jsonl", "csv", "backstage"):  # formats only inventories come in
         raise UserError(Problem(str(path), None, "", inventory))
     data, lines = load_data_file(path)
+    return component_from(data, lines, str(path), kb, provider)
+
+
+def component_from(data: Any, lines: LineMap, name: str, kb: KnowledgeBase,
+                   provider: str | None = None) -> Component:
+    """A checked profile from loaded YAML or JSON (`name`: the file, for messages)."""
     if isinstance(data, dict) and isinstance(data.get("components"), list):
-        raise UserError(Problem(str(path), line_of(lines, ("components",)), "", inventory))
+        raise UserError(Problem(name, line_of(lines, ("components",)), "",
+                                f"this looks like an inventory: use runplan score {name}"))
     data = with_provider(data, provider)
-    component = parse_component(data, str(path), lines)
-    check_component(component, kb, str(path), lines)
+    component = parse_component(data, name, lines)
+    check_component(component, kb, name, lines)
     return component

@@ -19,7 +19,7 @@ import yaml
 import runplan
 from runplan.advise import Reason, Result
 from runplan.errors import Problem, UserError
-from runplan.fmt import usd
+from runplan.fmt import num, usd
 
 # MADR's default folder first, then the older docs/adr; else the current directory.
 RECORD_FOLDERS = ("docs/decisions", "docs/adr")
@@ -165,7 +165,7 @@ def render_madr(r: Result, profile: dict[str, Any] | str, title: str | None = No
     lines += [f"* {x}" for x in (bad + _costs_of_choice(r))[:3]]
     if r.flips:
         lines += ["", "The decision flips " + "; ".join(
-            f"at {f.to:,.4g} for {f.field} (now {f.current:,.4g}) to {f.verdict}"
+            f"at {num(f.to, 4)} for {f.field} (now {num(f.current, 4)}) to {f.verdict}"
             for f in r.flips[:3]) + "."]
     lines += ["", "### Confirmation", "",
               "`runplan adr check` on this record re-derives the verdict from the profile in the "

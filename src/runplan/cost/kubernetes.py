@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from runplan.cost.people import PEOPLE_ITEM, people_fte, people_note, people_usd
 from runplan.cost.serverless import LineItem, add_up
 from runplan.cost.traffic import Layout, Shape
+from runplan.fmt import num
 from runplan.kbase import FrontDoor, KubernetesPricing, NodeType, Operations
 
 CHEAPER_BY = 1e-12  # a later node type replaces an earlier one only if cheaper by more
@@ -173,23 +174,23 @@ def kubernetes_monthly_cost(
     a = kubernetes_amounts(shape, cpu_ms, memory_mb, k8s, door, ops, http, view, maturity)
     hours = shape.layout.hours
     if not a.fits:
-        note = f"no node type fits a {memory_mb:g} MB pod; priced one pod per {a.node.name}"
+        note = f"no node type fits a {num(memory_mb, 6)} MB pod; priced one pod per {a.node.name}"
     else:
         note = (f"{'whole nodes' if a.standalone else 'node share'} of {a.node.name} "
-                f"at ${a.node.hourly_usd:g}/h")
+                f"at ${num(a.node.hourly_usd, 6)}/h")
     items: list[LineItem] = [LineItem("nodes" if a.standalone else "node share",
                                       a.node_quantity, "node-hours", a.node_usd, note)]
     if a.standalone:
         items.append(LineItem("control plane", hours, "cluster-hours", a.control_usd,
-                              f"${k8s.control_plane_hourly_usd:g}/h (a new cluster)"))
+                              f"${num(k8s.control_plane_hourly_usd, 6)}/h (a new cluster)"))
     if a.lb_usd is not None:
         if a.standalone:
             items.append(LineItem("load balancer", hours, "LB-hours", a.lb_usd,
-                                  f"${door.load_balancer_hourly_usd:g}/h (a new cluster)"))
+                                  f"${num(door.load_balancer_hourly_usd, 6)}/h (a new cluster)"))
         items.append(LineItem("load balancer capacity units", a.lcu_hours, "LCU-hours",
                               a.lcu_usd,
                               f"one new connection per request, "
-                              f"{door.capacity_unit_new_connections_per_s:g}/s per unit"))
+                              f"{num(door.capacity_unit_new_connections_per_s, 6)}/s per unit"))
     items.append(LineItem(PEOPLE_ITEM, people_fte(ops, "nodes", maturity, view), "FTE",
                           a.people_usd,
                           people_note(ops, "nodes", maturity, view)))

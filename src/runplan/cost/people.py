@@ -19,6 +19,7 @@ no cluster). Views of a cluster's cost (`VIEWS`):
 
 from __future__ import annotations
 
+from runplan.fmt import num
 from runplan.kbase import Operations
 
 VIEWS = ("marginal", "standalone", "allocated")
@@ -54,6 +55,6 @@ def people_note(ops: Operations, kind: str, maturity: str, view: str) -> str:
     own = service_fte(ops, kind, maturity)
     cost = f"${ops.fte_monthly_usd:,.0f}/FTE-month"
     if view == "standalone" and cluster_fte(ops, kind, maturity):
-        return (f"{cluster_fte(ops, kind, maturity):g} FTE to run a new cluster + {own:g} FTE "
-                f"for the service ({maturity} DevOps maturity) x {cost}")
-    return f"{own:g} FTE for the service ({maturity} DevOps maturity) x {cost}"
+        return (f"{num(cluster_fte(ops, kind, maturity), 6)} FTE to run a new cluster + "
+                f"{num(own, 6)} FTE for the service ({maturity} DevOps maturity) x {cost}")
+    return f"{num(own, 6)} FTE for the service ({maturity} DevOps maturity) x {cost}"

@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from runplan.fmt import num
 from runplan.kbase import FunctionPricing, Tier
 
 
@@ -162,18 +163,18 @@ def serverless_monthly_cost(
     a = serverless_amounts(requests, duration_ms, memory_mb, fn, http_tiers, free_tier,
                            provisioned_instances, seconds_per_month)
     items = [LineItem("function requests", a.billable_req, "requests", a.request_usd,
-                      f"${fn.request_usd_per_million:g} per 1M"
+                      f"${num(fn.request_usd_per_million, 6)} per 1M"
                       + (f", {a.free_req:,.0f} free" if free_tier else ""))]
     if a.use_pc:
         items.append(LineItem("function compute (GB-s on provisioned)", a.billable_gbs, "GB-s",
                               a.compute_usd,
-                              f"${fn.provisioned_duration_gb_second_usd or 0.0:g} per GB-s"))
+                              f"${num(fn.provisioned_duration_gb_second_usd or 0.0, 6)} per GB-s"))
     else:
         items.append(LineItem("function compute (GB-s)", a.billable_gbs, "GB-s", a.compute_usd,
-                              f"{a.billed_ms:g} ms billed x {a.gb:g} GB"))
+                              f"{num(a.billed_ms, 6)} ms billed x {num(a.gb, 6)} GB"))
     if a.vcpu_s is not None:
         items.append(LineItem("function compute (vCPU-s)", a.vcpu_s, "vCPU-s", a.vcpu_usd,
-                              f"{fn.vcpu_per_gb:g} vCPU per GB at ${fn.vcpu_second_usd:g}"))
+                              f"{num(fn.vcpu_per_gb, 6)} vCPU per GB at ${num(fn.vcpu_second_usd, 6)}"))
     if a.http_usd is not None:
         items.append(LineItem("front door (HTTP API)", requests, "requests", a.http_usd,
                               "per 1M requests, tiered"))
@@ -185,5 +186,5 @@ def serverless_monthly_cost(
             items.append(LineItem("provisioned concurrency", a.reserved_gbs, "GB-s reserved",
                                   a.reserved_usd,
                                   f"{provisioned_instances} instances all month at "
-                                  f"${fn.provisioned_gb_second_usd:g} per GB-s"))
+                                  f"${num(fn.provisioned_gb_second_usd or 0.0, 6)} per GB-s"))
     return ServerlessCost(tuple(items))

@@ -9,6 +9,7 @@ row per component.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -20,7 +21,7 @@ from rich.text import Text
 
 from runplan.advise import Result
 from runplan.errors import Problem
-from runplan.fmt import usd
+from runplan.fmt import csv_cell, md, num, printable, usd
 from runplan.inventory import Skipped
 from runplan.portfolio import nearest_flip
 from runplan.report.text import top_reasons
@@ -109,9 +110,10 @@ def top_lines(p: dict[str, Any]) -> tuple[list[str], list[str]]:
              f"{usd(x['serverless_usd'])}" for i, x in enumerate(p["top_at_stake"], 1)]
     close = []
     for i, x in enumerate(p["top_closest_to_flip"], 1):
-        how = f"x{x['factor']:g}" if x["factor"] is not None else f"{x['to'] - x['from']:+.2f}"
+        how = f"x{num(x['factor'])}" if x["factor"] is not None else \
+            f"{'+' if x['to'] >= x['from'] else ''}{num(x['to'] - x['from'], 2)}"
         close.append(f"{i}. {x['name']} ({x['verdict']}): {x['flips_to']} at {x['field']} = "
-                     f"{x['to']:,.4g} (now {x['from']:,.4g}, {how})")
+                     f"{num(x['to'], 4)} (now {num(x['from'], 4)}, {how})")
     return stake, close
 
 
@@ -128,52 +130,68 @@ class TextSink:
         self.rows.append(row)
 
     def finish(self, o: Outcome) -> None:
-        console = Console(file=self.out, width=self.width, highlight=False, soft_wrap=False,
+        # Rendered into a string and written whole: rich's own handling of a closed pipe exits
+        # 1, where runplan exits 141 quietly (runplan.cli.boundary).
+        buf = io.StringIO()
+        console = Console(file=buf, width=self.width, highlight=False, soft_wrap=False,
+                          force_terminal=self.out.isatty(),
                           color_system="auto" if self.out.isatty() else None)
-        console.print(Text(f"runplan score: {o.file} ({o.fmt}): {o.counts_line()}"))
+        self._render(console, o)
+        self.out.write(buf.getvalue())
+
+    def _render(self, console: Console, o: Outcome) -> None:
+        console.print(_text(f"runplan score: {o.file} ({o.fmt}): {o.counts_line()}"))
         table = Table(show_edge=False, pad_edge=False, header_style="bold")
-        for col, justify in (("component", "left"), ("verdict", "left"), ("conf", "right"),
-                             ("Kubernetes/mo", "right"), ("view", "left"),
-                             ("allocated/mo", "right"), ("serverless/mo", "right"),
-                             ("nearest flip", "left")):
-            table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
         shown = self.rows[:TABLE_ROWS]
         allocated = allocated_by_name(o.portfolio)
+        # The view in the Kubernetes header when every row shares it (a column otherwise),
+        # the allocated column when a cluster has members: room for the names.
+        views = sorted({r["kubernetes_view"] for r in shown})
+        one_view = len(views) == 1
+        columns = [("component", "left"), ("verdict", "left"), ("conf", "right"),
+                   (f"Kubernetes/mo\n({views[0]})" if one_view else "Kubernetes/mo", "right")]
+        columns += [] if one_view else [("view", "left")]
+        columns += [("allocated/mo", "right")] if allocated else []
+        columns += [("serverless/mo", "right"), ("nearest flip", "left")]
+        for col, justify in columns:
+            table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
         for r in shown:
-            table.add_row(Text(r["name"]), Text(r["verdict"]), f"{r['confidence']:.2f}",
-                          usd(r["kubernetes_usd"]), r["kubernetes_view"],
-                          usd(allocated.get(r["name"])), usd(r["serverless_usd"]),
-                          Text(r["nearest_flip"] or "-"))
+            cells: list[Any] = [_text(r["name"]), _text(r["verdict"]), f"{r['confidence']:.2f}",
+                                usd(r["kubernetes_usd"])]
+            cells += [] if one_view else [r["kubernetes_view"]]
+            cells += [usd(allocated.get(r["name"]))] if allocated else []
+            cells += [usd(r["serverless_usd"]), _text(r["nearest_flip"] or "-")]
+            table.add_row(*cells)
         if shown:
             console.print(table)
         if len(self.rows) > TABLE_ROWS:
-            console.print(Text(f"... {len(self.rows) - TABLE_ROWS} more components: "
+            console.print(_text(f"... {len(self.rows) - TABLE_ROWS} more components: "
                                "--format json|csv|markdown|html or -o FILE lists them all"))
         p = o.portfolio
         v = p["verdicts"]
-        console.print(Text(f"\nVerdicts: kubernetes {v['kubernetes']}, serverless "
+        console.print(_text(f"\nVerdicts: kubernetes {v['kubernetes']}, serverless "
                            f"{v['serverless']}, hybrid {v['hybrid']}"))
-        console.print(Text("\nPortfolio, monthly:"))
+        console.print(_text("\nPortfolio, monthly:"))
         for line in portfolio_lines(p):
-            console.print(Text("  " + line))
-        console.print(Text("\nIs a cluster justified?"))
+            console.print(_text("  " + line))
+        console.print(_text("\nIs a cluster justified?"))
         for line in cluster_lines(p):
-            console.print(Text("  " + line))
+            console.print(_text("  " + line))
         stake, close = top_lines(p)
         if stake:
-            console.print(Text("\nMost money at stake:"))
+            console.print(_text("\nMost money at stake:"))
             for line in stake:
-                console.print(Text("  " + line))
+                console.print(_text("  " + line))
         if close:
-            console.print(Text("\nClosest to a flip:"))
+            console.print(_text("\nClosest to a flip:"))
             for line in close:
-                console.print(Text("  " + line))
+                console.print(_text("  " + line))
         for line in o.skipped_lines():
-            console.print(Text(line))
+            console.print(_text(line))
         if o.errors:
-            console.print(Text(f"\nRejected ({len(o.errors)}; also on stderr):"))
+            console.print(_text(f"\nRejected ({len(o.errors)}; also on stderr):"))
             for e in o.errors:
-                console.print(Text(f"  {e}"))
+                console.print(_text(f"  {e}"))
 
 
 def component_json(data: dict[str, Any]) -> bytes:
@@ -225,8 +243,8 @@ class JsonSink:
                             "rejected": len(o.errors),
                             "skipped": sum(o.skipped.counts.values())}}
         for key, value in rest.items():
-            self._write(f",\n  {json.dumps(key)}: " + _indent(json.dumps(value, indent=2), 2)
-                        .lstrip())
+            text = json.dumps(value, indent=2, allow_nan=False)
+            self._write(f",\n  {json.dumps(key)}: " + _indent(text, 2).lstrip())
         self._write("\n}\n")
 
 
@@ -241,11 +259,14 @@ class CsvSink:
     writer: Any = None
 
     def __post_init__(self) -> None:
-        self.writer = csv.writer(self.out, lineterminator="\n")
-        self.writer.writerow(CSV_COLUMNS)
+        # Every text cell quoted (a separator inside one never starts a new cell, whatever
+        # separator a spreadsheet assumes) and neutralised by `fmt.csv_cell` (OWASP's advice
+        # on CSV injection); numbers unquoted, as they are.
+        self.writer = csv.writer(self.out, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
+        self.out.write(",".join(CSV_COLUMNS) + "\n")  # runplan's own names: nothing to quote
 
     def component(self, row: dict[str, Any], data: dict[str, Any] | bytes) -> None:
-        self.writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
+        self.writer.writerow([csv_cell(row[c]) for c in CSV_COLUMNS])
 
     def finish(self, o: Outcome) -> None:
         pass  # the summary and the rejected rows go to stderr
@@ -261,36 +282,39 @@ class MarkdownSink:
 
     def finish(self, o: Outcome) -> None:
         w = self.out.write
-        w(f"# runplan score: {_md(o.file)}\n\n{o.counts_line()}.\n\n")
+        w(f"# runplan score: {md(o.file)}\n\n{md(o.counts_line())}.\n\n")
         allocated = allocated_by_name(o.portfolio)
         w("| component | verdict | confidence | Kubernetes $/mo | view | allocated $/mo | "
           "serverless $/mo | strongest reason | nearest flip |\n"
           "|---|---|---:|---:|---|---:|---:|---|---|\n")
         for r in self.rows:
-            w(f"| {_md(r['name'])} | {r['verdict']} | {r['confidence']:.2f} | "
+            w(f"| {md(r['name'])} | {md(r['verdict'])} | {r['confidence']:.2f} | "
               f"{usd(r['kubernetes_usd'])} | {r['kubernetes_view']} | "
               f"{usd(allocated.get(r['name']))} | {usd(r['serverless_usd'])} | "
-              f"{_md(r['top_reason'])} | {_md(r['nearest_flip'])} |\n")
+              f"{md(r['top_reason'])} | {md(r['nearest_flip'])} |\n")
         p = o.portfolio
         v = p["verdicts"]
         w(f"\n**Verdicts:** kubernetes {v['kubernetes']}, serverless {v['serverless']}, "
           f"hybrid {v['hybrid']}\n\n## Portfolio (monthly)\n\n")
         for line in portfolio_lines(p):
-            w(f"- {_md(' '.join(line.split()))}\n")
+            w(f"- {md(' '.join(line.split()))}\n")
         w("\n## Is a cluster justified?\n\n")
         for line in cluster_lines(p):
-            w(f"{_md(line)}\n")
+            w(f"{md(line)}\n")
         stake, close = top_lines(p)
         if stake:
-            w("\n## Most money at stake\n\n" + "".join(f"{_md(x)}\n" for x in stake))
+            w("\n## Most money at stake\n\n" + "".join(f"{md(x)}\n" for x in stake))
         if close:
-            w("\n## Closest to a flip\n\n" + "".join(f"{_md(x)}\n" for x in close))
+            w("\n## Closest to a flip\n\n" + "".join(f"{md(x)}\n" for x in close))
         extra = o.skipped_lines()
         if extra:
-            w("\n## Skipped\n\n" + "".join(f"- {_md(x)}\n" for x in extra))
+            w("\n## Skipped\n\n" + "".join(f"- {md(x)}\n" for x in extra))
         if o.errors:
-            w(f"\n## Rejected ({len(o.errors)})\n\n" + "".join(f"- `{e}`\n" for e in o.errors))
+            w(f"\n## Rejected ({len(o.errors)})\n\n" + "".join(f"- {md(str(e))}\n"
+                                                               for e in o.errors))
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _text(text: str) -> Text:
+    """A user's string as rich text: printed literally (no markup), control characters
+    escaped (`fmt.printable`; line breaks kept)."""
+    return Text(printable(text, keep="\n"))

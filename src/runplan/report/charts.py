@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import BinaryIO
 
 from runplan.advise import Advisor
 from runplan.cost.estimate import monthly_costs
+from runplan.fmt import num, printable
 from runplan.profile import Workload, with_load
+
+
+def label(text: str) -> str:
+    """A user's string as matplotlib text: printable, and `$` literal (not mathtext)."""
+    return printable(text).replace("$", r"\$")
 
 
 def cost_curve(advisor: Advisor, w: Workload, points: int = 60,
@@ -26,8 +32,9 @@ def cost_curve(advisor: Advisor, w: Workload, points: int = 60,
 
 
 def plot_cost_curve(advisor: Advisor, w: Workload, break_even_rpm: float | None,
-                    path: Path) -> None:
-    """Write the cost curve to a PNG or SVG (by the file's extension)."""
+                    out: BinaryIO, fmt: str) -> None:
+    """Write the cost curve as a PNG or SVG (`fmt`) to `out` (a stream from
+    runplan.atomic: the plot is replaced whole, never written through a link)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -43,16 +50,16 @@ def plot_cost_curve(advisor: Advisor, w: Workload, break_even_rpm: float | None,
     if break_even_rpm:
         seconds = advisor.kb.operations.hours_per_month * 3600
         ax.axvline(break_even_rpm, color="#555", linestyle="--",
-                   label=f"break-even ≈ {break_even_rpm / seconds:,.3g} rps")
+                   label=f"break-even ≈ {num(break_even_rpm / seconds)} rps")
     ax.axvline(max(w.requests_per_month, 1e3), color="#2a2", linestyle=":",
-               label=f"{w.name}: {w.requests_per_month:,.0f} requests/month")
+               label=f"{label(w.name)}: {w.requests_per_month:,.0f} requests/month")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("load (requests per month)")
     ax.set_ylabel("monthly cost (USD)")
-    ax.set_title(f"{w.name}: monthly cost against load ({w.provider}, {w.pattern} traffic)")
+    ax.set_title(f"{label(w.name)}: monthly cost against load ({w.provider}, {w.pattern} traffic)")
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, metadata={"Date": None} if path.suffix == ".svg" else None)
+    fig.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
     plt.close(fig)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from runplan.fmt import usd
+from runplan.fmt import num, printable, usd
 from runplan.report.batch import (
     Outcome,
     allocated_by_name,
@@ -26,13 +26,16 @@ from runplan.report.batch import (
     portfolio_lines,
     top_lines,
 )
+from runplan.report.charts import label
 
 MAX_BARS = 40
 MAX_DETAILS = 2_000  # detail sections (with cost curves) kept in one page; the table lists all
 
 
 def _esc(x: Any) -> str:
-    return html.escape(str(x), quote=True)
+    """A user's string as HTML text or attribute: escaped, control characters (NUL, ESC)
+    shown as escapes (`fmt.printable`)."""
+    return html.escape(printable(str(x)), quote=True)
 
 
 
@@ -74,7 +77,7 @@ def cost_chart(rows: list[dict[str, Any]]) -> str:
     ax.barh([i - 0.2 for i in y], k8s, height=0.4, color="#326ce5",
             label=f"Kubernetes ({', '.join(views)})")
     ax.barh([i + 0.2 for i in y], sls, height=0.4, color="#ff9900", label="serverless")
-    ax.set_yticks(y, [f"{n} → {r['verdict']}" for n, r in zip(names, shown, strict=True)])
+    ax.set_yticks(y, [f"{label(n)} → {r['verdict']}" for n, r in zip(names, shown, strict=True)])
     ax.invert_yaxis()
     ax.set_xscale("log")
     ax.set_xlabel("monthly cost (USD, log scale)")
@@ -224,15 +227,15 @@ def _details(row: dict[str, Any], data: dict[str, Any], open_: bool) -> str:
                  f"{usd(c['kubernetes']['monthly_usd'])} ({_esc(c['kubernetes']['view'])}), "
                  f"serverless "
                  f"{usd(sls['monthly_usd'] if sls else None)}"
-                 + (f"; break-even about {be['avg_rps']:,.4g} rps average" if be else "")
+                 + (f"; break-even about {num(be['avg_rps'], 4)} rps average" if be else "")
                  + "</p>")
     if data["flips"]:
         parts.append("<p><b>What would change it</b></p><ul>" + "".join(
-            f"<li>{_esc(f['field'])}: {f['from']:,.4g} → {f['to']:,.4g} gives "
+            f"<li>{_esc(f['field'])}: {num(f['from'], 4)} → {num(f['to'], 4)} gives "
             f"{_esc(f['verdict'])}</li>" for f in data["flips"]) + "</ul>")
     if curve:
         parts.append("<div class=\"curve-slot\"></div><script type=\"application/json\" "
-                     "class=\"curve-data\">" + json.dumps(curve).replace("</", "<\\/")
+                     "class=\"curve-data\">" + json.dumps(curve, allow_nan=False).replace("</", "<\\/")
                      + "</script>")
     if data["assumptions"]:
         parts.append("<p class=\"muted\">Assumed: " + "; ".join(

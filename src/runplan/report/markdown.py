@@ -1,15 +1,17 @@
-"""Markdown view of a result, for pull requests and ADR drafts."""
+"""Markdown view of a result, for pull requests and ADR drafts. Every string that comes from a
+user's files (a name, a rule message, an organisation's rule source) goes through `fmt.md`:
+it renders as text, never as HTML, a link or an image."""
 
 from __future__ import annotations
 
 from runplan.advise import Result
-from runplan.fmt import usd
+from runplan.fmt import md, num, usd
 
 
 def render_markdown(r: Result) -> str:
     v = r.verdict
     c = r.costs
-    out = [f"## {r.name}: {v.verdict} (confidence {v.confidence:.2f})", "",
+    out = [f"## {md(r.name)}: {v.verdict} (confidence {v.confidence:.2f})", "",
            f"Scores: kubernetes {v.scores['kubernetes']:g}, serverless "
            f"{v.scores['serverless']:g}, hybrid {v.scores['hybrid']:g}.", ""]
     for option, ids in v.excluded.items():
@@ -17,15 +19,15 @@ def render_markdown(r: Result) -> str:
             out.append(f"- **Hard constraint**: {option} excluded by {', '.join(ids)}")
     out += ["", "| rule | effect | reason | source |", "|---|---|---|---|"]
     for x in r.reasons:
-        out.append(f"| {x.rule} | {x.effect} | {x.message.replace('|', '/')} | {x.source} |")
+        out.append(f"| {md(x.rule)} | {md(x.effect)} | {md(x.message)} | {md(x.source)} |")
     out += ["", f"| model ({c.provider}) | monthly |", "|---|---:|",
             f"| kubernetes ({c.kubernetes.view}) | {usd(c.kubernetes.monthly_usd)} |",
             f"| serverless | {usd(c.serverless.monthly_usd if c.serverless else None)} |", ""]
     if c.break_even:
-        out.append(f"Break-even: about {c.break_even.avg_rps:,.3g} rps average.")
+        out.append(f"Break-even: about {num(c.break_even.avg_rps)} rps average.")
     if r.flips:
-        out += ["", "What would change it:"] + [f"- {f.sentence(v.verdict)}" for f in r.flips]
+        out += ["", "What would change it:"] + [f"- {md(f.sentence(v.verdict))}" for f in r.flips]
     if r.assumptions:
         out += ["", "<details><summary>Assumed inputs</summary>", ""]
-        out += [f"- {a}" for a in r.assumptions] + ["", "</details>"]
+        out += [f"- {md(str(a))}" for a in r.assumptions] + ["", "</details>"]
     return "\n".join(out) + "\n"

@@ -10,7 +10,8 @@ from rich.table import Table
 from runplan.advise import Reason, Result
 from runplan.cost.people import PEOPLE_ITEM
 from runplan.cost.serverless import ServerlessCost
-from runplan.fmt import plural, usd
+from runplan.fmt import num, plural, usd
+from runplan.fmt import value as value_text
 
 STRONGEST = 3
 # Rule fields computed by the cost core or from parts, as opposed to profile inputs.
@@ -39,14 +40,14 @@ def cost_lines(r: Result) -> list[str]:
              + _people(c.serverless)]
     if c.break_even:
         side = "serverless" if c.break_even.serverless_cheaper_below else "kubernetes"
-        lines.append(f"  break-even  {c.break_even.avg_rps:,.3g} rps average "
+        lines.append(f"  break-even  {num(c.break_even.avg_rps)} rps average "
                      f"({c.break_even.requests_per_month:,.0f} requests/month); "
                      f"{side} is cheaper below it")
     else:
         lines.append("  break-even  none between 1,000 and 10^12 requests/month")
     if c.cold_start:
         cs = c.cold_start
-        lines.append(f"Cold starts: {cs.share_of_requests * 100:.2g}% of requests, "
+        lines.append(f"Cold starts: {num(cs.share_of_requests * 100, 2)}% of requests, "
                      f"+{cs.added_latency_ms:,.0f} ms each; p99 about "
                      f"{cs.p99_estimate_ms:,.0f} ms"
                      + (" (breaches the SLO)" if cs.breaches_slo else ""))
@@ -61,7 +62,7 @@ def line_item_lines(r: Result) -> list[str]:
                          ("serverless", c.serverless.items if c.serverless else ())):
         for i in items:
             lines.append(f"    {label:<10} {i.name:<40} {usd(i.monthly_usd):>10}  "
-                         f"{i.quantity:,.6g} {i.unit}; {i.note}")
+                         f"{num(i.quantity, 6)} {i.unit}; {i.note}")
     return lines
 
 
@@ -121,24 +122,25 @@ def explain_text(r: Result) -> str:
     for key, value in r.inputs.items():
         if key.startswith(COMPUTED):
             continue
-        lines.append(f"  {'*' if key in assumed else ' '} {key} = {value}")
+        lines.append(f"  {'*' if key in assumed else ' '} {key} = {value_text(value)}")
     lines.append("Assumptions:")
     lines += [f"  - {a}" for a in r.assumptions] or ["  (none)"]
     lines.append("Cost-core facts:")
     for key, value in r.inputs.items():
         if key.startswith(COMPUTED):
-            lines.append(f"    {key} = {value}")
+            lines.append(f"    {key} = {value_text(value)}")
     lines += line_item_lines(r)
     lines.append("Rules fired, in order:")
     for n, x in enumerate(r.reasons, 1):
-        facts = ", ".join(f"{k}={v}" for k, v in x.facts.items())
+        facts = ", ".join(f"{k}={value_text(v)}" for k, v in x.facts.items())
         derived = f"; derived facts read: {', '.join(x.derived)}" if x.derived else ""
         asserts = f"; asserts: {', '.join(x.asserts)}" if x.asserts else ""
         lines.append(f"  {n:>2}. {x.rule} ({x.effect}) because {facts}{derived}{asserts}")
         lines.append(f"      {x.message}")
         lines.append(f"      source: {x.source}")
     v = r.verdict
-    lines.append(f"Verdict: {v.verdict} with scores {v.scores}, confidence {v.confidence:.2f}")
+    lines.append(f"Verdict: {v.verdict} with scores {value_text(v.scores)}, confidence "
+                 f"{v.confidence:.2f}")
     return "\n".join(lines)
 
 

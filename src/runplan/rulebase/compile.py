@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from runplan.fmt import usd
+from runplan.fmt import num, usd
 from runplan.rulebase.spec import AllCond, AnyCond, Cond, FactCond, FieldCond, RuleSpec
 
 
@@ -175,7 +175,7 @@ def _format(value: Any, style: str | None) -> str:
     if not math.isfinite(value):
         return str(value)
     if style == "pct":
-        return f"{value * 100:.0f}%" if value >= 0.01 or value == 0 else f"{value * 100:.2g}%"
+        return f"{value * 100:.0f}%" if value >= 0.01 or value == 0 else f"{num(value * 100, 2)}%"
     if style == "usd":
         return usd(value)
     if style == "int":
@@ -184,7 +184,7 @@ def _format(value: Any, style: str | None) -> str:
         return f"{value:,.0f} ms"
     if style == "s":
         return f"{value:,.0f} s"
-    return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return num(value, 4)
 
 
 def render(template: str, fields: dict[str, Any]) -> str:
