@@ -58,7 +58,7 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
     # First pass: does the estate have a cluster anyway? Then each component is priced at
     # marginal cost where it does (`portfolio.ClusterSurvey`).
     decisions = survey_clusters(read_inventory(file, input_format, defaults), settings, jobs,
-                                kb)
+                                kb, not quiet and sys.stderr.isatty())
     settings = replace(settings, clusters=frozenset(p for p, d in decisions.items()
                                                     if d["justified"]))
     inventory = read_inventory(file, input_format, defaults)
@@ -98,7 +98,7 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
 
 
 def survey_clusters(inventory: Inventory, settings: Settings, jobs: int, kb: KnowledgeBase,
-                    ) -> dict[str, dict[str, Any]]:
+                    show_progress: bool = False) -> dict[str, dict[str, Any]]:
     """`score`'s first pass: every good entry's placement with every component priced at
     marginal cost (no flips, break-evens or reports), and per provider whether the estate
     has a cluster anyway. Bad entries are reported by the second pass."""
@@ -106,21 +106,23 @@ def survey_clusters(inventory: Inventory, settings: Settings, jobs: int, kb: Kno
     quick = replace(settings, survey=True, flips=False, rows=False, encode=False, curves=False,
                     clusters=frozenset(PROVIDERS))
     names = Names()
-    for s in score_all(inventory.entries, quick, jobs, inventory.total):
-        if s.placement is not None and names.taken(s.claim) is None:
-            survey.add(s.placement)
+    with _progress(show_progress, inventory.total, "clusters") as advance:
+        for s in score_all(inventory.entries, quick, jobs, inventory.total):
+            if s.placement is not None and names.taken(s.claim) is None:
+                survey.add(s.placement)
+            advance()
     return survey.decisions()
 
 
 @contextlib.contextmanager
-def _progress(show: bool, total: int | None) -> Iterator[Any]:
+def _progress(show: bool, total: int | None, label: str = "scoring") -> Iterator[Any]:
     if not show:
         yield lambda: None
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(),
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("score", total=total)
         yield lambda: bar.advance(task)
