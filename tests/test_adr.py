@@ -206,6 +206,7 @@ def test_adr_new_then_check_is_clean(runner: CliRunner, tmp_path: Path, example:
 
 
 def test_profile_by_relative_path_and_its_errors(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()  # the repository the record may reference files in
     adr_dir = tmp_path / "docs" / "adr"
     adr_dir.mkdir(parents=True)
     services = tmp_path / "services"

@@ -19,6 +19,7 @@ from runplan.profile import Component, check_component, nest, parse_component
 from runplan.questions import Question, Questionnaire, parse_answer
 from runplan.rulebase.compile import predicate
 from runplan.rulebase.spec import AllCond, AnyCond, Cond, FactCond, FieldCond
+from runplan.yamlio import LineMap
 
 BACK = ("<", "back", "b")
 HELP = ("?", "help", "h")
@@ -261,7 +262,7 @@ def console_for(stdin: TextIO, prompts: TextIO) -> Console:
 
 
 def apply_answers(interview: Interview, answers: dict[str, Any], file: str,
-                  lines: dict[tuple[str | int, ...], int]) -> list[str]:
+                  lines: LineMap) -> list[str]:
     """Answer from an --answers file (keys: question ids or profile fields); questions it
     does not answer take their defaults. Returns notes on answers that did not apply."""
     from runplan.errors import Problem

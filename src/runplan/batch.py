@@ -7,15 +7,17 @@ wires the inventory reader, the scoring workers, the portfolio and the sinks tog
 from __future__ import annotations
 
 import contextlib
+import pickle
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from runplan.atomic import STDOUT, atomic_text
 from runplan.errors import EXIT_FINDINGS, EXIT_OK, Problem
-from runplan.inventory import Inventory, Names, load_defaults, read_inventory
+from runplan.inventory import Entry, Inventory, Names, load_defaults, read_inventory
 from runplan.kbase import PROVIDERS, KnowledgeBase, load_kbase
 from runplan.portfolio import ClusterSurvey, Portfolio
 from runplan.report.batch import CsvSink, JsonSink, MarkdownSink, Outcome, TextSink
@@ -57,14 +59,24 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
     jobs = jobs or default_jobs()
     # First pass: does the estate have a cluster anyway? Then each component is priced at
     # marginal cost where it does (`portfolio.ClusterSurvey`).
-    decisions = survey_clusters(read_inventory(file, input_format, defaults), settings, jobs,
-                                kb, not quiet and sys.stderr.isatty())
-    settings = replace(settings, clusters=frozenset(p for p, d in decisions.items()
-                                                    if d["justified"]))
     inventory = read_inventory(file, input_format, defaults)
+    with _twice(inventory, lambda: read_inventory(file, input_format, defaults)) as again:
+        decisions = survey_clusters(inventory, settings, jobs, kb,
+                                    not quiet and sys.stderr.isatty())
+        settings = replace(settings, clusters=frozenset(p for p, d in decisions.items()
+                                                        if d["justified"]))
+        inventory = again()
+        return _score_pass(inventory, settings, jobs, kb, decisions, fmt, output, quiet,
+                           fail_on_error)
+
+
+def _score_pass(inventory: Inventory, settings: Settings, jobs: int, kb: KnowledgeBase,
+                decisions: dict[str, dict[str, Any]], fmt: str, output: Path | None,
+                quiet: bool, fail_on_error: bool) -> int:
+    """The second pass: every entry scored into the sink, the portfolio, the exit code."""
     portfolio = Portfolio(kb, decisions)
     errors: list[Problem] = []
-    scored = 0
+    scored = rejected = 0
     show_progress = not quiet and sys.stderr.isatty()
     with _output(output) as out:
         sink = _sink(fmt, out)
@@ -75,6 +87,7 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
                 duplicate = names.taken(s.claim)
                 problems = (duplicate,) if duplicate is not None else s.problems
                 if problems:
+                    rejected += 1
                     errors.extend(problems)
                     for p in problems:
                         print(p, file=sys.stderr)
@@ -85,7 +98,7 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
                     portfolio.add(s.placement)
                 advance()
         outcome = Outcome(inventory.file, inventory.fmt, portfolio.summary(), errors,
-                          inventory.skipped, scored)
+                          inventory.skipped, scored, rejected)
         sink.finish(outcome)
     if not quiet and (output is not None or fmt != "text"):
         where = f"; wrote {output}" if output is not None else ""
@@ -112,6 +125,41 @@ def survey_clusters(inventory: Inventory, settings: Settings, jobs: int, kb: Kno
                 survey.add(s.placement)
             advance()
     return survey.decisions()
+
+
+@contextlib.contextmanager
+def _twice(inventory: Inventory, reopen: Callable[[], Inventory],
+           ) -> Iterator[Callable[[], Inventory]]:
+    """An inventory read for two passes. A file read whole (YAML, JSON, Backstage) keeps its
+    entries; a regular CSV or JSON Lines file is read again; a stream (stdin, a pipe: read
+    once) has its entries spooled to a temporary file as the first pass reads them, and
+    replayed. (The spool holds runplan's own entries, pickled and read back by this process.)"""
+    if inventory.fmt not in ("csv", "jsonl"):
+        kept = list(inventory.entries)
+        inventory.entries = iter(kept)
+        yield lambda: replace(inventory, entries=iter(kept))
+        return
+    if inventory.total is not None:
+        yield reopen
+        return
+    with tempfile.TemporaryFile(prefix="runplan-") as spool:
+        source = inventory.entries
+
+        def tee() -> Iterator[Entry]:
+            for entry in source:
+                pickle.dump(entry, spool, protocol=pickle.HIGHEST_PROTOCOL)
+                yield entry
+
+        def replay() -> Iterator[Entry]:
+            spool.seek(0)
+            while True:
+                try:
+                    yield pickle.load(spool)  # our own entries, written above
+                except EOFError:
+                    return
+
+        inventory.entries = tee()
+        yield lambda: replace(inventory, entries=replay())
 
 
 @contextlib.contextmanager

@@ -27,10 +27,9 @@ from runplan.report.markdown import render_markdown
 from runplan.report.text import explain_text, render_cost_text, render_text, rules_table
 from runplan.rulebase.load import load_rulebase, rule_files
 from runplan.score import Settings
+from runplan.userfile import display_name, is_stdin
 
 F = TypeVar("F", bound=Callable[..., Any])
-STDIN = "-"
-STDIN_NAME = "<stdin>"  # what messages call a profile read from stdin
 
 
 def boundary(fn: F) -> F:
@@ -176,21 +175,15 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 def _profile(file: Path, advisor: Advisor, provider: str | None) -> Component:
-    """The profile FILE; `-` reads it from stdin (YAML or JSON)."""
-    if str(file) != STDIN:
+    """The profile FILE; `-` reads it from stdin (YAML or JSON), bounded like a file."""
+    if not is_stdin(file):
         return load_component(file, advisor.kb, provider)
-    from runplan.yamlio import MAX_FILE_BYTES, load_yaml
+    from runplan.userfile import read_text
+    from runplan.yamlio import load_yaml
 
-    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise UserError(Problem(STDIN_NAME, None, "", "input is larger than the limit of "
-                                f"{MAX_FILE_BYTES:,} bytes"))
-    try:
-        text = data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        raise UserError(Problem(STDIN_NAME, data.count(b"\n", 0, exc.start) + 1, "",
-                                f"not UTF-8 text (byte {exc.start} is invalid)")) from None
-    return component_from(*load_yaml(text, STDIN_NAME), STDIN_NAME, advisor.kb, provider)
+    name = display_name(file)
+    return component_from(*load_yaml(read_text(file, stdin=True), name), name, advisor.kb,
+                          provider)
 
 
 @main.command()
@@ -224,7 +217,7 @@ def advise(file: Path, fmt: str, explain: bool, output: Path | None,
 
 
 def _name(file: Path) -> str:
-    return STDIN_NAME if str(file) == STDIN else str(file)
+    return display_name(file)
 
 
 def _render(result: Result, fmt: str, explain: bool) -> str:
@@ -463,12 +456,16 @@ def adr() -> None:
               help="Exit 1 when a finding at or above this level is not waived (default "
                    "also settable in runplan.toml: fail-on).")
 @output_option
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Profiles a record references must lie inside this directory (default: "
+                   "the record's git work tree, else the current directory).")
 @rules_option
 @provider_option
 @pricing_option
 @boundary
 def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | None,
-              rules_dirs: tuple[Path, ...], provider: str | None, pricing: Path | None) -> None:
+              root: Path | None, rules_dirs: tuple[Path, ...], provider: str | None,
+              pricing: Path | None) -> None:
     """Check MADR 4.0 (or Nygard) records: structure, and whether the decision still holds.
 
     PATHS are files, directories (every .md below them) or glob patterns. A record with a
@@ -485,7 +482,7 @@ def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | Non
       runplan adr check docs/adr/
       runplan adr check 'docs/decisions/*.md' --format sarif -o runplan.sarif
     """
-    from runplan.adr.check import LEVELS, check_record, worst
+    from runplan.adr.check import LEVELS, check_record, check_record_file, worst
     from runplan.adr.parse import NotAnAdr, parse_record
     from runplan.adr.report import render_json, render_sarif, render_text
     from runplan.yamlio import read_text
@@ -501,8 +498,9 @@ def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | Non
     verdicts: dict[str, Any] = {}
     for path in files:
         try:
+            check_record_file(path, root)
             rec = parse_record(read_text(path), str(path))
-            result = check_record(rec, advisor, provider)
+            result = check_record(rec, advisor, provider, root)
         except NotAnAdr:
             skipped.append(str(path))
             continue

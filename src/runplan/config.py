@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runplan.errors import Problem, UserError
-from runplan.yamlio import LineMap, read_text
+from runplan.userfile import read_text
+from runplan.yamlio import LineMap
 
 if TYPE_CHECKING:  # the command line reads this module at every start: import only what runs
     from runplan.kbase import KnowledgeBase
@@ -185,7 +186,7 @@ def toml_lines(text: str, prefix: tuple[str, ...] = ()) -> LineMap:
     headers (`[people.cluster_fte.nodes]`) and `key =` lines, dotted keys split; paths under
     `prefix` (`[tool.runplan]` in pyproject.toml) have it taken off. Good enough for the
     settings' plain tables; a value it cannot place gets its nearest table's line."""
-    lines: LineMap = {}
+    lines: dict[tuple[str | int, ...], int] = {}
     table: tuple[str, ...] = ()
     for number, raw in enumerate(text.splitlines(), 1):
         header = _HEADER.match(raw)
@@ -203,7 +204,8 @@ def _split(dotted: str) -> tuple[str, ...]:
     return tuple(part.strip().strip("\"'") for part in dotted.split("."))
 
 
-def _put(lines: LineMap, path: tuple[str, ...], number: int, prefix: tuple[str, ...]) -> None:
+def _put(lines: dict[tuple[str | int, ...], int], path: tuple[str, ...], number: int,
+         prefix: tuple[str, ...]) -> None:
     if path[:len(prefix)] != prefix:
         return
     rest = path[len(prefix):]

@@ -4,12 +4,17 @@ Formats (by extension or `--input-format`):
 
 - `yaml` / `json`: `{defaults: <partial profile>, components: [<profile>, ...]}` (a bare list of
   profiles is read as `components`); defaults merge under each component, section by section.
+  JSON is read by the JSON parser, each component's text kept for the lines of a row that fails.
 - `csv`: a header of dotted profile fields (`traffic.peak_rps`), one component per row; an
   empty cell is "not given", list fields (`constraints.compliance`) are separated by `;`.
 - `jsonl`: one profile per line, read as a stream.
 - `backstage`: a `catalog-info.yaml` stream of entities; each `kind: Component` with a
   `spec.runplan` profile is a component named by `metadata.name`. Other kinds, and components
   without `spec.runplan`, are skipped and counted, never dropped silently.
+
+`-` reads stdin (give `--input-format`); CSV and JSON Lines from stdin or a pipe are read as
+they come, once (a regular file is counted first, for the progress bar). A field given as
+`null` is "not given": defaults apply to it, as to a field left out.
 
 Reading only splits the file into entries, each with the line (or row) it came from; checking
 each entry is `check_entry`, which runs in the scoring workers so that a bad row costs its own
@@ -19,15 +24,15 @@ column) is a `UserError`.
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import io
-import json
+import re
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from runplan.errors import Problem, UserError
 from runplan.kbase import KnowledgeBase
@@ -42,8 +47,17 @@ from runplan.profile import (
     parse_component,
     with_provider,
 )
+from runplan.userfile import display_name, is_stdin, open_stream, read_text, readline
 from runplan.validation import validate
-from runplan.yamlio import LineMap, line_of, load_yaml, load_yaml_documents, read_text
+from runplan.yamlio import (
+    LineMap,
+    SourceLines,
+    decode_json,
+    line_of,
+    load_data_file,
+    load_yaml,
+    load_yaml_documents,
+)
 
 FORMATS = ("yaml", "json", "csv", "jsonl", "backstage")
 MAX_INVENTORY_BYTES = 64 * 1024 * 1024  # YAML/JSON are read whole; stream larger estates as JSONL
@@ -97,6 +111,9 @@ def detect_format(path: Path, given: str | None) -> str:
                                 "file"))
     if given:
         return given
+    if is_stdin(path):
+        raise UserError(Problem(display_name(path), None, "", "give --input-format "
+                                f"({' | '.join(FORMATS)}) to read stdin"))
     name = path.name.lower()
     if name.endswith((".jsonl", ".ndjson")):
         return "jsonl"
@@ -116,25 +133,29 @@ def read_inventory(path: Path, fmt: str | None = None,
                    defaults: dict[str, Any] | None = None) -> Inventory:
     """Split an inventory file into entries (see the module docstring)."""
     kind = detect_format(path, fmt)
-    name = str(path)
+    name = display_name(path)
     skipped = Skipped()
-    if kind == "csv":
-        return Inventory(name, kind, _csv_entries(path, defaults), _count_rows(path, 1), skipped)
-    if kind == "jsonl":
-        return Inventory(name, kind, _jsonl_entries(path, defaults), _count_rows(path, 0),
-                         skipped)
-    text = read_text(path, MAX_INVENTORY_BYTES)
+    if kind in ("csv", "jsonl"):
+        f, regular = open_stream(path)
+        header = 1 if kind == "csv" else 0
+        total = _count_rows(f, header) if regular else None
+        rows = _csv_entries if kind == "csv" else _jsonl_entries
+        return Inventory(name, kind, rows(f, name, defaults), total, skipped)
+    text = read_text(path, MAX_INVENTORY_BYTES, stdin=True)
     if kind == "backstage":
         entries = list(_backstage_entries(text, name, skipped, defaults))
         return Inventory(name, kind, iter(entries), len(entries), skipped)
-    data, lines = load_yaml(text, name)
-    entries = list(_document_entries(data, lines, name, defaults))
+    if kind == "json":
+        entries = _json_entries(text, name, defaults)
+    else:
+        data, lines = load_yaml(text, name)
+        entries = list(_document_entries(data, lines, name, defaults))
     return Inventory(name, kind, iter(entries), len(entries), skipped)
 
 
 def load_defaults(path: Path) -> dict[str, Any]:
     """A `--defaults` file: a partial profile (no name) merged under every component."""
-    data, lines = load_yaml(read_text(path), str(path))
+    data, lines = load_data_file(path)
     return _check_defaults(data, lines, str(path), ())
 
 
@@ -157,15 +178,16 @@ def _check_defaults(data: Any, lines: LineMap, file: str, prefix: tuple[str | in
 
 
 def merge(defaults: dict[str, Any] | None, profile: Any) -> Any:
-    """Defaults under a profile: the profile's own value wins, section by section."""
+    """Defaults under a profile: the profile's own value wins, section by section and field
+    by field; a section or field given as null is not given, so its default applies."""
     if not defaults or not isinstance(profile, dict):
         return profile
     out = dict(profile)
     for key, value in defaults.items():
         mine = out.get(key)
         if isinstance(value, dict) and isinstance(mine, dict):
-            out[key] = {**value, **mine}
-        elif key not in out:
+            out[key] = {**value, **{k: v for k, v in mine.items() if v is not None}}
+        elif mine is None:
             out[key] = value
     return out
 
@@ -174,7 +196,9 @@ def merge(defaults: dict[str, Any] | None, profile: Any) -> Any:
 
 
 def _document_entries(data: Any, lines: LineMap, file: str, cli_defaults: dict[str, Any] | None,
-                      ) -> Iterator[Entry]:
+                      rows: list[tuple[int, LineMap]] | None = None) -> Iterator[Entry]:
+    """The entries of a YAML or JSON inventory; `rows` (JSON): each component's line and
+    line map, which YAML finds in `lines`."""
     if isinstance(data, list):
         data, lines = {"components": data}, {("components", *k): v for k, v in lines.items()}
     if not isinstance(data, dict) or "components" not in data:
@@ -192,14 +216,126 @@ def _document_entries(data: Any, lines: LineMap, file: str, cli_defaults: dict[s
     if not isinstance(components, list):
         raise UserError(Problem(file, line_of(lines, ("components",)), "components",
                                 "must be a list of component profiles"))
-    by_component: dict[tuple[str | int, ...], LineMap] = {}
-    for key, line in lines.items():
-        if key[:1] == ("components",) and len(key) >= 2:
-            by_component.setdefault(key[:2], {})[key] = line
-    for i, raw in enumerate(components):
-        prefix = ("components", i)
-        sub = by_component.get(prefix, {})
-        yield Entry(i, file, line_of(lines, prefix), merge(defaults, raw), sub, prefix=prefix)
+    if rows is None:
+        by_component: dict[tuple[str | int, ...], dict[tuple[str | int, ...], int]] = {}
+        for key, line in lines.items():
+            if key[:1] == ("components",) and len(key) >= 2:
+                by_component.setdefault(key[:2], {})[key] = line
+        rows = [(line_of(lines, ("components", i)) or 0, by_component.get(("components", i), {}))
+                for i in range(len(components))]
+    for i, (raw, (line, sub)) in enumerate(zip(components, rows, strict=True)):
+        yield Entry(i, file, line or None, merge(defaults, raw), sub, prefix=("components", i))
+
+
+# -- JSON: parsed as JSON, each component's span kept for the lines of a row that fails -----
+
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+class _Lines:
+    """Line numbers of increasing offsets in a text, counted once from the last one."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.pos, self.line = text, 0, 1
+
+    def at(self, pos: int) -> int:
+        self.line += self.text.count("\n", self.pos, pos)
+        self.pos = pos
+        return self.line
+
+
+def _json_entries(text: str, file: str, cli_defaults: dict[str, Any] | None) -> list[Entry]:
+    """A JSON inventory, read with the JSON parser: `{defaults, components}` or a list."""
+    at = _Lines(text)
+    i = _WS.match(text, 0).end()  # type: ignore[union-attr]  # the pattern matches ""
+    known: dict[tuple[str | int, ...], int] = {(): at.at(i)}
+    extra: list[LineMap] = []
+    rows: list[tuple[int, LineMap]] = []
+
+    def expect(j: int, what: str) -> None:
+        raise UserError(Problem(file, at.at(j), "", f"invalid JSON: expected {what}"))
+
+    def components(j: int) -> tuple[list[Any], int]:
+        out: list[Any] = []
+        j = _WS.match(text, j + 1).end()  # type: ignore[union-attr]
+        if text.startswith("]", j):
+            return out, j + 1
+        while True:
+            line = at.at(j)
+            prefix = ("components", len(out))
+            value, end = decode_json(text, file, j, 1, prefix)
+            known[prefix] = line
+            rows.append((line, SourceLines(text[j:end], line, prefix)))
+            out.append(value)
+            j = _WS.match(text, end).end()  # type: ignore[union-attr]
+            if text.startswith(",", j):
+                j = _WS.match(text, j + 1).end()  # type: ignore[union-attr]
+            elif text.startswith("]", j):
+                return out, j + 1
+            else:
+                expect(j, "',' or ']' after a component")
+
+    data: Any
+    if text.startswith("[", i):
+        data, i = components(i)
+    elif text.startswith("{", i):
+        data = {}
+        i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
+        while not text.startswith("}", i):
+            if not text.startswith('"', i):
+                expect(i, "a key in double quotes")
+            key_line = at.at(i)
+            key, i = decode_json(text, file, i)
+            i = _WS.match(text, i).end()  # type: ignore[union-attr]
+            if not text.startswith(":", i):
+                expect(i, "':' after a key")
+            i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
+            if key in data:
+                raise UserError(Problem(file, key_line, key, "duplicate key (first given on "
+                                        f"line {known[(key,)]})"))
+            known[(key,)] = key_line
+            if key == "components" and text.startswith("[", i):
+                data[key], i = components(i)
+            else:
+                start = i
+                data[key], i = decode_json(text, file, i, 1, (key,))
+                extra.append(SourceLines(text[start:i], key_line, (key,)))
+            i = _WS.match(text, i).end()  # type: ignore[union-attr]
+            if text.startswith(",", i):
+                i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
+                if text.startswith("}", i):
+                    expect(i, "a key after ','")
+            elif not text.startswith("}", i):
+                expect(i, "',' or '}' after a value")
+        i += 1
+    elif i == len(text):
+        data = None
+    else:
+        data, i = decode_json(text, file, i)
+    if text[i:].strip():
+        expect(_WS.match(text, i).end(), "the end of the file")  # type: ignore[union-attr]
+    if isinstance(data, list):
+        data = {"components": data}
+    return list(_document_entries(data, _Chain(known, *extra), file, cli_defaults, rows))
+
+
+class _Chain(Mapping[tuple[str | int, ...], int]):
+    """Line maps looked up in turn (the top level of a JSON inventory, then its values)."""
+
+    def __init__(self, *maps: LineMap) -> None:
+        self.maps = maps
+
+    def __getitem__(self, key: tuple[str | int, ...]) -> int:
+        for m in self.maps:
+            if key in m:
+                return m[key]
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[tuple[str | int, ...]]:
+        return iter({k: None for m in self.maps for k in m})
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 # -- Backstage --------------------------------------------------------------------------------
@@ -246,48 +382,49 @@ def _backstage_entries(text: str, file: str, skipped: Skipped,
 # -- JSON Lines -------------------------------------------------------------------------------
 
 
-def _count_rows(path: Path, header: int) -> int | None:
-    try:
-        with path.open("rb") as f:
-            return max(0, sum(1 for line in f if line.strip()) - header)
-    except OSError:
-        return None
+def _count_rows(f: BinaryIO, header: int) -> int:
+    """The rows of a regular file (lines, less the header), for the progress bar; the file
+    is read from its start again afterwards. A stream is never counted: it reads once."""
+    lines = 0
+    last = b"\n"
+    while chunk := f.read(1 << 20):
+        lines += chunk.count(b"\n")
+        last = chunk[-1:]
+    f.seek(0)
+    return max(0, lines + (last != b"\n") - header)
 
 
-def _open_text(path: Path, encoding: str = "utf-8") -> io.TextIOWrapper:
-    name = str(path)
-    if not path.exists():
-        raise UserError(Problem(name, None, "", "file not found"))
-    if path.is_dir():
-        raise UserError(Problem(name, None, "", "is a directory, expected a file"))
-    return path.open("r", encoding=encoding, errors="strict", newline="")
-
-
-def _jsonl_entries(path: Path, defaults: dict[str, Any] | None) -> Iterator[Entry]:
-    file = str(path)
-    index = 0
-    with _open_text(path) as f:
+def _text_lines(f: BinaryIO, file: str, what: str) -> Generator[tuple[int, str]]:
+    """The lines of a stream, numbered, each decoded on its own (a bad byte names its own
+    line), a leading BOM dropped, none longer than MAX_LINE_BYTES; the stream is closed."""
+    with f:
         lineno = 0
-        while True:
-            try:
-                line = f.readline(MAX_LINE_BYTES + 1)
-            except UnicodeDecodeError as exc:
-                raise UserError(Problem(file, lineno + 1, "", f"not UTF-8 text ({exc.reason})"),
-                                ) from None
-            if not line:
-                break
+        while raw := readline(f, MAX_LINE_BYTES):
             lineno += 1
-            if "\x00" in line:
-                raise UserError(Problem(file, lineno, "", "binary data (a NUL byte), not JSON "
-                                        "Lines text"))
-            if len(line) > MAX_LINE_BYTES:
+            if len(raw) > MAX_LINE_BYTES:
                 raise UserError(Problem(file, lineno, "", f"line is longer than "
-                                        f"{MAX_LINE_BYTES:,} characters"))
-            if not line.strip():
-                continue
-            # Decoded where it is scored (`decoded`): a worker process, not this reader.
-            yield Entry(index, file, lineno, None, {(): lineno}, text=line, defaults=defaults)
-            index += 1
+                                        f"{MAX_LINE_BYTES:,} bytes"))
+            if lineno == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")  # editors and spreadsheets write one
+            if b"\x00" in raw:
+                raise UserError(Problem(file, lineno, "", f"binary data (a NUL byte), not "
+                                        f"{what} text"))
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise UserError(Problem(file, lineno, "", f"not UTF-8 text (byte "
+                                        f"{exc.start + 1} of the line is invalid)")) from None
+            yield lineno, text
+
+
+def _jsonl_entries(f: BinaryIO, file: str, defaults: dict[str, Any] | None) -> Iterator[Entry]:
+    index = 0
+    for lineno, line in _text_lines(f, file, "JSON Lines"):
+        if not line.strip():
+            continue
+        # Decoded where it is scored (`decoded`): a worker process, not this reader.
+        yield Entry(index, file, lineno, None, {(): lineno}, text=line, defaults=defaults)
+        index += 1
 
 
 def decoded(entry: Entry) -> Entry:
@@ -296,23 +433,17 @@ def decoded(entry: Entry) -> Entry:
     if entry.text is None:
         return entry
     problem = None
+    text = entry.text.strip()
     try:
-        data = json.loads(entry.text.strip(), parse_constant=_no_constant)
-    except (json.JSONDecodeError, ValueError) as exc:
+        data, end = decode_json(text, entry.file, 0, entry.line or 1)
+        if text[end:].strip():
+            raise UserError(Problem(entry.file, entry.line, "", "invalid JSON: extra data "
+                                    f"after the value (column {end + 1})"))
+    except UserError as exc:
         data = None
-        problem = Problem(entry.file, entry.line, "", f"invalid JSON: {_json_reason(exc)}")
+        problem = exc.problems[0]
     return Entry(entry.index, entry.file, entry.line, merge(entry.defaults, data), entry.lines,
                  problem, entry.prefix)
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
-def _json_reason(exc: Exception) -> str:
-    if isinstance(exc, json.JSONDecodeError):
-        return f"{exc.msg} (column {exc.colno})"
-    return str(exc)
 
 
 # -- CSV --------------------------------------------------------------------------------------
@@ -375,20 +506,18 @@ def _cell(value: str, kind: str) -> Any:
     return text
 
 
-def _csv_entries(path: Path, defaults: dict[str, Any] | None) -> Iterator[Entry]:
-    file = str(path)
+def _csv_entries(f: BinaryIO, file: str, defaults: dict[str, Any] | None) -> Iterator[Entry]:
     types_ = column_types()
-    with _open_text(path, "utf-8-sig") as f:  # spreadsheets often start with a BOM
-        reader = csv.reader(f)
+    lines = _text_lines(f, file, "CSV")
+    with contextlib.closing(lines):
+        reader = csv.reader(text for _, text in lines)
         try:
             header = next(reader)
         except StopIteration:
             raise UserError(Problem(file, 1, "", "empty file: expected a header row of "
                                     "profile fields")) from None
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except csv.Error as exc:
             raise UserError(Problem(file, 1, "", f"unreadable CSV header: {exc}")) from None
-        if any("\x00" in h for h in header):
-            raise UserError(Problem(file, 1, "", "binary data (a NUL byte), not CSV text"))
         columns = [h.strip() for h in header]
         problems = []
         for col in columns:
@@ -411,7 +540,7 @@ def _csv_entries(path: Path, defaults: dict[str, Any] | None) -> Iterator[Entry]
                 row = next(reader)
             except StopIteration:
                 break
-            except (csv.Error, UnicodeDecodeError) as exc:
+            except csv.Error as exc:
                 raise UserError(Problem(file, reader.line_num, "", f"unreadable CSV: {exc}"),
                                 ) from None
             line = reader.line_num

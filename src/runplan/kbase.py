@@ -18,7 +18,7 @@ from typing import Any
 from runplan.errors import Problem, UserError
 from runplan.paths import kbase_dir
 from runplan.validation import validate
-from runplan.yamlio import LineMap, load_data_file, load_yaml, read_text
+from runplan.yamlio import LineMap, load_data_file
 
 PROVIDERS = ("aws", "gcp", "azure", "on-prem")
 RUNTIMES = ("python", "node", "java", "go", "dotnet", "ruby", "rust", "container")
@@ -269,7 +269,7 @@ def _load_cached(pricing: Path | None, settings: SettingsFigures | None = None,
     overridden: list[str] = [] if settings is None else _apply_settings(docs, settings)
     if pricing is not None:
         name = str(pricing)
-        data, lines = load_yaml(read_text(pricing), name)
+        data, lines = load_data_file(pricing)
         overridden += _apply_overrides(docs, data or {}, name, lines)
         for key, (_, _, _file, schema_name) in raw.items():
             # Paths end in the figure's `value`, which the override file does not spell out.

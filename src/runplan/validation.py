@@ -53,11 +53,25 @@ def _suggest(word: str, choices: list[str]) -> str:
 
 
 def _leaf_errors(error: ValidationError) -> list[ValidationError]:
-    """For anyOf/oneOf, report the branch that got furthest instead of 'is not valid under any'."""
+    """For anyOf/oneOf, every problem of the branch the value fits (the one whose type it
+    has: an object given for `object or null` is checked as an object, each of its problems
+    reported), instead of 'is not valid under any'; with no such branch, the first's."""
     if error.validator in ("anyOf", "oneOf", "allOf") and error.context:
-        deepest = max(len(e.absolute_path) for e in error.context)
-        best = [e for e in error.context if len(e.absolute_path) == deepest]
-        return [leaf for e in best for leaf in _leaf_errors(e)][:1]
+        branches: dict[Any, list[ValidationError]] = {}
+        for e in error.context:
+            branches.setdefault(e.relative_schema_path[0], []).append(e)
+        here = len(error.absolute_path)
+
+        def fits(errors: list[ValidationError]) -> bool:
+            return not any(e.validator == "type" and len(e.absolute_path) == here
+                           for e in errors)
+
+        fitting = [b for b in branches.values() if fits(b)]
+        if fitting:
+            best = max(fitting, key=lambda b: max(len(e.absolute_path) for e in b))
+            return [leaf for e in best for leaf in _leaf_errors(e)]
+        first = next(iter(branches.values()))
+        return [leaf for e in first for leaf in _leaf_errors(e)][:1]
     return [error]
 
 

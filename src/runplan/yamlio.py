@@ -1,77 +1,107 @@
 """Safe YAML and JSON loading with limits, and a map from each value's path to its line.
 
 Loading never runs code: only the safe constructors are used, so Python-specific tags
-(`!!python/object`) are rejected. Anchors are allowed, but a document whose aliases expand
-past a node budget (the "billion laughs" alias bomb) is refused before it is built.
+(`!!python/object`) are rejected. Anchors are allowed, but a document whose aliases would add
+more than MAX_ALIAS_VALUES values (the "billion laughs" alias bomb) is refused before it is
+built; a document without aliases is limited by its size in bytes only. Numbers are read as
+YAML 1.2 and JSON read them: `3e6` is a number (YAML 1.1 wanted `3.0e+6`).
+
+`.json` files are read by a JSON parser (`load_json`): valid JSON only (`0x10`, `1:30` and
+`NaN` are not), duplicate keys refused as in YAML. Their line map is worked out only when a
+problem needs a line (`SourceLines`).
 """
 
 from __future__ import annotations
 
+import json
 import math
+import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from runplan.errors import Problem, UserError
+from runplan.userfile import MAX_FILE_BYTES, read_text
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
-MAX_EXPANDED_NODES = 200_000
+__all__ = ["MAX_FILE_BYTES", "LineMap", "SourceLines", "dotted", "line_of", "load_data_file",
+           "load_json", "load_yaml", "load_yaml_documents", "read_text"]
+
+MAX_ALIAS_VALUES = 200_000  # values that aliases may add to a document
+MAX_DEPTH = 100  # nesting levels; a profile has fewer than ten
 
 Path_ = tuple[str | int, ...]
-LineMap = dict[Path_, int]
-
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+LineMap = Mapping[Path_, int]
 
 
-def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
-    """Read a user's file as UTF-8 text, refusing one that is missing, huge or binary."""
-    name = str(path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise UserError(Problem(name, None, "", "file not found")) from None
-    except OSError as exc:
-        raise UserError(Problem(name, None, "", f"cannot read: {exc.strerror}")) from None
-    if path.is_dir():
-        raise UserError(Problem(name, None, "", "is a directory, expected a file"))
-    if size > max_bytes:
-        raise UserError(
-            Problem(name, None, "", f"file is {size:,} bytes; the limit is {max_bytes:,} bytes")
-        )
-    try:
-        return path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UserError(
-            Problem(name, None, "", f"not UTF-8 text (byte {exc.start} is invalid)")
-        ) from None
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader, with YAML 1.2's floats: `3e6` and `1E-3` are numbers."""
 
 
-def _expanded_size(node: yaml.Node, memo: dict[int, int], stack: set[int]) -> int:
-    key = id(node)
-    if key in memo:
-        return memo[key]
-    if key in stack:  # a recursive alias
-        return MAX_EXPANDED_NODES + 1
-    stack.add(key)
-    total = 1
+_FLOAT = re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
+    |[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""", re.VERBOSE)
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != _FLOAT_TAG]
+    for first, resolvers in _Loader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver(_FLOAT_TAG, _FLOAT, list("-+0123456789."))
+for _first in list("-+0123456789."):  # floats are tried before ints, as in PyYAML
+    _resolvers = _Loader.yaml_implicit_resolvers[_first]
+    _resolvers.insert(0, _resolvers.pop())
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.SequenceNode):
-        for child in node.value:
-            total += _expanded_size(child, memo, stack)
-            if total > MAX_EXPANDED_NODES:
-                break
-    elif isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            total += _expanded_size(k, memo, stack) + _expanded_size(v, memo, stack)
-            if total > MAX_EXPANDED_NODES:
-                break
-    stack.discard(key)
-    memo[key] = total
-    return total
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
 
 
-def _line_map(node: yaml.Node, name: str, path: Path_, lines: LineMap, seen: set[int]) -> None:
-    lines[path] = node.start_mark.line + 1
+def _check_shape(root: yaml.Node, name: str) -> None:
+    """Refuse a document nested too deeply, or whose aliases would add too many values
+    (each value reached again through an alias counts its whole expansion)."""
+    size: dict[int, int] = {}  # expanded values under a node, itself included
+    on_path: set[int] = set()
+    added = 0
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in _children(node))
+            continue
+        if key in size:  # reached again: an alias
+            added += size[key]
+            if added > MAX_ALIAS_VALUES:
+                break
+            continue
+        if key in on_path:  # an alias to a node that holds it
+            added = MAX_ALIAS_VALUES + 1
+            break
+        if depth > MAX_DEPTH:
+            raise UserError(Problem(name, node.start_mark.line + 1, "", f"nested more than "
+                                    f"{MAX_DEPTH} levels deep; runplan files are shallow"))
+        on_path.add(key)
+        stack.append((node, depth, True))
+        stack.extend((c, depth + 1, False) for c in reversed(_children(node)))
+    if added > MAX_ALIAS_VALUES:
+        raise UserError(Problem(name, root.start_mark.line + 1, "",
+                                f"the document expands to more than {MAX_ALIAS_VALUES:,} "
+                                "values through aliases (an alias bomb?); refused"))
+
+
+def _line_map(node: yaml.Node, name: str, path: Path_, lines: dict[Path_, int],
+              seen: set[int], shift: int = 0) -> None:
+    """Each value's line (plus `shift`: where the text starts in its file), refusing a
+    duplicate key."""
+    lines[path] = node.start_mark.line + 1 + shift
     if id(node) in seen:
         return
     seen.add(id(node))
@@ -79,23 +109,19 @@ def _line_map(node: yaml.Node, name: str, path: Path_, lines: LineMap, seen: set
         keys: dict[str, int] = {}
         for k, v in node.value:
             key = str(k.value) if isinstance(k, yaml.ScalarNode) else "?"
+            line = k.start_mark.line + 1 + shift
             if key in keys:
-                raise UserError(
-                    Problem(
-                        name,
-                        k.start_mark.line + 1,
-                        ".".join(str(p) for p in (*path, key)),
-                        f"duplicate key (first given on line {keys[key]})",
-                    )
-                )
-            keys[key] = k.start_mark.line + 1
-            _line_map(v, name, (*path, key), lines, seen)
+                raise UserError(Problem(name, line, dotted((*path, key)),
+                                        f"duplicate key (first given on line {keys[key]})"))
+            keys[key] = line
+            _line_map(v, name, (*path, key), lines, seen, shift)
     elif isinstance(node, yaml.SequenceNode):
         for i, child in enumerate(node.value):
-            _line_map(child, name, (*path, i), lines, seen)
+            _line_map(child, name, (*path, i), lines, seen, shift)
 
 
 def _check_finite(value: Any, path: Path_, name: str, lines: LineMap) -> None:
+    """Refuse NaN and infinities (`.nan`, `1e400`) wherever they sit."""
     if isinstance(value, float) and not math.isfinite(value):
         raise UserError(
             Problem(name, line_of(lines, path), dotted(path), f"must be a finite number, got {value}")
@@ -136,17 +162,8 @@ def load_yaml_documents(text: str, name: str) -> list[tuple[Any, LineMap]]:
                 node = loader.get_node()
                 if node is None:
                     continue
-                if _expanded_size(node, {}, set()) > MAX_EXPANDED_NODES:
-                    raise UserError(
-                        Problem(
-                            name,
-                            node.start_mark.line + 1,
-                            "",
-                            f"the document expands to more than {MAX_EXPANDED_NODES:,} values "
-                            "through aliases (an alias bomb?); refused",
-                        )
-                    )
-                lines: LineMap = {}
+                _check_shape(node, name)
+                lines: dict[Path_, int] = {}
                 _line_map(node, name, (), lines, set())
                 data = loader.construct_document(node)
                 _check_finite(data, (), name, lines)
@@ -178,7 +195,151 @@ def load_yaml(text: str, name: str) -> tuple[Any, LineMap]:
     return docs[0]
 
 
+class SourceLines(Mapping[Path_, int]):
+    """The line of each value of a JSON text, worked out on first use only (a batch looks up
+    lines for the rows that fail, not for every row). JSON is read as YAML for its marks;
+    `first_line` is the text's first line in its file, `prefix` its path there."""
+
+    def __init__(self, text: str, first_line: int = 1, prefix: Path_ = ()) -> None:
+        self.text = text
+        self.first_line = first_line
+        self.prefix = prefix
+        self._lines: dict[Path_, int] | None = None
+
+    def _map(self) -> dict[Path_, int]:
+        if self._lines is None:
+            lines: dict[Path_, int] = {}
+            try:
+                loader = _Loader(self.text)
+                try:
+                    node = loader.get_single_node()
+                finally:
+                    loader.dispose()
+                if node is not None:
+                    _check_shape(node, "")
+                    _line_map(node, "", self.prefix, lines, set())
+            except (yaml.YAMLError, UserError, RecursionError):
+                lines = {}  # valid JSON that YAML cannot read (tabs, long keys): rows' lines
+            shift = self.first_line - 1
+            self._lines = {k: v + shift for k, v in lines.items()}
+            self._lines.setdefault(self.prefix, self.first_line)
+        return self._lines
+
+    def __getitem__(self, key: Path_) -> int:
+        return self._map()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._map()
+
+    def __iter__(self) -> Iterator[Path_]:
+        return iter(self._map())
+
+    def __len__(self) -> int:
+        return len(self._map())
+
+    def __getstate__(self) -> dict[str, Any]:  # sent to workers without what it worked out
+        return {**self.__dict__, "_lines": None}
+
+
+class _Duplicate(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+class _NotFinite(ValueError):
+    pass
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Duplicate(key)
+            seen.add(key)
+    return out
+
+
+def _number(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # `1e400`: too large for a float
+        raise _NotFinite(text)
+    return value
+
+
+def _constant(text: str) -> float:
+    raise _NotFinite(text)
+
+
+JSON = json.JSONDecoder(object_pairs_hook=_pairs, parse_float=_number, parse_constant=_constant)
+
+
+def decode_json(text: str, name: str, start: int = 0, first_line: int = 1,
+                prefix: Path_ = ()) -> tuple[Any, int]:
+    """The JSON value at `text[start:]` and where it ends, or one Problem naming its line;
+    `first_line` and `prefix` place `text` in its file (see `SourceLines`)."""
+    try:
+        return JSON.raw_decode(text, start)
+    except json.JSONDecodeError as exc:
+        raise _invalid(exc, text, name, first_line) from None
+    except (_Duplicate, _NotFinite) as exc:
+        raise _located(exc, text, name, start, first_line, prefix) from None
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit integer; 10,000 brackets deep
+        kind = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        line = first_line + text.count("\n", 0, start)
+        raise UserError(Problem(name, line, dotted(prefix), f"invalid JSON: {kind}")) \
+            from None
+
+
+def _invalid(exc: json.JSONDecodeError, text: str, name: str, first_line: int) -> UserError:
+    line = first_line + text.count("\n", 0, exc.pos)
+    col = exc.pos - text.rfind("\n", 0, exc.pos)
+    return UserError(Problem(name, line, "", f"invalid JSON: {exc.msg} (column {col})"))
+
+
+def _located(exc: _Duplicate | _NotFinite, text: str, name: str, start: int, first_line: int,
+             prefix: Path_) -> UserError:
+    """A duplicate key or a non-finite number, with its field and line where they can be
+    found (read again without the checks, for the value's end and its marks)."""
+    here = first_line + text.count("\n", 0, start)
+    try:
+        data, end = json.JSONDecoder().raw_decode(text, start)
+        span = text[start:end]
+        if isinstance(exc, _NotFinite):
+            _check_finite(data, prefix, name, SourceLines(span, here, prefix))
+        else:  # the YAML composer finds the duplicate's line (and raises it as a UserError)
+            _line_map(_Loader(span).get_single_node(), name, prefix, {}, set(), here - 1)
+    except UserError as found:
+        return found
+    except json.JSONDecodeError as broken:  # broken after the duplicate: that first
+        return _invalid(broken, text, name, first_line)
+    except (yaml.YAMLError, ValueError, RecursionError):
+        pass  # no field or line for it: the value's own
+    if isinstance(exc, _NotFinite):
+        return UserError(Problem(name, here, dotted(prefix), "must be a finite number, got "
+                                 f"{str(exc)[:40]}"))
+    return UserError(Problem(name, here, dotted(prefix), f"duplicate key {json.dumps(exc.key)}"))
+
+
+def load_json(text: str, name: str) -> tuple[Any, LineMap]:
+    """One JSON document (an empty file is None), with its line map worked out on demand."""
+    if not text.strip():
+        return None, {}
+    data, end = decode_json(text, name)
+    rest = text[end:]
+    if rest.strip():
+        line = text.count("\n", 0, end + len(rest) - len(rest.lstrip())) + 1
+        raise UserError(Problem(name, line, "", "invalid JSON: extra data after the document"))
+    return data, SourceLines(text)
+
+
+def is_json(path: Path) -> bool:
+    return path.suffix.lower() == ".json"
+
+
 def load_data_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[Any, LineMap]:
-    """A YAML or JSON file (by extension; YAML otherwise, which also reads JSON)."""
-    # JSON is read by the YAML parser too, so its errors also carry line numbers.
-    return load_yaml(read_text(path, max_bytes), str(path))
+    """A YAML or JSON file (JSON by the `.json` extension, YAML otherwise)."""
+    text = read_text(path, max_bytes)
+    return load_json(text, str(path)) if is_json(path) else load_yaml(text, str(path))

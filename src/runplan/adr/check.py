@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from runplan.adr.madr import repository
 from runplan.adr.parse import Record
 from runplan.advise import Advisor, Result
 from runplan.errors import Problem, UserError
@@ -126,8 +127,87 @@ class Checked:
     result: Result | None
 
 
-def load_profile(rec: Record, provider: str | None, kb: Any) -> Component | None:
-    """The profile in the front matter (inline or a path relative to the record)."""
+def confined(path: Path, root: Path | None, record: Path) -> str | None:
+    """Why `path` is not a file `record` may read (None when it is): with every symlink
+    followed, it must lie inside `root`, else the record's repository (`madr.repository`)."""
+    top = root.resolve() if root is not None else repository(record.parent)
+    if Path(os.path.realpath(path)).is_relative_to(top):
+        return None
+    return f"outside the repository ({top})"
+
+
+def check_record_file(path: Path, root: Path | None = None) -> None:
+    """Refuse a record that is a symlink out of its repository (`docs/adr/x.md -> /etc/shadow`
+    proposed in a pull request); a record that is a file is the user's to name."""
+    why = confined(path, root, path) if path.is_symlink() else None
+    if why is not None:
+        raise UserError(Problem(str(path), None, "", f"a symlink to a file {why}; a record "
+                                "must be a file of the repository (or give --root)"))
+
+
+def referenced_file(rec: Record, raw: str, root: Path | None) -> Path:
+    """The file a record names (relative to the record), refused unless it lies inside the
+    record's repository (see `confined`), through no symlink that leaves it."""
+    line = rec.front_line("runplan", "profile")
+    path = Path(os.path.normpath(Path(rec.file).parent / raw))
+    why = confined(path, root, Path(rec.file))
+    if why is not None:
+        raise UserError(Problem(rec.file, line, "runplan.profile", f"{raw}: {why}; a record "
+                                "may reference files inside its repository only (or give "
+                                "--root)"))
+    if not path.exists():  # a FIFO or a device is refused by the reader, without a hang
+        raise UserError(Problem(rec.file, line, "runplan.profile", f"{raw}: no such file "
+                                f"(looked for {path}, relative to the record)"))
+    return path
+
+
+_GOT = re.compile(r"[;,]?\s*got\b.*$")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_FIGURES = re.compile(r"\s*\([^)]*\d[^)]*\)")
+
+
+def _profile_words() -> set[str]:
+    from runplan.profile import profile_schema
+
+    words: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            words.update(node.get("properties", {}))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(profile_schema())
+    return words
+
+
+def redacted(p: Problem, words: set[str]) -> Problem:
+    """A problem in a referenced file with nothing of the file's content in it: no value
+    (`got ...`), no quoted text, no figure, no field name the profile schema does not have.
+    What stays is the file, the line, the field and what is allowed."""
+    parts = []
+    for part in re.split(r"\.|(?=\[)", p.field) if p.field else []:
+        if part.startswith("[") or part in words:
+            parts.append(part)
+        else:
+            parts.append("<unknown field>")
+            break
+    hint = re.search(r" \(did you mean '[a-z_]+'\?\)", p.message)
+    message = _GOT.sub("", p.message)
+    message = _FIGURES.sub("", message if hint is None else message.replace(hint.group(), ""))
+    message = _QUOTED.sub("a value", message).strip() or "is not valid"
+    if hint is not None and "unknown field" in message:
+        message = message.replace("unknown field", "unknown field" + hint.group(), 1)
+    return Problem(p.file, p.line, ".".join(parts).replace(".[", "["), message)
+
+
+def load_profile(rec: Record, provider: str | None, kb: Any, root: Path | None = None,
+                 ) -> Component | None:
+    """The profile in the front matter (inline or a path relative to the record, inside the
+    record's repository: see `referenced_file`)."""
     block = rec.front.get("runplan")
     if block is None:
         return None
@@ -144,13 +224,13 @@ def load_profile(rec: Record, provider: str | None, kb: Any) -> Component | None
             return None
         lines, file = rec.front_lines, rec.file
     elif isinstance(raw, str):
-        path = Path(os.path.normpath(Path(rec.file).parent / raw))
-        if not path.is_file():
-            raise UserError(Problem(rec.file, rec.front_line("runplan", "profile"),
-                                    "runplan.profile", f"{raw}: no such file (looked for "
-                                    f"{path}, relative to the record)"))
-        raw, lines = load_data_file(path)
-        prefix, file = (), str(path)
+        path = referenced_file(rec, raw, root)
+        try:
+            component = _referenced_profile(path, rec, provider or block.get("provider"), kb)
+        except UserError as exc:
+            words = _profile_words()
+            raise UserError([redacted(p, words) for p in exc.problems]) from None
+        return component
     else:
         prefix, lines, file = ("runplan", "profile"), rec.front_lines, rec.file
     if isinstance(raw, dict):
@@ -162,14 +242,25 @@ def load_profile(rec: Record, provider: str | None, kb: Any) -> Component | None
     return component
 
 
-def check_record(rec: Record, advisor: Advisor, provider: str | None = None) -> Checked:
+def _referenced_profile(path: Path, rec: Record, provider: str | None, kb: Any) -> Component:
+    raw, lines = load_data_file(path)
+    if isinstance(raw, dict):
+        raw = with_provider({"name": Path(rec.file).stem, **raw}, provider)
+    component = parse_component(raw, str(path), lines)
+    check_component(component, kb, str(path), lines)
+    return component
+
+
+def check_record(rec: Record, advisor: Advisor, provider: str | None = None,
+                 root: Path | None = None) -> Checked:
+    """Structure and decision findings of one record; `root`: see `referenced_file`."""
     f: list[Finding] = []
 
     def add(check: str, message: str, line: int, rule: str | None = None) -> None:
         f.append(Finding(check, CHECKS[check][0], message, rec.file, line, rule))
 
     _structure(rec, add)
-    component = load_profile(rec, provider, advisor.kb)
+    component = load_profile(rec, provider, advisor.kb, root)
     result = None
     if component is None:
         add("ADR-PROFILE-MISSING", "no runplan profile in the front matter: structure checked "

@@ -51,6 +51,12 @@ def repository_root(start: Path) -> Path | None:
     return next((d for d in (here, *here.parents) if (d / ".git").exists()), None)
 
 
+def repository(folder: Path) -> Path:
+    """The repository a record in `folder` belongs to: its git work tree, else the current
+    directory (resolved). A record references files inside it only (`adr.check.confined`)."""
+    return (repository_root(folder) or Path.cwd()).resolve()
+
+
 def profile_reference(profile: Path, record: Path, reference: bool | None) -> str | None:
     """How the record carries its profile: a path relative to the record when the record and
     the profile file are inside one repository (the record's git work tree, else the current
@@ -59,7 +65,7 @@ def profile_reference(profile: Path, record: Path, reference: bool | None) -> st
     if reference is False:
         return None
     folder = record.parent.resolve()
-    root = (repository_root(folder) or Path.cwd()).resolve()
+    root = repository(folder)
     real = profile.resolve()  # through any symlink: where the file really is
     if not (real.is_relative_to(root) and folder.is_relative_to(root)):
         if reference:

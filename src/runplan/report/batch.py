@@ -58,15 +58,16 @@ class Outcome:
     file: str
     fmt: str
     portfolio: dict[str, Any]
-    errors: list[Problem]
+    errors: list[Problem]  # every problem of every rejected component
     skipped: Skipped
     scored: int
+    rejected: int  # components rejected (one may have several problems)
 
     def counts_line(self) -> str:
         skipped = sum(self.skipped.counts.values())
-        return (f"{self.scored + len(self.errors)} components read: {self.scored} scored, "
-                f"{len(self.errors)} rejected" + (f", {skipped} entities skipped" if skipped
-                                                    else ""))
+        return (f"{self.scored + self.rejected} components read: {self.scored} scored, "
+                f"{self.rejected} rejected" + (f", {skipped} entities skipped" if skipped
+                                                 else ""))
 
     def skipped_lines(self) -> list[str]:
         return [f"skipped {n} ({reason}): {', '.join(self.skipped.names[reason][:10])}"
@@ -240,7 +241,7 @@ class JsonSink:
                 "skipped": [{"reason": r, "count": n, "names": o.skipped.names[r]}
                             for r, n in sorted(o.skipped.counts.items())],
                 "summary": {"file": o.file, "format": o.fmt, "scored": o.scored,
-                            "rejected": len(o.errors),
+                            "rejected": o.rejected,
                             "skipped": sum(o.skipped.counts.values())}}
         for key, value in rest.items():
             text = json.dumps(value, indent=2, allow_nan=False)
