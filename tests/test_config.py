@@ -209,3 +209,31 @@ def test_every_people_figure_has_a_range_around_it_and_says_how_weak_it_is(
     result = runner.invoke(main, ["kbase", "show", "operations"])
     assert ("operations.people.cluster_fte.nodes.basic = 0.75 FTE per cluster (range 0.5-1.5)"
             in result.stdout.splitlines())
+
+
+def test_any_settings_text_is_a_config_or_one_clean_error(tmp_path: Path) -> None:
+    """Arbitrary text, TOML-looking or not, never gets past loading as anything but a
+    Config or a UserError with file-named problems."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from runplan.errors import UserError
+
+    path = tmp_path / "runplan.toml"
+    pieces = st.sampled_from(["provider = ", "\"gcp\"", "[people]", "[people.cluster_fte.nodes]",
+                              "basic = ", "1.5", "-1", "true", "rules = [\"a\"]", "fail-on = ",
+                              "\"never\"", "[tool.runplan]", "x.y = 1", "= =", "\n", "'''",
+                              "fte_monthly_usd = 1e400", "\x00", "é"])
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(pieces, max_size=12).map("".join) | st.text(max_size=80))
+    def check(text: str) -> None:
+        path.write_text(text, encoding="utf-8")
+        try:
+            cfg = load_config(path)
+        except UserError as exc:
+            assert exc.problems and all(p.file == str(path) for p in exc.problems)
+        else:
+            assert cfg.path == path
+
+    check()
