@@ -12,8 +12,9 @@ from click.testing import CliRunner
 
 import runplan
 from runplan.adr.check import map_option
-from runplan.adr.parse import parse_record
+from runplan.adr.parse import Item, NotAnAdr, parse_record
 from runplan.cli import main
+from runplan.errors import UserError
 
 from .conftest import EXAMPLES, PROFILES, ROOT
 
@@ -245,6 +246,130 @@ def test_adr_new_refuses_a_missing_directory_and_an_existing_file(runner: CliRun
     again = runner.invoke(main, [*args, "-o", str(target)])
     assert (again.exit_code, again.stderr) == (
         2, f"{target}: error: already exists; choose another path\n")
+
+
+def _as_data(rec: Any) -> dict[str, Any]:
+    import dataclasses
+
+    data = dataclasses.asdict(rec)
+    del data["front"], data["front_lines"]
+    return data
+
+
+def test_fixture_records_parse_as_before_the_commonmark_parser() -> None:
+    # adr-parsed.json was written by the line-pattern parser this one replaced.
+    expected = json.loads((ROOT / "tests" / "data" / "adr-parsed.json").read_text())
+    got: dict[str, Any] = {}
+    for path in sorted(FIXTURES.glob("*.md")):
+        try:
+            got[path.name] = _as_data(parse_record(path.read_text(), path.name))
+        except NotAnAdr:
+            got[path.name] = "not an adr"
+        except UserError:
+            got[path.name] = "error UserError"
+    assert got == expected
+
+
+SETEXT = """\
+Use Lambda for the webhook
+==========================
+
+Context and Problem Statement
+-----------------------------
+
+Stripe calls us a few hundred times a day.
+
+Considered Options
+------------------
+
+* Kubernetes
+* Serverless functions
+
+Decision Outcome
+----------------
+
+Chosen option: "Serverless functions", because the load is tiny.
+
+```
+Not a heading
+-------------
+```
+"""
+
+
+def test_setext_headings_are_read_as_atx_headings_are() -> None:
+    atx = (SETEXT.replace("Use Lambda for the webhook\n==========================",
+                          "# Use Lambda for the webhook\n")
+           .replace("Context and Problem Statement\n-----------------------------",
+                    "## Context and Problem Statement\n")
+           .replace("Considered Options\n------------------", "## Considered Options\n")
+           .replace("Decision Outcome\n----------------", "## Decision Outcome\n"))
+    setext, same = parse_record(SETEXT, "s.md"), parse_record(atx, "s.md")
+    assert setext.title == same.title and setext.title is not None
+    assert (setext.title.text, setext.title.line) == ("Use Lambda for the webhook", 1)
+    # the same but for the blank line left where an underline was
+    for rec in (setext, same):
+        for section in rec.sections.values():
+            section.body = [i for i in section.body if i.text]
+    assert _as_data(setext) == _as_data(same)
+    assert [(s.title, s.level, s.line) for s in setext.sections.values()] == [
+        ("Context and Problem Statement", 2, 4), ("Considered Options", 2, 9),
+        ("Decision Outcome", 2, 15)]
+    assert setext.options == [Item("Kubernetes", 12), Item("Serverless functions", 13)]
+    assert setext.chosen == Item("Serverless functions", 18)
+    # the fenced "heading" stays in the section's body
+    assert Item("-------------", 22) in setext.sections["decision outcome"].body
+
+
+MIB2 = 2 << 20
+
+
+def _timed_parse(text: str) -> tuple[Any, float]:
+    import time
+
+    started = time.perf_counter()
+    rec = parse_record(text, "hostile.md")
+    return rec, time.perf_counter() - started
+
+
+@pytest.mark.parametrize("line,title", [
+    # the old pattern's cubic case: a 9 KB line of it took ~100 s
+    ("# a" + " " * MIB2 + "b", "a" + " " * MIB2 + "b"),
+    ("# " + "# " * (MIB2 // 2) + "x", "# " * (MIB2 // 2) + "x"),
+    ("# x" + " #" * (MIB2 // 2), "x" + " #" * (MIB2 // 2 - 1)),  # only the last run closes
+], ids=["spaces", "hashes", "closing-hashes"])
+def test_a_hostile_2_mib_heading_is_read_in_linear_time(line: str, title: str) -> None:
+    rec, elapsed = _timed_parse(f"{line}\n\n## Decision Outcome\n\nChosen option: Lambda\n")
+    assert rec.title == Item(title, 1)
+    assert rec.chosen == Item("Lambda", 5)
+    assert elapsed < 5, elapsed  # a sanity bound only; it takes well under a second
+
+
+@pytest.mark.parametrize("line", [
+    "* [" * (MIB2 // 3),
+    "* [a](" * (MIB2 // 6),
+    "Chosen option: " + " " * MIB2 + ",",
+    "Chosen option: \"" * (MIB2 // 16),
+    "a" + " " * MIB2 + "b",
+], ids=["brackets", "links", "chosen-spaces", "chosen-quotes", "spaces"])
+def test_a_hostile_2_mib_body_line_is_read_in_linear_time(line: str) -> None:
+    rec, elapsed = _timed_parse(
+        f"# Title\n\n## Considered Options\n\n{line}\n\n## Decision Outcome\n\n{line}\n")
+    assert list(rec.sections) == ["considered options", "decision outcome"]
+    assert rec.sections["decision outcome"].body == [Item("", 8), Item(line, 9)]
+    assert len(rec.options) == (1 if line.startswith("*") else 0)
+    assert elapsed < 5, elapsed  # a sanity bound only; it takes well under a second
+
+
+def test_adr_check_on_a_record_with_a_hostile_heading_line(runner: CliRunner,
+                                                           tmp_path: Path) -> None:
+    path = tmp_path / "0001-hostile.md"
+    # as long as the 2 MiB file limit allows
+    path.write_text("# a" + " " * (MIB2 - 200) + "b\n\n## Status\n\nAccepted\n\n## Context\n\nWebhooks.\n\n"
+                    "## Decision\n\nWe will use AWS Lambda.\n\n## Consequences\n\nNone.\n")
+    code, out, _ = check(runner, str(path))
+    assert code == 0
+    assert out.splitlines()[-1] == "1 record checked: 0 errors, 0 warnings, 1 note"
 
 
 TINY_WEBHOOK = ("name: tiny-webhook\nkind: webhook\ntraffic: {pattern: bursty, requests_per_month: "

@@ -159,6 +159,11 @@ def test_answers_file(runner: CliRunner, tmp_path: Path) -> None:
     ("peak_rps: 5\n", "peak_rps: not a question id or profile field (did you mean "
                       "traffic.peak_rps?)"),
     ("memory: -3\n", "memory: must be at least 1 MB, got -3"),
+    ("engineers: '1e999'\n", "engineers: '1e999' is too large a number"),
+    (f"calls: {'1' * 400}\n", "calls: '111111111111111111111111'... (400 characters) is too "
+                              "large a number"),
+    ("memory: 1,5GB\n", "memory: '1,5GB': use '.' as the decimal separator (1.5GB); ',' only "
+                        "between groups of three digits (1,500)"),
 ])
 def test_bad_answers_file(runner: CliRunner, tmp_path: Path, text: str, message: str) -> None:
     answers = tmp_path / "answers.yaml"
@@ -171,9 +176,68 @@ def test_bad_answers_file(runner: CliRunner, tmp_path: Path, text: str, message:
 @pytest.mark.parametrize("text,unit,value", [
     ("2k", "rps", 2000.0), ("3M/month", "rps", 3e6 / (730 * 3600)), ("300ms", "ms", 300.0),
     ("2s", "ms", 2000.0), ("40min", "s", 2400.0), ("2GB", "MB", 2048.0), ("90%", "share", 0.9),
-    ("1.5M", "per month", 1.5e6), ("30/day", "per month", 30 * 730 / 24)])
+    ("1.5M", "per month", 1.5e6), ("30/day", "per month", 30 * 730 / 24),
+    ("120 req/min", "rps", 2.0), ("120/min", "rps", 2.0), ("7,200 requests per hour", "rps", 2.0),
+    ("1h30m", "s", 5400.0), ("1h 30m", "s", 5400.0), ("2m30s", "ms", 150_000.0),
+    ("1,500", "rps", 1500.0), ("12,000,000", "per month", 12e6), ("2k rps", "rps", 2000.0),
+    ("5M", "rps", 5e6), ("1.5GB", "MB", 1536.0), ("2.5s", "s", 2.5)])
 def test_units(text: str, unit: str, value: float) -> None:
     assert quantity(text, unit) == pytest.approx(value)
+
+
+DECIMAL_COMMA = "use '.' as the decimal separator"
+
+
+@pytest.mark.parametrize("text,unit,message", [
+    ("1,5k", "rps", f"'1,5k': {DECIMAL_COMMA} (1.5k); ',' only between groups of three digits "
+                    "(1,500)"),
+    ("1,5GB", "MB", f"'1,5GB': {DECIMAL_COMMA} (1.5GB); ',' only between groups of three "
+                    "digits (1,500)"),
+    ("2,5s", "s", f"'2,5s': {DECIMAL_COMMA} (2.5s); ',' only between groups of three digits "
+                  "(1,500)"),
+    ("1,50,0", "rps", f"'1,50,0': {DECIMAL_COMMA}; ',' only between groups of three digits "
+                      "(1,500)"),
+    ("5m", "rps", "'5m' is ambiguous: write 5M for 5 million requests per second or 5/min for "
+                  "5 per minute"),
+    ("1e999", "people", "'1e999' is too large a number"),
+    ("1" * 400, "calls", "'111111111111111111111111'... (400 characters) is too large a number"),
+    ("30m1h", "s", "expected a duration like 300ms, 2s, 40min or 1h30m, got '30m1h'"),
+    ("1h30", "s", "expected a duration like 300ms, 2s, 40min or 1h30m, got '1h30'"),
+])
+def test_units_refused(text: str, unit: str, message: str) -> None:
+    with pytest.raises(ValueError) as exc:
+        quantity(text, unit)
+    assert str(exc.value) == message
+
+
+def test_huge_numbers_are_asked_again_and_the_answers_kept(runner: CliRunner) -> None:
+    engineers = CORE_API.index("12")
+    answers = [*CORE_API[:engineers], "1e999", "1" * 400, "1e300", "12", "n",
+               "", "", "", "1e999", "1" * 400, "3", ""]
+    code, out, _ = ask(runner, answers)
+    assert code == 0, out
+    assert out.count("19. How many engineers are on the team? [people, Enter: 4] >") == 4
+    assert out.count("23. How many synchronous calls to other internal services per request? "
+                     "[calls, Enter: 0] >") == 3
+    assert out.count("    not accepted: '1e999' is too large a number; ? for help\n") == 2
+    assert out.count("    not accepted: '1e300' is too large a number; ? for help\n") == 1
+    assert out.count("    not accepted: '111111111111111111111111'... (400 characters) is too "
+                     "large a number; ? for help\n") == 2
+    assert "core-api: KUBERNETES" in out
+    assert "Calls 3 internal services synchronously per request" in out
+    assert "Asked 24 of 28 questions" in out
+
+
+def test_an_ambiguous_rate_is_asked_again(runner: CliRunner) -> None:
+    average = CORE_API.index("300")
+    answers = [*CORE_API[:average], "5m", "1,5k", "120 req/min", *CORE_API[average + 1:]]
+    code, out, _ = ask(runner, answers)
+    assert code == 0
+    assert ("    not accepted: '5m' is ambiguous: write 5M for 5 million requests per second or "
+            "5/min for 5 per minute; ? for help\n") in out
+    assert ("    not accepted: '1,5k': use '.' as the decimal separator (1.5k); ',' only between "
+            "groups of three digits (1,500); ? for help\n") in out
+    assert "Steady load of 2 rps on average" in out
 
 
 def test_every_verdict_relevant_field_has_a_question() -> None:
@@ -331,3 +395,46 @@ def test_terminal_json_redirected_to_a_file(tmp_path: Path) -> None:
     data = json.loads(out.read_text())
     assert data["name"] == "svc"
     assert out.read_text().startswith("{\n")
+
+
+@pytest.mark.parametrize("text,unit", [
+    ("1" + " " * (1 << 20) + "x", "rps"),  # the number pattern's lazy tail was quadratic here
+    ("1 per" + " " * (1 << 20) + "!", "per month"),  # and the period pattern's two spaces
+    ("1," * (1 << 19) + "5", "rps"),
+    ("1h" * (1 << 19), "s"),
+])
+def test_a_long_answer_is_refused_quickly_and_quoted_short(text: str, unit: str) -> None:
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(ValueError) as exc:
+        quantity(text, unit)
+    assert time.perf_counter() - started < 5  # a sanity bound; it takes milliseconds
+    assert f"... ({len(text):,} characters)" in str(exc.value)
+    assert len(str(exc.value)) < 200
+
+
+@pytest.mark.parametrize("unit", ["rps", "per month", "ms", "s", "MB", "share", "people"])
+def test_any_answer_is_a_finite_number_or_a_reason(unit: str) -> None:
+    import math
+
+    from hypothesis import example, given, settings
+    from hypothesis import strategies as st
+
+    digits = st.text(alphabet="0123456789.,_eE+-kKmMbBgGhs /%", max_size=40)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.one_of(digits, st.text(max_size=40)))
+    @example("1e308k")  # finite, until multiplied by its unit
+    @example("1e308GB")
+    @example("1e308h")
+    @example("1e308/s")
+    def check(text: str) -> None:
+        try:
+            value = quantity(text, unit)
+        except ValueError as exc:
+            assert str(exc)
+        else:
+            assert math.isfinite(value)
+
+    check()

@@ -8,9 +8,12 @@ import json
 import math
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+import yaml
+from click.testing import CliRunner
 
 from runplan.advise import Advisor
 from runplan.cost.estimate import estimate, monthly_costs, probe_facts
@@ -20,6 +23,8 @@ from runplan.profile import Component, Workload, resolve
 from runplan.report.data import result_data
 from runplan.rulebase.load import RuleBase, load_rulebase
 from runplan.synthetic import estate
+
+from .conftest import ROOT
 
 
 def _components(count: int, seed: int) -> list[Component]:
@@ -162,3 +167,69 @@ def test_rules_the_arrays_cannot_evaluate_fall_back_to_the_scalar_search(
     adv = Advisor(kb, rules)
     assert adv.probes is not None and not adv.probes.supported
     _same(adv, Advisor(kb, rules), _components(40, seed=25))
+
+
+def _flips_both_ways(kb: KnowledgeBase, rules: RuleBase, profile: dict[str, Any]
+                     ) -> list[dict[str, Any]]:
+    """The flips of `advise` (the scalar search), checked equal to the array search's."""
+    c = Component.model_validate(profile)
+    scalar = result_data(Advisor(kb, rules).advise(c))["flips"]
+    [arrays] = Advisor(kb, rules).advise_many([(c, "")])
+    assert result_data(arrays)["flips"] == scalar
+    return list(scalar)
+
+
+def test_a_flip_at_a_hard_limit_is_the_limit(kb: KnowledgeBase, rulebase: RuleBase) -> None:
+    # was 10,251 MB (payments-webhook), 3,602-3,608 s and 32,803 MB (monthly-report, gcp)
+    webhook = yaml.safe_load((ROOT / "examples" / "payments-webhook.yaml").read_text())
+    flips = _flips_both_ways(kb, rulebase, webhook)
+    assert {"field": "execution.memory_mb", "from": 256.0, "to": 10240.0,
+            "verdict": "kubernetes"} in flips
+    report = yaml.safe_load((ROOT / "examples" / "monthly-report.yaml").read_text())
+    got = {f["field"]: f["to"] for f in _flips_both_ways(kb, rulebase, report)}
+    assert got == {"execution.avg_duration_ms": 3_600_000.0, "execution.max_duration_s": 3600.0,
+                   "execution.memory_mb": 32768.0}
+
+
+def test_flip_text_says_it_is_the_limit(runner: CliRunner) -> None:
+    from runplan.cli import main
+
+    out = runner.invoke(main, ["advise", str(ROOT / "examples" / "payments-webhook.yaml")]).stdout
+    assert ("  - serverless until 10,240 MB memory, the memory limit of AWS Lambda (above that: "
+            "kubernetes; now 256)\n") in out
+
+
+def test_a_flip_is_never_below_the_average_duration(kb: KnowledgeBase,
+                                                     rulebase: RuleBase) -> None:
+    # A 15-minute average on Lambda, longest run 18 minutes: the flip down was 899.6 s, a
+    # longest run below the average, which the profile validator refuses.
+    job = {"name": "export", "kind": "job", "traffic": {"requests_per_month": 100},
+           "execution": {"avg_duration_ms": 900_000, "max_duration_s": 1080}}
+    [flip] = [f for f in _flips_both_ways(kb, rulebase, job)
+              if f["field"] == "execution.max_duration_s"]
+    assert flip == {"field": "execution.max_duration_s", "from": 1080.0, "to": 900.0,
+                    "verdict": "serverless"}
+    from runplan.profile import check_component
+
+    moved = {**job, "execution": {**job["execution"], "max_duration_s": flip["to"]}}
+    check_component(Component.model_validate(moved), kb, "moved", {})  # no UserError
+
+
+def test_a_flip_at_the_average_without_a_limit_is_the_average(kb: KnowledgeBase,
+                                                               tmp_path: Path) -> None:
+    # The verdict changes where the longest run reaches the average (990 s): the search's far
+    # side was 989.5 s, below the average.
+    (tmp_path / "even.yaml").write_text(
+        "theme: custom\ndescription: a threshold at the average duration\nrules:\n"
+        "  - id: CUSTOM-EVEN-001\n    title: Runs that always take as long go on the cluster\n"
+        "    source: a test of the flip search, not guidance\n"
+        "    rationale: When the longest run is the average run, the load is a steady batch.\n"
+        "    when: {field: execution.max_duration_s, op: lte, value: 990}\n"
+        "    then:\n      exclude: [serverless, hybrid]\n      message: Runs take as long.\n",
+        encoding="utf-8")
+    job = {"name": "batch", "kind": "job", "constraints": {"provider": "gcp"},
+           "traffic": {"requests_per_month": 3000},
+           "execution": {"avg_duration_ms": 990_000, "max_duration_s": 1200}}
+    flips = _flips_both_ways(kb, load_rulebase([tmp_path]), job)
+    assert {"field": "execution.max_duration_s", "from": 1200.0, "to": 990.0,
+            "verdict": "kubernetes"} in flips

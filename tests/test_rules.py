@@ -198,3 +198,82 @@ def test_messages_fill_placeholders_by_style_and_leave_other_braces() -> None:
         "Idle 73% of $1,234; n/a 12,346, {Bad} x, y {3} 0.4% end"
     assert render("", fields) == "" and render("{a}", {"a": 2.5}) == "2.5"
     assert render("no placeholders", fields) == "no placeholders"
+
+
+def _validate(runner_args: list[str]) -> tuple[int, str, str]:
+    from click.testing import CliRunner
+
+    from runplan.cli import main
+
+    result = CliRunner().invoke(main, runner_args)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _nested(levels: int, inner: str, wrap: str) -> str:
+    cond = inner
+    for _ in range(levels):
+        cond = wrap.replace("X", cond)
+    return cond
+
+
+ANY_IN_ALL = "{all: [X, {any: [{field: kind, op: eq, value: api}, {field: kind, op: eq, value: web}]}]}"
+LEAF = "{field: kind, op: eq, value: api}"
+
+
+@pytest.mark.parametrize("when,message", [
+    # each crashed at run time (exit 3) after `rules validate` called the rule valid
+    ("{field: constraints.compliance, op: in, value: [pci-dss, [hipaa]]}",
+     "ACME-PCI-001: rules[0].when.value[1]: must be string or number or boolean; "
+     'got ["hipaa"]'),
+    ("{field: kind, op: eq, value: {api: true}}",
+     'ACME-PCI-001: rules[0].when.value: must be string or number or boolean; got {"api": true}'),
+    (_nested(150, LEAF, "{all: [X]}"),
+     "nested more than 100 levels deep; runplan files are shallow"),
+    # never fired: no value lies between 10 and 5
+    ("{field: traffic.avg_rps, op: between, value: [10, 5]}",
+     "ACME-PCI-001: when: traffic.avg_rps between 10 and 5 holds for no value: give the lower "
+     "bound first"),
+    (_nested(9, LEAF, "{all: [X]}"),
+     "ACME-PCI-001: when: conditions nested 9 levels deep; at most 8: split the rule, or "
+     "assert a fact and read it"),
+    # 2^6 alternatives: the engine's expansion of 2^10 took 7 s per component, 2^12 over 60 s
+    (_nested(6, LEAF, ANY_IN_ALL),
+     "ACME-PCI-001: when: the condition expands to more than 32 alternatives (each `any` "
+     "inside an `all` multiplies them): split the rule, or assert a fact and read it"),
+])
+def test_rules_validate_refuses_a_rule_that_cannot_run(tmp_path: Path, when: str,
+                                                       message: str) -> None:
+    d = _write(tmp_path, re.sub(r"    when: .*", f"    when: {when}", ORG_RULE))
+    for args in (["rules", "validate", str(d)],
+                 ["advise", "--rules", str(d), str(ROOT / "examples" / "core-api.yaml")]):
+        code, out, err = _validate(args)
+        assert (code, out) == (2, "")
+        assert err == f"{d / 'policy.yaml'}:7: error: {message}\n"
+
+
+def test_rules_validate_refuses_a_rule_that_reads_only_its_own_fact(tmp_path: Path) -> None:
+    rule = ORG_RULE.replace(
+        "when: {field: constraints.compliance, op: in, value: [pci-dss]}",
+        "when: {all: [{field: kind, op: eq, value: api}, {fact: pci_scope}]}").replace(
+        "exclude: [serverless, hybrid]", "assert: [pci_scope]\n      score: {kubernetes: 1}")
+    code, _, err = _validate(["rules", "validate", str(_write(tmp_path, rule))])
+    assert code == 2
+    assert err == (f"{tmp_path / 'org' / 'policy.yaml'}:3: error: ACME-PCI-001: when: reads "
+                   "fact 'pci_scope', which only this rule asserts: it can never fire\n")
+    # Reading the fact's absence is fine: the rule fires once, then asserts it.
+    code, out, _ = _validate(["rules", "validate", str(_write(tmp_path, rule.replace(
+        "{fact: pci_scope}", "{not: {fact: pci_scope}}")))])
+    assert (code, out) == (0, "1 rule in 1 file: valid\n")
+
+
+def test_a_rule_at_the_limits_runs(tmp_path: Path) -> None:
+    # 8 levels, 16 alternatives: valid, and the engine runs it
+    when = _nested(4, "{field: kind, op: eq, value: api}", ANY_IN_ALL)
+    d = _write(tmp_path, re.sub(r"    when: .*", f"    when: {when}", ORG_RULE))
+    assert _validate(["rules", "validate", str(d)])[:2] == (0, "1 rule in 1 file: valid\n")
+    code, out, _ = _validate(["advise", "--rules", str(d), "--format", "json",
+                              str(ROOT / "examples" / "core-api.yaml")])
+    assert code == 0
+    import json
+
+    assert json.loads(out)["excluded"]["serverless"] == ["ACME-PCI-001"]

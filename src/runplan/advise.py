@@ -21,6 +21,7 @@ from runplan.probes import (
     AXIS_ATTR,
     BISECTIONS,
     FACTORS,
+    FLIP_PRECISION,
     IDLE_STEPS,
     VARYING,
     BatchProbes,
@@ -70,15 +71,20 @@ class Flip:
     to: float
     verdict: str
     current: float
+    limit: str = ""  # the hard limit the flip sits at, e.g. "the memory limit of AWS Lambda"
 
     def short(self) -> str:
         """`serverless at 0.3 idle share (now 0.25)`."""
-        return f"{self.verdict} at {num(self.to)} {_label(self.field)} (now {num(self.current)})"
+        limit = f"{self.limit}; " if self.limit else ""
+        return (f"{self.verdict} at {num(self.to)} {_label(self.field)} "
+                f"({limit}now {num(self.current)})")
 
     def sentence(self, verdict: str) -> str:
         rise = self.to > self.current
-        return (f"{verdict} until about {num(self.to)} {_label(self.field)} "
-                f"({'above' if rise else 'below'} that: {self.verdict}; now {num(self.current)})")
+        where = (f"until {num(self.to)} {_label(self.field)}, {self.limit}" if self.limit
+                 else f"until about {num(self.to)} {_label(self.field)}")
+        return (f"{verdict} {where} ({'above' if rise else 'below'} that: {self.verdict}; "
+                f"now {num(self.current)})")
 
 
 def _label(field_path: str) -> str:
@@ -277,7 +283,7 @@ class Advisor:
             value = getattr(w, AXIS_ATTR[name])
             best: Flip | None = None
             for hi, verdict in axes[name]:
-                candidate = Flip(name, _round(hi), verdict, value)
+                candidate = self._flip(w, name, hi, verdict, value)
                 if best is None or _distance(candidate, value) < _distance(best, value):
                     best = candidate
             if best is not None:
@@ -329,13 +335,46 @@ class Advisor:
         for name, value, make in axes:
             if value <= 0 and name != "traffic.idle_fraction":
                 continue
-            flip = self._nearest_flip(name, value, make, parts, current, fired_set)
+            flip = self._nearest_flip(w, name, value, make, parts, current, fired_set)
             if flip is not None:
                 out.append(flip)
         return out
 
-    def _nearest_flip(self, name: str, value: float, make: Any, parts: dict[str, Any],
-                      current: str, fired_set: Any) -> Flip | None:
+    def _flip(self, w: Workload, name: str, far: float, verdict: str, value: float) -> Flip:
+        """A flip from the bisection's value on the far side (either search path), snapped to
+        the hard limit it sits at when within the bisection's precision of one, and never
+        outside what a profile may give (a longest run below the average duration, a peak
+        below the average load: the probe there is the same as at that bound)."""
+        to, limit = _round(far), ""
+        hard = self._hard_limit(w, name)
+        if hard is not None:
+            figure, what = hard
+            rise = far > value
+            window = FLIP_PRECISION * (1 + 1e-9)  # the last halving's rounding error
+            if (figure < far <= figure * window) if rise else (figure / window <= far <= figure):
+                to, limit = float(figure), what
+        floor = {"traffic.peak_rps": w.avg_rps,
+                 "execution.max_duration_s": w.avg_duration_ms / 1000}.get(name)
+        if floor is not None and to < floor:
+            to = floor
+        return Flip(name, to, verdict, value, limit)
+
+    def _hard_limit(self, w: Workload, name: str) -> tuple[float, str] | None:
+        """The provider's function limit an axis can cross, in the axis's unit, and its name."""
+        fn = self.kb.provider(w.provider).functions
+        if not fn.available:
+            return None
+        service = fn.service.split(" (")[0]
+        if name == "execution.memory_mb" and fn.memory_max_mb > 0:
+            return fn.memory_max_mb, f"the memory limit of {service}"
+        if name == "execution.max_duration_s" and fn.max_duration_s > 0:
+            return fn.max_duration_s, f"the time limit of {service}"
+        if name == "execution.avg_duration_ms" and fn.max_duration_s > 0:
+            return fn.max_duration_s * 1000, f"the time limit of {service}"
+        return None
+
+    def _nearest_flip(self, w: Workload, name: str, value: float, make: Any,
+                      parts: dict[str, Any], current: str, fired_set: Any) -> Flip | None:
         def verdict_at(v: float) -> str:
             return self.verdict_only(make(v), parts, fired_set)
 
@@ -361,7 +400,7 @@ class Advisor:
                             lo = mid
                         else:
                             hi = mid
-                    candidate = Flip(name, _round(hi), verdict_at(hi), value)
+                    candidate = self._flip(w, name, hi, verdict_at(hi), value)
                     if best is None or _distance(candidate, value) < _distance(best, value):
                         best = candidate
                     break

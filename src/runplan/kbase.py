@@ -198,33 +198,69 @@ def _raw_documents() -> dict[str, tuple[Any, LineMap, str, str]]:
     for name in ("operations", "traffic"):
         path = base / f"{name}.yaml"
         data, lines = load_data_file(path)
-        docs[name] = (data, lines, str(path), "figures")
+        docs[name] = (data, lines, str(path), name)
     return docs
+
+
+FIGURE_KEYS = ("value", "unit", "source", "as_of")
 
 
 def _apply_overrides(docs: dict[str, Any], overrides: Any, name: str, lines: LineMap,
                      ) -> list[str]:
-    """Write override values into the figures they name; returns the dotted keys changed."""
+    """Write override values into the figures they name; returns the dotted keys changed.
+
+    A figure is overridden by its value (`hours_per_month: 720`) or in the kbase's own shape
+    (`hours_per_month: {value: 720, source: ..., as_of: ...}`, its unit, if given, the kbase's);
+    a figure whose value is a mapping (`cpu_fraction_by_runtime`) by some of its keys."""
     if not isinstance(overrides, dict):
         raise UserError(Problem(name, 1, "", "a pricing override file must be a mapping"))
     changed: list[str] = []
     problems: list[Problem] = []
 
+    def unknown(key: Any, choices: Any, here: tuple[str, ...]) -> None:
+        names = [str(c) for c in choices] if isinstance(choices, dict) else []
+        close = difflib.get_close_matches(str(key), names, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        problems.append(Problem(name, lines.get(here), ".".join(here),
+                                f"not a kbase figure{hint}"))
+
+    def override(figure: dict[str, Any], value: Any, here: tuple[str, ...]) -> None:
+        source = f"override from {name}"
+        if isinstance(value, dict) and "value" in value:  # the kbase's own shape
+            for key in value:
+                if key not in FIGURE_KEYS:
+                    problems.append(Problem(name, lines.get((*here, str(key))),
+                                            ".".join((*here, str(key))),
+                                            f"unknown field; allowed: {', '.join(FIGURE_KEYS)}"))
+            if "unit" in value and value["unit"] != figure["unit"]:
+                problems.append(Problem(name, lines.get((*here, "unit")), ".".join(here),
+                                        f"the kbase gives this figure in {figure['unit']}; "
+                                        "give the value in that unit"))
+            if isinstance(value.get("source"), str) and value["source"].strip():
+                source += f": {value['source']}"
+            if "as_of" in value:
+                figure["as_of"] = value["as_of"]
+            here, value = (*here, "value"), value["value"]
+        current = figure["value"]
+        if isinstance(current, dict) and isinstance(value, dict):
+            for key in value:
+                if key not in current:
+                    unknown(key, current, (*here, str(key)))
+            figure["value"] = {**current, **value}
+        else:
+            figure["value"] = value
+        figure["source"] = source
+        changed.append(".".join(k for k in here if k != "value"))
+
     def walk(target: Any, update: Any, path: tuple[str, ...]) -> None:
         for key, value in update.items():
             here = (*path, str(key))
             if not isinstance(target, dict) or key not in target:
-                choices = list(target) if isinstance(target, dict) else []
-                close = difflib.get_close_matches(str(key), choices, n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                problems.append(Problem(name, lines.get(here), ".".join(here),
-                                        f"not a kbase figure{hint}"))
+                unknown(key, target, here)
                 continue
             node = target[key]
             if isinstance(node, dict) and "source" in node and "value" in node:
-                node["value"] = value
-                node["source"] = f"override from {name}"
-                changed.append(".".join(here))
+                override(node, value, here)
             elif isinstance(value, dict):
                 walk(node, value, here)
             else:
@@ -274,8 +310,8 @@ def _load_cached(pricing: Path | None, settings: SettingsFigures | None = None,
         for key, (_, _, _file, schema_name) in raw.items():
             # Paths end in the figure's `value`, which the override file does not spell out.
             problems += [
-                Problem(name, p.line, p.field.replace(".value[", "[").removesuffix(".value"),
-                        p.message)
+                Problem(name, p.line, p.field.replace(".value.", ".").replace(".value[", "[")
+                        .removesuffix(".value"), p.message)
                 for p in validate(docs[key], schema_name, name, lines, prefix=(key,))
             ]
         if problems:

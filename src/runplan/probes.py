@@ -16,6 +16,7 @@ runs instead.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,10 @@ from runplan.verdict import TIE_ORDER
 FACTORS = (2, 10, 100)
 IDLE_STEPS = (0.1, 0.3, 1.0)
 BISECTIONS = 10
+# How close a flip found by bisection is to where the verdict changes: within the widest grid
+# step (x10 -> x100) halved BISECTIONS times, as a ratio.
+FLIP_PRECISION = max(FACTORS[0], *(b / a for a, b in itertools.pairwise(FACTORS))) \
+    ** (1 / 2 ** BISECTIONS)
 AXES = ("traffic.avg_rps", "traffic.peak_rps", "execution.avg_duration_ms",
         "execution.max_duration_s", "execution.memory_mb", "traffic.idle_fraction",
         "latency.p99_slo_ms")

@@ -89,7 +89,7 @@ def parse_answer(q: Question, text: str) -> Any:
         return t
     if q.type == "choice":
         values = [v for v, _ in q.choices]
-        if t.isdigit() and 1 <= int(t) <= len(values):
+        if t.isascii() and t.isdigit() and len(t) <= 4 and 1 <= int(t) <= len(values):
             return values[int(t) - 1]
         low = t.lower()
         if low in values:
@@ -116,6 +116,8 @@ def parse_answer(q: Question, text: str) -> Any:
     if q.max is not None and value > q.max:
         raise ValueError(f"must be at most {q.max:g}{_unit(q)}, got {value:g}")
     if q.type == "integer":
+        if abs(value) >= 2**53:  # past where a float holds every whole number
+            raise ValueError(f"{units.quoted(t)} is too large a number")
         if value != int(value):
             raise ValueError(f"must be a whole number, got {value:g}")
         return int(value)

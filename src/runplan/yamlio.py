@@ -30,6 +30,7 @@ __all__ = ["MAX_FILE_BYTES", "LineMap", "SourceLines", "dotted", "line_of", "loa
 
 MAX_ALIAS_VALUES = 200_000  # values that aliases may add to a document
 MAX_DEPTH = 100  # nesting levels; a profile has fewer than ten
+_TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep; runplan files are shallow"
 
 Path_ = tuple[str | int, ...]
 LineMap = Mapping[Path_, int]
@@ -86,8 +87,7 @@ def _check_shape(root: yaml.Node, name: str) -> None:
             added = MAX_ALIAS_VALUES + 1
             break
         if depth > MAX_DEPTH:
-            raise UserError(Problem(name, node.start_mark.line + 1, "", f"nested more than "
-                                    f"{MAX_DEPTH} levels deep; runplan files are shallow"))
+            raise UserError(Problem(name, node.start_mark.line + 1, "", _TOO_DEEP))
         on_path.add(key)
         stack.append((node, depth, True))
         stack.extend((c, depth + 1, False) for c in reversed(_children(node)))
@@ -179,9 +179,13 @@ def load_yaml_documents(text: str, name: str) -> list[tuple[Any, LineMap]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
+        if "nesting depth" in (exc.problem or ""):  # libyaml's own limit, at 1,000 levels
+            raise UserError(Problem(name, line, "", _TOO_DEEP)) from None
         raise UserError(Problem(name, line, "", f"invalid YAML: {exc.problem}")) from None
     except yaml.YAMLError as exc:
         raise UserError(Problem(name, None, "", f"invalid YAML: {exc}")) from None
+    except RecursionError:  # the pure-Python parser, without libyaml, recurses as it nests
+        raise UserError(Problem(name, None, "", _TOO_DEEP)) from None
     return docs
 
 

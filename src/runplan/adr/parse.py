@@ -5,7 +5,10 @@ own `runplan:` key), a `#` title, and `##` sections: Context and Problem Stateme
 Drivers, Considered Options, Decision Outcome (with `Chosen option: "X", because ...` and
 `### Consequences` / `### Confirmation`), Pros and Cons of the Options, More Information.
 Nygard: `# N. Title` and `## Status`, `## Context`, `## Decision`, `## Consequences`.
-Every element keeps its line, so findings can point at it.
+Every element keeps its line, so findings can point at it. Headings, ATX (`## Status`) and
+setext (a line underlined with `===` or `---`), are found by a CommonMark parser (markdown-it-py),
+not by a pattern: a record is anyone's text in CI, and the old heading pattern backtracked
+cubically on a long line. Every pattern left here runs in linear time on any line.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from markdown_it import MarkdownIt
+
 from runplan.errors import Problem, UserError
 from runplan.yamlio import LineMap, load_yaml
 
@@ -21,8 +26,14 @@ MADR_SECTIONS = ("context and problem statement", "decision drivers", "considere
                  "decision outcome", "consequences", "confirmation",
                  "pros and cons of the options", "more information")
 NYGARD_SECTIONS = ("status", "context", "decision", "consequences")
+# Headings are block structure: the inline pass (emphasis, links), where a parser spends its
+# time on hostile text, is not needed, and a heading's text is kept as written.
+_MARKDOWN = MarkdownIt("commonmark").disable(["inline", "text_join"])
 CHOSEN = re.compile(r'Chosen option:\s*"([^"]+)"|Chosen option:\s*`([^`]+)`|'
                     r"Chosen option:\s*([^,\n]+)", re.IGNORECASE)
+
+
+_BULLET = re.compile(r"\s*[*+-]\s+(.*)")
 
 
 @dataclass(frozen=True)
@@ -39,8 +50,8 @@ class Section:
     body: list[Item] = field(default_factory=list)
 
     def bullets(self) -> list[Item]:
-        return [Item(re.sub(r"^\s*[*+-]\s+", "", i.text).strip(), i.line) for i in self.body
-                if re.match(r"^\s*[*+-]\s+", i.text)]
+        return [Item(m.group(1).strip(), i.line) for i in self.body
+                if (m := _BULLET.match(i.text))]
 
     def text(self) -> str:
         return "\n".join(i.text for i in self.body)
@@ -106,33 +117,33 @@ def parse_record(text: str, file: str) -> Record:
     """A MADR 4.0 or Nygard record; NotAnAdr when it is neither (no decision headings)."""
     front, front_lines, front_start, body_start = _front_matter(text, file)
     lines = text.splitlines()
+    opening = max(body_start, 1)  # the body's first line, 1-based
+    headings = _headings(lines[opening - 1:], opening)
     title: Item | None = None
     sections: dict[str, Section] = {}
     current: Section | None = None
-    in_code = False
-    for number in range(max(body_start, 1), len(lines) + 1):
+    number = opening
+    while number <= len(lines):
         raw = lines[number - 1]
-        if raw.lstrip().startswith("```"):
-            in_code = not in_code
-        m = None if in_code else re.match(r"^(#{1,6})\s+(.*?)\s*#*\s*$", raw)
-        if m:
-            level, heading = len(m.group(1)), m.group(2).strip()
-            if level == 1 and title is None:
-                title = Item(heading, number)
-                current = None
-                continue
-            key = _section_key(heading)
-            if key is not None and (key not in sections):
-                current = Section(heading, level, number)
-                sections[key] = current
-                continue
-            if current is not None and level > current.level:
-                current.body.append(Item(raw, number))  # a sub-heading, e.g. an option
-                continue
-            current = None
+        heading = headings.get(number)
+        if heading is None:
+            if current is not None:
+                current.body.append(Item(raw, number))
+            number += 1
             continue
-        if current is not None:
-            current.body.append(Item(raw, number))
+        level, words, end = heading
+        if level == 1 and title is None:
+            title = Item(words, number)
+            current = None
+        elif (key := _section_key(words)) is not None and key not in sections:
+            current = Section(words, level, number)
+            sections[key] = current
+        elif current is not None and level > current.level:
+            # a sub-heading, e.g. an option, kept as its lines
+            current.body.extend(Item(lines[n - 1], n) for n in range(number, end))
+        else:
+            current = None
+        number = end
     madr = sum(1 for k in sections if k in MADR_SECTIONS and k not in ("consequences",))
     nygard = all(k in sections for k in ("status", "decision")) or (
         "decision" in sections and "context" in sections and not madr)
@@ -166,6 +177,20 @@ def parse_record(text: str, file: str) -> Record:
                   options, status)
 
 
+def _headings(body: list[str], first: int) -> dict[int, tuple[int, str, int]]:
+    """Top-level headings of the body by line: (level, text, the line after the heading)."""
+    found: dict[int, tuple[int, str, int]] = {}
+    tokens = _MARKDOWN.parse("\n".join(body))
+    for i, token in enumerate(tokens):
+        if token.type != "heading_open" or token.level != 0 or token.map is None:
+            continue
+        start, end = token.map
+        # a setext heading may run over lines: one line of text, as an ATX heading is
+        words = " ".join(line.strip() for line in tokens[i + 1].content.splitlines())
+        found[start + first] = (int(token.tag[1:]), words, end + first)
+    return found
+
+
 def _section_key(heading: str) -> str | None:
     h = re.sub(r"\s+", " ", heading.strip().lower())
     for name in (*MADR_SECTIONS, *NYGARD_SECTIONS):
@@ -176,6 +201,7 @@ def _section_key(heading: str) -> str | None:
 
 def _plain(text: str) -> str:
     """Markdown emphasis, links and code marks taken off an option's name."""
-    t = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    # Neither bracket class crosses an opening bracket, so no start rescans the line.
+    t = re.sub(r"\[([^\[\]]+)\]\([^()]*\)", r"\1", text)
     t = re.sub(r"[*_`]+", "", t)
     return t.strip().rstrip(".").strip()

@@ -16,13 +16,19 @@ from typing import Any
 
 from runplan.errors import Problem, UserError
 from runplan.facts import KNOWN_FIELDS
+from runplan.fmt import num
 from runplan.paths import rules_dir
 from runplan.rulebase.compile import negate, placeholders, stratify
-from runplan.rulebase.spec import AllCond, AnyCond, Cond, FactCond, FieldCond, RuleSpec
+from runplan.rulebase.spec import AllCond, AnyCond, Cond, FactCond, FieldCond, RuleSpec, leaves
 from runplan.validation import validate
 from runplan.yamlio import LineMap, load_yaml, read_text
 
 MAX_RULE_FILE_BYTES = 1024 * 1024
+# What a rule condition may be, so that it runs: the engine expands `any` inside `all` into
+# alternatives (the built-in rules need at most 2) and walks conditions recursively (they nest
+# at most 2 levels). 2^10 alternatives took 7 s per component; 150 levels overflowed the stack.
+MAX_CONDITION_DEPTH = 8
+MAX_ALTERNATIVES = 32
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,54 @@ def parse_cond(raw: dict[str, Any]) -> Cond:
         return FactCond(raw["fact"])
     return FieldCond(raw["field"], raw["op"], raw.get("value", True if raw["op"] == "exists"
                                                        else None))
+
+
+def depth(cond: Cond) -> int:
+    """How many `all`/`any` levels a condition nests (a single test is 0)."""
+    if isinstance(cond, AllCond | AnyCond):
+        return 1 + max(depth(c) for c in cond.items)
+    return 0
+
+
+def alternatives(cond: Cond, cap: int = MAX_ALTERNATIVES + 1) -> int:
+    """How many alternatives (`all` of single tests) the condition is, counted up to `cap`."""
+    if isinstance(cond, AllCond):
+        total = 1
+        for c in cond.items:
+            total = min(cap, total * alternatives(c, cap))
+        return total
+    if isinstance(cond, AnyCond):
+        return min(cap, sum(alternatives(c, cap) for c in cond.items))
+    return 1
+
+
+def can_hold(cond: Cond, absent: set[str]) -> bool:
+    """Whether the condition can hold while the `absent` facts are never asserted."""
+    if isinstance(cond, FactCond):
+        return cond.negate or cond.fact not in absent
+    if isinstance(cond, AllCond):
+        return all(can_hold(c, absent) for c in cond.items)
+    if isinstance(cond, AnyCond):
+        return any(can_hold(c, absent) for c in cond.items)
+    return True
+
+
+def _runnable(cond: Cond) -> str | None:
+    """Why the engine could not run the condition, or a part of it can never hold, or None."""
+    for leaf in leaves(cond):
+        if isinstance(leaf, FieldCond) and leaf.op == "between" and leaf.value[0] > leaf.value[1]:
+            low, high = num(leaf.value[0], 6), num(leaf.value[1], 6)
+            return (f"{leaf.field} between {low} and {high} holds for no "
+                    "value: give the lower bound first")
+    levels = depth(cond)
+    if levels > MAX_CONDITION_DEPTH:
+        return (f"conditions nested {levels} levels deep; at most {MAX_CONDITION_DEPTH}: "
+                "split the rule, or assert a fact and read it")
+    if alternatives(cond) > MAX_ALTERNATIVES:
+        return (f"the condition expands to more than {MAX_ALTERNATIVES} alternatives (each "
+                "`any` inside an `all` multiplies them): split the rule, or assert a fact "
+                "and read it")
+    return None
 
 
 def _walk_fields(raw: Any, path: tuple[str | int, ...]) -> Iterable[tuple[str, tuple[str | int, ...]]]:
@@ -88,6 +142,10 @@ def parse_rule_file(path: Path) -> tuple[list[RuleSpec], list[Problem]]:
             if field not in KNOWN_FIELDS:
                 problems.append(Problem(name, lines.get(fpath, line), f"{rid}: when",
                                         f"unknown field '{field}'{_suggest(field, KNOWN_FIELDS)}"))
+        when = parse_cond(raw["when"])
+        if (why := _runnable(when)) is not None:
+            problems.append(Problem(name, lines.get((*base, "when"), line), f"{rid}: when",
+                                    why))
         then = raw["then"]
         for ph in placeholders(then["message"]):
             if ph not in KNOWN_FIELDS:
@@ -96,7 +154,7 @@ def parse_rule_file(path: Path) -> tuple[list[RuleSpec], list[Problem]]:
                                         f"unknown placeholder {{{ph}}}{_suggest(ph, KNOWN_FIELDS)}"))
         specs.append(RuleSpec(
             id=rid, title=raw["title"], source=raw["source"], rationale=raw["rationale"].strip(),
-            when=parse_cond(raw["when"]), asserts=tuple(then.get("assert", [])),
+            when=when, asserts=tuple(then.get("assert", [])),
             score=tuple(sorted(then.get("score", {}).items())),
             exclude=tuple(then.get("exclude", [])), message=then["message"].strip(),
             theme=data["theme"], file=name, line=line,
@@ -143,13 +201,21 @@ def load_rulebase(extra_dirs: Iterable[Path] = (), include_builtin: bool = True)
                 problems.append(Problem(s.file, s.line, s.id,
                                         f"rule id {key} is already used at {first.file}:{first.line}"))
             seen[key] = s
-    produced = {f for s in specs for f in s.asserts}
+    producers: dict[str, set[str]] = {}
+    for s in specs:
+        for fact in s.asserts:
+            producers.setdefault(fact, set()).add(s.id)
     for s in specs:
         for fact in s.facts_read():
-            if fact not in produced:
+            if fact not in producers:
                 problems.append(Problem(s.file, s.line, f"{s.id}: when",
                                         f"fact '{fact}' is asserted by no rule"
-                                        f"{_suggest(fact, produced)}"))
+                                        f"{_suggest(fact, producers)}"))
+        own = {f for f in s.facts_read() if producers.get(f) == {s.id}}
+        if own and not can_hold(s.when, own):
+            problems.append(Problem(s.file, s.line, f"{s.id}: when",
+                                    f"reads fact '{min(own)}', which only this rule asserts: "
+                                    "it can never fire"))
     if problems:
         raise UserError(problems)
     try:
