@@ -459,3 +459,45 @@ def test_adr_new_profile_outside_the_repository(runner: CliRunner, tmp_path: Pat
            f"repository ({repo.resolve()}), so the record cannot reference it; use "
            "--profile-inline\n")
     assert not (repo / "docs/decisions/0002-webhook.md").exists()
+
+
+def test_a_latency_driver_is_contradicted_by_the_warm_path(runner: CliRunner,
+                                                            tmp_path: Path) -> None:
+    """Lambda for 190 ms of work under a 200 ms objective: even warm (190 + 25 ms) it misses,
+    which is not a cold-start problem (issue 12: the warm path and the cold tail apart)."""
+    path = tmp_path / "0001-lookup.md"
+    path.write_text("""---
+status: accepted
+date: 2026-03-02
+runplan:
+  profile:
+    name: lookup
+    kind: api
+    traffic: {pattern: steady, avg_rps: 5}
+    execution: {avg_duration_ms: 190}
+    latency: {p99_slo_ms: 200, user_facing: true}
+---
+
+# Lookups on AWS Lambda
+
+## Context and Problem Statement
+
+Lookups for the shop front.
+
+## Decision Drivers
+
+* Low latency for shoppers
+
+## Considered Options
+
+* AWS Lambda
+* Kubernetes on EKS
+
+## Decision Outcome
+
+Chosen option: "AWS Lambda", because it needs no cluster.
+""")
+    got = [f for f in findings(runner, str(path)) if f["check"] == "ADR-DRIVER-CONTRADICTED"]
+    assert [f["message"] for f in got] == [
+        "driver 'Low latency for shoppers': even warm, functions answer in about 215 ms "
+        "against a 200 ms objective (no instance kept warm fixes that)"]

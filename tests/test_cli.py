@@ -58,11 +58,13 @@ def test_explain_lists_assumptions_and_fired_rules(runner: CliRunner) -> None:
     assert "* latency.p99_slo_ms = none" in out
     # Values in words, never Python reprs (`()`, `{'kubernetes': 4.0}`, `None`).
     assert "* constraints.compliance = none" in out
-    assert "Verdict: serverless with scores kubernetes -2, serverless 18, hybrid 0, " \
-        "confidence 0.99" in out
+    # Cost 8 (its ratio is over 50x), the idle rule 0.75 at 60% idle (graded, issue 12).
+    assert "Verdict: serverless with scores kubernetes -2, serverless 19.25, hybrid 0, " \
+        "confidence 1.00" in out
     assert not re.search(r"\(\)|\{'|\['|= None|= \(", out), out
     assert "Rules fired, in order:" in out
-    assert "TRAFFIC-IDLE-001 (serverless +3) because traffic.idle_fraction=0.6" in out
+    # Graded: 1.5 points x (0.6 - 0.3) / (0.9 - 0.3) = 0.75.
+    assert "TRAFFIC-IDLE-001 (serverless +0.75) because traffic.idle_fraction=0.6" in out
 
 
 def test_flips_say_where_the_verdict_changes(runner: CliRunner) -> None:
@@ -267,12 +269,13 @@ def test_cost_command_with_pricing_override_and_plot(runner: CliRunner, tmp_path
 
 
 def test_top_reasons_argue_for_the_verdict(runner: CliRunner) -> None:
-    # chat-websocket: LIMIT-STATEFUL-001 is kubernetes +2, serverless -3; only the +2 argues for
-    # kubernetes, so the two exclusions and the steady-load rule (+3) rank above it.
+    # chat-websocket: the two exclusions rank first; then LIMIT-STATEFUL-001 (kubernetes +2;
+    # its serverless -3 does not count as support), above the steady-load rule, now at most
+    # +1.5 (graded, since the cost ratio carries the money steady load stands for).
     out = runner.invoke(main, ["advise", str(EXAMPLES / "chat-websocket.yaml")]).output
     why = out.split("Why:\n")[1].split("\n\n")[0].splitlines()
     assert [line.split("[")[1].split(",")[0] for line in why] == [
-        "LIMIT-DURATION-001", "LIMIT-CONNECTIONS-001", "TRAFFIC-STEADY-001"]
+        "LIMIT-DURATION-001", "LIMIT-CONNECTIONS-001", "LIMIT-STATEFUL-001"]
 
 
 def test_rule_messages_are_printed_literally(runner: CliRunner, tmp_path: Path) -> None:

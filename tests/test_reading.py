@@ -394,7 +394,7 @@ def test_a_bad_json_row_names_its_own_line_and_field(runner: CliRunner, tmp_path
     path.write_text(path.read_text().replace('"kind": "job", ', ""))
     result = runner.invoke(main, ["score", str(path), "--format", "json", "-q", "-j", "1"])
     assert result.exit_code == 0
-    assert result.stderr == f"{path}:6: error: components[1].execution.memory_mb: must be > 0, " \
+    assert result.stderr == f"{path}:6: error: components[1].execution.memory_mb: must be >= 1, " \
         "got -5\n"
     assert [c["name"] for c in json.loads(result.stdout)["components"]] == ["a", "c"]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from runplan.cost.estimate import CostReport, CrossingCache, default_view, estimate, probe_facts
 from runplan.errors import Problem, UserError
-from runplan.fmt import num
+from runplan.fmt import num, usd
 from runplan.kbase import KnowledgeBase
 from runplan.probes import (
     AXES,
@@ -33,7 +33,7 @@ from runplan.rulebase.engine import Engine
 from runplan.rulebase.load import RuleBase
 from runplan.rulebase.shared import SharedInference
 from runplan.rulebase.spec import RuleSpec
-from runplan.verdict import Verdict, decide
+from runplan.verdict import Verdict, assumed_confidence, decide
 
 FLIPS_KEPT = 2_000  # flip searches remembered for workloads that differ only in name
 
@@ -72,19 +72,21 @@ class Flip:
     verdict: str
     current: float
     limit: str = ""  # the hard limit the flip sits at, e.g. "the memory limit of AWS Lambda"
+    assumed: bool = False  # the current value is runplan's default, not the profile's
 
     def short(self) -> str:
-        """`serverless at 0.3 idle share (now 0.25)`."""
+        """`serverless at 0.3 idle share (now 0.25, assumed)`."""
         limit = f"{self.limit}; " if self.limit else ""
-        return (f"{self.verdict} at {num(self.to)} {_label(self.field)} "
-                f"({limit}now {num(self.current)})")
+        now = f"now {num(self.current)}{', assumed' if self.assumed else ''}"
+        return f"{self.verdict} at {num(self.to)} {_label(self.field)} ({limit}{now})"
 
     def sentence(self, verdict: str) -> str:
         rise = self.to > self.current
         where = (f"until {num(self.to)} {_label(self.field)}, {self.limit}" if self.limit
                  else f"until about {num(self.to)} {_label(self.field)}")
+        now = f"now {num(self.current)}{', assumed: not given' if self.assumed else ''}"
         return (f"{verdict} {where} ({'above' if rise else 'below'} that: {self.verdict}; "
-                f"now {num(self.current)})")
+                f"{now})")
 
 
 def _label(field_path: str) -> str:
@@ -109,6 +111,7 @@ class Result:
     flips: tuple[Flip, ...] = ()
     parts: tuple[Result, ...] = ()
     overridden: tuple[str, ...] = field(default_factory=tuple)
+    against_cost: str = ""  # where the verdict is the dearer option: what outweighs the cost
 
 
 @dataclass
@@ -150,6 +153,7 @@ class Advisor:
         out = w.fields()
         out.update(cost_facts)
         out["traffic.peak_to_avg"] = round(w.peak_rps / w.avg_rps, 4) if w.avg_rps else None
+        out["traffic.avg_concurrency"] = round(w.avg_rps * w.avg_duration_ms / 1000, 4)
         out.update(parts)
         return out
 
@@ -165,7 +169,7 @@ class Advisor:
         fired = self.fire(fields)
         monthly = {"kubernetes": costs.kubernetes.monthly_usd,
                    "serverless": costs.serverless.monthly_usd if costs.serverless else None}
-        return costs, fields, fired, decide(fired, monthly)
+        return costs, fields, fired, decide(fired, monthly, fields)
 
     def verdict_only(self, w: Workload, parts: dict[str, Any],
                      fired_set: Callable[[dict[str, Any]], Sequence[RuleSpec]] | None,
@@ -175,7 +179,8 @@ class Advisor:
         if fired_set is None:
             return self.infer(w, parts, break_even=False)[3].verdict
         facts, monthly = probe_facts(w, self.kb, self.free_tier, self.view_of(w))
-        return decide(fired_set(self.fields_for(w, facts, parts)), monthly).verdict
+        fields = self.fields_for(w, facts, parts)
+        return decide(fired_set(fields), monthly, fields).verdict
 
     # -- a component ------------------------------------------------------------------------
 
@@ -198,23 +203,39 @@ class Advisor:
                   inferred: tuple[CostReport, dict[str, Any], Sequence[RuleSpec], Verdict],
                   part_results: tuple[Result, ...], flips: tuple[Flip, ...]) -> Result:
         costs, fields, fired, verdict = inferred
+        if flips and assumed:
+            given_up = {a.field for a in assumed}
+            flips = tuple(Flip(f.field, f.to, f.verdict, f.current, f.limit, True)
+                          if _assumed(f.field, given_up) else f for f in flips)
+            distances = [(_distance(f, f.current), f.field == "traffic.idle_fraction")
+                         for f in flips if f.assumed]
+            if distances:
+                verdict = replace(verdict, confidence=assumed_confidence(verdict.confidence,
+                                                                         distances))
+        reasons = tuple(self._reason(spec, fields, given)
+                        for spec, given in zip(fired, verdict.points, strict=True))
         return Result(
             name=w.name, provider=costs.provider, workload=w, verdict=verdict, costs=costs,
-            reasons=tuple(self._reason(spec, fields) for spec in fired),
+            reasons=reasons, against_cost=against_cost(verdict, costs, reasons),
             assumptions=tuple(assumed),
             derived_facts=tuple(f for spec in fired for f in spec.asserts), inputs=fields,
             flips=flips, parts=part_results, overridden=self.kb.overridden)
 
-    def _reason(self, spec: RuleSpec, fields: dict[str, Any]) -> Reason:
-        """A fired rule with its message filled from this component's figures."""
+    def _reason(self, spec: RuleSpec, fields: dict[str, Any],
+                points: tuple[tuple[str, float], ...]) -> Reason:
+        """A fired rule with its message filled from this component's figures (`points`: what
+        it gave; a graded rule's effect is its points here)."""
         parts = self._spec_parts.get(spec.id)
         if parts is None:  # what depends on the rule alone, worked out once per rule
-            parts = self._spec_parts[spec.id] = (spec.effect(), spec.fields_read(),
-                                                 spec.facts_read())
+            parts = self._spec_parts[spec.id] = (
+                spec.effect(), tuple(dict.fromkeys((*spec.fields_read(), *spec.fields_graded()))),
+                spec.facts_needed())
         effect, fields_read, facts_read = parts
+        if spec.grade:
+            effect = spec.effect(points)
         facts = {f: fields.get(f) for f in fields_read}
         return Reason(spec.id, spec.title, effect, render(spec.message, fields), spec.source,
-                      facts, facts_read, spec.asserts, spec.score, spec.exclude)
+                      facts, facts_read, spec.asserts, points, spec.exclude)
 
     # -- many components --------------------------------------------------------------------
 
@@ -329,7 +350,9 @@ class Advisor:
             axes.append(("latency.p99_slo_ms", w.p99_slo_ms,
                          lambda v: w.but(p99_slo_ms=v)))
         # Probes differ from w only in the VARYING fields and the facts computed from them.
-        fired_set = self.inference.for_probes({**w.fields(), **parts}, VARYING) \
+        # The view does not move with a probe: a fixed field, like the profile's own.
+        fixed = {**w.fields(), **parts, "cost.view": self.view_of(w)}
+        fired_set = self.inference.for_probes(fixed, VARYING) \
             if self.shared else None
         out: list[Flip] = []
         for name, value, make in axes:
@@ -410,6 +433,18 @@ class Advisor:
 
 FlipKey = tuple[Workload, tuple[tuple[str, Any], ...], str]
 
+# The inputs a flip's axis stands on: average rps comes from the monthly volume when only that
+# is given (so an assumed volume makes the rps assumed); a peak or a longest run not given is
+# derived from the average, itself perhaps assumed.
+_STANDS_ON = {"traffic.avg_rps": ("traffic.avg_rps", "traffic.requests_per_month"),
+              "traffic.peak_rps": ("traffic.peak_rps",),
+              "execution.max_duration_s": ("execution.max_duration_s",)}
+
+
+def _assumed(field_path: str, assumed: set[str]) -> bool:
+    return any(f in assumed for f in _STANDS_ON.get(field_path, (field_path,)))
+
+
 # Above this a monthly figure is a mistyped override or profile, not an estimate: a thousand
 # times the largest cloud bill there is; and sums over an estate stay finite below it.
 MAX_MONTHLY_USD = 1e15
@@ -460,6 +495,31 @@ def _distance(f: Flip, value: float) -> float:
     if f.field == "traffic.idle_fraction" or value == 0:
         return abs(f.to - value)
     return abs(math.log(max(f.to, 1e-12) / value))
+
+
+def against_cost(v: Verdict, costs: CostReport, reasons: Sequence[Reason]) -> str:
+    """Where the verdict is the dearer of Kubernetes and serverless (both feasible): by how
+    much it costs more, and the reasons that outweigh that, with their points."""
+    if costs.serverless is None or v.verdict == "hybrid" or v.all_excluded:
+        return ""
+    bill = {"kubernetes": costs.kubernetes.monthly_usd, "serverless": costs.serverless.monthly_usd}
+    other = "serverless" if v.verdict == "kubernetes" else "kubernetes"
+    if v.excluded[other] or bill[v.verdict] <= bill[other]:
+        return ""
+    net = []
+    for x in reasons:
+        points = dict(x.score)
+        gain = points.get(v.verdict, 0.0) - points.get(other, 0.0)
+        if gain > 0:
+            net.append((gain, x.rule))
+    net.sort(key=lambda pair: -pair[0])
+    shown = ", ".join(f"{rule} ({gain:+.2f})".replace(".00)", ")") for gain, rule in net[:4])
+    lead = v.scores[v.verdict] - v.scores[other]
+    dearer, cheaper = round(bill[v.verdict], 2), round(bill[other], 2)
+    ratio = f"{dearer / cheaper:,.3g}x" if cheaper else "more than"
+    return (f"{v.verdict} despite the cost: {usd(dearer)}/month, {ratio} the {usd(cheaper)} "
+            f"of {other}, {usd(dearer - cheaper)} more; outweighed by {shown or 'no rule'}: "
+            f"{v.verdict} leads {other} by {lead:.2f} points")
 
 
 def parts_facts(parts: tuple[Result, ...]) -> dict[str, Any]:

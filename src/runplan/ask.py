@@ -15,12 +15,13 @@ from typing import Any, Protocol, TextIO
 
 from runplan.advise import Advisor, Result
 from runplan.errors import UserError
-from runplan.profile import Component, check_component, nest, parse_component
+from runplan.profile import FIELD_PATHS, Component, check_component, nest, parse_component
 from runplan.questions import Question, Questionnaire, parse_answer
 from runplan.rulebase.compile import predicate
 from runplan.rulebase.spec import AllCond, AnyCond, Cond, FactCond, FieldCond
 from runplan.yamlio import LineMap
 
+INPUTS = len(FIELD_PATHS) - 1  # every profile input but the name
 BACK = ("<", "back", "b")
 HELP = ("?", "help", "h")
 
@@ -65,7 +66,8 @@ class Interview:
 
     def provisional(self) -> Result:
         if self._result is None:
-            self._result = self.advisor.advise(self.component(), flips=False)
+            # With flips: a flip on an input still assumed lowers the confidence shown.
+            self._result = self.advisor.advise(self.component())
         return self._result
 
     def applies(self, q: Question) -> bool:
@@ -197,7 +199,8 @@ def provisional_line(r: Result) -> str:
     v = r.verdict
     return (f"  -> provisional verdict: {v.verdict} (confidence {v.confidence:.2f}; scores "
             f"kubernetes {v.scores['kubernetes']:g}, serverless {v.scores['serverless']:g}, "
-            f"hybrid {v.scores['hybrid']:g})")
+            f"hybrid {v.scores['hybrid']:g}; {len(r.assumptions)} of {INPUTS} inputs still "
+            f"assumed)")
 
 
 def run(interview: Interview, console: Console) -> None:

@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import contextlib
 import pickle
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from runplan.atomic import STDOUT, atomic_text
-from runplan.errors import EXIT_FINDINGS, EXIT_OK, Problem
+from runplan.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, Problem
+from runplan.formats import PROVIDERS
 from runplan.inventory import Entry, Inventory, Names, load_defaults, read_inventory
-from runplan.kbase import PROVIDERS, KnowledgeBase, load_kbase
+from runplan.kbase import KnowledgeBase, load_kbase
 from runplan.portfolio import ClusterSurvey, Portfolio
 from runplan.report.batch import CsvSink, JsonSink, MarkdownSink, Outcome, TextSink
 from runplan.rulebase.load import load_rulebase
-from runplan.score import Settings, default_jobs, score_all
+from runplan.score import Settings, WorkerDied, default_jobs, score_all
 
 
 def _sink(fmt: str, out: TextIO) -> Any:
@@ -57,57 +60,97 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
     load_rulebase(settings.rules_dirs)
     defaults = load_defaults(defaults_file) if defaults_file else None
     jobs = jobs or default_jobs()
-    # First pass: does the estate have a cluster anyway? Then each component is priced at
-    # marginal cost where it does (`portfolio.ClusterSurvey`).
     inventory = read_inventory(file, input_format, defaults)
-    with _twice(inventory, lambda: read_inventory(file, input_format, defaults)) as again:
-        decisions = survey_clusters(inventory, settings, jobs, kb,
-                                    not quiet and sys.stderr.isatty())
-        settings = replace(settings, clusters=frozenset(p for p, d in decisions.items()
-                                                        if d["justified"]))
-        inventory = again()
-        return _score_pass(inventory, settings, jobs, kb, decisions, fmt, output, quiet,
-                           fail_on_error)
-
-
-def _score_pass(inventory: Inventory, settings: Settings, jobs: int, kb: KnowledgeBase,
-                decisions: dict[str, dict[str, Any]], fmt: str, output: Path | None,
-                quiet: bool, fail_on_error: bool) -> int:
-    """The second pass: every entry scored into the sink, the portfolio, the exit code."""
-    portfolio = Portfolio(kb, decisions)
     errors: list[Problem] = []
     scored = rejected = 0
+    internal = 0  # rows runplan itself failed on (`score._failed`): exit 3 once reported
     show_progress = not quiet and sys.stderr.isatty()
-    with _output(output) as out:
-        sink = _sink(fmt, out)
-        results = score_all(inventory.entries, settings, jobs, inventory.total)
-        names = Names()
-        with _progress(show_progress, inventory.total) as advance:
-            for s in results:
-                duplicate = names.taken(s.claim)
-                problems = (duplicate,) if duplicate is not None else s.problems
-                if problems:
-                    rejected += 1
-                    errors.extend(problems)
-                    for p in problems:
-                        print(p, file=sys.stderr)
-                else:
-                    assert s.data is not None and s.placement is not None
-                    scored += 1
-                    sink.component(s.row or {}, s.data)
-                    portfolio.add(s.placement)
-                advance()
-        outcome = Outcome(inventory.file, inventory.fmt, portfolio.summary(), errors,
-                          inventory.skipped, scored, rejected)
-        sink.finish(outcome)
+    try:
+        with _signals_raised(), \
+                _twice(inventory, lambda: read_inventory(file, input_format, defaults)) as again:
+            # First pass: does the estate have a cluster anyway? Then each component is
+            # priced at marginal cost where it does (`portfolio.ClusterSurvey`).
+            decisions = survey_clusters(inventory, settings, jobs, kb, show_progress)
+            settings = replace(settings, clusters=frozenset(p for p, d in decisions.items()
+                                                            if d["justified"]))
+            inventory = again()
+            portfolio = Portfolio(kb, decisions)
+            with _output(output) as out, \
+                    contextlib.closing(score_all(inventory.entries, settings, jobs,
+                                                 inventory.total)) as results:
+                sink = _sink(fmt, out)  # the workers run by now: no thread was forked
+                names = Names()
+                with _progress(show_progress, inventory.total) as advance:
+                    for s in results:
+                        duplicate = names.taken(s.claim)
+                        problems = (duplicate,) if duplicate is not None else s.problems
+                        if problems:
+                            rejected += 1
+                            internal += s.internal and duplicate is None
+                            errors.extend(problems)
+                            for p in problems:
+                                print(p, file=sys.stderr)
+                        else:
+                            assert s.data is not None and s.placement is not None
+                            scored += 1
+                            sink.component(s.row or {}, s.data)
+                            portfolio.add(s.placement)
+                        advance()
+                outcome = Outcome(inventory.file, inventory.fmt, portfolio.summary(), errors,
+                                  inventory.skipped, scored, rejected)
+                sink.finish(outcome)
+    except Interrupted as exc:
+        where = f"; nothing written to {output}" if output is not None else ""
+        print(f"runplan score: stopped by {signal.Signals(exc.signum).name}{where}",
+              file=sys.stderr)
+        return 128 + exc.signum
+    except WorkerDied as exc:
+        where = f"; nothing written to {output}" if output is not None else ""
+        print(f"runplan score: {exc}{where}", file=sys.stderr)
+        return EXIT_INTERNAL
     if not quiet and (output is not None or fmt != "text"):
         where = f"; wrote {output}" if output is not None else ""
         print(f"runplan score: {outcome.counts_line()}{where}", file=sys.stderr)
         for line in outcome.skipped_lines():
             print(f"runplan score: {line}", file=sys.stderr)
+    if internal:
+        return EXIT_INTERNAL
     if errors and (fail_on_error or scored == 0):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM, raised where the main thread is, so that every `with` and
+    `finally` on the way out runs: the half-written output and the workers' scratch
+    directory removed, the workers stopped. A BaseException, so that no row's net
+    (`score.score_entries`) can take it for that row's failure."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_raised() -> Iterator[None]:
+    """SIGINT and SIGTERM as `Interrupted` while the block runs; once one has come, both
+    are ignored until the block is left (the clean-up is not interrupted in turn)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread
+        return
+    caught = (signal.SIGINT, signal.SIGTERM)
+
+    def raise_it(signum: int, frame: Any) -> None:
+        for s in caught:
+            signal.signal(s, signal.SIG_IGN)
+        raise Interrupted(signum)
+
+    before = {s: signal.signal(s, raise_it) for s in caught}
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
 
 
 def survey_clusters(inventory: Inventory, settings: Settings, jobs: int, kb: KnowledgeBase,
@@ -119,8 +162,9 @@ def survey_clusters(inventory: Inventory, settings: Settings, jobs: int, kb: Kno
     quick = replace(settings, survey=True, flips=False, rows=False, encode=False, curves=False,
                     clusters=frozenset(PROVIDERS))
     names = Names()
-    with _progress(show_progress, inventory.total, "clusters") as advance:
-        for s in score_all(inventory.entries, quick, jobs, inventory.total):
+    with contextlib.closing(score_all(inventory.entries, quick, jobs, inventory.total)) as got, \
+            _progress(show_progress, inventory.total, "clusters") as advance:
+        for s in got:  # the workers were forked before the progress bar's thread started
             if s.placement is not None and names.taken(s.claim) is None:
                 survey.add(s.placement)
             advance()

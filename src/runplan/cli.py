@@ -10,24 +10,24 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from runplan.advise import Advisor, Result
 from runplan.atomic import STDOUT, atomic_bytes, check_target, stdout_error, write_text
-from runplan.config import Config, discover, load_config
 from runplan.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_PIPE, EXIT_USER_ERROR, Problem, UserError
-from runplan.fmt import num, plural, printable
-from runplan.inventory import FORMATS
-from runplan.kbase import PROVIDERS, KnowledgeBase, iter_figures, load_kbase
-from runplan.profile import Component, component_from, load_component, profile_schema
-from runplan.report.data import cold_start_data, costs_data, result_data
-from runplan.report.markdown import render_markdown
-from runplan.report.text import explain_text, render_cost_text, render_text, rules_table
-from runplan.rulebase.load import load_rulebase, rule_files
-from runplan.score import Settings
+from runplan.fmt import plural, printable
+from runplan.formats import INPUT_FORMATS, PROVIDERS
 from runplan.userfile import display_name, is_stdin
+
+if TYPE_CHECKING:
+    from runplan.advise import Advisor, Result
+    from runplan.config import Config
+    from runplan.kbase import KnowledgeBase
+    from runplan.profile import Component
+
+# Each command imports what it uses when it runs: `runplan --version` and `--help` load none
+# of numpy, pydantic, jsonschema, rich or experta, and `advise` loads no batch machinery.
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -104,6 +104,8 @@ free_tier_option = click.option(
 
 def _discovered() -> Path | None:
     """The settings file that applies here (none when the working directory is gone)."""
+    from runplan.config import discover
+
     try:
         return discover(Path.cwd())
     except OSError:
@@ -112,6 +114,8 @@ def _discovered() -> Path | None:
 
 def _config() -> Config:
     """The settings in effect (read once by `main`)."""
+    from runplan.config import Config
+
     ctx = click.get_current_context(silent=True)
     obj = ctx.find_root().obj if ctx is not None else None
     return obj if isinstance(obj, Config) else Config()
@@ -119,10 +123,15 @@ def _config() -> Config:
 
 def _kbase(pricing: Path | None) -> KnowledgeBase:
     """kbase with the settings file's figures, then `--pricing` (or the file's default)."""
+    from runplan.kbase import load_kbase
+
     return load_kbase(pricing, _config().kbase_settings())
 
 
 def _advisor(rules_dirs: tuple[Path, ...], pricing: Path | None, free_tier: bool) -> Advisor:
+    from runplan.advise import Advisor
+    from runplan.rulebase.load import load_rulebase
+
     return Advisor(_kbase(pricing), load_rulebase(rules_dirs), free_tier)
 
 
@@ -148,6 +157,8 @@ def main(ctx: click.Context, verbose: bool, config_file: Path | None) -> None:
       runplan examples my-examples
       runplan config show
     """
+    from runplan.config import load_config
+
     try:
         config = load_config(config_file if config_file is not None else _discovered())
     except UserError as exc:
@@ -176,6 +187,8 @@ def _emit(text: str, output: Path | None) -> None:
 
 def _profile(file: Path, advisor: Advisor, provider: str | None) -> Component:
     """The profile FILE; `-` reads it from stdin (YAML or JSON), bounded like a file."""
+    from runplan.profile import component_from, load_component
+
     if not is_stdin(file):
         return load_component(file, advisor.kb, provider)
     from runplan.userfile import read_text
@@ -221,6 +234,10 @@ def _name(file: Path) -> str:
 
 
 def _render(result: Result, fmt: str, explain: bool) -> str:
+    from runplan.report.data import result_data
+    from runplan.report.markdown import render_markdown
+    from runplan.report.text import explain_text, render_text
+
     if fmt == "json":
         data = result_data(result)
         if explain:
@@ -254,6 +271,9 @@ def cost(file: Path, provider: str | None, pricing: Path | None, free_tier: bool
       runplan cost examples/core-api.yaml --provider gcp --plot cost.png
       runplan cost svc.yaml --format json -o cost.json
     """
+    from runplan.report.data import cold_start_data, costs_data
+    from runplan.report.text import render_cost_text
+
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
         raise UserError(Problem(str(plot), None, "--plot", "must end in .png or .svg"))
     if plot is not None:
@@ -286,7 +306,7 @@ SCORE_FORMATS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown":
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--input-format", type=click.Choice(list(FORMATS)), default=None,
+@click.option("--input-format", type=click.Choice(list(INPUT_FORMATS)), default=None,
               help="Read FILE as this format (default: by extension; catalog-info*.yaml is "
                    "backstage).")
 @click.option("--defaults", "defaults_file", type=click.Path(path_type=Path), default=None,
@@ -321,7 +341,9 @@ def score(file: Path, input_format: str | None, defaults_file: Path | None, fmt:
     \b
     Exit codes: 0 scored (rejected rows are reported on stderr and in the report);
     1 a row was rejected and --fail-on-error is set, or no row could be scored;
-    2 the file itself is unreadable or a usage error.
+    2 the file itself is unreadable or a usage error; 3 runplan failed on a row (that row's
+    error; the rest is scored) or worker processes kept dying; 130/143 Ctrl-C/SIGTERM
+    (nothing written).
 
     \b
     Examples:
@@ -330,6 +352,7 @@ def score(file: Path, input_format: str | None, defaults_file: Path | None, fmt:
       runplan score estate.jsonl --format json --jobs 4 -o scores.json
     """
     from runplan.batch import run_score
+    from runplan.score import Settings
 
     if output is not None and str(output) == STDOUT:
         output = None
@@ -575,6 +598,7 @@ def adr_new(profile_path: Path, title: str, output: Path | None, reference: bool
     import re
 
     from runplan.adr.madr import default_folder, profile_reference, render_madr
+    from runplan.profile import load_component
 
     advisor = _advisor(rules_dirs, pricing, False)
     component = load_component(profile_path, advisor.kb, provider)
@@ -611,6 +635,9 @@ def rules() -> None:
 @boundary
 def rules_list(rules_dirs: tuple[Path, ...], fmt: str) -> None:
     """Every rule with its theme, title and source."""
+    from runplan.report.text import rules_table
+    from runplan.rulebase.load import load_rulebase
+
     rb = load_rulebase(rules_dirs)
     if fmt == "json":
         _emit(_json([_rule_data(r) for r in rb.rules]), None)
@@ -623,7 +650,16 @@ def _rule_data(r: Any) -> dict[str, Any]:
             "rationale": r.rationale, "recommendation": r.recommendation,
             "effect": r.effect(), "message": r.message, "asserts": list(r.asserts),
             "fields_read": list(r.fields_read()), "facts_read": list(r.facts_read()),
+            "grade": [_grade_data(t) for t in r.grade],
             "file": Path(r.file).name, "examples": r.examples}
+
+
+def _grade_data(t: Any) -> dict[str, Any]:
+    """A grade term as in the rule file."""
+    if hasattr(t, "fact"):
+        return {"fact": t.fact}
+    return {"field": t.field, "from": t.start, "to": t.end,
+            "scale": "log" if t.log else "linear"}
 
 
 @rules.command("show")
@@ -636,6 +672,8 @@ def rules_show(rule_id: str, rules_dirs: tuple[Path, ...]) -> None:
 
     import yaml
 
+    from runplan.rulebase.load import load_rulebase
+
     rb = load_rulebase(rules_dirs)
     r = rb.get(rule_id.upper())
     if r is None:
@@ -644,7 +682,8 @@ def rules_show(rule_id: str, rules_dirs: tuple[Path, ...]) -> None:
         raise UserError(f"no rule {rule_id} ({hint}see runplan rules list)")
     lines = [f"{r.id}: {r.title}", "", "Why:", f"  {r.rationale}", "",
              f"Source: {r.source}", f"Effect: {r.effect()}", f"Message: {r.message}",
-             f"Reads: {', '.join([*r.fields_read(), *r.facts_read()])}"]
+             "Reads: " + ", ".join(dict.fromkeys([*r.fields_read(), *r.fields_graded(),
+                                                  *r.facts_needed()]))]
     if r.recommendation:
         lines += [f"Recommendation: {r.recommendation}"]
     if r.examples:
@@ -658,6 +697,8 @@ def rules_show(rule_id: str, rules_dirs: tuple[Path, ...]) -> None:
 @boundary
 def rules_validate(directory: Path) -> None:
     """Check a directory of rule files together with the built-in rules."""
+    from runplan.rulebase.load import load_rulebase, rule_files
+
     rb = load_rulebase([directory])
     files = {str(f) for f in rule_files(directory)}
     count = sum(1 for r in rb.rules if r.file in files)
@@ -690,6 +731,8 @@ def examples(directory: Path, force: bool) -> None:
 @click.argument("what", type=click.Choice(["component"]))
 def schema(what: str) -> None:
     """Print the JSON Schema of a file runplan reads (the component profile)."""
+    from runplan.profile import profile_schema
+
     data = profile_schema()
     data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     data["$id"] = "https://runplan.dev/schemas/component.schema.json"
@@ -709,6 +752,8 @@ def kbase() -> None:
 @boundary
 def kbase_show(provider: str | None, pricing: Path | None, fmt: str) -> None:
     """Every figure with its unit, source and as-of date."""
+    from runplan.kbase import iter_figures
+
     kb = _kbase(pricing)
     keys = [provider] if provider else list(kb.raw)
     rows = [(key, path, fig) for key in keys for path, fig in iter_figures(kb.raw[key])]
@@ -722,6 +767,8 @@ def kbase_show(provider: str | None, pricing: Path | None, fmt: str) -> None:
 
 def _range(fig: dict[str, Any]) -> str:
     """` (range 0.5-1.5)` for a figure with a plausible range in kbase."""
+    from runplan.fmt import num
+
     return f" (range {num(fig['low'], 6)}-{num(fig['high'], 6)})" if "low" in fig else ""
 
 

@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 from runplan.errors import Problem, UserError
 from runplan.userfile import read_text
-from runplan.yamlio import LineMap
 
 if TYPE_CHECKING:  # the command line reads this module at every start: import only what runs
     from runplan.kbase import KnowledgeBase
+    from runplan.yamlio import LineMap
 
 SETTINGS_FILE = "runplan.toml"
 PYPROJECT = "pyproject.toml"

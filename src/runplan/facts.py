@@ -24,7 +24,12 @@ COST_FACTS: dict[str, str] = {
     "cold_start.share": "share of requests that meet a cold start, 0..1",
     "cold_start.added_ms": "latency a cold start adds, ms",
     "cold_start.p99_ms": "estimated p99 latency on functions, ms",
-    "cold_start.breaches_slo": "the p99 estimate exceeds latency.p99_slo_ms",
+    "cold_start.breaches_slo": "cold starts push the p99 estimate over latency.p99_slo_ms, "
+                               "which the warm path meets (provisioned concurrency fixes it)",
+    "cold_start.warm_p99_ms": "the warm path on functions: duration plus invoke overhead, ms",
+    "cold_start.p99_to_slo": "the p99 estimate on functions / latency.p99_slo_ms",
+    "cold_start.warm_to_slo": "the warm path on functions / latency.p99_slo_ms (over 1: no "
+                              "warm instance meets the objective)",
     "limits.functions_available": "the provider offers managed functions",
     "limits.function_max_duration_s": "the provider's function time limit, s",
     "limits.function_memory_max_mb": "the provider's function memory ceiling, MB",
@@ -35,6 +40,8 @@ COST_FACTS: dict[str, str] = {
     "limits.peak_concurrency": "peak rps x duration: instances busy at the peak",
     "limits.exceeds_concurrency": "peak concurrency is over the provider's concurrency quota",
     "traffic.peak_to_avg": "traffic.peak_rps / traffic.avg_rps",
+    "traffic.avg_concurrency": "traffic.avg_rps x execution.avg_duration_ms: requests in "
+                               "flight on average (instances busy, one request each)",
 }
 PART_FACTS: dict[str, str] = {
     "parts.count": "number of parts (0 for a component without parts)",

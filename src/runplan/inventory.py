@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 from runplan.errors import Problem, UserError
+from runplan.formats import INPUT_FORMATS
 from runplan.kbase import KnowledgeBase
 from runplan.profile import (
     SECTIONS,
@@ -59,9 +60,11 @@ from runplan.yamlio import (
     load_yaml_documents,
 )
 
-FORMATS = ("yaml", "json", "csv", "jsonl", "backstage")
+FORMATS = INPUT_FORMATS
 MAX_INVENTORY_BYTES = 64 * 1024 * 1024  # YAML/JSON are read whole; stream larger estates as JSONL
 MAX_LINE_BYTES = 1024 * 1024
+MAX_DEPTH = 32  # a profile nests 4 levels (parts, a section, a field, a list); past this,
+# the decoder and the validators would recurse towards the interpreter's limit
 
 
 @dataclass(frozen=True)
@@ -442,8 +445,32 @@ def decoded(entry: Entry) -> Entry:
     except UserError as exc:
         data = None
         problem = exc.problems[0]
+    else:  # decoded, but the validators would recurse towards the interpreter's limit too
+        if text.count("[") + text.count("{") > MAX_DEPTH and _deeper_than(data, MAX_DEPTH):
+            data = None
+            problem = _too_deep(entry)
     return Entry(entry.index, entry.file, entry.line, merge(entry.defaults, data), entry.lines,
                  problem, entry.prefix)
+
+
+def _too_deep(entry: Entry) -> Problem:
+    return Problem(entry.file, entry.line, "", f"nested more than {MAX_DEPTH} levels deep "
+                   "(a profile needs four)")
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Whether lists and mappings nest more than `limit` levels (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value \
+            if isinstance(value, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 # -- CSV --------------------------------------------------------------------------------------

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from runplan.errors import Problem, UserError
+from runplan.formats import PROVIDERS
 from runplan.paths import kbase_dir
 from runplan.validation import validate
 from runplan.yamlio import LineMap, load_data_file
 
-PROVIDERS = ("aws", "gcp", "azure", "on-prem")
 RUNTIMES = ("python", "node", "java", "go", "dotnet", "ruby", "rust", "container")
 
 

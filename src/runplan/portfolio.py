@@ -62,7 +62,7 @@ class Placement:
     mix_variable_usd: float  # the same part's node share and LB units
     mix_functions_usd: float  # the part of the mix that runs on functions
     functions_instead_usd: float | None  # all of it on functions; None: a hard constraint forbids
-    flip: tuple[str, float, float, str] | None  # nearest flip: field, from, to, verdict
+    flip: tuple[str, float, float, str, bool] | None  # nearest: field, from, to, verdict, assumed
     maturity: str = "basic"  # team.devops_maturity
     existing_cluster: bool = False  # team.existing_cluster
 
@@ -121,7 +121,7 @@ def placement(r: Result, kb: KnowledgeBase, free_tier: bool) -> Placement:
                      r.workload.kind in HTTP_KINDS, blocked, cluster, cluster_var, functions,
                      instead,
                      None if nearest is None else (nearest.field, nearest.current, nearest.to,
-                                                   nearest.verdict),
+                                                   nearest.verdict, nearest.assumed),
                      r.workload.devops_maturity, r.workload.existing_cluster)
 
 
@@ -281,11 +281,12 @@ class Portfolio:
                     "serverless_usd": round(p.serverless_usd or 0.0, 2)}
             _push(self._stake, (stake, -i, p.name, item))
         if p.flip is not None:
-            fname, cur, to, verdict = p.flip
+            fname, cur, to, verdict, assumed = p.flip
             d = flip_distance(fname, cur, to)
             factor = to / cur if cur > 0 and fname != "traffic.idle_fraction" else None
             item = {"name": p.name, "verdict": p.verdict, "field": fname, "from": cur, "to": to,
-                    "flips_to": verdict, "factor": None if factor is None else round(factor, 3)}
+                    "flips_to": verdict, "factor": None if factor is None else round(factor, 3),
+                    "assumed": assumed}
             _push(self._close, (-d, -i, p.name, item))
 
     def summary(self) -> dict[str, Any]:

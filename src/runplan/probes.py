@@ -10,8 +10,10 @@ same stopping rules), so the flips and break-evens are the same numbers; tests c
 two paths on thousands of synthetic components.
 
 Rule conditions that this module cannot evaluate over arrays (set membership on a moving
-field, which no shipped rule has) make `BatchProbes.supported` false, and the scalar search
-runs instead.
+field, which no shipped rule has), or a graded rule reading a field these arrays do not carry,
+make `BatchProbes.supported` false, and the scalar search runs instead. Graded rules get their
+points from `compile.ramp_degree` and `compile.graded`, the functions `compile.rule_points`
+uses for one component.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ from runplan.cost.vector import MOVING, Array, Costs, Rows, costs, pyround, rows
 from runplan.facts import COST_FACTS
 from runplan.kbase import KnowledgeBase
 from runplan.profile import FIELD_PATHS, OPTIONS, Workload
-from runplan.rulebase.compile import is_number
+from runplan.rulebase.compile import graded, is_number, ramp_degree
 from runplan.rulebase.shared import SharedInference
+from runplan.rulebase.spec import FactGrade
 from runplan.verdict import TIE_ORDER
 
 FACTORS = (2, 10, 100)
@@ -115,10 +118,11 @@ class BatchProbes:
         self.checks = inference._checks
         self.moving_leaves = [(i, key) for key, i in inference._leaf_index.items()
                               if key[0] in VARYING]
-        self.read = {key[0] for _, key in self.moving_leaves}
-        self.supported = all(leaf_supported(op, value) for _, (_, op, value) in
-                              self.moving_leaves)
         self.rules = inference._stratified
+        graded_fields = {f for spec, _ in self.rules for f in spec.fields_graded()}
+        self.read = {key[0] for _, key in self.moving_leaves} | graded_fields
+        self.supported = all(leaf_supported(op, value) for _, (_, op, value) in
+                              self.moving_leaves) and graded_fields <= VARYING
 
     # -- rows ---------------------------------------------------------------------------------
 
@@ -230,7 +234,7 @@ class BatchProbes:
             num(FIELD_PATHS[attr], getattr(rows, attr))
         k8s, people, fixed = np.zeros(n), np.zeros(n), np.zeros(n)
         sls = np.full(n, np.nan)
-        share, p99 = np.full(n, np.nan), np.full(n, np.nan)
+        share, p99, warm = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
         breaches = np.zeros(n)
         has_fn = np.zeros(n, dtype=bool)
         conc = rows.peak_rps * rows.avg_duration_ms / 1000
@@ -247,6 +251,7 @@ class BatchProbes:
             has_fn[index] = True
             sls[index] = c.serverless_usd
             share[index], p99[index] = c.cold_share, c.cold_p99_ms
+            warm[index] = rows.avg_duration_ms[index] + fn.warm_latency_ms
             breaches[index] = c.breaches_slo
             lim["function_max_duration_s"][index] = fn.max_duration_s
             lim["function_memory_max_mb"][index] = fn.memory_max_mb
@@ -268,7 +273,11 @@ class BatchProbes:
             "cost.saving_usd": (lambda: k8s - sls, 2),
             "cold_start.share": (lambda: share, 6),
             "cold_start.p99_ms": (lambda: p99, 1),
-            "limits.peak_concurrency": (lambda: conc, 3)}
+            "limits.peak_concurrency": (lambda: conc, 3),
+            "traffic.avg_concurrency": (lambda: rows.avg_rps * rows.avg_duration_ms / 1000, 4),
+            "cold_start.warm_p99_ms": (lambda: warm, 1),
+            "cold_start.p99_to_slo": (lambda: p99 / rows.p99_slo_ms, 4),
+            "cold_start.warm_to_slo": (lambda: warm / rows.p99_slo_ms, 4)}
         with np.errstate(divide="ignore", invalid="ignore"):
             for name, (value, digits) in rounded.items():
                 if name in wanted:  # only what a rule reads: Python's rounding is not free
@@ -308,6 +317,7 @@ class BatchProbes:
         for i, (field, op, value) in self.moving_leaves:
             outcome[i] = leaf_outcome(fields[field], op, value)
         facts: dict[str, Array] = {}
+        degrees: dict[str, Array] = {}  # each derived fact's degree (`compile.rule_points`)
         zeros = np.zeros(n, dtype=bool)
         scores: dict[str, Array] = {o: np.zeros(n) for o in OPTIONS}
         excluded: dict[str, Array] = {o: zeros.copy() for o in OPTIONS}
@@ -315,10 +325,23 @@ class BatchProbes:
             fired = _holds(tree, outcome, fixed, facts, zeros)
             if not fired.any():
                 continue
+            degree: Array | None = None
+            if spec.grade:
+                degree = np.ones(n)
+                for term in spec.grade:
+                    if isinstance(term, FactGrade):
+                        degree = degree * degrees.get(term.fact, np.zeros(n))
+                    else:
+                        read = fields[term.field]
+                        degree = degree * ramp_degree(np.where(read.none, np.nan, read.values),
+                                                      term)
             for f in spec.asserts:
                 facts[f] = facts.get(f, zeros) | fired
+                got = np.where(fired, 1.0 if degree is None else degree, 0.0)
+                degrees[f] = np.maximum(degrees[f], got) if f in degrees else got
             for option, points in spec.score:
-                scores[option] = scores[option] + np.where(fired, points, 0.0)
+                given = points if degree is None else graded(points, degree)
+                scores[option] = scores[option] + np.where(fired, given, 0.0)
             for option in spec.exclude:
                 excluded[option] = excluded[option] | fired
         k8s_total = np.zeros(n)

@@ -34,6 +34,19 @@ HTTP_KINDS = frozenset({"api", "web", "webhook"})
 
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
+# Bounds on every figure, far beyond any real component, so that no figure a profile may give
+# can overflow a bill or divide by a zero it rounded to (a 5e-324 MB pod is 0 GiB).
+MAX_REQUESTS_PER_MONTH = 1e15  # about 380 million requests per second, all month
+MIN_REQUESTS_PER_MONTH = 1e-3  # or 0: one request in 83 years (below it, resolve refuses)
+MAX_AVG_RPS = 1e8
+MAX_PEAK_RPS = 1e9
+MAX_DURATION_S = 31 * 24 * 3600  # a run longer than the longest month is not a monthly bill
+MIN_MEMORY_MB = 1
+MAX_MEMORY_MB = 2**25  # 32 TiB, above the largest cloud machine (24 TiB)
+MAX_CPU_MS = 1e12
+MAX_CALLS_PER_REQUEST = 10_000
+MAX_ENGINEERS = 1_000_000
+
 
 class Traffic(BaseModel):
     """How much load arrives and when."""
@@ -43,13 +56,14 @@ class Traffic(BaseModel):
         None, description="steady | diurnal | business-hours | bursty | scheduled | event-driven. "
         "Default: diurnal.")
     requests_per_month: float | None = Field(
-        None, ge=0, description="Requests per month (for a job: runs per month). Give this or "
-        "avg_rps. Default: 1,000,000 when neither is given.")
+        None, ge=0, le=MAX_REQUESTS_PER_MONTH, description="Requests per month (for a job: runs "
+        "per month). Give this or avg_rps. Default: 1,000,000 when neither is given.")
     avg_rps: float | None = Field(
-        None, ge=0, description="Average requests per second over the month (730 h).")
+        None, ge=0, le=MAX_AVG_RPS, description="Average requests per second over the month "
+        "(730 h).")
     peak_rps: float | None = Field(
-        None, ge=0, description="Highest requests per second to serve. Default: avg_rps x the "
-        "pattern's peak factor (kbase/traffic.yaml).")
+        None, ge=0, le=MAX_PEAK_RPS, description="Highest requests per second to serve. "
+        "Default: avg_rps x the pattern's peak factor (kbase/traffic.yaml).")
     idle_fraction: float | None = Field(
         None, ge=0, le=1, description="Share of the month with no traffic, 0..1. Default: by "
         "pattern (kbase/traffic.yaml).")
@@ -60,15 +74,17 @@ class Execution(BaseModel):
 
     model_config = _STRICT
     avg_duration_ms: float | None = Field(
-        None, gt=0, description="Average wall-clock time per request or run, in ms. Default: 100.")
+        None, gt=0, le=MAX_DURATION_S * 1000, description="Average wall-clock time per request "
+        "or run, in ms. Default: 100.")
     max_duration_s: float | None = Field(
-        None, gt=0, description="Longest single request or run, in seconds. Default: 3 x the "
-        "average duration.")
+        None, gt=0, le=MAX_DURATION_S, description="Longest single request or run, in seconds. "
+        "Default: 3 x the average duration.")
     memory_mb: float | None = Field(
-        None, gt=0, description="Memory per instance, in MB. Default: 512.")
+        None, ge=MIN_MEMORY_MB, le=MAX_MEMORY_MB, description="Memory per instance, in MB. "
+        "Default: 512.")
     cpu_ms: float | None = Field(
-        None, ge=0, description="CPU time per request, in ms. Default: duration x the runtime's "
-        "CPU share (kbase/operations.yaml).")
+        None, ge=0, le=MAX_CPU_MS, description="CPU time per request, in ms. Default: duration "
+        "x the runtime's CPU share (kbase/operations.yaml).")
     runtime: Runtime | None = Field(None, description="Language runtime. Default: python.")
     stateful: bool | None = Field(None, description="Keeps state in memory between requests. "
                                   "Default: false.")
@@ -83,8 +99,8 @@ class Latency(BaseModel):
 
     model_config = _STRICT
     p99_slo_ms: float | None = Field(
-        None, gt=0, description="99th-percentile latency objective in ms; null: not "
-        "latency-sensitive. Default: null.")
+        None, gt=0, le=MAX_DURATION_S * 1000, description="99th-percentile latency objective "
+        "in ms; null: not latency-sensitive. Default: null.")
     user_facing: bool | None = Field(None, description="A person waits on the answer. "
                                      "Default: false.")
 
@@ -94,8 +110,8 @@ class Architecture(BaseModel):
 
     model_config = _STRICT
     calls_per_request: int | None = Field(
-        None, ge=0, description="Synchronous calls to other internal services per request. "
-        "Default: 0.")
+        None, ge=0, le=MAX_CALLS_PER_REQUEST, description="Synchronous calls to other internal "
+        "services per request. Default: 0.")
     legacy_monolith: bool | None = Field(None, description="An inherited monolith. "
                                          "Default: false.")
 
@@ -109,7 +125,8 @@ class Team(BaseModel):
     existing_cluster: bool | None = Field(
         None, description="A production Kubernetes cluster already runs and can take this. "
         "Default: false.")
-    engineers: int | None = Field(None, ge=1, description="Engineers on the team. Default: 4.")
+    engineers: int | None = Field(None, ge=1, le=MAX_ENGINEERS,
+                                  description="Engineers on the team. Default: 4.")
 
 
 class Constraints(BaseModel):
@@ -308,6 +325,12 @@ def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str
     elif rpm is None and rps is not None:
         rpm = float(rps) * seconds
     assert rpm is not None  # one of the three branches above set it
+    if 0 < rpm < MIN_REQUESTS_PER_MONTH:  # scaled to other volumes, its peak would overflow
+        field, got = ("traffic.avg_rps", rps) if "requests_per_month" not in given else \
+            ("traffic.requests_per_month", rpm)
+        raise UserError(Problem(file, None, field, f"must be 0 or at least "
+                                f"{MIN_REQUESTS_PER_MONTH:g} requests a month "
+                                f"({MIN_REQUESTS_PER_MONTH / seconds:.2g} rps), got {got!r}"))
     values["requests_per_month"] = float(rpm)
     values["avg_rps"] = float(rpm) / seconds
     values["idle_fraction"] = float(take("idle_fraction", shape.idle_fraction,

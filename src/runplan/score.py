@@ -2,29 +2,38 @@
 
 Each worker has its own Advisor (rule base, kbase, the shared-inference caches; built once
 here and inherited where processes fork), shares experta runs with the others through a
-scratch sqlite file (`RunStore`), and scores chunks of entries; `imap` hands results back in
-input order, and every cache is a pure function of its key, so the output is the same bytes
-whatever the number of workers.
-A bad entry becomes a `Scored` with its problems; the rest are still scored. JSON Lines
-entries are decoded here, in the workers; the names they claim come back with their results
-and are checked for duplicates in input order by the caller (`inventory.Names`).
+scratch sqlite file (`RunStore`), and scores chunks of entries; `Workers` hands results back
+in input order, and every cache is a pure function of its key, so the output is the same
+bytes whatever the number of workers, and after a worker died and its chunks were scored
+again by new ones.
+A bad entry becomes a `Scored` with its problems, and so does an entry the code fails on
+(an internal error, named as such); the rest are still scored. JSON Lines entries are
+decoded here, in the workers; the names they claim come back with their results and are
+checked for duplicates in input order by the caller (`inventory.Names`).
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
 import multiprocessing
 import os
+import shutil
+import signal
+import sqlite3
 import tempfile
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Generator, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from runplan.advise import Advisor, Result
-from runplan.errors import Problem
-from runplan.inventory import Checked, Claim, Entry, check_entry, claim, decoded
+from runplan.errors import Problem, UserError
+from runplan.inventory import Checked, Claim, Entry, _at_row, check_entry, claim, decoded
 from runplan.kbase import SettingsFigures, load_kbase
 from runplan.portfolio import Placement, placement
 from runplan.report.batch import component_json, summary_row
@@ -70,6 +79,7 @@ class Scored:
     placement: Placement | None
     problems: tuple[Problem, ...] = ()
     claim: Claim | None = None  # the name it claims, for `inventory.Names` (in input order)
+    internal: bool = False  # its problem is runplan's failure, not the row's (`_failed`)
 
 
 _advisor: Advisor | None = None
@@ -89,7 +99,8 @@ def _init(settings: Settings) -> None:
                        load_rulebase(settings.rules_dirs),
                        settings.free_tier, shared=settings.shared, clusters=settings.clusters)
     if settings.run_store is not None and settings.shared:
-        _advisor.inference.store = RunStore(settings.run_store)
+        with contextlib.suppress(OSError, sqlite3.Error):  # no store shares nothing: same results
+            _advisor.inference.store = RunStore(settings.run_store)
 
 
 def score_entry(entry: Entry) -> Scored:
@@ -98,14 +109,24 @@ def score_entry(entry: Entry) -> Scored:
 
 
 def score_entries(entries: list[Entry]) -> list[Scored]:
-    """Entries checked, then the good ones advised together (`Advisor.advise_many`)."""
+    """Entries checked, then the good ones advised together (`Advisor.advise_many`).
+
+    A row that fails in any way is that row's error and the rest are still scored: a row
+    whose checking raises, or that the advisor or a view cannot handle, becomes a `Scored`
+    with one problem saying "internal error" and the exception's type (never its text nor
+    a traceback: either may quote the row). When advising the chunk together raises, its
+    rows are advised one by one, so that only the row that fails is lost."""
     assert _advisor is not None and _settings is not None, "call _init first"
     adv, s = _advisor, _settings
-    entries = [decoded(e) for e in entries]
     out: list[Scored | None] = [None] * len(entries)
-    good: list[tuple[int, Checked]] = []
-    for k, entry in enumerate(entries):
-        checked = check_entry(entry, adv.kb, s.provider)
+    good: list[tuple[int, Entry, Checked]] = []
+    for k, raw in enumerate(entries):
+        try:
+            entry = decoded(raw)
+            checked = check_entry(entry, adv.kb, s.provider)
+        except Exception as exc:  # the net: a bug must cost its own row only
+            out[k] = _failed(raw, exc)
+            continue
         if checked.component is None:
             out[k] = Scored(entry.index, entry.label, entry.line, None, None, None,
                             tuple(checked.problems), claim(entry))
@@ -114,14 +135,49 @@ def score_entries(entries: list[Entry]) -> list[Scored]:
             out[k] = Scored(entry.index, entry.label, entry.line, None, None, None,
                             claim=claim(entry))
         else:
-            good.append((k, checked))
-    results = adv.advise_many([(c.component, entries[k].file) for k, c in good
-                               if c.component is not None], flips=s.flips and not s.survey,
-                              resolved=[c.resolved for _, c in good],
-                              break_evens=not s.survey)
-    for (k, _), result in zip(good, results, strict=True):
-        out[k] = _scored(entries[k], result)
+            good.append((k, entry, checked))
+    try:
+        results: list[Result | BaseException] = list(_advise(good))
+    except Exception:
+        results = []
+        for one in good:  # the same Results one at a time (every cache is keyed by value)
+            try:
+                results += _advise([one])
+            except UserError as exc:  # an estimate no output can show (`check_finite`):
+                if adv.kb.overridden:  # the --pricing overrides' fault, for every row alike
+                    raise
+                results.append(exc)  # else this row's figures'
+            except Exception as exc:
+                results.append(exc)
+    for (k, entry, _), result in zip(good, results, strict=True):
+        if isinstance(result, UserError):
+            out[k] = Scored(entry.index, entry.label, entry.line, None, None, None,
+                            tuple(_at_row(p, entry) for p in result.problems), claim(entry))
+            continue
+        try:
+            if isinstance(result, BaseException):
+                raise result
+            out[k] = _scored(entry, result)
+        except Exception as exc:
+            out[k] = _failed(entry, exc)
     return [x for x in out if x is not None]
+
+
+def _advise(good: list[tuple[int, Entry, Checked]]) -> list[Result]:
+    assert _advisor is not None and _settings is not None, "call _init first"
+    s = _settings
+    return _advisor.advise_many([(c.component, e.file) for _, e, c in good
+                                 if c.component is not None], flips=s.flips and not s.survey,
+                                resolved=[c.resolved for _, _, c in good],
+                                break_evens=not s.survey)
+
+
+def _failed(entry: Entry, exc: BaseException) -> Scored:
+    """A row the code failed on: its error, with the exception's type only."""
+    problem = Problem(entry.file, entry.line, "", f"internal error ({type(exc).__name__}) "
+                      "while scoring this row; the other rows are scored; please report it")
+    return Scored(entry.index, entry.label, entry.line, None, None, None, (problem,),
+                  internal=True)
 
 
 def _scored(entry: Entry, result: Result) -> Scored:
@@ -203,32 +259,226 @@ def _relax_gc() -> tuple[int, int, int]:
     return before
 
 
+class Results(Protocol):
+    """Scored entries in input order; `close()` stops whatever still scores them."""
+
+    def __iter__(self) -> Iterator[Scored]: ...
+
+    def __next__(self) -> Scored: ...
+
+    def close(self) -> None: ...
+
+
 def score_all(entries: Iterable[Entry], settings: Settings, jobs: int,
-              expected: int | None = None) -> Iterator[Scored]:
-    """Every entry scored, in input order; `jobs` worker processes (1: in this process)."""
+              expected: int | None = None) -> Results:
+    """Every entry scored, in input order; `jobs` worker processes (1: in this process).
+    With workers, they are started before this returns (so before any thread the caller
+    starts, such as a progress display: forking a process that runs threads may deadlock);
+    close the iterator (`contextlib.closing`) to stop them and remove their scratch
+    directory whatever happens."""
     size = CHUNK
     if expected is not None:  # a few chunks per worker, so both stay busy to the end
         jobs = max(1, min(jobs, -(-expected // MIN_CHUNK)))
         size = max(MIN_CHUNK, min(CHUNK, -(-expected // (jobs * 4))))
     if jobs <= 1:
-        _init(settings)
-        with _batch_gc():
-            for chunk in _chunks(entries, size):
-                yield from score_entries(chunk)
-        return
-    fork = hasattr(os, "fork")
-    with tempfile.TemporaryDirectory(prefix="runplan-") as tmp:
-        settings = replace(settings, run_store=os.path.join(tmp, "runs.sqlite"))
-        if fork:  # built once here, inherited by every forked worker
-            _init(settings)
-        ctx: Any = multiprocessing.get_context("fork" if fork else "spawn")
-        with _batch_gc(), ctx.Pool(jobs, initializer=None if fork else _init_worker,
-                                   initargs=() if fork else (settings,)) as pool:
-            for scored in pool.imap(_score_chunk, _chunks(entries, size, expected, jobs)):
+        return _in_process(entries, settings, size)
+    return Workers(_chunks(entries, size, expected, jobs), settings, jobs)
+
+
+def _in_process(entries: Iterable[Entry], settings: Settings, size: int,
+                ) -> Generator[Scored, None, None]:
+    _init(settings)
+    with _batch_gc():
+        for chunk in _chunks(entries, size):
+            yield from score_entries(chunk)
+
+
+class WorkerDied(Exception):
+    """A worker process died (killed by a signal: the out-of-memory killer, an operator)
+    twice while the same rows were being scored; the run stops rather than loop."""
+
+
+IN_FLIGHT = 4  # chunks handed to the workers ahead of the one awaited, per worker
+EXIT_CODE_POLLS, EXIT_CODE_POLL_S = 50, 0.01  # up to half a second for a dead worker's code
+
+
+class Workers:
+    """The scoring workers: chunks handed out a few ahead, results taken back in input order.
+
+    Forked from this process where the platform forks (each inherits the advisor built here
+    and the frozen garbage collector), with `concurrent.futures`, which notices a worker that
+    dies (Pool.imap waits for it for ever). When one dies, every chunk it may have held is
+    handed again to a new set of workers, spawned (a fresh interpreter each: this process may
+    run threads by then); a chunk in hand when workers die a second time stops the run with
+    `WorkerDied`. The same bytes either way: every cache is a pure function of its key.
+    Workers ignore SIGINT (a terminal sends it to the whole process group: the parent
+    decides) and die quietly on SIGTERM, which `close` sends them."""
+
+    def __init__(self, chunks: Iterator[list[Entry]], settings: Settings, jobs: int) -> None:
+        self.jobs = jobs
+        self.chunks = enumerate(chunks)
+        self.pending: collections.deque[tuple[int, list[Entry], Future[list[Scored]]]] = \
+            collections.deque()
+        self.deaths: dict[int, int] = {}
+        self.tmp: str | None = None
+        with contextlib.suppress(OSError):  # no usable temporary directory: workers share
+            self.tmp = tempfile.mkdtemp(prefix="runplan-")  # nothing, with the same results
+        self.settings = replace(settings, run_store=None if self.tmp is None
+                                else os.path.join(self.tmp, "runs.sqlite"))
+        self.gc_before: tuple[int, int, int] | None = None
+        self.executor: ProcessPoolExecutor | None = None
+        self.seen: list[Any] = []  # the workers last seen (a broken pool may forget its own)
+        try:
+            fork = "fork" in multiprocessing.get_all_start_methods()
+            if fork:  # built once here, inherited by every forked worker
+                _init(self.settings)
+            self.gc_before = _relax_gc()
+            self.executor = self._start("fork" if fork else "spawn")
+            self._fill()  # forks the workers now, before the caller starts any thread
+            self._stream = self._results()
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self, method: str) -> ProcessPoolExecutor:
+        ctx = multiprocessing.get_context(method)
+        if method == "fork":
+            return ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_quiet_worker)
+        return ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_init_worker,
+                                   initargs=(self.settings,))
+
+    def _fill(self) -> None:
+        assert self.executor is not None
+        while len(self.pending) < self.jobs * IN_FLIGHT:
+            try:
+                index, chunk = next(self.chunks)
+            except StopIteration:
+                break
+            self.pending.append((index, chunk, self._submit(chunk)))
+        self.seen = _processes(self.executor) or self.seen
+
+    def _submit(self, chunk: list[Entry]) -> Future[list[Scored]]:
+        """The chunk handed to a worker; a pool already broken gives a future failed as a
+        running chunk's would, so that one path (`_restart`) deals with both."""
+        assert self.executor is not None
+        try:
+            return self.executor.submit(_score_chunk, chunk)
+        except BrokenProcessPool as exc:
+            failed: Future[list[Scored]] = Future()
+            failed.set_exception(exc)
+            return failed
+
+    def __iter__(self) -> Iterator[Scored]:
+        return self
+
+    def __next__(self) -> Scored:
+        return next(self._stream)
+
+    def _results(self) -> Iterator[Scored]:
+        try:
+            while self.pending:
+                _, _, future = self.pending[0]
+                try:
+                    scored = future.result()
+                except BrokenProcessPool:
+                    self._restart()
+                    continue
+                self.pending.popleft()
+                self._fill()
                 yield from scored
+        finally:
+            self.close()
+
+    def _restart(self) -> None:
+        """New workers for every chunk not yet scored (see the class docstring)."""
+        assert self.executor is not None
+        died = _exit_signal(self.executor, self.seen)
+        _stop(self.executor)
+        self.executor = None
+        again: list[tuple[int, list[Entry], Future[list[Scored]] | None]] = []
+        for index, chunk, future in self.pending:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                again.append((index, chunk, future))
+                continue
+            self.deaths[index] = self.deaths.get(index, 0) + 1
+            if self.deaths[index] > 1:
+                first, last = chunk[0], chunk[-1]
+                rows = f"{first.file}:{first.line}-{last.line}" if first.line else first.file
+                raise WorkerDied(f"a worker process died twice while scoring {rows} ({died}; "
+                                 "the out-of-memory killer does this: try fewer --jobs)")
+            again.append((index, chunk, None))
+        self.executor = self._start("spawn")
+        self.pending = collections.deque((i, c, f if f is not None else self._submit(c))
+                                         for i, c, f in again)
+        self.seen = _processes(self.executor) or self.seen
+
+    def close(self) -> None:
+        """Stop the workers (at once unless every chunk was scored), remove the scratch
+        directory, put the garbage collector back. Safe to call twice."""
+        executor, self.executor = self.executor, None
+        if executor is not None:
+            if self.pending:
+                _stop(executor)
+            else:
+                executor.shutdown(wait=True)
+        self.pending.clear()
+        if self.gc_before is not None:
+            gc.set_threshold(*self.gc_before)
+            gc.unfreeze()
+            self.gc_before = None
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None
+
+
+def _processes(executor: ProcessPoolExecutor) -> list[Any]:
+    return list((getattr(executor, "_processes", None) or {}).values())
+
+
+def _exit_signal(executor: ProcessPoolExecutor, seen: list[Any] | None = None) -> str:
+    """How a worker died, as far as can be told: the first that did not end on SIGTERM
+    (which the pool sends the others once one has died); from the workers last `seen` when
+    the broken pool has already let go of its own. A pool can notice a death before the
+    dead worker is reaped: its exit code is waited for a moment."""
+    procs = _processes(executor) or seen or []
+    codes: list[int] = []
+    for _ in range(EXIT_CODE_POLLS):
+        codes = [p.exitcode for p in procs if p.exitcode]
+        if codes:
+            break
+        time.sleep(EXIT_CODE_POLL_S)
+    code = next((c for c in codes if c != -signal.SIGTERM), codes[0] if codes else None)
+    if code is None:
+        return "it ended abruptly"
+    if code < 0:
+        return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
+
+
+def _stop(executor: ProcessPoolExecutor) -> None:
+    """Workers stopped now: queued chunks dropped, running ones ended by SIGTERM."""
+    processes = _processes(executor)
+    executor.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        if p.is_alive():
+            p.terminate()
+    for p in processes:
+        p.join(5)
+        if p.is_alive():
+            p.kill()
+            p.join()
+    executor.shutdown(wait=True)
+
+
+def _quiet_worker() -> None:
+    """In each worker: SIGINT ignored (the parent decides), SIGTERM ends it without a word."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _init_worker(settings: Settings) -> None:
-    """A spawned worker (no fork on this platform): its Advisor, then the batch GC settings."""
+    """A spawned worker (no fork on this platform, or new workers after one died): its
+    Advisor, then the batch GC settings."""
+    _quiet_worker()
     _init(settings)
     _relax_gc()

@@ -5,6 +5,12 @@ worker, stream consumer, scheduled job, long batch job, ML inference, web front 
 monolith) with figures spread around that archetype's typical values, and a team and
 constraints drawn per "team" of a dozen services, as in a real organisation. The same seed
 gives the same estate, line for line.
+
+Two distributions: `rounded` (the default) writes figures as people write them in a profile,
+to two significant figures, and leaves the idle share to the pattern's default; `real`
+writes loads and durations as a monitoring export would (unrounded) and gives every
+component with traffic its own measured idle share, so that almost no two components share
+a traffic layout (what a real estate's figures look like to runplan's caches).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ ARCHETYPES: tuple[tuple[str, float], ...] = (
     ("ml-inference", 0.05), ("web", 0.1), ("legacy", 0.03))
 
 
-def _round(x: float) -> float:
+def _rounded(x: float) -> float:
     """Two significant figures, as people write figures in a profile."""
     if x <= 0:
         return 0.0
@@ -41,8 +47,18 @@ def _team(rng: random.Random) -> dict[str, Any]:
     }
 
 
-def component(rng: random.Random, name: str, team: dict[str, Any]) -> dict[str, Any]:
+def _exact(x: float) -> float:
+    """Figures as measured: six significant figures, as a monitoring export writes them."""
+    return float(f"{x:.6g}") if x > 0 else 0.0
+
+
+DISTRIBUTIONS = ("rounded", "real")
+
+
+def component(rng: random.Random, name: str, team: dict[str, Any],
+              distribution: str = "rounded") -> dict[str, Any]:
     """One synthetic profile (see the module docstring)."""
+    _round = _exact if distribution == "real" else _rounded
     kind = rng.choices([a for a, _ in ARCHETYPES], [w for _, w in ARCHETYPES])[0]
     lognorm = rng.lognormvariate
     c: dict[str, Any] = {"name": name, **{k: dict(v) for k, v in team.items()}}
@@ -90,20 +106,25 @@ def component(rng: random.Random, name: str, team: dict[str, Any]) -> dict[str, 
                             "memory_mb": rng.choice([4096, 8192]), "runtime": "java",
                             "stateful": True},
                  architecture={"legacy_monolith": True})
+    if distribution == "real" and c["traffic"]["pattern"] != "scheduled":
+        c["traffic"]["idle_fraction"] = round(rng.betavariate(2, 5), 4)  # measured, per service
     return c
 
 
-def estate(count: int, seed: int = 1) -> Iterator[dict[str, Any]]:
+def estate(count: int, seed: int = 1, distribution: str = "rounded",
+           ) -> Iterator[dict[str, Any]]:
     """`count` profiles, a new team every dozen components."""
+    if distribution not in DISTRIBUTIONS:
+        raise ValueError(f"distribution is one of {', '.join(DISTRIBUTIONS)}")
     rng = random.Random(seed)
     team = _team(rng)
     for i in range(count):
         if i % 12 == 0:
             team = _team(rng)
-        yield component(rng, f"svc-{i:06d}", team)
+        yield component(rng, f"svc-{i:06d}", team, distribution)
 
 
-def write_jsonl(path: str, count: int, seed: int = 1) -> None:
+def write_jsonl(path: str, count: int, seed: int = 1, distribution: str = "rounded") -> None:
     with open(path, "w", encoding="utf-8") as f:
-        for c in estate(count, seed):
+        for c in estate(count, seed, distribution):
             f.write(json.dumps(c, sort_keys=True) + "\n")

@@ -9,14 +9,15 @@ import difflib
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import jsonschema
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from runplan.errors import Problem
-from runplan.paths import kbase_dir
+from runplan.paths import kbase_dir, rules_dir
 from runplan.yamlio import LineMap, dotted, line_of
+
+if TYPE_CHECKING:  # jsonschema is imported when a document is first validated
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
 
 
 @cache
@@ -32,6 +33,7 @@ def validator(name: str) -> jsonschema.protocols.Validator:
     """A validator for one kbase schema; `$ref`s to the others resolve by their `$id`.
     The schemas ship with runplan and are checked against their meta-schema by the tests
     (`test_validation.py`), not on every start: that check was a fifth of start-up."""
+    import jsonschema
     from referencing import Registry, Resource
 
     cls = jsonschema.validators.validator_for(schema(name))
@@ -109,9 +111,26 @@ def describe(error: Any) -> tuple[tuple[str | int, ...], str]:
     return path, error.message
 
 
+@cache
+def _shipped_dirs() -> tuple[Path, ...]:
+    return tuple(d.resolve() for d in (kbase_dir(), rules_dir()))
+
+
+def shipped(file: str) -> bool:
+    """Whether `file` is one of the kbase or rule files runplan ships."""
+    path = Path(file).resolve()
+    return any(path.is_relative_to(d) for d in _shipped_dirs())
+
+
 def validate(data: Any, schema_name: str, file: str, lines: LineMap,
-             prefix: tuple[str | int, ...] = ()) -> list[Problem]:
-    """All schema problems of `data`, sorted by line, as Problems naming file, line and field."""
+             prefix: tuple[str | int, ...] = (), trust_shipped: bool = True) -> list[Problem]:
+    """All schema problems of `data`, sorted by line, as Problems naming file, line and field.
+    The files runplan ships are trusted (`trust_shipped`): the tests validate every one of
+    them (`test_validation.py`), and validating them at every start was a sixth of the
+    start-up of `runplan advise` (jsonschema's import, then the checks). Everything a user
+    hands in is validated."""
+    if trust_shipped and shipped(file):
+        return []
     problems: list[Problem] = []
     errors = sorted(validator(schema_name).iter_errors(data), key=lambda e: list(map(str, e.path)))
     for top in errors:

@@ -397,7 +397,11 @@ def _drivers(rec: Record, r: Result, model: str, add: Any) -> None:
         if model in ("serverless", "hybrid") and re.search(r"latency|cold start|p99|fast",
                                                             text) and c.cold_start is not None:
             cs = c.cold_start
-            if cs.breaches_slo or (w.user_facing and cs.share_of_requests >= 0.01):
+            if cs.warm_to_slo is not None and cs.warm_to_slo > 1 and w.p99_slo_ms:
+                add("ADR-DRIVER-CONTRADICTED", f"driver {item.text!r}: even warm, functions "
+                    f"answer in about {cs.warm_p99_ms:,.0f} ms against a {w.p99_slo_ms:g} ms "
+                    "objective (no instance kept warm fixes that)", item.line)
+            elif cs.breaches_slo or (w.user_facing and cs.share_of_requests >= 0.01):
                 add("ADR-DRIVER-CONTRADICTED", f"driver {item.text!r}: "
                     f"{cs.share_of_requests:.1%} of requests meet a cold start "
                     f"(+{cs.added_latency_ms:,.0f} ms; p99 about {cs.p99_estimate_ms:,.0f} ms"

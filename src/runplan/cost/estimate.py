@@ -72,6 +72,11 @@ def cost_facts(k8s: float, people: float, fixed: float, sls: float | None,
         "cold_start.added_ms": None if cold is None else cold.added_latency_ms,
         "cold_start.p99_ms": None if cold is None else round(cold.p99_estimate_ms, 1),
         "cold_start.breaches_slo": None if cold is None else cold.breaches_slo,
+        "cold_start.warm_p99_ms": None if cold is None else round(cold.warm_p99_ms, 1),
+        "cold_start.p99_to_slo": None if cold is None or cold.p99_to_slo is None
+        else round(cold.p99_to_slo, 4),
+        "cold_start.warm_to_slo": None if cold is None or cold.warm_to_slo is None
+        else round(cold.warm_to_slo, 4),
     }
     out.update({f"limits.{k}": v for k, v in limits.items()})
     return out

@@ -114,7 +114,8 @@ def top_lines(p: dict[str, Any]) -> tuple[list[str], list[str]]:
         how = f"x{num(x['factor'])}" if x["factor"] is not None else \
             f"{'+' if x['to'] >= x['from'] else ''}{num(x['to'] - x['from'], 2)}"
         close.append(f"{i}. {x['name']} ({x['verdict']}): {x['flips_to']} at {x['field']} = "
-                     f"{num(x['to'], 4)} (now {num(x['from'], 4)}, {how})")
+                     f"{num(x['to'], 4)} (now {num(x['from'], 4)}"
+                     f"{', assumed' if x['assumed'] else ''}, {how})")
     return stake, close
 
 

@@ -67,8 +67,9 @@ def result_data(r: Result) -> dict[str, Any]:
                      "derived_facts_read": list(x.derived), "asserts": list(x.asserts)}
                     for x in r.reasons],
         "assumptions": [str(a) for a in r.assumptions],
-        "flips": [{"field": f.field, "from": f.current, "to": f.to, "verdict": f.verdict}
-                  for f in r.flips],
+        "flips": [{"field": f.field, "from": f.current, "to": f.to, "verdict": f.verdict,
+                   "assumed": f.assumed} for f in r.flips],
+        "against_cost": r.against_cost or None,
         "derived_facts": list(r.derived_facts),
         "all_excluded": v.all_excluded,
         "overridden_figures": list(r.overridden),

@@ -220,6 +220,8 @@ def _details(row: dict[str, Any], data: dict[str, Any], open_: bool) -> str:
              "<p><b>Why</b></p><ul>"]
     parts += [f"<li>{_esc(r['message'])} <span class=\"muted\">[{_esc(r['rule'])}, "
               f"{_esc(r['effect'])}; {_esc(r['source'])}]</span></li>" for r in data["reasons"]]
+    if data.get("against_cost"):
+        parts.append(f"<li><b>Against the cost</b>: {_esc(data['against_cost'])}</li>")
     parts.append("</ul>")
     sls = c["serverless"]
     be = c["break_even"]
@@ -231,7 +233,8 @@ def _details(row: dict[str, Any], data: dict[str, Any], open_: bool) -> str:
                  + "</p>")
     if data["flips"]:
         parts.append("<p><b>What would change it</b></p><ul>" + "".join(
-            f"<li>{_esc(f['field'])}: {num(f['from'], 4)} → {num(f['to'], 4)} gives "
+            f"<li>{_esc(f['field'])}: {num(f['from'], 4)}"
+            f"{' (assumed)' if f['assumed'] else ''} → {num(f['to'], 4)} gives "
             f"{_esc(f['verdict'])}</li>" for f in data["flips"]) + "</ul>")
     if curve:
         parts.append("<div class=\"curve-slot\"></div><script type=\"application/json\" "

@@ -20,6 +20,8 @@ def render_markdown(r: Result) -> str:
     out += ["", "| rule | effect | reason | source |", "|---|---|---|---|"]
     for x in r.reasons:
         out.append(f"| {md(x.rule)} | {md(x.effect)} | {md(x.message)} | {md(x.source)} |")
+    if r.against_cost:
+        out += ["", f"**Against the cost**: {md(r.against_cost)}."]
     out += ["", f"| model ({c.provider}) | monthly |", "|---|---:|",
             f"| kubernetes ({c.kubernetes.view}) | {usd(c.kubernetes.monthly_usd)} |",
             f"| serverless | {usd(c.serverless.monthly_usd if c.serverless else None)} |", ""]

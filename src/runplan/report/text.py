@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import io
 
-from rich.console import Console
-from rich.table import Table
-
 from runplan.advise import Reason, Result
 from runplan.cost.people import PEOPLE_ITEM
 from runplan.cost.serverless import ServerlessCost
@@ -97,6 +94,8 @@ def render_text(r: Result, explain: bool = False) -> str:
         lines.append("every option is excluded by a hard constraint: review the constraints")
     lines += ["", "Why:"]
     lines += [f"  - {x.message} [{x.rule}, {x.effect}; {x.source}]" for x in top_reasons(r)]
+    if r.against_cost:
+        lines.append(f"  - {r.against_cost[0].upper()}{r.against_cost[1:]}.")
     lines += ["", *cost_lines(r)]
     if r.flips:
         lines.append("What would change it:")
@@ -145,6 +144,9 @@ def explain_text(r: Result) -> str:
 
 
 def rules_table(rules: list[tuple[str, str, str, str]]) -> str:
+    from rich.console import Console  # here: `runplan advise` need not import rich
+    from rich.table import Table
+
     buf = io.StringIO()
     con = Console(file=buf, width=160, force_terminal=False, color_system=None)
     table = Table("id", "theme", "title", "source", show_lines=False)

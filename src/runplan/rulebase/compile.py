@@ -9,11 +9,27 @@ import functools
 import math
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
+
 from runplan.fmt import num, usd
-from runplan.rulebase.spec import AllCond, AnyCond, Cond, FactCond, FieldCond, RuleSpec
+from runplan.rulebase.spec import (
+    AllCond,
+    AnyCond,
+    Cond,
+    FactCond,
+    FactGrade,
+    FieldCond,
+    Ramp,
+    RuleSpec,
+)
+
+# A graded rule's points are kept to multiples of 1/1024: sums of such numbers are exact in
+# floating point whatever the order, so the experta path and the array path (which add the
+# same points in different orders) reach the same scores bit for bit, ties included.
+QUANTUM = 1024.0
 
 
 def is_number(x: Any) -> bool:
@@ -109,6 +125,69 @@ def predicate(cond: FieldCond) -> Callable[[Any], bool]:
     return check
 
 
+def ramp_degree(values: Any, ramp: Ramp) -> Any:
+    """A `Ramp` over an array of floats (NaN where missing): 0 before `start`, 1 after `end`,
+    linear between (in the logarithm for a log ramp). The flip search's arrays use this;
+    `ramp_one` is the same formula on one float (tests check they agree)."""
+    x = np.asarray(values, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if ramp.log:
+            x = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), np.nan)
+            a, b = math.log(ramp.start), math.log(ramp.end)
+        else:
+            a, b = ramp.start, ramp.end
+        t = np.clip((x - a) / (b - a), 0.0, 1.0)
+    return np.where(np.isnan(t), 0.0, t)
+
+
+def ramp_one(value: Any, ramp: Ramp) -> float:
+    """`ramp_degree` for one value (a component's own verdict: numpy's per-call cost would be
+    a twentieth of a batch); 0 for a missing or non-numeric value."""
+    if not is_number(value) or math.isnan(value) or (ramp.log and value <= 0):
+        return 0.0
+    if ramp.log:
+        x, a, b = math.log(value), math.log(ramp.start), math.log(ramp.end)
+    else:
+        x, a, b = value, ramp.start, ramp.end
+    return min(1.0, max(0.0, (x - a) / (b - a)))
+
+
+def graded(points: float, degree: Any) -> Any:
+    """A graded rule's points at `degree` (an array), to the nearest 1/QUANTUM."""
+    return np.round(np.multiply(points, degree) * QUANTUM) / QUANTUM
+
+
+def graded_one(points: float, degree: float) -> float:
+    """`graded` for one degree (Python's round, like numpy's, rounds half to even)."""
+    return round(points * degree * QUANTUM) / QUANTUM
+
+
+def rule_points(fired: Iterable[RuleSpec], fields: dict[str, Any],
+                ) -> list[tuple[tuple[str, float], ...]]:
+    """The points each fired rule gives, in the order given (producers of a derived fact
+    before its readers, as experta fires them): a plain rule its `score`; a graded rule its
+    `score` times its degree, the product of its ramps and of the degrees of the facts it
+    names. A fact's degree is that of the rule that asserted it (the largest, if several)."""
+    facts: dict[str, float] = {}
+    out = []
+    for spec in fired:
+        if not spec.grade:
+            out.append(spec.score)
+            for f in spec.asserts:
+                facts[f] = 1.0
+            continue
+        degree = 1.0
+        for term in spec.grade:
+            if isinstance(term, FactGrade):
+                degree *= facts.get(term.fact, 0.0)
+            else:
+                degree *= ramp_one(fields.get(term.field), term)
+        for f in spec.asserts:
+            facts[f] = max(facts.get(f, 0.0), degree)
+        out.append(tuple((option, graded_one(p, degree)) for option, p in spec.score))
+    return out
+
+
 def negate(c: Cond) -> Cond:
     """De Morgan: the negation of a condition with `not` only on leaves."""
     if isinstance(c, FieldCond):
@@ -141,7 +220,7 @@ def stratify(rules: list[RuleSpec], last_theme: str = "verdict") -> dict[str, in
             raise ValueError("derived facts form a cycle: " + " -> ".join((*chain, rule_id)))
         visiting.add(rule_id)
         level = 0
-        for fact in by_id[rule_id].facts_read():
+        for fact in by_id[rule_id].facts_needed():
             for p in producers.get(fact, []):
                 if p != rule_id:
                     level = max(level, visit(p, (*chain, rule_id)) + 1)

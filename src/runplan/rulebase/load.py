@@ -19,7 +19,18 @@ from runplan.facts import KNOWN_FIELDS
 from runplan.fmt import num
 from runplan.paths import rules_dir
 from runplan.rulebase.compile import negate, placeholders, stratify
-from runplan.rulebase.spec import AllCond, AnyCond, Cond, FactCond, FieldCond, RuleSpec, leaves
+from runplan.rulebase.spec import (
+    AllCond,
+    AnyCond,
+    Cond,
+    FactCond,
+    FactGrade,
+    FieldCond,
+    GradeTerm,
+    Ramp,
+    RuleSpec,
+    leaves,
+)
 from runplan.validation import validate
 from runplan.yamlio import LineMap, load_yaml, read_text
 
@@ -106,6 +117,32 @@ def _runnable(cond: Cond) -> str | None:
     return None
 
 
+def parse_grade(raw: list[dict[str, Any]]) -> tuple[GradeTerm, ...]:
+    """`then.grade` (already schema-checked) as typed terms."""
+    return tuple(FactGrade(t["fact"]) if "fact" in t else
+                 Ramp(t["field"], float(t["from"]), float(t["to"]), t.get("scale") == "log")
+                 for t in raw)
+
+
+def _grade_problems(raw: list[dict[str, Any]], where: str, line: int, lines: LineMap,
+                    base: tuple[str | int, ...], has_score: bool,
+                    ) -> Iterable[tuple[int, str, str]]:
+    """What a schema cannot say about a grade: (line, field, message) per problem."""
+    if raw and not has_score:
+        yield line, f"{where}: then.grade", "a grade scales the score: the rule needs a score"
+    for i, t in enumerate(raw):
+        at = lines.get((*base, "then", "grade", i), line)
+        if "fact" in t:
+            continue
+        if t["field"] not in KNOWN_FIELDS:
+            yield at, f"{where}: then.grade[{i}].field", \
+                f"unknown field '{t['field']}'{_suggest(t['field'], KNOWN_FIELDS)}"
+        if t["from"] == t["to"]:
+            yield at, f"{where}: then.grade[{i}]", "from and to must differ (a ramp, not a step)"
+        if t.get("scale") == "log" and (t["from"] <= 0 or t["to"] <= 0):
+            yield at, f"{where}: then.grade[{i}]", "a log ramp needs from and to above 0"
+
+
 def _walk_fields(raw: Any, path: tuple[str | int, ...]) -> Iterable[tuple[str, tuple[str | int, ...]]]:
     if isinstance(raw, dict):
         if "field" in raw:
@@ -147,6 +184,8 @@ def parse_rule_file(path: Path) -> tuple[list[RuleSpec], list[Problem]]:
             problems.append(Problem(name, lines.get((*base, "when"), line), f"{rid}: when",
                                     why))
         then = raw["then"]
+        problems += [Problem(name, at, fld, msg) for at, fld, msg in _grade_problems(
+            then.get("grade", []), rid, line, lines, base, bool(then.get("score")))]
         for ph in placeholders(then["message"]):
             if ph not in KNOWN_FIELDS:
                 problems.append(Problem(name, lines.get((*base, "then", "message"), line),
@@ -156,6 +195,7 @@ def parse_rule_file(path: Path) -> tuple[list[RuleSpec], list[Problem]]:
             id=rid, title=raw["title"], source=raw["source"], rationale=raw["rationale"].strip(),
             when=when, asserts=tuple(then.get("assert", [])),
             score=tuple(sorted(then.get("score", {}).items())),
+            grade=parse_grade(then.get("grade", [])),
             exclude=tuple(then.get("exclude", [])), message=then["message"].strip(),
             theme=data["theme"], file=name, line=line,
             recommendation=raw.get("recommendation", "").strip(),
@@ -206,9 +246,10 @@ def load_rulebase(extra_dirs: Iterable[Path] = (), include_builtin: bool = True)
         for fact in s.asserts:
             producers.setdefault(fact, set()).add(s.id)
     for s in specs:
-        for fact in s.facts_read():
+        for fact in s.facts_needed():
             if fact not in producers:
-                problems.append(Problem(s.file, s.line, f"{s.id}: when",
+                where = "when" if fact in s.facts_read() else "then.grade"
+                problems.append(Problem(s.file, s.line, f"{s.id}: {where}",
                                         f"fact '{fact}' is asserted by no rule"
                                         f"{_suggest(fact, producers)}"))
         own = {f for f in s.facts_read() if producers.get(f) == {s.id}}

@@ -38,6 +38,29 @@ Cond = FieldCond | FactCond | AllCond | AnyCond
 
 
 @dataclass(frozen=True)
+class Ramp:
+    """`{field: cost.ratio, from: 1, to: 50, scale: log}`: 0 at `start`, 1 at `end`, linear
+    between (in the logarithm with `log`), held at 0 and 1 outside; 0 where the field is
+    missing (or not positive, on a log ramp). `start` > `end` makes a falling ramp."""
+
+    field: str
+    start: float
+    end: float
+    log: bool = False
+
+
+@dataclass(frozen=True)
+class FactGrade:
+    """`{fact: steady_load}` in a grade: the degree of a derived fact (that of the rule that
+    asserted it, the largest if several did)."""
+
+    fact: str
+
+
+GradeTerm = Ramp | FactGrade
+
+
+@dataclass(frozen=True)
 class RuleSpec:
     id: str
     title: str
@@ -46,6 +69,7 @@ class RuleSpec:
     when: Cond
     asserts: tuple[str, ...] = ()
     score: tuple[tuple[str, float], ...] = ()
+    grade: tuple[GradeTerm, ...] = ()  # the rule's degree, 0..1: the product of its terms
     exclude: tuple[str, ...] = ()
     message: str = ""
     theme: str = ""
@@ -56,9 +80,17 @@ class RuleSpec:
     examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict, hash=False,
                                                       compare=False)
 
-    def effect(self) -> str:
-        """`serverless +3, kubernetes -1, excludes serverless`: what firing does to the verdict."""
-        parts = [f"{opt} {pts:+g}" for opt, pts in self.score]
+    def effect(self, points: tuple[tuple[str, float], ...] | None = None) -> str:
+        """`serverless +3, kubernetes -1, excludes serverless`: what firing does to the verdict
+        (with `points`: what it did for one component; a graded rule's `score` is its most)."""
+        if points is not None:
+            parts = [f"{opt} {pts:+.2f}".rstrip("0").rstrip(".") for opt, pts in points]
+        elif self.grade:
+            terms = ", ".join(_term(t) for t in self.grade)
+            parts = [f"{opt} {pts:+g} at most" for opt, pts in self.score]
+            parts[-1:] = [f"{parts[-1]}, graded by {terms}"] if parts else []
+        else:
+            parts = [f"{opt} {pts:+g}" for opt, pts in self.score]
         parts += [f"excludes {opt}" for opt in self.exclude]
         parts += [f"asserts {f}" for f in self.asserts] if not parts else []
         return ", ".join(parts)
@@ -69,6 +101,21 @@ class RuleSpec:
 
     def facts_read(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(c.fact for c in leaves(self.when) if isinstance(c, FactCond)))
+
+    def facts_needed(self) -> tuple[str, ...]:
+        """The derived facts its condition or its grade reads: it fires after their producers."""
+        return tuple(dict.fromkeys((*self.facts_read(), *(t.fact for t in self.grade
+                                                           if isinstance(t, FactGrade)))))
+
+    def fields_graded(self) -> tuple[str, ...]:
+        """The fields the rule's grade reads (beyond those its condition reads)."""
+        return tuple(dict.fromkeys(t.field for t in self.grade if isinstance(t, Ramp)))
+
+
+def _term(t: GradeTerm) -> str:
+    if isinstance(t, FactGrade):
+        return t.fact
+    return f"{t.field} {t.start:g} to {t.end:g}{' (log)' if t.log else ''}"
 
 
 def leaves(c: Cond) -> list[FieldCond | FactCond]:
