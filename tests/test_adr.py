@@ -174,7 +174,8 @@ def test_sarif_reports_an_unreadable_record(runner: CliRunner, tmp_path: Path,
     ("Amazon EKS", "kubernetes"), ("GKE Autopilot", "kubernetes"), ("OpenShift", "kubernetes"),
     ("Knative on GKE", "kubernetes"), ("AWS Lambda", "serverless"),
     ("Cloud Run", "serverless"), ("Azure Functions", "serverless"),
-    ("ECS on Fargate", "serverless"), ("Hybrid: Lambda for webhooks, EKS for the API", "hybrid"),
+    # Node-less containers run long-lived: the kubernetes model (DESIGN.md).
+    ("ECS on Fargate", "kubernetes"), ("Hybrid: Lambda for webhooks, EKS for the API", "hybrid"),
     ("Lambda for events and EKS for the API", "hybrid"), ("Heroku dynos", None),
     ("Keep the VM", None)])
 def test_option_keywords(text: str, model: str | None) -> None:

@@ -269,13 +269,15 @@ def test_cost_command_with_pricing_override_and_plot(runner: CliRunner, tmp_path
 
 
 def test_top_reasons_argue_for_the_verdict(runner: CliRunner) -> None:
-    # chat-websocket: the two exclusions rank first; then LIMIT-STATEFUL-001 (kubernetes +2;
-    # its serverless -3 does not count as support), above the steady-load rule, now at most
-    # +1.5 (graded, since the cost ratio carries the money steady load stands for).
+    # chat-websocket: the exclusion ranks first; then LIMIT-STATEFUL-001 (kubernetes +2; its
+    # serverless -3 does not count as support) and TEAM-PLATFORM-001 (+2), above the
+    # steady-load rule, now at most +1.5 (graded, since the cost ratio carries the money steady
+    # load stands for). Its hour-long sessions fit Azure Flex Consumption's 60 minutes, so
+    # LIMIT-DURATION-001 does not fire (it did on the legacy Consumption plan's 10).
     out = runner.invoke(main, ["advise", str(EXAMPLES / "chat-websocket.yaml")]).output
     why = out.split("Why:\n")[1].split("\n\n")[0].splitlines()
     assert [line.split("[")[1].split(",")[0] for line in why] == [
-        "LIMIT-DURATION-001", "LIMIT-CONNECTIONS-001", "LIMIT-STATEFUL-001"]
+        "LIMIT-CONNECTIONS-001", "LIMIT-STATEFUL-001", "TEAM-PLATFORM-001"]
 
 
 def test_rule_messages_are_printed_literally(runner: CliRunner, tmp_path: Path) -> None:
@@ -436,3 +438,14 @@ def test_advise_says_which_view_it_priced(runner: CliRunner, example: str, view:
     assert k8s["people_usd"] == people
     text = runner.invoke(main, ["advise", str(EXAMPLES / example)]).stdout
     assert words in text
+
+
+def test_a_number_as_an_unknown_key_is_a_message_not_a_crash(runner: CliRunner,
+                                                            tmp_path: Path) -> None:
+    # `{1: 2, b: 3}`: YAML gives an int key and a str key, which do not sort together.
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: x\ntraffic: {1: 2, b: 3}\n")
+    result = runner.invoke(main, ["advise", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr == (f"{path}:2: error: traffic[1]: unknown field; allowed: avg_rps, "
+                             "idle_fraction, pattern, peak_rps, requests_per_month\n")

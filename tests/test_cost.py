@@ -37,28 +37,58 @@ def test_aws_lambda_1m_requests_100ms_128mb(kb: KnowledgeBase) -> None:
 
 def test_gcp_same_workload(kb: KnowledgeBase) -> None:
     # requests 1M x $0.40/1M = $0.40; memory 12,500 GiB-s x $0.0000025 = $0.03125;
-    # vCPU 0.125 GB x 0.5 vCPU/GB x 100,000 s = 6,250 vCPU-s x $0.000024 = $0.15
+    # vCPU from Google's table: 128 MiB -> 0.083 vCPU; 1M x 0.1 s = 100,000 s x 0.083
+    # = 8,300 vCPU-s x $0.000024 = $0.1992
     p = kb.provider("gcp")
     items = _items(serverless_monthly_cost(1e6, 100, 128, p.functions,
                                            p.front_door.http_api_tiers))
     assert items["function requests"] == pytest.approx(0.40)
     assert items["function compute (GB-s)"] == pytest.approx(0.03125)
-    assert items["function compute (vCPU-s)"] == pytest.approx(0.15)
+    assert items["function compute (vCPU-s)"] == pytest.approx(0.1992)
     assert items["front door (HTTP API)"] == 0.0
 
 
-def test_azure_same_workload(kb: KnowledgeBase) -> None:
-    # 1M x $0.20/1M = $0.20; 12,500 GB-s x $0.000016 = $0.20 (128 MB metering, 100 ms minimum)
+@pytest.mark.parametrize(("memory_mb", "vcpu"), [(512, 0.333), (8192, 2.0), (600, 0.583),
+                                                 (40000, 8.0)])
+def test_gcp_functions_cpu_follows_googles_table(kb: KnowledgeBase, memory_mb: float,
+                                                  vcpu: float) -> None:
+    # 1M requests x 1 s = 1,000,000 s x vCPU (512 MiB -> 0.333, 8 GiB -> 2; 600 MB takes the
+    # 1 GiB row, 0.583; above 32 GiB the largest row, 8) x $0.000024
+    p = kb.provider("gcp")
+    items = _items(serverless_monthly_cost(1e6, 1000, memory_mb, p.functions, None))
+    assert items["function compute (vCPU-s)"] == pytest.approx(1e6 * vcpu * 0.000024)
+
+
+def test_azure_flex_consumption_is_the_default(kb: KnowledgeBase) -> None:
+    # Flex on-demand bills the instance memory, 2,048 MB at least: 128 MB -> 2 GB.
+    # 1M x 0.1 s x 2 GB = 200,000 GB-s x $0.000026 = $5.20; 1M executions x $0.40/1M = $0.40
     p = kb.provider("azure")
     items = _items(serverless_monthly_cost(1e6, 100, 128, p.functions, None))
+    assert items == {"function requests": pytest.approx(0.40),
+                     "function compute (GB-s)": pytest.approx(5.20)}
+    # 3,000 MB takes the 4,096 MB instance: 1M x 0.1 s x 4 GB = 400,000 GB-s x $0.000026
+    items = _items(serverless_monthly_cost(1e6, 100, 3000, p.functions, None))
+    assert items["function compute (GB-s)"] == pytest.approx(10.40)
+    # free grant: 250,000 executions and 100,000 GB-s: 750,000 x $0.40/1M = $0.30;
+    # 100,000 GB-s x $0.000026 = $2.60
+    items = _items(serverless_monthly_cost(1e6, 100, 128, p.functions, None, free_tier=True))
+    assert items == {"function requests": pytest.approx(0.30),
+                     "function compute (GB-s)": pytest.approx(2.60)}
+
+
+def test_azure_legacy_consumption_same_workload(kb: KnowledgeBase) -> None:
+    # 1M x $0.20/1M = $0.20; 12,500 GB-s x $0.000016 = $0.20 (128 MB metering, 100 ms minimum)
+    fn = kb.provider("azure").function_pricing("functions_legacy")
+    assert fn.service == "Azure Functions Consumption plan (legacy)"
+    items = _items(serverless_monthly_cost(1e6, 100, 128, fn, None))
     assert items == {"function requests": pytest.approx(0.20),
                      "function compute (GB-s)": pytest.approx(0.20)}
 
 
-def test_azure_rounds_memory_and_minimum_duration(kb: KnowledgeBase) -> None:
+def test_azure_legacy_rounds_memory_and_minimum_duration(kb: KnowledgeBase) -> None:
     # 200 MB is metered as 256 MB, 20 ms is billed as 100 ms: 1M x 0.1 s x 0.25 GB = 25,000 GB-s
-    p = kb.provider("azure")
-    items = _items(serverless_monthly_cost(1e6, 20, 200, p.functions, None))
+    fn = kb.provider("azure").function_pricing("functions_legacy")
+    items = _items(serverless_monthly_cost(1e6, 20, 200, fn, None))
     assert items["function compute (GB-s)"] == pytest.approx(25_000 * 0.000016)
 
 

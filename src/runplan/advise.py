@@ -12,7 +12,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from runplan.cost.estimate import CostReport, CrossingCache, default_view, estimate, probe_facts
+from runplan.cost.estimate import (
+    CostReport,
+    CrossingCache,
+    default_view,
+    estimate,
+    probe_facts,
+    shape_of,
+)
+from runplan.cost.platforms import Billed, PlatformCost, cheapest, platform_costs
 from runplan.errors import Problem, UserError
 from runplan.fmt import num, usd
 from runplan.kbase import KnowledgeBase
@@ -27,7 +35,16 @@ from runplan.probes import (
     BatchProbes,
     flip_candidates,
 )
-from runplan.profile import Assumption, Component, Part, Workload, resolve, with_load
+from runplan.profile import (
+    EVENT_KINDS,
+    HTTP_KINDS,
+    Assumption,
+    Component,
+    Part,
+    Workload,
+    resolve,
+    with_load,
+)
 from runplan.rulebase.compile import render
 from runplan.rulebase.engine import Engine
 from runplan.rulebase.load import RuleBase
@@ -112,6 +129,8 @@ class Result:
     parts: tuple[Result, ...] = ()
     overridden: tuple[str, ...] = field(default_factory=tuple)
     against_cost: str = ""  # where the verdict is the dearer option: what outweighs the cost
+    platforms: tuple[PlatformCost, ...] = ()  # every platform of the provider, kbase order
+    platform: PlatformCost | None = None  # the verdict's model on its cheapest feasible one
 
 
 @dataclass
@@ -201,8 +220,12 @@ class Advisor:
 
     def _assemble(self, w: Workload, assumed: list[Assumption], parts: dict[str, Any],
                   inferred: tuple[CostReport, dict[str, Any], Sequence[RuleSpec], Verdict],
-                  part_results: tuple[Result, ...], flips: tuple[Flip, ...]) -> Result:
+                  part_results: tuple[Result, ...], flips: tuple[Flip, ...],
+                  options: tuple[PlatformCost, ...] | None = None) -> Result:
+        """The Result; `options`: the platforms, where priced already with others'."""
         costs, fields, fired, verdict = inferred
+        if options is None:
+            options = platform_costs([billed(w, costs, self.kb)], self.kb, self.free_tier)[0]
         if flips and assumed:
             given_up = {a.field for a in assumed}
             flips = tuple(Flip(f.field, f.to, f.verdict, f.current, f.limit, True)
@@ -219,7 +242,8 @@ class Advisor:
             reasons=reasons, against_cost=against_cost(verdict, costs, reasons),
             assumptions=tuple(assumed),
             derived_facts=tuple(f for spec in fired for f in spec.asserts), inputs=fields,
-            flips=flips, parts=part_results, overridden=self.kb.overridden)
+            flips=flips, parts=part_results, overridden=self.kb.overridden,
+            platforms=options, platform=cheapest(options, verdict.verdict))
 
     def _reason(self, spec: RuleSpec, fields: dict[str, Any],
                 points: tuple[tuple[str, float], ...]) -> Reason:
@@ -291,8 +315,11 @@ class Advisor:
                 chosen = self._keep_flips(key, tuple(self._choose(w, axes)))
                 for k in pending[key]:
                     flip_of[k] = chosen
-        for k, w, assumed in todo:
-            out[k] = self._assemble(w, assumed, parts, inferred[k], (), flip_of.get(k, ()))
+        options = platform_costs([billed(w, inferred[k][0], self.kb) for k, w, _ in todo],
+                                 self.kb, self.free_tier)
+        for (k, w, assumed), on in zip(todo, options, strict=True):
+            out[k] = self._assemble(w, assumed, parts, inferred[k], (), flip_of.get(k, ()),
+                                    on)
         return [r for r in out if r is not None]
 
     def _choose(self, w: Workload, axes: dict[str, list[tuple[float, str]]]) -> list[Flip]:
@@ -388,12 +415,13 @@ class Advisor:
         if not fn.available:
             return None
         service = fn.service.split(" (")[0]
+        max_s = fn.duration_limit_s(w.kind in HTTP_KINDS, w.kind in EVENT_KINDS)
         if name == "execution.memory_mb" and fn.memory_max_mb > 0:
             return fn.memory_max_mb, f"the memory limit of {service}"
-        if name == "execution.max_duration_s" and fn.max_duration_s > 0:
-            return fn.max_duration_s, f"the time limit of {service}"
-        if name == "execution.avg_duration_ms" and fn.max_duration_s > 0:
-            return fn.max_duration_s * 1000, f"the time limit of {service}"
+        if name == "execution.max_duration_s" and max_s > 0:
+            return max_s, f"the time limit of {service}"
+        if name == "execution.avg_duration_ms" and max_s > 0:
+            return max_s * 1000, f"the time limit of {service}"
         return None
 
     def _nearest_flip(self, w: Workload, name: str, value: float, make: Any,
@@ -495,6 +523,13 @@ def _distance(f: Flip, value: float) -> float:
     if f.field == "traffic.idle_fraction" or value == 0:
         return abs(f.to - value)
     return abs(math.log(max(f.to, 1e-12) / value))
+
+
+def billed(w: Workload, costs: CostReport, kb: KnowledgeBase) -> Billed:
+    """A workload with the bills the verdict reads, for `platform_costs`."""
+    sls = costs.serverless
+    return Billed(w, shape_of(w, kb), costs.kubernetes.monthly_usd, costs.kubernetes.items,
+                  sls.monthly_usd if sls else None, sls.items if sls else (), costs.view)
 
 
 def against_cost(v: Verdict, costs: CostReport, reasons: Sequence[Reason]) -> str:

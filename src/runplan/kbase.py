@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -37,7 +38,7 @@ class FunctionPricing:
     request_usd_per_million: float = 0.0
     gb_second_tiers: tuple[Tier, ...] = ()
     vcpu_second_usd: float = 0.0
-    vcpu_per_gb: float = 0.0
+    vcpu_by_memory_mb: tuple[tuple[float, float], ...] = ()  # (memory MB, vCPU), ascending
     billing_increment_ms: float = 1.0
     min_billed_ms: float = 1.0
     memory_increment_mb: float = 1.0
@@ -47,6 +48,8 @@ class FunctionPricing:
     provisioned_gb_second_usd: float | None = None
     provisioned_duration_gb_second_usd: float | None = None
     max_duration_s: float = 0.0
+    http_max_duration_s: float | None = None  # None: max_duration_s
+    event_max_duration_s: float | None = None  # None: max_duration_s
     memory_min_mb: float = 0.0
     memory_max_mb: float = 0.0
     gpu: bool = False
@@ -59,6 +62,50 @@ class FunctionPricing:
     cold_start_image_ms: dict[str, float] = field(default_factory=dict)
     cold_start_overhead_ms: float = 0.0
     warm_latency_ms: float = 0.0
+
+    def duration_limit_s(self, http: bool, event: bool = False) -> float:
+        """The time limit of an HTTP-triggered, an event-driven or another (scheduled)
+        function."""
+        own = self.http_max_duration_s if http else self.event_max_duration_s if event \
+            else None
+        return self.max_duration_s if own is None else own
+
+
+@dataclass(frozen=True)
+class PlatformLimits:
+    """What a platform allows (None: no limit of the platform's own)."""
+
+    max_duration_s: float | None
+    memory_max_mb: float | None
+    vcpu_max: float | None
+    gpu: bool
+    long_lived_connections: bool
+    concurrency_max: float | None
+    state: str  # none | ephemeral | volumes
+    scale_to_zero: bool
+    cold_start_ms: float | None
+    http_max_duration_s: float | None = None  # functions: the HTTP-triggered limit
+    event_max_duration_s: float | None = None  # functions: the event-driven limit
+
+    def duration_limit_s(self, http: bool, event: bool = False) -> float | None:
+        own = self.http_max_duration_s if http else self.event_max_duration_s if event \
+            else None
+        return self.max_duration_s if own is None else own
+
+
+@dataclass(frozen=True)
+class Platform:
+    """One way to run a workload under an execution model, with its limits and its bill."""
+
+    name: str
+    title: str
+    model: str  # kubernetes | serverless
+    kind: str  # functions | serverless-containers | node-less-containers | kubernetes-nodes
+    status: str  # current | legacy
+    names: tuple[str, ...]  # how a decision record names it
+    bill: str  # functions | functions_legacy | request-containers | task-hours | nodes | unpriced
+    limits: PlatformLimits
+    prices: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -124,6 +171,14 @@ class Provider:
     functions: FunctionPricing
     kubernetes: KubernetesPricing
     front_door: FrontDoor
+    functions_legacy: FunctionPricing | None = None
+    platforms: tuple[Platform, ...] = ()
+
+    def function_pricing(self, bill: str) -> FunctionPricing:
+        """The functions figures a functions platform bills on."""
+        if bill == "functions_legacy" and self.functions_legacy is not None:
+            return self.functions_legacy
+        return self.functions
 
 
 @dataclass(frozen=True)
@@ -145,6 +200,8 @@ def _values(tree: Any) -> Any:
         if "value" in tree and "source" in tree:
             return tree["value"]
         return {k: _values(v) for k, v in tree.items()}
+    if isinstance(tree, list):  # the platforms: a list of groups of figures
+        return [_values(v) for v in tree]
     return tree
 
 
@@ -152,11 +209,49 @@ def _tiers(raw: list[dict[str, Any]]) -> tuple[Tier, ...]:
     return tuple(Tier(t["up_to"], float(t["usd"])) for t in raw)
 
 
+def _functions(f: dict[str, Any]) -> FunctionPricing:
+    kwargs: dict[str, Any] = {k: f[k] for k in f
+                              if k not in ("gb_second_tiers", "vcpu_by_memory_mb")}
+    return FunctionPricing(gb_second_tiers=_tiers(f.get("gb_second_tiers", [])),
+                           vcpu_by_memory_mb=_vcpu_table(f.get("vcpu_by_memory_mb", [])),
+                           **kwargs)
+
+
+def _vcpu_table(raw: list[dict[str, Any]]) -> tuple[tuple[float, float], ...]:
+    return tuple(sorted((float(t["memory_mb"]), float(t["vcpu"])) for t in raw))
+
+
+def _limits(raw: dict[str, Any], fn: FunctionPricing | None) -> PlatformLimits:
+    """A platform's limits; a functions platform takes its own from the functions figures."""
+    def number(key: str) -> float | None:
+        value = raw.get(key)
+        return None if value is None else float(value)
+
+    if fn is not None:
+        return PlatformLimits(fn.max_duration_s, fn.memory_max_mb, None, fn.gpu,
+                              fn.long_lived_connections, fn.account_concurrency,
+                              str(raw["state"]), bool(raw["scale_to_zero"]), None,
+                              fn.http_max_duration_s, fn.event_max_duration_s)
+    return PlatformLimits(number("max_duration_s"), number("memory_max_mb"), number("vcpu_max"),
+                          bool(raw["gpu"]), bool(raw["long_lived_connections"]),
+                          number("concurrency_max"), str(raw["state"]),
+                          bool(raw["scale_to_zero"]), number("cold_start_ms"))
+
+
+def _platform(raw: dict[str, Any], functions: dict[str, FunctionPricing]) -> Platform:
+    prices = dict(raw.get("prices", {}))
+    if "vcpu_by_memory_mb" in prices:
+        prices["vcpu_by_memory_mb"] = _vcpu_table(prices["vcpu_by_memory_mb"])
+    return Platform(raw["name"], raw["title"], raw["model"], raw["kind"], raw["status"],
+                    tuple(str(n).lower() for n in raw["names"]), raw["bill"],
+                    _limits(raw["limits"], functions.get(raw["bill"])), prices)
+
+
 def _provider(doc: dict[str, Any]) -> Provider:
     v = _values(doc)
-    f = dict(v["functions"])
-    fn_kwargs: dict[str, Any] = {k: f[k] for k in f if k not in ("gb_second_tiers",)}
-    fn = FunctionPricing(gb_second_tiers=_tiers(f.get("gb_second_tiers", [])), **fn_kwargs)
+    fn = _functions(dict(v["functions"]))
+    legacy = _functions(dict(v["functions_legacy"])) if "functions_legacy" in v else None
+    bills = {"functions": fn, **({"functions_legacy": legacy} if legacy else {})}
     k = v["kubernetes"]
     k8s = KubernetesPricing(
         service=k["service"],
@@ -171,7 +266,8 @@ def _provider(doc: dict[str, Any]) -> Provider:
         capacity_unit_hourly_usd=float(d["capacity_unit_hourly_usd"]),
         capacity_unit_new_connections_per_s=float(d["capacity_unit_new_connections_per_s"]),
     )
-    return Provider(v["provider"], v["title"], fn, k8s, door)
+    platforms = tuple(_platform(p, bills) for p in v.get("platforms", []))
+    return Provider(v["provider"], v["title"], fn, k8s, door, legacy, platforms)
 
 
 def _operations(doc: dict[str, Any]) -> Operations:
@@ -253,6 +349,8 @@ def _apply_overrides(docs: dict[str, Any], overrides: Any, name: str, lines: Lin
         changed.append(".".join(k for k in here if k != "value"))
 
     def walk(target: Any, update: Any, path: tuple[str, ...]) -> None:
+        if isinstance(target, list):  # platforms, named by their `name`
+            target = {item.get("name"): item for item in target if isinstance(item, dict)}
         for key, value in update.items():
             here = (*path, str(key))
             if not isinstance(target, dict) or key not in target:
@@ -292,6 +390,19 @@ def _apply_settings(docs: dict[str, Any], figures: SettingsFigures) -> list[str]
     return changed
 
 
+def _by_name(doc: Any, field: str) -> str:
+    """`aws.platforms[1].limits` as the override file spells it: `aws.platforms.<name>.limits`."""
+    def name(m: re.Match[str]) -> str:
+        platforms = doc.get("platforms") if isinstance(doc, dict) else None
+        i = int(m.group(1))
+        if isinstance(platforms, list) and i < len(platforms) and \
+                isinstance(platforms[i], dict) and "name" in platforms[i]:
+            return f".platforms.{platforms[i]['name']}"
+        return m.group(0)
+
+    return re.sub(r"\.platforms\[(\d+)\]", name, field)
+
+
 @cache
 def _load_cached(pricing: Path | None, settings: SettingsFigures | None = None,
                  ) -> KnowledgeBase:
@@ -310,8 +421,9 @@ def _load_cached(pricing: Path | None, settings: SettingsFigures | None = None,
         for key, (_, _, _file, schema_name) in raw.items():
             # Paths end in the figure's `value`, which the override file does not spell out.
             problems += [
-                Problem(name, p.line, p.field.replace(".value.", ".").replace(".value[", "[")
-                        .removesuffix(".value"), p.message)
+                Problem(name, p.line, _by_name(docs[key], p.field.replace(".value.", ".")
+                                               .replace(".value[", "[").removesuffix(".value")),
+                        p.message)
                 for p in validate(docs[key], schema_name, name, lines, prefix=(key,))
             ]
         if problems:
@@ -341,4 +453,8 @@ def iter_figures(tree: Any, path: tuple[str, ...] = ()) -> list[tuple[str, dict[
             return [(".".join(path), tree)]
         for k, v in tree.items():
             out += iter_figures(v, (*path, str(k)))
+    elif isinstance(tree, list):  # platforms, keyed by name
+        for v in tree:
+            if isinstance(v, dict) and "name" in v:
+                out += iter_figures(v, (*path, str(v["name"])))
     return out

@@ -253,9 +253,12 @@ class BatchProbes:
             share[index], p99[index] = c.cold_share, c.cold_p99_ms
             warm[index] = rows.avg_duration_ms[index] + fn.warm_latency_ms
             breaches[index] = c.breaches_slo
-            lim["function_max_duration_s"][index] = fn.max_duration_s
+            max_s = np.where(rows.http[index], fn.duration_limit_s(True),
+                             np.where(rows.event[index], fn.duration_limit_s(False, True),
+                                      fn.duration_limit_s(False)))
+            lim["function_max_duration_s"][index] = max_s
             lim["function_memory_max_mb"][index] = fn.memory_max_mb
-            lim["exceeds_duration"][index] = rows.max_duration_s[index] > fn.max_duration_s
+            lim["exceeds_duration"][index] = rows.max_duration_s[index] > max_s
             lim["exceeds_memory"][index] = rows.memory_mb[index] > fn.memory_max_mb
             lim["gpu_unavailable"][index] = rows.gpu[index] & (not fn.gpu)
             lim["connections_unsupported"][index] = rows.long_lived_connections[index] & \

@@ -30,7 +30,13 @@ ProviderName = Literal["aws", "gcp", "azure", "any", "on-prem"]
 Tolerance = Literal["low", "medium", "high"]
 Option = Literal["kubernetes", "serverless", "hybrid"]
 OPTIONS: tuple[Option, ...] = ("kubernetes", "serverless", "hybrid")
-HTTP_KINDS = frozenset({"api", "web", "webhook"})
+# Kinds served over HTTP: a load balancer or gateway in front on both models (an inference
+# endpoint is an HTTP API too).
+HTTP_KINDS = frozenset({"api", "web", "webhook", "ml-inference"})
+# Kinds a function runs for on an event (a queue, a topic, a stream): event-driven triggers,
+# which some providers stop sooner (Cloud Run functions: 9 minutes, HTTP 60). A job is
+# started by a scheduler calling its URL, so it takes the HTTP-less general limit.
+EVENT_KINDS = frozenset({"worker", "event-handler", "stream"})
 
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
@@ -46,6 +52,7 @@ MAX_MEMORY_MB = 2**25  # 32 TiB, above the largest cloud machine (24 TiB)
 MAX_CPU_MS = 1e12
 MAX_CALLS_PER_REQUEST = 10_000
 MAX_ENGINEERS = 1_000_000
+MIN_SLO_MS = 0.1  # a tenth of a millisecond: below any network round trip, so below any real objective
 
 
 class Traffic(BaseModel):
@@ -99,7 +106,7 @@ class Latency(BaseModel):
 
     model_config = _STRICT
     p99_slo_ms: float | None = Field(
-        None, gt=0, le=MAX_DURATION_S * 1000, description="99th-percentile latency objective "
+        None, ge=MIN_SLO_MS, le=MAX_DURATION_S * 1000, description="99th-percentile latency objective "
         "in ms; null: not latency-sensitive. Default: null.")
     user_facing: bool | None = Field(None, description="A person waits on the answer. "
                                      "Default: false.")
@@ -353,6 +360,7 @@ def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str
         raise UserError(Problem(file, None, "execution.max_duration_s",
                                 f"must be >= avg_duration_ms ({num(values['avg_duration_ms'], 6)} ms), "
                                 f"got {num(values['max_duration_s'], 6)} s"))
+    _check_feasible(values, {a.field for a in assumed}, file)
     values["memory_mb"] = float(take("memory_mb", kb.traffic.default_memory_mb,
                                      "kbase/traffic.yaml default_memory_mb"))
     share = kb.operations.cpu_fraction_by_runtime[values["runtime"]]
@@ -361,6 +369,29 @@ def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str
                                   "kbase/operations.yaml cpu_fraction_by_runtime"))
     values["compliance"] = tuple(sorted({c.lower() for c in values["compliance"]}))
     return Workload(**values), assumed
+
+
+def _check_feasible(values: dict[str, Any], assumed: set[str], file: str) -> None:
+    """Traffic no month can hold: the runs in flight at the peak (peak rate x duration) cannot
+    outnumber the month's runs, and a month idle all the time carries no traffic."""
+    def named(field: str) -> str:
+        return f"{field} (assumed)" if field in assumed else field
+
+    rpm = values["requests_per_month"]
+    if rpm > 0 and values["idle_fraction"] >= 1:
+        raise UserError(Problem(
+            file, None, "traffic.idle_fraction",
+            f"1 means no traffic at all, but {named('traffic.requests_per_month')} is "
+            f"{rpm:,.0f} a month; give the share of the month with no traffic, below 1"))
+    at_once = values["peak_rps"] * values["avg_duration_ms"] / 1000
+    if rpm > 0 and at_once > rpm:
+        raise UserError(Problem(
+            file, None, "traffic.peak_rps",
+            f"{named('traffic.peak_rps')} {num(values['peak_rps'], 6)} x "
+            f"{named('execution.avg_duration_ms')} {values['avg_duration_ms']:,.0f} ms means "
+            f"{at_once:,.0f} runs at once, more than the {rpm:,.0f} runs a month "
+            f"({named('traffic.requests_per_month')}); lower the peak to the runs that "
+            "start together"))
 
 
 def with_load(w: Workload, requests_per_month: float, hours: float) -> Workload:

@@ -83,11 +83,13 @@ def describe(error: Any) -> tuple[tuple[str | int, ...], str]:
     v, inst, arg = error.validator, error.instance, error.validator_value
     if v == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
-        extra = sorted(set(inst) - set(allowed)) if isinstance(inst, dict) else []
+        # Keys sorted as text: YAML keys may be numbers (`{1: 2}`), which do not sort with str.
+        extra = sorted((k for k in inst if k not in allowed), key=str) \
+            if isinstance(inst, dict) else []
         if extra:
             key = extra[0]
             return (*path, key), (
-                f"unknown field{_suggest(key, allowed)}; allowed: {', '.join(allowed)}"
+                f"unknown field{_suggest(str(key), allowed)}; allowed: {', '.join(allowed)}"
             )
     if v == "enum":
         choices = [str(c) for c in arg]

@@ -12,10 +12,16 @@ Checks, each with an id and a default severity (SARIF levels: error, warning, no
 | ADR-CHOSEN-NOT-CONSIDERED | warning | the chosen option is not among the considered options |
 | ADR-CONSEQUENCES-ONE-SIDED | note | consequences without a Good or without a Bad |
 | ADR-OPTION-UNMAPPED | warning | the chosen option names no execution model runplan knows |
-| ADR-HARD-CONSTRAINT | error | a hard-constraint rule excludes the chosen model |
+| ADR-HARD-CONSTRAINT | error | a hard constraint (or the named platform's limits) rules out the choice |
 | ADR-DISAGREES | warning | runplan's verdict is another model (reasons, cost gap, flips) |
 | ADR-DRIVER-CONTRADICTED | warning | a decision driver is contradicted by the profile |
 | ADR-DRIFT | warning | an accepted record's recorded verdict no longer follows from current prices |
+
+An option that names a platform (Fargate, Cloud Run, Container Apps, Autopilot, App Runner,
+Lambda, ...: the `names` of the platforms in kbase/providers) is checked against that
+platform's limits, not the function limits the rules read; an option that names only a model
+is checked against every platform of that model on the profile's provider, and the function
+limits are an error only when no platform of the model fits.
 
 A `runplan: {waive: [{rule: ID, reason: ...}]}` entry suppresses findings of that check id or
 that runplan rule id; suppressed findings stay in every output with their justification.
@@ -33,9 +39,12 @@ from typing import Any
 from runplan.adr.madr import repository
 from runplan.adr.parse import Record
 from runplan.advise import Advisor, Result
+from runplan.cost.platforms import PlatformCost, broken_limits
 from runplan.errors import Problem, UserError
 from runplan.fmt import usd
+from runplan.kbase import KnowledgeBase, Platform
 from runplan.profile import Component, check_component, parse_component, with_provider
+from runplan.verdict import Verdict, decide
 from runplan.yamlio import load_data_file
 
 CHECKS: dict[str, tuple[str, str, str]] = {
@@ -61,7 +70,8 @@ CHECKS: dict[str, tuple[str, str, str]] = {
                             "`runplan: {chosen: kubernetes|serverless|hybrid}`."),
     "ADR-HARD-CONSTRAINT": ("error", "Chosen model violates a hard constraint",
                             "A hard-constraint rule excludes the chosen model (a function time "
-                            "limit, no GPU, no functions on-premises, ...)."),
+                            "limit, no GPU, no functions on-premises, ...), or the limits of "
+                            "the platform the option names rule it out."),
     "ADR-DISAGREES": ("warning", "runplan's verdict differs",
                       "runplan's rules and costs favour another model; the finding gives the "
                       "strongest reasons, the cost gap and what would flip the verdict."),
@@ -78,11 +88,18 @@ LEVELS = {"note": 0, "warning": 1, "error": 2}
 # Keywords that map an option's name to an execution model (word boundaries, any case).
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "hybrid": ("hybrid", "both", "split", "mix of", "combination"),
+    # Node-less containers (Fargate, Autopilot, App Runner) are long-running containers: the
+    # kubernetes model (DESIGN.md "Platforms and cost views").
     "kubernetes": ("kubernetes", "k8s", "k3s", "eks", "gke", "aks", "openshift", "knative",
-                   "rancher", "containers on a cluster", "cluster"),
+                   "rancher", "containers on a cluster", "cluster", "fargate", "app runner"),
     "serverless": ("serverless", "lambda", "cloud functions", "cloud run", "azure functions",
-                   "functions", "function", "fargate", "faas", "app runner"),
+                   "functions", "function", "faas", "container apps"),
 }
+# The rule fields that are the provider's function limits: a named platform's own limits
+# replace the exclusions that read only these.
+FUNCTION_LIMITS = frozenset({"limits.exceeds_duration", "limits.exceeds_memory",
+                             "limits.gpu_unavailable", "limits.connections_unsupported",
+                             "limits.exceeds_concurrency"})
 
 
 @dataclass(frozen=True)
@@ -117,6 +134,24 @@ def map_option(text: str) -> str | None:
             return "kubernetes"
         return "hybrid"
     return "kubernetes" if k8s else "serverless" if sls else None
+
+
+def _has(low: str, word: str) -> bool:
+    return re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", low) is not None
+
+
+def map_platform(text: str, kb: KnowledgeBase) -> Platform | None:
+    """The one platform an option names (by the platforms' `names` in kbase), the longest
+    name winning where one holds another ("EKS on Fargate" over "EKS"); None when it names
+    none, several, or a split."""
+    low = text.lower()
+    if any(_has(low, w) for w in (*KEYWORDS["hybrid"], "knative", "anthos")):
+        return None
+    found = [(name, p) for prov in kb.providers.values() for p in prov.platforms
+             for name in p.names if _has(low, name)]
+    kept = {p.name: p for name, p in found
+            if not any(name != other and _has(other, name) for other, _ in found)}
+    return next(iter(kept.values())) if len(kept) == 1 else None
 
 
 
@@ -268,7 +303,7 @@ def check_record(rec: Record, advisor: Advisor, provider: str | None = None,
             rec.front_start or 1)
     else:
         result = advisor.advise(component, file=rec.file)
-        _decision(rec, result, add)
+        _decision(rec, result, add, advisor)
     return Checked(rec, _waive(rec, f), result)
 
 
@@ -323,53 +358,97 @@ def _structure(rec: Record, add: Any) -> None:
                 consequences.line)
 
 
-def _chosen_model(rec: Record, add: Any) -> tuple[str | None, int]:
+def _chosen_model(rec: Record, add: Any, kb: KnowledgeBase,
+                  ) -> tuple[str | None, int, Platform | None]:
     block = rec.front.get("runplan") or {}
     line = rec.chosen.line if rec.chosen else (rec.title.line if rec.title else 1)
     override = block.get("chosen") if isinstance(block, dict) else None
     if override in ("kubernetes", "serverless", "hybrid"):
-        return override, line
+        return override, line, None
     if rec.chosen is None:
-        return None, line
-    model = map_option(rec.chosen.text)
+        return None, line, None
+    platform = map_platform(rec.chosen.text, kb)
+    model = platform.model if platform is not None else map_option(rec.chosen.text)
     if model is None:
         add("ADR-OPTION-UNMAPPED", f"cannot tell which execution model {rec.chosen.text!r} is "
             "(name the platform, e.g. EKS, Lambda, Cloud Run, or set runplan: {chosen: ...})",
             line)
-    return model, line
+    return model, line, platform
 
 
-def _decision(rec: Record, r: Result, add: Any) -> None:
-    model, line = _chosen_model(rec, add)
+def _lifted(r: Result, model: str, platform: Platform | None, blocked: list[str],
+            add: Any, line: int) -> set[str]:
+    """The function-limit exclusions that do not hold for the chosen platform (or, for a
+    model named alone, for some platform of that model), after reporting a platform whose
+    own limits rule it out."""
+    limit_rules = set()
+    for rule_id in blocked:
+        reason = next((x for x in r.reasons if x.rule == rule_id), None)
+        if reason is not None and reason.facts and set(reason.facts) <= FUNCTION_LIMITS:
+            limit_rules.add(rule_id)
+    own = {o.platform.name: o for o in r.platforms}
+    if platform is not None:
+        mine = own.get(platform.name)
+        if mine is not None and platform.bill == "functions":
+            return set()  # the provider's own functions: the rules read exactly its limits
+        broken = broken_limits(platform.limits, r.workload)
+        if broken:
+            add("ADR-HARD-CONSTRAINT", f"chose {platform.title}, but its limits rule it out: "
+                + "; ".join(broken), line)
+        return limit_rules
+    if any(o.feasible for o in r.platforms if o.platform.model == model):
+        return limit_rules
+    return set()
+
+
+def _decision(rec: Record, r: Result, add: Any, advisor: Advisor) -> None:
+    model, line, platform = _chosen_model(rec, add, advisor.kb)
     if model is None:
         return
     v = r.verdict
     blocked = v.excluded.get(model, []) if model != "hybrid" else []
+    lifted = _lifted(r, model, platform, blocked, add, line) if model != "hybrid" else set()
+    blocked = [b for b in blocked if b not in lifted]
     for rule_id in blocked:
         reason = next((x for x in r.reasons if x.rule == rule_id), None)
         add("ADR-HARD-CONSTRAINT", f"chose {model}, but {rule_id} rules it out: "
             f"{reason.message if reason else 'a hard constraint'}", line, rule_id)
+    c = r.costs
+    costs = {"kubernetes": c.kubernetes.monthly_usd,
+             "serverless": c.serverless.monthly_usd if c.serverless else None}
+    if lifted:  # the verdict as it would be without the limits the platform does not have
+        v = _without(r, lifted, costs, advisor)
     if not blocked and model != v.verdict:
-        top = sorted((x for x in r.reasons if x.support(v.verdict) > 0),
+        top = sorted((x for x in r.reasons if x.support(v.verdict) > 0 and x.rule not in lifted),
                      key=lambda x: -x.support(v.verdict))[:3]
-        c = r.costs
-        costs = {"kubernetes": c.kubernetes.monthly_usd,
-                 "serverless": c.serverless.monthly_usd if c.serverless else None}
         gap = ""
         if costs.get(model) is not None and costs.get(v.verdict) is not None:
             a, b = costs[model], costs[v.verdict]
             assert a is not None and b is not None
             gap = (f"; {model} costs {usd(a)}/month against {usd(b)} for {v.verdict} "
                    f"({'+' if a >= b else '-'}{usd(abs(a - b))})")
-        flips = "; ".join(f.sentence(v.verdict) for f in r.flips[:2])
+        flips = "; ".join(f.sentence(v.verdict) for f in r.flips[:2]) if not lifted else ""
         add("ADR-DISAGREES", f"chose {model}; runplan's verdict is {v.verdict} (confidence "
             f"{v.confidence:.2f}): " + " ".join(f"{x.message} [{x.rule}]" for x in top) + gap
             + (f"; {flips}" if flips else ""), line)
-    _drivers(rec, r, model, add)
+    named = next((o for o in r.platforms if platform is not None
+                  and o.platform.name == platform.name), None)
+    _drivers(rec, r, model, add, named)
     _drift(rec, r, add)
 
 
-def _drivers(rec: Record, r: Result, model: str, add: Any) -> None:
+def _without(r: Result, lifted: set[str], costs: dict[str, float | None], advisor: Advisor,
+             ) -> Verdict:
+    """The verdict from the rules that fired, less the lifted exclusions."""
+    specs = [spec for x in r.reasons if x.rule not in lifted
+             for spec in (advisor.rulebase.get(x.rule),) if spec is not None]
+    return decide(specs, costs, r.inputs)
+
+
+def _drivers(rec: Record, r: Result, model: str, add: Any,
+             named: PlatformCost | None = None) -> None:
+    """Drivers against the profile; `named`: the platform the option names, whose bill is
+    the chosen cost and which, node-less, has no nodes to run."""
     section = rec.section("decision drivers")
     if section is None:
         return
@@ -380,7 +459,8 @@ def _drivers(rec: Record, r: Result, model: str, add: Any) -> None:
         text = item.text.lower()
         if any(rule in item.text for rule in fired):
             continue  # a driver that cites a fired runplan rule is runplan's own reasoning
-        if model in ("kubernetes", "hybrid") and re.search(
+        nodeless = named is not None and named.platform.kind == "node-less-containers"
+        if model in ("kubernetes", "hybrid") and not nodeless and re.search(
                 r"\bops\b|operation|maintenan|overhead|toil|devops|small team|no-ops", text) \
                 and not w.existing_cluster and w.devops_maturity in ("none", "basic"):
             add("ADR-DRIVER-CONTRADICTED", f"driver {item.text!r}: a new cluster needs "
@@ -391,8 +471,11 @@ def _drivers(rec: Record, r: Result, model: str, add: Any) -> None:
                 c.serverless.monthly_usd if model == "serverless" else None
             other = c.serverless.monthly_usd if model == "kubernetes" else \
                 c.kubernetes.monthly_usd
+            label = model
+            if named is not None and named.monthly_usd is not None:
+                mine, label = named.monthly_usd, named.platform.title
             if mine is not None and mine > other * 1.2 and mine - other > 10:
-                add("ADR-DRIVER-CONTRADICTED", f"driver {item.text!r}: {model} costs "
+                add("ADR-DRIVER-CONTRADICTED", f"driver {item.text!r}: {label} costs "
                     f"{usd(mine)}/month against {usd(other)} for the other model", item.line)
         if model in ("serverless", "hybrid") and re.search(r"latency|cold start|p99|fast",
                                                             text) and c.cold_start is not None:
@@ -407,8 +490,9 @@ def _drivers(rec: Record, r: Result, model: str, add: Any) -> None:
                     f"(+{cs.added_latency_ms:,.0f} ms; p99 about {cs.p99_estimate_ms:,.0f} ms"
                     + (f" against a {w.p99_slo_ms:g} ms objective" if w.p99_slo_ms else "")
                     + ")", item.line)
-        if model == "serverless" and re.search(r"portab|lock-in|lock in|vendor|multi-cloud",
-                                               text):
+        containers = named is not None and named.platform.kind != "functions"
+        if model == "serverless" and not containers and re.search(
+                r"portab|lock-in|lock in|vendor|multi-cloud", text):
             add("ADR-DRIVER-CONTRADICTED", f"driver {item.text!r}: functions tie the code to "
                 f"{c.provider}'s triggers, limits and APIs (article §8)", item.line)
 

@@ -27,7 +27,7 @@ from runplan.cost.serverless import (
 )
 from runplan.cost.traffic import Shape, hourly_shape
 from runplan.kbase import KnowledgeBase, Provider
-from runplan.profile import HTTP_KINDS, Workload, with_load
+from runplan.profile import EVENT_KINDS, HTTP_KINDS, Workload, with_load
 
 
 @dataclass(slots=True)  # a value, not frozen: see runplan.advise.Reason
@@ -114,11 +114,12 @@ def limits_of(w: Workload, p: Provider) -> dict[str, Any]:
                 "exceeds_duration": None, "exceeds_memory": None, "gpu_unavailable": None,
                 "connections_unsupported": None, "peak_concurrency": round(concurrency, 3),
                 "exceeds_concurrency": None, "function_memory_max_mb": None}
+    max_s = fn.duration_limit_s(w.kind in HTTP_KINDS, w.kind in EVENT_KINDS)
     return {
         "functions_available": True,
-        "function_max_duration_s": fn.max_duration_s,
+        "function_max_duration_s": max_s,
         "function_memory_max_mb": fn.memory_max_mb,
-        "exceeds_duration": w.max_duration_s > fn.max_duration_s,
+        "exceeds_duration": w.max_duration_s > max_s,
         "exceeds_memory": w.memory_mb > fn.memory_max_mb,
         "gpu_unavailable": w.gpu and not fn.gpu,
         "connections_unsupported": w.long_lived_connections and not fn.long_lived_connections,

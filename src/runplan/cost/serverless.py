@@ -63,6 +63,16 @@ def billed_memory_gb(memory_mb: float, fn: FunctionPricing) -> float:
     return mb / 1024
 
 
+def vcpu_for_memory(memory_mb: float, table: tuple[tuple[float, float], ...]) -> float:
+    """The vCPU a platform allots at a memory size: the smallest size in its table at or above
+    the memory (Google's Cloud Run functions table: 512 MiB -> 0.333 vCPU, 8 GiB -> 2); the
+    largest size's vCPU above the table."""
+    for mb, vcpu in table:
+        if memory_mb <= mb:
+            return vcpu
+    return table[-1][1]
+
+
 @dataclass(frozen=True)
 class ServerlessCost:
     items: tuple[LineItem, ...]
@@ -123,7 +133,7 @@ def serverless_amounts(
         compute = tiered(billable_gbs, fn.gb_second_tiers)
     vcpu_s = vcpu = None
     if fn.vcpu_second_usd:
-        vcpu_s = max(0.0, seconds * gb * fn.vcpu_per_gb
+        vcpu_s = max(0.0, seconds * vcpu_for_memory(gb * 1024, fn.vcpu_by_memory_mb)
                      - (fn.free_vcpu_seconds if free_tier else 0.0))
         vcpu = vcpu_s * fn.vcpu_second_usd
     http = None if http_tiers is None else tiered(requests, http_tiers, per=1e6)
@@ -174,7 +184,9 @@ def serverless_monthly_cost(
                               f"{num(a.billed_ms, 6)} ms billed x {num(a.gb, 6)} GB"))
     if a.vcpu_s is not None:
         items.append(LineItem("function compute (vCPU-s)", a.vcpu_s, "vCPU-s", a.vcpu_usd,
-                              f"{num(fn.vcpu_per_gb, 6)} vCPU per GB at ${num(fn.vcpu_second_usd, 6)}"))
+                              f"{num(vcpu_for_memory(a.gb * 1024, fn.vcpu_by_memory_mb), 6)} "
+                              f"vCPU at {num(a.gb * 1024, 6)} MB at "
+                              f"${num(fn.vcpu_second_usd, 6)}"))
     if a.http_usd is not None:
         items.append(LineItem("front door (HTTP API)", requests, "requests", a.http_usd,
                               "per 1M requests, tiered"))

@@ -30,7 +30,7 @@ from runplan.cost.kubernetes import CHEAPER_BY
 from runplan.cost.people import people_usd
 from runplan.cost.traffic import FLAT_TOLERANCE, _pattern_layout
 from runplan.kbase import KnowledgeBase, Operations, Provider, Tier
-from runplan.profile import HTTP_KINDS, Workload
+from runplan.profile import EVENT_KINDS, HTTP_KINDS, Workload
 
 Array = np.ndarray[Any, np.dtype[Any]]
 MOVING = ("requests_per_month", "avg_rps", "peak_rps", "idle_fraction", "avg_duration_ms",
@@ -55,6 +55,7 @@ class Rows:
     standalone: Array  # bool: the Kubernetes bill's view is standalone (else marginal)
     k8s_people_usd: Array  # the Kubernetes bill's people line in its view
     sls_people_usd: Array  # the serverless bill's people line
+    event: Array  # bool: an event-driven kind (its function time limit may differ)
     cold_start_ms: Array  # the runtime's cold start plus the platform overhead
     gpu: Array  # bool
     long_lived_connections: Array  # bool
@@ -65,6 +66,7 @@ class Rows:
                     http=self.http[index], standalone=self.standalone[index],
                     k8s_people_usd=self.k8s_people_usd[index],
                     sls_people_usd=self.sls_people_usd[index],
+                    event=self.event[index],
                     cold_start_ms=self.cold_start_ms[index], gpu=self.gpu[index],
                     long_lived_connections=self.long_lived_connections[index])
 
@@ -84,6 +86,7 @@ def rows_of(ws: Sequence[Workload], kb: KnowledgeBase,
                                          for w, v in zip(ws, view, strict=True)], dtype=float),
                 sls_people_usd=np.array([serverless_people_usd(w, kb) for w in ws],
                                         dtype=float),
+                event=np.array([w.kind in EVENT_KINDS for w in ws], dtype=bool),
                 cold_start_ms=np.array([cold_start_ms(w, kb.provider(w.provider)) for w in ws]),
                 gpu=np.array([w.gpu for w in ws], dtype=bool),
                 long_lived_connections=np.array([w.long_lived_connections for w in ws],
@@ -347,7 +350,9 @@ def _serverless(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
                        _tiered(billable_gbs, fn.gb_second_tiers))
     total = billable_req * fn.request_usd_per_million / 1e6 + compute
     if fn.vcpu_second_usd:
-        vcpu_s = np.maximum(0.0, seconds * gb * fn.vcpu_per_gb
+        table = np.array(fn.vcpu_by_memory_mb)  # (memory MB, vCPU): serverless.vcpu_for_memory
+        at = np.minimum(np.searchsorted(table[:, 0], gb * 1024, side="left"), len(table) - 1)
+        vcpu_s = np.maximum(0.0, seconds * table[at, 1]
                             - (fn.free_vcpu_seconds if free_tier else 0.0))
         total = total + vcpu_s * fn.vcpu_second_usd
     total = np.where(rows.http, total + _tiered(requests, door.http_api_tiers, per=1e6), total)

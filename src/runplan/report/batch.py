@@ -28,7 +28,8 @@ from runplan.report.text import top_reasons
 
 TABLE_ROWS = 50
 CSV_COLUMNS = ("name", "verdict", "confidence", "kubernetes_usd", "kubernetes_view",
-               "serverless_usd", "cheaper", "excluded", "top_reason", "nearest_flip")
+               "serverless_usd", "cheaper", "excluded", "top_reason", "nearest_flip", "platform",
+               "platform_usd")
 
 
 def summary_row(r: Result) -> dict[str, Any]:
@@ -48,6 +49,9 @@ def summary_row(r: Result) -> dict[str, Any]:
         "excluded": "; ".join(f"{o} ({', '.join(ids)})" for o, ids in v.excluded.items() if ids),
         "top_reason": f"{top[0].rule}: {top[0].message}" if top else "",
         "nearest_flip": flip.short() if flip else "",
+        "platform": r.platform.platform.name if r.platform else "",
+        "platform_usd": None if r.platform is None or r.platform.monthly_usd is None
+        else round(r.platform.monthly_usd, 2),
     }
 
 

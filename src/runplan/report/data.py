@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from runplan.advise import Result
+from runplan.cost.platforms import PlatformCost
 from runplan.cost.serverless import LineItem
 
 
@@ -41,6 +42,19 @@ def costs_data(r: Result) -> dict[str, Any]:
     }
 
 
+def platform_data(o: PlatformCost) -> dict[str, Any]:
+    """A platform with its bill, or the limit that rules it out."""
+    p = o.platform
+    # The bills the verdict reads are itemised once, under `costs`; `bill_in` points there.
+    bill_in = {"functions": "costs.serverless", "nodes": "costs.kubernetes"}.get(p.bill) \
+        if o.monthly_usd is not None else None
+    return {"model": p.model, "name": p.name, "title": p.title, "kind": p.kind,
+            "status": p.status, "view": o.view,
+            "monthly_usd": None if o.monthly_usd is None else _money(o.monthly_usd),
+            "feasible": o.feasible, "ruled_out_by": o.ruled_out_by, "note": o.note,
+            "bill_in": bill_in, "breakdown": {} if bill_in else _items(o.items)}
+
+
 def cold_start_data(r: Result) -> dict[str, Any] | None:
     cs = r.costs.cold_start
     if cs is None:
@@ -61,6 +75,8 @@ def result_data(r: Result) -> dict[str, Any]:
         "scores": v.scores,
         "excluded": v.excluded,
         "costs": costs_data(r),
+        "platform": None if r.platform is None else platform_data(r.platform),
+        "alternatives": [platform_data(o) for o in r.platforms if o is not r.platform],
         "cold_start": cold_start_data(r),
         "reasons": [{"rule": x.rule, "effect": x.effect, "message": x.message,
                      "source": x.source, "title": x.title, "facts": x.facts,

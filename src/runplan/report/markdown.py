@@ -25,6 +25,15 @@ def render_markdown(r: Result) -> str:
     out += ["", f"| model ({c.provider}) | monthly |", "|---|---:|",
             f"| kubernetes ({c.kubernetes.view}) | {usd(c.kubernetes.monthly_usd)} |",
             f"| serverless | {usd(c.serverless.monthly_usd if c.serverless else None)} |", ""]
+    if r.platforms:
+        out += ["| platform | model | view | monthly |", "|---|---|---|---:|"]
+        for o in r.platforms:
+            chosen = "**" if o is r.platform else ""
+            money = usd(o.monthly_usd) if o.monthly_usd is not None else \
+                (o.note or "not priced") if o.feasible else f"ruled out: {o.ruled_out_by}"
+            out.append(f"| {chosen}{o.platform.title}{chosen} | {o.platform.model} | {o.view} "
+                       f"| {money} |")
+        out.append("")
     if c.break_even:
         out.append(f"Break-even: about {num(c.break_even.avg_rps)} rps average.")
     if r.flips:

@@ -51,6 +51,31 @@ def cost_lines(r: Result) -> list[str]:
     return lines
 
 
+def platform_lines(r: Result) -> list[str]:
+    """The platform the verdict's model runs on, then each other one: its bill or its limit."""
+    def money(usd: float | None, note: str) -> str:
+        return usd_text(usd) if usd is not None else (note or "not priced")
+
+    lines = []
+    if r.platform is not None:
+        o = r.platform
+        lines.append(f"Platform: {o.platform.title} ({o.platform.model}, {o.view}) "
+                     f"{money(o.monthly_usd, o.note)}")
+    others = [o for o in r.platforms if o is not r.platform]
+    if others:
+        lines.append("Alternatives:")
+        for o in others:
+            tail = money(o.monthly_usd, o.note) if o.feasible else \
+                f"ruled out: {o.ruled_out_by}"
+            legacy = ", legacy" if o.platform.status == "legacy" else ""
+            lines.append(f"  {o.platform.title} ({o.platform.model}{legacy}, {o.view})  {tail}")
+    return lines
+
+
+def usd_text(x: float) -> str:
+    return f"{usd(x)}/month"
+
+
 def line_item_lines(r: Result) -> list[str]:
     """Every line item of both bills with its quantity and how it was priced."""
     c = r.costs
@@ -69,7 +94,8 @@ def _overridden(r: Result) -> list[str]:
 
 def render_cost_text(r: Result) -> str:
     """`runplan cost`: totals, break-even, cold starts and every line item."""
-    return "\n".join([*cost_lines(r), *line_item_lines(r), *_overridden(r)]) + "\n"
+    return "\n".join([*cost_lines(r), *platform_lines(r), *line_item_lines(r),
+                      *_overridden(r)]) + "\n"
 
 
 def top_reasons(r: Result, n: int = STRONGEST) -> list[Reason]:
@@ -96,7 +122,7 @@ def render_text(r: Result, explain: bool = False) -> str:
     lines += [f"  - {x.message} [{x.rule}, {x.effect}; {x.source}]" for x in top_reasons(r)]
     if r.against_cost:
         lines.append(f"  - {r.against_cost[0].upper()}{r.against_cost[1:]}.")
-    lines += ["", *cost_lines(r)]
+    lines += ["", *cost_lines(r), *platform_lines(r)]
     if r.flips:
         lines.append("What would change it:")
         lines += [f"  - {f.sentence(v.verdict)}" for f in r.flips]
