@@ -68,7 +68,10 @@ class Placement:
 
 def _shared_kubernetes(r: Result, kb: KnowledgeBase) -> float:
     """The SHARED_ITEMS of the component's bill on an existing cluster: its node share and,
-    for HTTP, its load balancer capacity units (the rest is the cluster's fixed cost)."""
+    for HTTP, its load balancer capacity units (the rest is the cluster's fixed cost); with
+    parts, theirs added up (the component has no workload of its own)."""
+    if r.parts:
+        return add_up(_shared_kubernetes(p, kb) for p in r.parts)
     a = shared_cluster_amounts(r.workload, kb)
     return add_up((a.node_usd, a.lcu_usd) if a.lb_usd is not None else (a.node_usd,))
 
@@ -83,8 +86,8 @@ def placement(r: Result, kb: KnowledgeBase, free_tier: bool) -> Placement:
     """One component's portfolio facts (see the module docstring)."""
     shared = _shared_kubernetes(r, kb)
     sls = r.costs.serverless.monthly_usd if r.costs.serverless else None
-    blocked = _serverless_blocked(r)
-    if r.parts and r.verdict.verdict == "hybrid":
+    blocked: tuple[str, ...] = () if r.parts else _serverless_blocked(r)
+    if r.parts:  # whatever the verdict, the parts are what runs
         cluster = functions = 0.0
         instead: float | None = 0.0
         for p in r.parts:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from runplan.advise import Reason, Result
+from runplan.advise import Reason, Result, part_bill
 from runplan.fmt import num, plural, usd
 from runplan.fmt import value as value_text
 
@@ -21,7 +21,9 @@ def cost_lines(r: Result) -> list[str]:
              f"  kubernetes  {usd(c.kubernetes.monthly_usd)}"
              f"  (fixed {usd(c.kubernetes.fixed_usd)}, nodes: {c.kubernetes.node_type})",
              f"  serverless  {usd(c.serverless.monthly_usd if c.serverless else None)}"]
-    if c.break_even:
+    if r.parts_usd is not None:
+        lines.append(f"  parts       {usd(r.parts_usd)}  (each on its verdict: {parts_text(r)})")
+    elif c.break_even:
         side = "serverless" if c.break_even.serverless_cheaper_below else "kubernetes"
         lines.append(f"  break-even  {num(c.break_even.avg_rps)} rps average "
                      f"({c.break_even.requests_per_month:,.0f} requests/month); "
@@ -35,6 +37,11 @@ def cost_lines(r: Result) -> list[str]:
                      f"{cs.p99_estimate_ms:,.0f} ms"
                      + (" (breaches the SLO)" if cs.breaches_slo else ""))
     return lines
+
+
+def parts_text(r: Result) -> str:
+    """`upload-api kubernetes $376 + thumbnailer serverless $7.54`: what the parts' sum adds."""
+    return " + ".join(f"{p.name} {p.verdict.verdict} {usd(part_bill(p))}" for p in r.parts)
 
 
 def platform_lines(r: Result) -> list[str]:
