@@ -242,3 +242,40 @@ def test_a_component_with_parts_costs_the_sum_of_its_parts(
                 if own.costs.serverless is not None), rel=1e-9)
     if {p.verdict.verdict for p in r.parts} == {r.verdict.verdict}:  # all on one model
         assert r.parts_usd == pytest.approx(_bill(r, r.verdict.verdict), rel=1e-9)
+
+
+def test_an_estate_places_a_component_by_its_parts(advisor: Advisor) -> None:
+    """Two steady APIs on an existing cluster, both kubernetes: the component's cluster
+    share and mix are its parts', not those of a default 1M-requests workload."""
+    from runplan.portfolio import placement
+
+    data = {"name": "core", "team": TEAM, "parts": [
+        {"name": "a", "kind": "api", "traffic": {"pattern": "steady", "avg_rps": 80},
+         "latency": {"p99_slo_ms": 100, "user_facing": True}},
+        {"name": "b", "kind": "api", "traffic": {"pattern": "steady", "avg_rps": 120},
+         "latency": {"p99_slo_ms": 100, "user_facing": True}}]}
+    r = advisor.advise(Component.model_validate(data))
+    assert [p.verdict.verdict for p in r.parts] == ["kubernetes", "kubernetes"]
+    assert r.verdict.verdict == "kubernetes"
+    placed = placement(r, advisor.kb, advisor.free_tier)
+    parts = [placement(p, advisor.kb, advisor.free_tier) for p in r.parts]
+    assert placed.shared_kubernetes_usd == pytest.approx(
+        sum(p.shared_kubernetes_usd for p in parts), rel=1e-12)
+    assert placed.mix_cluster_usd == pytest.approx(sum(p.mix_cluster_usd for p in parts),
+                                                   rel=1e-12)
+    assert placed.mix_functions_usd == 0
+    assert r.parts_usd == pytest.approx(r.costs.kubernetes.monthly_usd, rel=1e-12)
+
+
+def test_cost_plot_of_a_component_with_parts_is_refused(runner: CliRunner,
+                                                         tmp_path: Path) -> None:
+    from .conftest import EXAMPLES
+
+    target = tmp_path / "curve.png"
+    profile = EXAMPLES / "media-service.yaml"
+    result = runner.invoke(main, ["cost", str(profile), "--plot", str(target)])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"{profile}: error: --plot: a component with parts has no cost curve of its own: "
+        "plot each part as a profile")
+    assert not target.exists()
