@@ -279,3 +279,22 @@ def test_cost_plot_of_a_component_with_parts_is_refused(runner: CliRunner,
         f"{profile}: error: --plot: a component with parts has no cost curve of its own: "
         "plot each part as a profile")
     assert not target.exists()
+
+
+def test_a_part_functions_cannot_run_leaves_the_component_no_functions_bill(
+        advisor: Advisor) -> None:
+    """A 30-minute transcode job (beyond Lambda's 15 minutes) and a webhook: all on functions
+    is not an option (no `costs.serverless`), the hybrid is the job's Kubernetes bill plus
+    the webhook's $0.061."""
+    r = advisor.advise(Component.model_validate({
+        "name": "pipeline", "team": TEAM, "parts": [
+            {"name": "transcode", "kind": "job",
+             "traffic": {"pattern": "scheduled", "requests_per_month": 720},
+             "execution": {"avg_duration_ms": 1_800_000, "max_duration_s": 3600,
+                           "memory_mb": 4096}}, HOOKS]}))
+    job, hooks = r.parts
+    assert hooks.verdict.verdict == "serverless"
+    assert job.verdict.excluded["serverless"] == ["LIMIT-DURATION-001"]
+    assert r.costs.serverless is None and r.verdict.verdict == "hybrid"
+    assert r.parts_usd == pytest.approx(_bill(job, "kubernetes") + 0.061, rel=1e-4)
+    assert r.against_cost == ""
