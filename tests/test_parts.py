@@ -98,6 +98,11 @@ def test_the_parts_sum_is_in_text_and_json(runner: CliRunner, tmp_path: Path,
     assert (f"  parts       ${r.parts_usd:,.0f}  (each on its verdict: api kubernetes "
             f"{api_usd} + hooks serverless $0.06)") in text
     assert "break-even" not in text
+    explained = runner.invoke(main, ["advise", str(path), "--explain"]).output
+    inputs = explained[explained.index("Inputs"):explained.index("Assumptions:")]
+    assert "traffic." not in inputs and "kind =" not in inputs
+    assert "    kind, traffic, execution, latency: its parts' own (none of its own)" in inputs
+    assert "    team.existing_cluster = true" in inputs
 
 
 def test_no_parent_rule_fires_on_parent_defaults(advisor: Advisor) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from runplan.advise import Reason, Result, part_bill
+from runplan.advise import PARENT_ABSENT, Reason, Result, part_bill
 from runplan.fmt import num, plural, usd
 from runplan.fmt import value as value_text
 
@@ -138,9 +138,11 @@ def explain_text(r: Result) -> str:
     lines = ["Inputs (assumed ones marked *):"]
     assumed = {a.field for a in r.assumptions}
     for key, value in r.inputs.items():
-        if key.startswith(COMPUTED):
+        if key.startswith(COMPUTED) or (r.parts and key.startswith(PARENT_ABSENT)):
             continue
         lines.append(f"  {'*' if key in assumed else ' '} {key} = {value_text(value)}")
+    if r.parts:
+        lines.append("    kind, traffic, execution, latency: its parts' own (none of its own)")
     lines.append("Assumptions:")
     lines += [f"  - {a}" for a in r.assumptions] or ["  (none)"]
     lines.append("Cost-core facts:")
