@@ -53,10 +53,13 @@ def test_new_cluster_for_a_tiny_tool_warns(runner: CliRunner) -> None:
         ("ADR-DISAGREES", "warning", 35), ("ADR-DRIVER-CONTRADICTED", "warning", 25),
         ("ADR-DRIVER-CONTRADICTED", "warning", 26)]
     assert "runplan's verdict is serverless (confidence 0.99)" in got[0]["message"]
-    assert "kubernetes costs $6,400/month against $0.04 for serverless" in got[0]["message"]
+    # A new cluster for this tool alone (standalone): 1.0 FTE to run a cluster and 0.02 for
+    # the service at no DevOps maturity x $12,500 = $12,750 of people; on functions the
+    # service's own 0.006 FTE = $75 plus $0.04 of bill.
+    assert "kubernetes costs $12,900/month against $75.04 for serverless" in got[0]["message"]
     assert got[1]["message"] == (
         "driver 'Low operational overhead for a team of two': a new cluster needs people to run "
-        "it ($6,250/month of operations time) and the team's DevOps maturity is none")
+        "it ($12,750/month of operations time) and the team's DevOps maturity is none")
     code, _, _ = check(runner, str(FIXTURES / "0003-eks-for-the-holiday-tool.md"))
     assert code == 0  # warnings only: below the default --fail-on error
     code, _, _ = check(runner, str(FIXTURES / "0003-eks-for-the-holiday-tool.md"),
@@ -96,7 +99,7 @@ def test_drift_says_what_changed(runner: CliRunner) -> None:
     got = {f["check"]: f for f in findings(runner, "0007-drifted-quotes-api.md")}
     assert got["ADR-DRIFT"]["message"] == (
         "recorded 2025-06-20: serverless; with current prices and limits runplan's verdict is "
-        "kubernetes (kubernetes $740 -> $409/month; serverless $311 -> $535/month); revisit the "
+        "kubernetes (kubernetes $740 -> $154/month; serverless $311 -> $560/month); revisit the "
         "decision or record why it stands")
     assert got["ADR-DRIFT"]["line"] == 15
 
@@ -409,8 +412,9 @@ def test_adr_new_writes_into_docs_decisions_referencing_the_profile(
     # Was "none DevOps maturity" and "Good, because A webhook ...".
     assert ("* Good, because a webhook with no latency objective: cold starts (200 ms) are "
             "harmless here (LATENCY-TOLERANT-001)\n") in text
-    assert ("* Bad, because no cluster yet, and the team's DevOps maturity is none: a new "
-            "cluster would cost") in text
+    assert ("* Bad, because no cluster yet, and the team's DevOps maturity is none: a steep "
+            "learning curve on top of the $12,750/month of people time already in the Kubernetes "
+            "cost") in text
     assert "none DevOps" not in text and "because A " not in text
     assert f"Drafted by runplan {runplan.__version__} (`runplan adr new`)" in text
     code, out, _ = check(runner, str(record), "--fail-on", "note")

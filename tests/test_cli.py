@@ -263,7 +263,7 @@ def test_cost_command_with_pricing_override_and_plot(runner: CliRunner, tmp_path
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     people = data["costs"]["kubernetes"]["breakdown"]["operations (people)"]["monthly_usd"]
-    assert people == 0.5 * 10000
+    assert people == (0.75 + 0.015) * 10000  # a new cluster and the service, basic maturity
     assert data["overridden_figures"] == ["operations.fte_monthly_usd"]
     assert plot.stat().st_size > 10_000
 
@@ -420,6 +420,24 @@ def test_ci_snippets_in_the_readme(runner: CliRunner, tmp_path: Path,
     assert result.exit_code == 0, result.output
     log = json.loads((tmp_path / upload["with"]["sarif_file"]).read_text())
     assert log["runs"][0]["invocations"][0]["executionSuccessful"] is True
+
+
+@pytest.mark.parametrize(("example", "view", "words"), [
+    ("payments-webhook.yaml", "standalone", "standalone: a new cluster for this component alone"),
+    ("core-api.yaml", "marginal", "marginal: joining a cluster that runs anyway")])
+def test_advise_says_which_view_it_priced(runner: CliRunner, example: str, view: str,
+                                          words: str) -> None:
+    """No cluster: a new one for the component alone; the team has one: joining it."""
+    result = runner.invoke(main, ["advise", str(EXAMPLES / example), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    k8s = data["costs"]["kubernetes"]
+    assert k8s["view"] == view
+    assert ("control plane" in k8s["breakdown"]) == (view == "standalone")
+    people = k8s["breakdown"]["operations (people)"]["monthly_usd"]
+    assert k8s["people_usd"] == people
+    text = runner.invoke(main, ["advise", str(EXAMPLES / example)]).stdout
+    assert words in text
 
 
 def test_a_number_as_an_unknown_key_is_a_message_not_a_crash(runner: CliRunner,

@@ -120,19 +120,106 @@ def test_steady_100rps_kubernetes_existing_cluster(kb: KnowledgeBase) -> None:
     # (1.5 x avg), the rest at (73,000 - 36 x 150) / 694 = 97.41 rps.
     # Pods hold 0.5 vCPU x 0.6 = 0.3 vCPU of load: peak 150 x 0.025 / 0.3 = 12.5 -> 13 pods,
     # otherwise 97.41 x 0.025 / 0.3 = 8.1 -> 9 pods. Pod-hours 36 x 13 + 694 x 9 = 6,714.
-    # On an existing cluster a pod pays its share of the cheapest node per pod, t3.medium
-    # (2 vCPU x 0.9 usable): 0.5 / 1.8 of $0.0416/h.
+    # With a cluster already running (the marginal view) a pod pays its share of the cheapest
+    # node per pod, t3.medium (2 vCPU x 0.9 usable): 0.5 / 1.8 of $0.0416/h; no control plane
+    # or load balancer hours (the cluster has them anyway); its own operations effort, 0.015
+    # FTE at basic DevOps maturity x $12,500.
     w, _ = resolve(component(kind="api", traffic={"pattern": "steady", "avg_rps": 100},
                              execution={"avg_duration_ms": 50, "memory_mb": 512},
                              team={"existing_cluster": True}), kb)
-    items = _items(estimate(w, kb, with_break_even=False).kubernetes)
-    assert items["node share"] == pytest.approx(6714 * 0.5 / 1.8 * 0.0416)
-    assert items["control plane"] == pytest.approx(0.10 * 730 / 20)
-    assert items["operations (people)"] == pytest.approx(0.5 * 12_500 / 20)
-    assert items["load balancer"] == pytest.approx(0.0225 * 730 / 20)
+    report = estimate(w, kb, with_break_even=False)
+    assert report.view == "marginal"
+    items = _items(report.kubernetes)
+    node_share = 6714 * 0.5 / 1.8 * 0.0416
     # LCU-hours: each hour's rate / 25 new connections per s -> (36 x 150 + 694 x 97.41) / 25
-    assert items["load balancer capacity units"] == pytest.approx(
-        (36 * 150 + (73_000 - 36 * 150)) / 25 * 0.008)
+    lcu = (36 * 150 + (73_000 - 36 * 150)) / 25 * 0.008
+    assert items == {"node share": pytest.approx(node_share),
+                     "load balancer capacity units": pytest.approx(lcu),
+                     "operations (people)": pytest.approx(0.015 * 12_500)}
+    assert report.kubernetes.monthly_usd == pytest.approx(77.584 + 23.36 + 187.5, abs=1e-3)
+    assert report.kubernetes.fixed_usd == 0.0
+
+
+def test_three_views_of_one_component(kb: KnowledgeBase) -> None:
+    """Marginal, standalone and allocated for one two-hour workload, by hand. Hour 1 idle,
+    hour 2 at 3 rps x 1,000 ms CPU = 10 pods (0.3 vCPU of load each); HTTP; basic maturity."""
+    from runplan.advise import Advisor
+    from runplan.cost.traffic import Shape
+    from runplan.portfolio import Portfolio, placement
+    from runplan.rulebase.load import load_rulebase
+
+    shape = Shape.from_hours((0.0, 3.0), (False, False), 3.0)
+    p, ops = kb.provider("aws"), kb.operations
+    lcu = 3 / 25 * 0.008  # one hour with load: 3 new connections/s over 25 per LCU
+    # Standalone: whole t3.medium nodes (3 pods each; 2 nodes as the floor, then 4), the rise
+    # billed 240 s early; the control plane and the ALB for both hours; the people to run a
+    # new cluster (0.75 FTE at basic) and the service (0.015 FTE), x $12,500.
+    alone = kubernetes_monthly_cost(shape, 1000, 512, p.kubernetes, p.front_door, ops,
+                                    http=True, view="standalone", maturity="basic")
+    assert _items(alone) == {"nodes": pytest.approx((6 + 2 * 240 / 3600) * 0.0416),
+                             "control plane": pytest.approx(2 * 0.10),
+                             "load balancer": pytest.approx(2 * 0.0225),
+                             "load balancer capacity units": pytest.approx(lcu),
+                             "operations (people)": pytest.approx(0.765 * 12_500)}
+    assert alone.monthly_usd == pytest.approx(0.2551 + 0.2 + 0.045 + 0.00096 + 9562.5, abs=1e-4)
+    # Marginal: 2 + 10 = 12 pod-hours x 0.5/1.8 of a t3.medium; LCU; the service's 0.015 FTE.
+    marginal = kubernetes_monthly_cost(shape, 1000, 512, p.kubernetes, p.front_door, ops,
+                                       http=True, view="marginal", maturity="basic")
+    assert _items(marginal) == {"node share": pytest.approx(12 * 0.5 / 1.8 * 0.0416),
+                                "load balancer capacity units": pytest.approx(lcu),
+                                "operations (people)": pytest.approx(187.5)}
+    # Allocated: two steady APIs on the estate's cluster at basic maturity; the cluster's
+    # fixed cost ($73 control plane + $16.43 ALB + 0.75 FTE = $9,464.93) spread by each
+    # one's node share and LCUs (OpenCost-style) on top of its marginal cost.
+    adv = Advisor(kb, load_rulebase(()), clusters=frozenset({"aws"}))
+    a = adv.advise(component(name="a", kind="api", traffic={"pattern": "steady", "avg_rps": 100},
+                             execution={"avg_duration_ms": 50, "memory_mb": 512}), flips=False)
+    b = adv.advise(component(name="b", kind="worker", traffic={"pattern": "steady",
+                                                               "avg_rps": 50},
+                             execution={"avg_duration_ms": 50, "memory_mb": 512},
+                             constraints={"compliance": ["air-gapped"]}), flips=False)
+    assert a.costs.view == b.costs.view == "marginal"
+    # b: 50 rps steady: peak 75 x 0.025 / 0.3 = 6.25 -> 7 pods for 36 h, the other 694 h at
+    # (36,500 - 36 x 75) / 694 = 48.7 rps -> 4.06 -> 5 pods: 36 x 7 + 694 x 5 = 3,722
+    # pod-hours; no LB (a worker).
+    weight_a = 6714 * 0.5 / 1.8 * 0.0416 + 73_000 / 25 * 0.008
+    weight_b = 3722 * 0.5 / 1.8 * 0.0416
+    fixed = 0.10 * 730 + 0.0225 * 730 + 0.75 * 12_500
+    folio = Portfolio(kb)
+    for r in (a, b):
+        assert r.verdict.verdict == "kubernetes"
+        folio.add(placement(r, kb, False))
+    summary = folio.summary()
+    got = {x["name"]: x for x in summary["allocation"]}
+    assert got["a"]["marginal_usd"] == pytest.approx(weight_a + 187.5, abs=0.01)
+    assert got["b"]["marginal_usd"] == pytest.approx(weight_b + 187.5, abs=0.01)
+    assert got["a"]["fixed_share_usd"] == pytest.approx(
+        fixed * weight_a / (weight_a + weight_b), abs=0.01)
+    assert got["a"]["total_usd"] + got["b"]["total_usd"] == pytest.approx(
+        weight_a + weight_b + 2 * 187.5 + fixed, abs=0.02)
+    [cluster] = summary["clusters"]
+    assert cluster["fixed_total_usd"] == pytest.approx(fixed, abs=0.01)
+
+
+def test_people_cost_depends_on_maturity_and_is_counted_once(kb: KnowledgeBase) -> None:
+    """One figure per bill: the Kubernetes bill's people line is `cost.people_usd`, inside
+    `cost.kubernetes_usd` once; the serverless bill carries the service's own effort."""
+    figures = {"none": (1.0, 0.02, 0.006), "basic": (0.75, 0.015, 0.004),
+               "established": (0.5, 0.01, 0.003), "platform": (0.25, 0.005, 0.002)}
+    for maturity, (cluster, service, functions) in figures.items():
+        w, _ = resolve(component(kind="worker", traffic={"pattern": "steady", "avg_rps": 5},
+                                 team={"devops_maturity": maturity}), kb)
+        report = estimate(w, kb, with_break_even=False)
+        facts = report.facts()
+        assert facts["cost.view"] == "standalone"
+        assert facts["cost.people_usd"] == pytest.approx((cluster + service) * 12_500)
+        people = [i for i in report.kubernetes.items if i.name == "operations (people)"]
+        assert len(people) == 1 and people[0].monthly_usd == facts["cost.people_usd"]
+        assert report.serverless is not None
+        assert _items(report.serverless)["operations (people)"] == pytest.approx(
+            functions * 12_500)
+        # the fixed fact is the control plane alone here (a worker has no load balancer)
+        assert facts["cost.fixed_usd"] == pytest.approx(0.10 * 730)
 
 
 def test_new_cluster_whole_nodes_with_scale_lag(kb: KnowledgeBase) -> None:
@@ -146,11 +233,11 @@ def test_new_cluster_whole_nodes_with_scale_lag(kb: KnowledgeBase) -> None:
     assert replicas_per_hour(shape, 1000, ops) == [2, 10]
     p = kb.provider("aws")
     cost = kubernetes_monthly_cost(shape, 1000, 512, p.kubernetes, p.front_door, ops,
-                                   http=False, existing_cluster=False)
+                                   http=False, view="standalone", maturity="established")
     items = _items(cost)
     assert items["nodes"] == pytest.approx((6 + 2 * 240 / 3600) * 0.0416)
     assert items["control plane"] == pytest.approx(2 * 0.10)
-    assert items["operations (people)"] == pytest.approx(6250)
+    assert items["operations (people)"] == pytest.approx((0.5 + 0.01) * 12_500)
 
 
 def test_scheduled_job(kb: KnowledgeBase) -> None:
@@ -160,7 +247,9 @@ def test_scheduled_job(kb: KnowledgeBase) -> None:
                              execution={"avg_duration_ms": 120_000, "memory_mb": 1024}), kb)
     sls = estimate(w, kb, with_break_even=False).serverless
     assert sls is not None
-    assert sls.monthly_usd == pytest.approx(87_600 * 0.0000166667 + 730 * 0.20 / 1e6)
+    # + the service's own operations effort on functions: 0.004 FTE (basic) x $12,500 = $50
+    assert sls.monthly_usd == pytest.approx(87_600 * 0.0000166667 + 730 * 0.20 / 1e6 + 50)
+    assert _items(sls)["operations (people)"] == pytest.approx(50)
     assert "front door (HTTP API)" not in _items(sls)
 
 

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runplan.advise import Advisor, Result, parts_facts
+from runplan.advise import PARENT_UNCOMPARED, Advisor, Result, parts_facts
 from runplan.cli import main
 from runplan.fmt import usd
 from runplan.inventory import read_inventory
@@ -391,10 +391,12 @@ def test_every_reason_figure_is_the_cost_report_figure(advisor: Advisor,
     for r in results:
         c = r.costs
         report = {"cost.kubernetes_usd": c.kubernetes.monthly_usd,
-                  "cost.ops_usd": c.kubernetes.people_usd,
+                  "cost.people_usd": c.kubernetes.people_usd,
                   "cost.fixed_usd": c.kubernetes.fixed_usd,
                   "cost.serverless_usd": c.serverless.monthly_usd if c.serverless else None}
         facts = c.facts()
+        if r.parts:  # the cost comparison is the parts' own (advise.PARENT_UNCOMPARED)
+            facts.update(dict.fromkeys(PARENT_UNCOMPARED))
         for name, value in facts.items():  # what the rules read is what the report says
             assert r.inputs[name] == value, (r.name, name)
         for name, value in report.items():
@@ -521,3 +523,25 @@ rules:
         f"{f}:15: error: ACME-GRADE-002: then.grade: a grade scales the score: the rule needs "
         "a score",
         f"{f}:3: error: ACME-GRADE-001: then.grade: fact 'no_such_fact' is asserted by no rule"]
+
+
+def test_a_figure_rounded_to_zero_sits_at_the_low_end_of_a_log_ramp(advisor: Advisor) -> None:
+    """0.01 rps x 5 ms is 0.00005 requests in flight, rounded to 4 places: 0 at 0.999x and
+    0.0001 at 1.001x. TRAFFIC-LOW-001's log ramp (0.5 -> 0.05) gave 0 points for the 0 and
+    1.5 for the other: a cliff. A zero is the ramp's far low end, on both paths."""
+    from runplan.rulebase.compile import ramp_degree, ramp_one
+
+    down = Ramp("traffic.avg_concurrency", 0.5, 0.05, True)
+    up = Ramp("cost.ratio", 1.0, 50.0, True)
+    assert ramp_one(0.0, down) == float(ramp_degree([0.0], down)[0]) == 1.0
+    assert ramp_one(0.0, up) == float(ramp_degree([0.0], up)[0]) == 0.0
+    w = resolve(Component.model_validate({"name": "c", "kind": "api", "traffic": {
+        "pattern": "steady", "avg_rps": 0.01}, "execution": {"avg_duration_ms": 5.0}}),
+        advisor.kb)[0]
+    hours = advisor.kb.operations.hours_per_month
+    points = []
+    for factor in (0.999, 1.001):
+        _, _, fired, v = advisor.infer(with_load(w, w.avg_rps * factor * hours * 3600, hours),
+                                       parts_facts(()), break_even=False)
+        points.append(dict(zip([s.id for s in fired], v.points, strict=True))["TRAFFIC-LOW-001"])
+    assert points == [(("serverless", 1.5),), (("serverless", 1.5),)]

@@ -34,16 +34,16 @@ def advise(runner: CliRunner, pricing: Path, *args: str) -> tuple[int, str, str]
      "aws.functions.memory_increment_mb: must be > 0, got 0"),
     ("operations:\n  fte_monthly_usd: -18000\n", 2,
      "operations.fte_monthly_usd: must be >= 0, got -18000"),
-    ("operations:\n  ops_fte_per_cluster: -1\n", 2,
-     "operations.ops_fte_per_cluster: must be >= 0, got -1"),
+    ("operations:\n  people: {cluster_fte: {nodes: {basic: -1}}}\n", 2,
+     "operations.people.cluster_fte.nodes.basic: must be >= 0, got -1"),
     ("operations:\n  hours_per_month: 745\n", 2,
      "operations.hours_per_month: must be <= 744, got 745"),
     ("operations:\n  target_utilisation: 1.5\n", 2,
      "operations.target_utilisation: must be <= 1, got 1.5"),
     ("operations:\n  min_replicas: 1.5\n", 2,
      "operations.min_replicas: must be integer; got 1.5"),
-    ("operations:\n  shared_cluster_components: 0\n", 2,
-     "operations.shared_cluster_components: must be >= 1, got 0"),
+    ("operations:\n  people:\n    service_fte:\n      serverless:\n        basic: -0.1\n", 5,
+     "operations.people.service_fte.serverless.basic: must be >= 0, got -0.1"),
     ("operations:\n  cpu_fraction_by_runtime: {go: 0}\n", 2,
      "operations.cpu_fraction_by_runtime.go: must be > 0, got 0"),
     ("traffic:\n  patterns:\n    steady:\n      idle_fraction: 1\n", 4,
@@ -80,9 +80,13 @@ def test_the_kbase_figure_shape_is_an_override(runner: CliRunner, tmp_path: Path
     data = json.loads(out)
     assert data["overridden_figures"] == ["operations.hours_per_month",
                                           "operations.cpu_fraction_by_runtime"]
-    # core-api shares an existing cluster with 19 others: 720 h / 20 of a $0.10/h control plane
-    plane = data["costs"]["kubernetes"]["breakdown"]["control plane"]
-    assert (plane["quantity"], plane["monthly_usd"]) == (36.0, 3.6)
+    # core-api joins its team's cluster (marginal: no control plane of its own); the webhook
+    # stands up a new one: 720 h of a $0.10/h control plane
+    assert "control plane" not in data["costs"]["kubernetes"]["breakdown"]
+    result = runner.invoke(main, ["advise", str(EXAMPLES / "payments-webhook.yaml"), "--pricing",
+                                  str(pricing), "--format", "json"])
+    plane = json.loads(result.stdout)["costs"]["kubernetes"]["breakdown"]["control plane"]
+    assert (plane["quantity"], plane["monthly_usd"]) == (720.0, 72.0)
     kb = load_kbase(pricing)
     assert kb.operations.hours_per_month == 720
     assert kb.operations.cpu_fraction_by_runtime["go"] == 0.6

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runplan.advise import PARENT_ABSENT, Advisor, Result, part_bill
+from runplan.advise import PARENT_ABSENT, PARENT_UNCOMPARED, Advisor, Result, part_bill
 from runplan.cli import main
 from runplan.kbase import KnowledgeBase
 from runplan.profile import Component, resolve
@@ -54,13 +54,15 @@ def test_a_two_part_component_costs_its_parts_chosen_bills(advisor: Advisor) -> 
     webhook (functions): the component costs the API's Kubernetes bill plus the webhook's
     functions bill. The webhook's, by hand from kbase/providers/aws.yaml: 30,000 requests x
     $0.20/1M = $0.006; 30,000 x 0.1 s (default duration) x 0.5 GB (default memory) = 1,500
-    GB-s x $0.0000166667 = $0.025; API Gateway HTTP API 30,000 x $1.00/1M = $0.03; $0.061."""
+    GB-s x $0.0000166667 = $0.025; API Gateway HTTP API 30,000 x $1.00/1M = $0.03; people
+    0.003 FTE per serverless service for an established team x $12,500 (kbase/operations.yaml)
+    = $37.50; $37.561."""
     r = advisor.advise(Component.model_validate(SHOP))
     api, hooks = r.parts
     assert (api.verdict.verdict, hooks.verdict.verdict, r.verdict.verdict) == \
         ("kubernetes", "serverless", "hybrid")
-    webhook = 30_000 * 0.20 / 1e6 + 1_500 * 0.0000166667 + 30_000 * 1.00 / 1e6
-    assert webhook == pytest.approx(0.061, abs=1e-6)
+    webhook = 30_000 * 0.20 / 1e6 + 1_500 * 0.0000166667 + 30_000 * 1.00 / 1e6 + 0.003 * 12_500
+    assert webhook == pytest.approx(37.561, abs=1e-6)
     assert _bill(hooks, "serverless") == pytest.approx(webhook, rel=1e-6)
     # Each part's bill is the bill of the same workload advised on its own.
     api_alone = advisor.advise(_alone(SHOP, API))
@@ -90,13 +92,13 @@ def test_the_parts_sum_is_in_text_and_json(runner: CliRunner, tmp_path: Path,
         "monthly_usd": round(r.parts_usd, 2),
         "breakdown": {"api": {"verdict": "kubernetes",
                               "monthly_usd": round(_bill(r.parts[0], "kubernetes"), 2)},
-                      "hooks": {"verdict": "serverless", "monthly_usd": 0.06}}}
+                      "hooks": {"verdict": "serverless", "monthly_usd": 37.56}}}
     assert data["costs"]["break_even"] is None
-    assert [p["costs"]["serverless"]["monthly_usd"] for p in data["parts"]][1] == 0.06
+    assert [p["costs"]["serverless"]["monthly_usd"] for p in data["parts"]][1] == 37.56
     text = runner.invoke(main, ["advise", str(path)]).output
     api_usd = f"${_bill(r.parts[0], 'kubernetes'):,.0f}"
     assert (f"  parts       ${r.parts_usd:,.0f}  (each on its verdict: api kubernetes "
-            f"{api_usd} + hooks serverless $0.06)") in text
+            f"{api_usd} + hooks serverless $37.56)") in text
     assert "break-even" not in text
     explained = runner.invoke(main, ["advise", str(path), "--explain"]).output
     inputs = explained[explained.index("Inputs"):explained.index("Assumptions:")]
@@ -112,17 +114,18 @@ def test_no_parent_rule_fires_on_parent_defaults(advisor: Advisor) -> None:
     r = advisor.advise(Component.model_validate(SHOP))
     rules = [x.rule for x in r.reasons]
     assert "TRAFFIC-LOW-001" not in rules
-    assert rules == ["COST-SERVERLESS-CHEAPER-001", "TEAM-PLATFORM-001", "TEAM-CLUSTER-001",
-                     "VERDICT-PARTS-DIVERGE-001"]
+    assert rules == ["TEAM-PLATFORM-001", "TEAM-CLUSTER-001", "VERDICT-PARTS-DIVERGE-001"]
     for x in r.reasons:
         assert not [f for f in x.facts if f.startswith(PARENT_ABSENT)], x.rule
     assert r.inputs["traffic.requests_per_month"] is None and r.inputs["kind"] is None
     assert not [a for a in r.assumptions if a.field.startswith(PARENT_ABSENT)]
-    # The cost rule quotes the parts' sums, the figures of the report beside it.
-    cost = next(x for x in r.reasons if x.rule == "COST-SERVERLESS-CHEAPER-001")
-    assert r.costs.serverless is not None
-    assert f"${r.costs.serverless.monthly_usd:,.0f}/month" in cost.message
-    assert f"${r.costs.kubernetes.monthly_usd:,.0f}" in cost.message
+    # No cost rule: each part's verdict weighed its own bills; the ratio of the all-on-one-
+    # model sums is not a rule input (it would count the cost twice).
+    assert all(r.inputs[f] is None for f in PARENT_UNCOMPARED)
+    # The team rule quotes the sum of the parts' Kubernetes bills, the report's figure.
+    team = next(x for x in r.reasons if x.rule == "TEAM-CLUSTER-001")
+    assert f"(${r.costs.kubernetes.monthly_usd:,.0f}/month, " \
+        f"${r.costs.kubernetes.people_usd:,.0f} of it people time)" in team.message
 
 
 def test_no_rule_of_a_bundled_parent_reads_its_own_workload(advisor: Advisor) -> None:
@@ -264,8 +267,9 @@ def test_an_estate_places_a_component_by_its_parts(advisor: Advisor) -> None:
     assert r.verdict.verdict == "kubernetes"
     placed = placement(r, advisor.kb, advisor.free_tier)
     parts = [placement(p, advisor.kb, advisor.free_tier) for p in r.parts]
-    assert placed.shared_kubernetes_usd == pytest.approx(
-        sum(p.shared_kubernetes_usd for p in parts), rel=1e-12)
+    assert placed.marginal_usd == pytest.approx(sum(p.marginal_usd for p in parts), rel=1e-12)
+    assert placed.variable_usd == pytest.approx(sum(p.variable_usd for p in parts), rel=1e-12)
+    assert placed.mix_variable_usd == pytest.approx(placed.variable_usd, rel=1e-12)
     assert placed.mix_cluster_usd == pytest.approx(sum(p.mix_cluster_usd for p in parts),
                                                    rel=1e-12)
     assert placed.mix_functions_usd == 0
@@ -290,7 +294,7 @@ def test_a_part_functions_cannot_run_leaves_the_component_no_functions_bill(
         advisor: Advisor) -> None:
     """A 30-minute transcode job (beyond Lambda's 15 minutes) and a webhook: all on functions
     is not an option (no `costs.serverless`), the hybrid is the job's Kubernetes bill plus
-    the webhook's $0.061."""
+    the webhook's $37.561 (test_a_two_part_component_costs_its_parts_chosen_bills)."""
     r = advisor.advise(Component.model_validate({
         "name": "pipeline", "team": TEAM, "parts": [
             {"name": "transcode", "kind": "job",
@@ -301,5 +305,5 @@ def test_a_part_functions_cannot_run_leaves_the_component_no_functions_bill(
     assert hooks.verdict.verdict == "serverless"
     assert job.verdict.excluded["serverless"] == ["LIMIT-DURATION-001"]
     assert r.costs.serverless is None and r.verdict.verdict == "hybrid"
-    assert r.parts_usd == pytest.approx(_bill(job, "kubernetes") + 0.061, rel=1e-4)
+    assert r.parts_usd == pytest.approx(_bill(job, "kubernetes") + 37.561, rel=1e-6)
     assert r.against_cost == ""

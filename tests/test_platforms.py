@@ -353,11 +353,12 @@ def test_a_legacy_platform_is_not_chosen_while_a_current_one_fits(runner: CliRun
     data = json.loads(runner.invoke(main, ["advise", str(EXAMPLES / "signup-notifier.yaml"),
                                            "--format", "json"]).stdout)
     assert data["verdict"] == "serverless"
+    # + on each the service's own operations effort: 0.004 FTE (basic) x $12,500 = $50
     assert (data["platform"]["name"], data["platform"]["monthly_usd"]) == (
-        "azure-container-apps", 0.12)
+        "azure-container-apps", 50.12)
     costs = {a["name"]: a["monthly_usd"] for a in data["alternatives"]}
-    assert costs["azure-functions-consumption"] == 0.02
-    assert costs["azure-functions-flex"] == 0.24
+    assert costs["azure-functions-consumption"] == 50.02
+    assert costs["azure-functions-flex"] == 50.24
 
 
 def test_the_provider_schema_checks_platforms() -> None:

@@ -61,7 +61,7 @@ def test_vector_costs_are_the_scalar_floats(kb: KnowledgeBase, free_tier: bool) 
             assert float(full.kubernetes_usd[i]) == monthly["kubernetes"] == k8s, w
             assert float(totals.kubernetes_usd[i]) == k8s, w
             assert round(float(full.fixed_usd[i]), 2) == facts["cost.fixed_usd"]
-            assert round(float(full.people_usd[i]), 2) == facts["cost.ops_usd"]
+            assert round(float(full.people_usd[i]), 2) == facts["cost.people_usd"]
             if not p.functions.available:
                 assert full.serverless_usd is None and sls is None
                 continue
@@ -73,6 +73,25 @@ def test_vector_costs_are_the_scalar_floats(kb: KnowledgeBase, free_tier: bool) 
             assert bool(full.breaches_slo[i]) == facts["cold_start.breaches_slo"]
             checked += 1
     assert checked > 2500
+
+
+@pytest.mark.parametrize("view", ["marginal", "standalone"])
+def test_vector_costs_in_a_forced_view_are_the_scalar_floats(kb: KnowledgeBase,
+                                                             view: str) -> None:
+    """`score` forces a view on every component of a provider (`Advisor.clusters`): both
+    paths price it the same, people cost by each row's own maturity included."""
+    ws = _workloads(kb, 200, seed=5)
+    assert {w.devops_maturity for w in ws} == {"none", "basic", "established", "platform"}
+    p = kb.provider("aws")
+    group = [w for w in ws if w.provider == "aws"]
+    full = costs(rows_of(group, kb, [view] * len(group)), p, kb, False)
+    for i, w in enumerate(group):
+        facts, monthly = probe_facts(w, kb, False, view)
+        assert facts["cost.view"] == view
+        assert float(full.kubernetes_usd[i]) == monthly["kubernetes"], w
+        assert round(float(full.people_usd[i]), 2) == facts["cost.people_usd"]
+        assert full.serverless_usd is not None
+        assert float(full.serverless_usd[i]) == monthly["serverless"], w
 
 
 def test_pyround_is_pythons_round_on_halfway_values() -> None:

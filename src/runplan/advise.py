@@ -12,7 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from runplan.cost.estimate import CostReport, CrossingCache, estimate, probe_facts, shape_of
+from runplan.cost.estimate import (
+    CostReport,
+    CrossingCache,
+    default_view,
+    estimate,
+    probe_facts,
+    shape_of,
+)
 from runplan.cost.platforms import Billed, PlatformCost, cheapest, platform_costs
 from runplan.cost.serverless import LineItem, add_up
 from runplan.errors import Problem, UserError
@@ -136,6 +143,10 @@ class Advisor:
     rulebase: RuleBase
     free_tier: bool = False
     shared: bool = True  # share inference between identical condition outcomes (rulebase.shared)
+    # The providers on which the estate has a cluster anyway (`score`'s joint decision): a
+    # component there is priced at marginal cost. None: each component on its own, marginal
+    # when its team has a cluster (`team.existing_cluster`), standalone otherwise.
+    clusters: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         self.engine = Engine(self.rulebase)
@@ -143,8 +154,14 @@ class Advisor:
         self.crossings: CrossingCache | None = {} if self.shared else None
         self._flips: dict[FlipKey, tuple[Flip, ...]] = {}
         self._spec_parts: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {}
-        self.probes = BatchProbes(self.kb, self.inference, self.free_tier) if self.shared \
-            else None
+        self.probes = BatchProbes(self.kb, self.inference, self.free_tier, self.view_of) \
+            if self.shared else None
+
+    def view_of(self, w: Workload) -> str:
+        """The view the workload's Kubernetes bill is priced in (see `clusters`)."""
+        if self.clusters is not None and self.kb.provider(w.provider).provider in self.clusters:
+            return "marginal"
+        return default_view(w)
 
     def fire(self, fields: dict[str, Any]) -> Sequence[RuleSpec]:
         """The rules that fire for these fields, in firing order."""
@@ -164,7 +181,7 @@ class Advisor:
     def infer(self, w: Workload, parts: dict[str, Any], break_even: bool = True,
               ) -> tuple[CostReport, dict[str, Any], Sequence[RuleSpec], Verdict]:
         costs = estimate(w, self.kb, self.free_tier, with_break_even=break_even,
-                         cache=self.crossings)
+                         cache=self.crossings, view=self.view_of(w))
         return self._infer(w, costs, parts)
 
     def _infer(self, w: Workload, costs: CostReport, parts: dict[str, Any],
@@ -182,7 +199,7 @@ class Advisor:
         (`SharedInference.for_probes`) on the fast path; from experta on the plain path."""
         if fired_set is None:
             return self.infer(w, parts, break_even=False)[3].verdict
-        facts, monthly = probe_facts(w, self.kb, self.free_tier)
+        facts, monthly = probe_facts(w, self.kb, self.free_tier, self.view_of(w))
         fields = self.fields_for(w, facts, parts)
         return decide(fired_set(fields), monthly, fields).verdict
 
@@ -199,17 +216,18 @@ class Advisor:
     def _whole(self, component: Component, file: str, part_results: tuple[Result, ...],
                ) -> Result:
         """A component with parts: the sum of its parts. Its costs are the parts' bills
-        added up (`parts_costs`), its rules read the parts' facts, those sums and the team,
-        constraints and architecture the parts inherit; it has no traffic, execution or
-        latency of its own (`PARENT_ABSENT`: None), so no rule fires on figures that only
-        runplan's defaults would give it. No flips (each part's inputs are its own) and no
-        platforms (each part has its own)."""
+        added up (`parts_costs`), its rules read the parts' facts, those sums (not their
+        ratio: `PARENT_UNCOMPARED`) and the team, constraints and architecture the parts
+        inherit; it has no traffic, execution or latency of its own (`PARENT_ABSENT`: None),
+        so no rule fires on figures that only runplan's defaults would give it. No flips
+        (each part's inputs are its own) and no platforms (each part has its own)."""
         w, assumed = resolve(component, self.kb, file=file)
         parts = parts_facts(part_results)
         costs = parts_costs(part_results)
         fields = {k: None if k.startswith(PARENT_ABSENT) else v
                   for k, v in self.fields_for(w, costs.facts(), parts).items()}
         fields["traffic.avg_concurrency"] = None  # computed from the absent figures
+        fields.update(dict.fromkeys(PARENT_UNCOMPARED))
         fired = self.fire(fields)
         monthly = {"kubernetes": costs.kubernetes.monthly_usd,
                    "serverless": costs.serverless.monthly_usd if costs.serverless else None,
@@ -275,7 +293,7 @@ class Advisor:
 
     def advise_many(self, items: Sequence[tuple[Component, str]], flips: bool = True,
                     resolved: Sequence[tuple[Workload, list[Assumption]] | None] | None = None,
-                    ) -> list[Result]:
+                    break_evens: bool = True) -> list[Result]:
         """`advise` for each (component, file), the same Results, with the break-even scans
         and flip searches of the components without parts done together over arrays
         (`runplan.probes`); on the plain path, or for rules those arrays cannot evaluate,
@@ -293,14 +311,16 @@ class Advisor:
                 known = resolved[k] if resolved is not None else None
                 w, assumed = known if known is not None else resolve(c, self.kb, file=f)
                 todo.append((k, w, assumed))
-        with_fn = [t for t in todo if self.kb.provider(t[1].provider).functions.available]
+        with_fn = [t for t in todo if self.kb.provider(t[1].provider).functions.available
+                   and break_evens]
         found = dict(zip([t[0] for t in with_fn], probes.break_evens([t[1] for t in with_fn]),
                          strict=True))
         parts = parts_facts(())
         inferred = {}
         outcomes = {}  # each component's field-condition outcomes, which the flips reuse
         for k, w, _ in todo:
-            costs = estimate(w, self.kb, self.free_tier, with_break_even=False)
+            costs = estimate(w, self.kb, self.free_tier, with_break_even=False,
+                             view=self.view_of(w))
             if k in found:
                 costs = replace(costs, break_even=found[k])
             inferred[k] = self._infer(w, costs, parts)
@@ -385,7 +405,9 @@ class Advisor:
             axes.append(("latency.p99_slo_ms", w.p99_slo_ms,
                          lambda v: w.but(p99_slo_ms=v)))
         # Probes differ from w only in the VARYING fields and the facts computed from them.
-        fired_set = self.inference.for_probes({**w.fields(), **parts}, VARYING) \
+        # The view does not move with a probe: a fixed field, like the profile's own.
+        fixed = {**w.fields(), **parts, "cost.view": self.view_of(w)}
+        fired_set = self.inference.for_probes(fixed, VARYING) \
             if self.shared else None
         out: list[Flip] = []
         for name, value, make in axes:
@@ -535,7 +557,7 @@ def billed(w: Workload, costs: CostReport, kb: KnowledgeBase) -> Billed:
     """A workload with the bills the verdict reads, for `platform_costs`."""
     sls = costs.serverless
     return Billed(w, shape_of(w, kb), costs.kubernetes.monthly_usd, costs.kubernetes.items,
-                  sls.monthly_usd if sls else None, sls.items if sls else ())
+                  sls.monthly_usd if sls else None, sls.items if sls else (), costs.view)
 
 
 def against_cost(v: Verdict, costs: CostReport, reasons: Sequence[Reason]) -> str:
@@ -567,6 +589,13 @@ def against_cost(v: Verdict, costs: CostReport, reasons: Sequence[Reason]) -> st
 # figures (`Advisor._whole`). Prefixes of the dotted field paths; `kind` matches only itself
 # among the fields.
 PARENT_ABSENT = ("kind", "traffic.", "execution.", "latency.")
+
+
+# The cost comparison of a component with parts is its parts' own: each part's verdict has
+# weighed its bills. The ratio of its all-on-one-model sums is no rule input (a cost rule on it
+# would count the cost a second time, and could set the component against all its parts);
+# the sums themselves are (the team rules quote them).
+PARENT_UNCOMPARED = ("cost.ratio", "cost.saving_usd", "cost.break_even_rps")
 
 
 def part_bill(p: Result) -> float:

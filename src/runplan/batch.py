@@ -7,19 +7,22 @@ wires the inventory reader, the scoring workers, the portfolio and the sinks tog
 from __future__ import annotations
 
 import contextlib
+import pickle
 import signal
 import sys
+import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from runplan.atomic import STDOUT, atomic_text
 from runplan.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, Problem
-from runplan.inventory import Names, load_defaults, read_inventory
-from runplan.kbase import load_kbase
-from runplan.portfolio import Portfolio
+from runplan.formats import PROVIDERS
+from runplan.inventory import Entry, Inventory, Names, load_defaults, read_inventory
+from runplan.kbase import KnowledgeBase, load_kbase
+from runplan.portfolio import ClusterSurvey, Portfolio
 from runplan.report.batch import CsvSink, JsonSink, MarkdownSink, Outcome, TextSink
 from runplan.rulebase.load import load_rulebase
 from runplan.score import Settings, WorkerDied, default_jobs, score_all
@@ -51,42 +54,51 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
               output: Path | None, jobs: int | None, quiet: bool, fail_on_error: bool,
               settings: Settings) -> int:
     """Score an inventory into the chosen view; the exit code (see `runplan score --help`)."""
-    kb = load_kbase(settings.pricing)  # file-level problems surface here, before any work
+    kb = load_kbase(settings.pricing, settings.figures)  # file-level problems surface here
     # For JSON, workers encode each component and make no summary row (the JSON has none).
     settings = replace(settings, encode=fmt == "json", rows=fmt != "json")
     load_rulebase(settings.rules_dirs)
     defaults = load_defaults(defaults_file) if defaults_file else None
+    jobs = jobs or default_jobs()
     inventory = read_inventory(file, input_format, defaults)
-    portfolio = Portfolio(kb)
     errors: list[Problem] = []
     scored = rejected = 0
     internal = 0  # rows runplan itself failed on (`score._failed`): exit 3 once reported
     show_progress = not quiet and sys.stderr.isatty()
     try:
-        with _signals_raised(), _output(output) as out, \
-                contextlib.closing(score_all(inventory.entries, settings, jobs or default_jobs(),
-                                             inventory.total)) as results:
-            sink = _sink(fmt, out)  # the workers run by now: no thread was forked (`score_all`)
-            names = Names()
-            with _progress(show_progress, inventory.total) as advance:
-                for s in results:
-                    duplicate = names.taken(s.claim)
-                    problems = (duplicate,) if duplicate is not None else s.problems
-                    if problems:
-                        rejected += 1
-                        internal += s.internal and duplicate is None
-                        errors.extend(problems)
-                        for p in problems:
-                            print(p, file=sys.stderr)
-                    else:
-                        assert s.data is not None and s.placement is not None
-                        scored += 1
-                        sink.component(s.row or {}, s.data)
-                        portfolio.add(s.placement)
-                    advance()
-            outcome = Outcome(inventory.file, inventory.fmt, portfolio.summary(), errors,
-                              inventory.skipped, scored, rejected)
-            sink.finish(outcome)
+        with _signals_raised(), \
+                _twice(inventory, lambda: read_inventory(file, input_format, defaults)) as again:
+            # First pass: does the estate have a cluster anyway? Then each component is
+            # priced at marginal cost where it does (`portfolio.ClusterSurvey`).
+            decisions = survey_clusters(inventory, settings, jobs, kb, show_progress)
+            settings = replace(settings, clusters=frozenset(p for p, d in decisions.items()
+                                                            if d["justified"]))
+            inventory = again()
+            portfolio = Portfolio(kb, decisions)
+            with _output(output) as out, \
+                    contextlib.closing(score_all(inventory.entries, settings, jobs,
+                                                 inventory.total)) as results:
+                sink = _sink(fmt, out)  # the workers run by now: no thread was forked
+                names = Names()
+                with _progress(show_progress, inventory.total) as advance:
+                    for s in results:
+                        duplicate = names.taken(s.claim)
+                        problems = (duplicate,) if duplicate is not None else s.problems
+                        if problems:
+                            rejected += 1
+                            internal += s.internal and duplicate is None
+                            errors.extend(problems)
+                            for p in problems:
+                                print(p, file=sys.stderr)
+                        else:
+                            assert s.data is not None and s.placement is not None
+                            scored += 1
+                            sink.component(s.row or {}, s.data)
+                            portfolio.add(s.placement)
+                        advance()
+                outcome = Outcome(inventory.file, inventory.fmt, portfolio.summary(), errors,
+                                  inventory.skipped, scored, rejected)
+                sink.finish(outcome)
     except Interrupted as exc:
         where = f"; nothing written to {output}" if output is not None else ""
         print(f"runplan score: stopped by {signal.Signals(exc.signum).name}{where}",
@@ -141,15 +153,68 @@ def _signals_raised() -> Iterator[None]:
             signal.signal(s, handler)
 
 
+def survey_clusters(inventory: Inventory, settings: Settings, jobs: int, kb: KnowledgeBase,
+                    show_progress: bool = False) -> dict[str, dict[str, Any]]:
+    """`score`'s first pass: every good entry's placement with every component priced at
+    marginal cost (no flips, break-evens or reports), and per provider whether the estate
+    has a cluster anyway. Bad entries are reported by the second pass."""
+    survey = ClusterSurvey(kb)
+    quick = replace(settings, survey=True, flips=False, rows=False, encode=False, curves=False,
+                    clusters=frozenset(PROVIDERS))
+    names = Names()
+    with contextlib.closing(score_all(inventory.entries, quick, jobs, inventory.total)) as got, \
+            _progress(show_progress, inventory.total, "clusters") as advance:
+        for s in got:  # the workers were forked before the progress bar's thread started
+            if s.placement is not None and names.taken(s.claim) is None:
+                survey.add(s.placement)
+            advance()
+    return survey.decisions()
+
+
 @contextlib.contextmanager
-def _progress(show: bool, total: int | None) -> Iterator[Any]:
+def _twice(inventory: Inventory, reopen: Callable[[], Inventory],
+           ) -> Iterator[Callable[[], Inventory]]:
+    """An inventory read for two passes. A file read whole (YAML, JSON, Backstage) keeps its
+    entries; a regular CSV or JSON Lines file is read again; a stream (stdin, a pipe: read
+    once) has its entries spooled to a temporary file as the first pass reads them, and
+    replayed. (The spool holds runplan's own entries, pickled and read back by this process.)"""
+    if inventory.fmt not in ("csv", "jsonl"):
+        kept = list(inventory.entries)
+        inventory.entries = iter(kept)
+        yield lambda: replace(inventory, entries=iter(kept))
+        return
+    if inventory.total is not None:
+        yield reopen
+        return
+    with tempfile.TemporaryFile(prefix="runplan-") as spool:
+        source = inventory.entries
+
+        def tee() -> Iterator[Entry]:
+            for entry in source:
+                pickle.dump(entry, spool, protocol=pickle.HIGHEST_PROTOCOL)
+                yield entry
+
+        def replay() -> Iterator[Entry]:
+            spool.seek(0)
+            while True:
+                try:
+                    yield pickle.load(spool)  # our own entries, written above
+                except EOFError:
+                    return
+
+        inventory.entries = tee()
+        yield lambda: replace(inventory, entries=replay())
+
+
+@contextlib.contextmanager
+def _progress(show: bool, total: int | None, label: str = "scoring") -> Iterator[Any]:
     if not show:
         yield lambda: None
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(),
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("score", total=total)
         yield lambda: bar.advance(task)

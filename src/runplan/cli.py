@@ -22,6 +22,8 @@ from runplan.userfile import display_name, is_stdin
 
 if TYPE_CHECKING:
     from runplan.advise import Advisor, Result
+    from runplan.config import Config
+    from runplan.kbase import KnowledgeBase
     from runplan.profile import Component
 
 # Each command imports what it uses when it runs: `runplan --version` and `--help` load none
@@ -100,18 +102,47 @@ free_tier_option = click.option(
     "organisation's free tier is usually spent).")
 
 
+def _discovered() -> Path | None:
+    """The settings file that applies here (none when the working directory is gone)."""
+    from runplan.config import discover
+
+    try:
+        return discover(Path.cwd())
+    except OSError:
+        return None
+
+
+def _config() -> Config:
+    """The settings in effect (read once by `main`)."""
+    from runplan.config import Config
+
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return obj if isinstance(obj, Config) else Config()
+
+
+def _kbase(pricing: Path | None) -> KnowledgeBase:
+    """kbase with the settings file's figures, then `--pricing` (or the file's default)."""
+    from runplan.kbase import load_kbase
+
+    return load_kbase(pricing, _config().kbase_settings())
+
+
 def _advisor(rules_dirs: tuple[Path, ...], pricing: Path | None, free_tier: bool) -> Advisor:
     from runplan.advise import Advisor
-    from runplan.kbase import load_kbase
     from runplan.rulebase.load import load_rulebase
 
-    return Advisor(load_kbase(pricing), load_rulebase(rules_dirs), free_tier)
+    return Advisor(_kbase(pricing), load_rulebase(rules_dirs), free_tier)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="runplan", prog_name="runplan")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of unexpected errors.")
-def main(verbose: bool) -> None:
+@click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
+              help="Read settings from this TOML file (default: the nearest runplan.toml, or "
+                   "pyproject.toml with [tool.runplan], from the working directory up).")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool, config_file: Path | None) -> None:
     """runplan: where should each component run? Kubernetes, serverless, or both.
 
     \b
@@ -124,7 +155,17 @@ def main(verbose: bool) -> None:
       runplan cost examples/core-api.yaml --plot cost.png
       runplan rules list
       runplan examples my-examples
+      runplan config show
     """
+    from runplan.config import load_config
+
+    try:
+        config = load_config(config_file if config_file is not None else _discovered())
+    except UserError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_USER_ERROR)
+    ctx.obj = config
+    ctx.default_map = config.default_map()
 
 
 output_option = click.option(
@@ -330,7 +371,8 @@ def score(file: Path, input_format: str | None, defaults_file: Path | None, fmt:
             fmt = SCORE_FORMATS[suffix]
     code = run_score(file, input_format, defaults_file, fmt, output, jobs, quiet, fail_on_error,
                      Settings(tuple(rules_dirs), pricing, free_tier, provider,
-                              flips=not no_flips, curves=fmt == "html"))
+                              flips=not no_flips, curves=fmt == "html",
+                              figures=_config().kbase_settings()))
     sys.exit(code)
 
 
@@ -438,7 +480,8 @@ def adr() -> None:
               show_default=True)
 @click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
               default="error", show_default=True,
-              help="Exit 1 when a finding at or above this level is not waived.")
+              help="Exit 1 when a finding at or above this level is not waived (default "
+                   "also settable in runplan.toml: fail-on).")
 @output_option
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Profiles a record references must lie inside this directory (default: "
@@ -713,14 +756,54 @@ def kbase() -> None:
 @boundary
 def kbase_show(provider: str | None, pricing: Path | None, fmt: str) -> None:
     """Every figure with its unit, source and as-of date."""
-    from runplan.kbase import iter_figures, load_kbase
+    from runplan.kbase import iter_figures
 
-    kb = load_kbase(pricing)
+    kb = _kbase(pricing)
     keys = [provider] if provider else list(kb.raw)
     rows = [(key, path, fig) for key in keys for path, fig in iter_figures(kb.raw[key])]
     if fmt == "json":
         _emit(_json([{"file": k, "figure": p, **f} for k, p, f in rows]), None)
         return
-    _emit("".join(f"{key}.{path} = {json.dumps(fig['value'])} {fig['unit']}\n"
+    _emit("".join(f"{key}.{path} = {json.dumps(fig['value'])} {fig['unit']}{_range(fig)}\n"
                   f"    source: {fig['source']} (as of {fig['as_of']})\n"
                   for key, path, fig in rows), None)
+
+
+def _range(fig: dict[str, Any]) -> str:
+    """` (range 0.5-1.5)` for a figure with a plausible range in kbase."""
+    from runplan.fmt import num
+
+    return f" (range {num(fig['low'], 6)}-{num(fig['high'], 6)})" if "low" in fig else ""
+
+
+@main.group("config")
+def config_group() -> None:
+    """The settings file (runplan.toml, or [tool.runplan] in pyproject.toml)."""
+
+
+@config_group.command("show")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@boundary
+def config_show(fmt: str) -> None:
+    """What is in effect and where each value comes from: the settings file, or kbase and
+    runplan's defaults. Options given on a command line win over both.
+
+    \b
+    Examples:
+      runplan config show
+      runplan --config org/runplan.toml config show --format json
+    """
+    from runplan.config import effective_settings
+
+    cfg = _config()
+    rows = effective_settings(cfg, _kbase(cfg.pricing))
+    if fmt == "json":
+        _emit(_json({"file": None if cfg.path is None else str(cfg.path),
+                     "settings": [{"name": n, "value": v, "from": w} for n, v, w in rows]}),
+              None)
+        return
+    head = (f"settings file: {cfg.path}" if cfg.path is not None else
+            "settings file: none (searched runplan.toml, then pyproject.toml with "
+            "[tool.runplan], from the working directory up)")
+    _emit("".join(f"{line}\n" for line in [head, *(f"{name} = {json.dumps(value)}  ({where})"
+                                                  for name, value, where in rows)]), None)

@@ -9,10 +9,15 @@ from __future__ import annotations
 from runplan.profile import FIELD_PATHS
 
 COST_FACTS: dict[str, str] = {
-    "cost.kubernetes_usd": "Kubernetes monthly cost, USD",
-    "cost.serverless_usd": "serverless monthly cost, USD (null where no functions exist)",
-    "cost.ops_usd": "the people share of the Kubernetes cost, USD per month",
-    "cost.fixed_usd": "Kubernetes fixed cost (control plane, load balancer, people), USD/month",
+    "cost.view": "the view the Kubernetes figures are in: marginal (joining a cluster that "
+                 "exists or is justified anyway) or standalone (a new cluster for it alone)",
+    "cost.kubernetes_usd": "Kubernetes monthly cost in cost.view, people included, USD",
+    "cost.serverless_usd": "serverless monthly cost, people included, USD (null where no "
+                           "functions exist)",
+    "cost.people_usd": "the people (operations) line of the Kubernetes cost in cost.view, "
+                       "USD per month; already inside cost.kubernetes_usd and cost.ratio",
+    "cost.fixed_usd": "Kubernetes fixed infrastructure in cost.view (control plane, load "
+                      "balancer; 0 when marginal), USD/month; people not included",
     "cost.ratio": "Kubernetes cost / serverless cost",
     "cost.saving_usd": "Kubernetes cost minus serverless cost, USD per month",
     "cost.break_even_rps": "average rps at which both models cost the same (null: never)",

@@ -135,9 +135,9 @@ class FrontDoor:
 @dataclass(frozen=True)
 class Operations:
     hours_per_month: float
-    ops_fte_per_cluster: float
     fte_monthly_usd: float
-    shared_cluster_components: float
+    cluster_fte: dict[str, dict[str, float]]  # platform kind -> DevOps maturity -> FTE
+    service_fte: dict[str, dict[str, float]]  # platform kind -> DevOps maturity -> FTE
     target_utilisation: float
     min_replicas: int
     pod_vcpu: float
@@ -273,7 +273,8 @@ def _provider(doc: dict[str, Any]) -> Provider:
 def _operations(doc: dict[str, Any]) -> Operations:
     v = _values(doc)
     v["min_replicas"] = int(v["min_replicas"])
-    return Operations(**v)
+    people = v.pop("people")
+    return Operations(cluster_fte=people["cluster_fte"], service_fte=people["service_fte"], **v)
 
 
 def _traffic(doc: dict[str, Any]) -> TrafficDefaults:
@@ -370,6 +371,25 @@ def _apply_overrides(docs: dict[str, Any], overrides: Any, name: str, lines: Lin
     return changed
 
 
+# Figures an organisation's settings file sets (`config.Config.figures`): the file's name and
+# (path of kbase keys, value) pairs, already validated against the settings schema.
+SettingsFigures = tuple[str, tuple[tuple[tuple[str, ...], float], ...]]
+
+
+def _apply_settings(docs: dict[str, Any], figures: SettingsFigures) -> list[str]:
+    """Write the settings file's figures into kbase; the dotted keys changed."""
+    name, values = figures
+    changed = []
+    for path, value in values:
+        node: Any = docs
+        for key in path:
+            node = node[key]
+        node["value"] = value
+        node["source"] = f"settings from {name}"
+        changed.append(".".join(path))
+    return changed
+
+
 def _by_name(doc: Any, field: str) -> str:
     """`aws.platforms[1].limits` as the override file spells it: `aws.platforms.<name>.limits`."""
     def name(m: re.Match[str]) -> str:
@@ -384,7 +404,8 @@ def _by_name(doc: Any, field: str) -> str:
 
 
 @cache
-def _load_cached(pricing: Path | None) -> KnowledgeBase:
+def _load_cached(pricing: Path | None, settings: SettingsFigures | None = None,
+                 ) -> KnowledgeBase:
     raw = _raw_documents()
     problems: list[Problem] = []
     for data, lines, file, schema_name in raw.values():
@@ -392,11 +413,11 @@ def _load_cached(pricing: Path | None) -> KnowledgeBase:
     if problems:  # the shipped kbase is broken: still a clear message, never a traceback
         raise UserError(problems)
     docs = {key: copy.deepcopy(entry[0]) for key, entry in raw.items()}
-    overridden: list[str] = []
+    overridden: list[str] = [] if settings is None else _apply_settings(docs, settings)
     if pricing is not None:
         name = str(pricing)
         data, lines = load_data_file(pricing)
-        overridden = _apply_overrides(docs, data or {}, name, lines)
+        overridden += _apply_overrides(docs, data or {}, name, lines)
         for key, (_, _, _file, schema_name) in raw.items():
             # Paths end in the figure's `value`, which the override file does not spell out.
             problems += [
@@ -412,13 +433,16 @@ def _load_cached(pricing: Path | None) -> KnowledgeBase:
         operations=_operations(docs["operations"]),
         traffic=_traffic(docs["traffic"]),
         raw=docs,
-        overridden=tuple(overridden),
+        overridden=tuple(dict.fromkeys(overridden)),
     )
 
 
-def load_kbase(pricing: Path | None = None) -> KnowledgeBase:
-    """The validated knowledge base, with `--pricing` overrides applied when given."""
-    return _load_cached(pricing.resolve() if pricing else None)
+def load_kbase(pricing: Path | None = None, settings: SettingsFigures | None = None,
+               ) -> KnowledgeBase:
+    """The validated knowledge base: kbase's figures, then the settings file's (`settings`),
+    then `--pricing` overrides (the command line wins over the file, the file over kbase)."""
+    return _load_cached(pricing.resolve() if pricing else None,
+                        settings if settings and settings[1] else None)
 
 
 def iter_figures(tree: Any, path: tuple[str, ...] = ()) -> list[tuple[str, dict[str, Any]]]:

@@ -2,9 +2,11 @@
 
 Per component (`placement`), from its scored Result:
 
-- its Kubernetes cost *on a shared cluster*: the node share its pods request plus its load
-  balancer capacity units (OpenCost's allocation), without any fixed cost;
-- its serverless cost; the options its hard constraints exclude;
+- its Kubernetes cost in the *marginal* view (joining the estate's cluster): the node share
+  its pods request, its load balancer capacity units and its own operations effort
+  (`cost.people`), without any of the cluster's fixed cost;
+- its serverless cost (its own operations effort included); the options its hard
+  constraints exclude;
 - its cost in the recommended mix: on the shared cluster when the verdict is kubernetes, on
   functions when serverless; a hybrid with parts is priced part by part on each part's own
   verdict, a hybrid without parts on the cluster (its split is not in the profile, and the
@@ -12,11 +14,18 @@ Per component (`placement`), from its scored Result:
 
 Over the estate (`Portfolio`): one cluster per provider carries every component placed on
 Kubernetes, its fixed cost (control plane, one load balancer when any component is HTTP, the
-operations people: kbase/<provider>.yaml and kbase/operations.yaml) spread over those
-components in proportion to their variable cost; the totals of all-Kubernetes, all-serverless
-and the recommended mix; whether a cluster is justified (the mix with the cluster against the
-same components on functions, unless a hard constraint keeps one on Kubernetes); and the five
-decisions with the most money at stake and the five closest to flipping.
+people who run the cluster at the DevOps maturity of its most mature member: kbase/<provider>
+.yaml and kbase/operations.yaml) spread over those components in proportion to their node
+share and load-balancer units (the *allocated* view, OpenCost-style); the totals of
+all-Kubernetes, all-serverless and the recommended mix; whether a cluster is justified (the
+mix with the cluster against the same components on functions, unless a hard constraint
+keeps one on Kubernetes); and the five decisions with the most money at stake and the five
+closest to flipping.
+
+`ClusterSurvey` is `score`'s first pass: before any component is priced for its verdict, it
+decides per provider whether the estate has a cluster anyway (one exists, a hard constraint
+needs one, or it is cheaper in total: the components' savings at marginal cost on it exceed
+its fixed cost); on such a provider every component is then priced at marginal cost.
 """
 
 from __future__ import annotations
@@ -27,12 +36,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runplan.advise import Flip, Result
-from runplan.cost.estimate import shared_cluster_amounts
+from runplan.cost.estimate import marginal_amounts
+from runplan.cost.people import cluster_fte
 from runplan.cost.serverless import add_up
 from runplan.kbase import KnowledgeBase
-from runplan.profile import HTTP_KINDS
+from runplan.profile import HTTP_KINDS, MATURITY_ORDER
 
-SHARED_ITEMS = ("node share", "load balancer capacity units")
 TOP = 5
 NAMES_KEPT = 20
 
@@ -43,37 +52,39 @@ class Placement:
     provider: str
     verdict: str
     confidence: float
-    kubernetes_usd: float
+    kubernetes_usd: float  # in the view the verdict used (`view`)
+    view: str
     serverless_usd: float | None
-    shared_kubernetes_usd: float
+    marginal_usd: float  # on the estate's cluster: node share, LB units, its own people
+    variable_usd: float  # the node share and LB units alone (the fixed cost's spreading key)
     http: bool
     serverless_excluded_by: tuple[str, ...]
-    mix_cluster_usd: float  # the part of the mix that runs on the cluster (variable cost)
+    mix_cluster_usd: float  # the part of the mix that runs on the cluster (marginal cost)
+    mix_variable_usd: float  # the same part's node share and LB units
     mix_functions_usd: float  # the part of the mix that runs on functions
     functions_instead_usd: float | None  # all of it on functions; None: a hard constraint forbids
     flip: tuple[str, float, float, str, bool] | None  # nearest: field, from, to, verdict, assumed
+    maturity: str = "basic"  # team.devops_maturity
+    existing_cluster: bool = False  # team.existing_cluster
 
     @property
     def needs_cluster(self) -> bool:
         return self.mix_cluster_usd > 0 or self.verdict == "kubernetes"
 
     @property
+    def justifies_cluster(self) -> bool:
+        """Whether this component alone makes a cluster on its provider a given: its team
+        runs one, or it cannot run on functions."""
+        return self.existing_cluster or self.serverless_usd is None or \
+            bool(self.serverless_excluded_by)
+
+    @property
     def at_stake_usd(self) -> float | None:
-        """What the decision moves per month on this estate: the component on the shared
-        cluster (its variable cost; the fixed cost is paid once for all) against functions."""
+        """What the decision moves per month on this estate: the component at marginal cost
+        on the shared cluster (the fixed cost is paid once for all) against functions."""
         if self.serverless_usd is None:
             return None
-        return abs(self.shared_kubernetes_usd - self.serverless_usd)
-
-
-def _shared_kubernetes(r: Result, kb: KnowledgeBase) -> float:
-    """The SHARED_ITEMS of the component's bill on an existing cluster: its node share and,
-    for HTTP, its load balancer capacity units (the rest is the cluster's fixed cost); with
-    parts, theirs added up (the component has no workload of its own)."""
-    if r.parts:
-        return add_up(_shared_kubernetes(p, kb) for p in r.parts)
-    a = shared_cluster_amounts(r.workload, kb)
-    return add_up((a.node_usd, a.lcu_usd) if a.lb_usd is not None else (a.node_usd,))
+        return abs(self.marginal_usd - self.serverless_usd)
 
 
 def _serverless_blocked(r: Result) -> tuple[str, ...]:
@@ -83,32 +94,43 @@ def _serverless_blocked(r: Result) -> tuple[str, ...]:
 
 
 def placement(r: Result, kb: KnowledgeBase, free_tier: bool) -> Placement:
-    """One component's portfolio facts (see the module docstring)."""
-    shared = _shared_kubernetes(r, kb)
+    """One component's portfolio facts (see the module docstring). A component with parts has
+    no workload of its own: its figures are its parts' added up, whatever its verdict."""
+    placed = [placement(p, kb, free_tier) for p in r.parts]
+    if placed:
+        marginal = add_up(pp.marginal_usd for pp in placed)
+        variable = add_up(pp.variable_usd for pp in placed)
+        http = any(pp.http for pp in placed)
+    else:
+        a = marginal_amounts(r.workload, kb)
+        marginal, variable = a.monthly_usd, a.variable_usd
+        http = r.workload.kind in HTTP_KINDS
     sls = r.costs.serverless.monthly_usd if r.costs.serverless else None
     blocked: tuple[str, ...] = () if r.parts else _serverless_blocked(r)
     if r.parts:  # whatever the verdict, the parts are what runs
-        cluster = functions = 0.0
+        cluster = functions = cluster_var = 0.0
         instead: float | None = 0.0
-        for p in r.parts:
-            pp = placement(p, kb, free_tier)
+        for p, pp in zip(r.parts, placed, strict=True):
             cluster += pp.mix_cluster_usd
+            cluster_var += pp.mix_variable_usd
             functions += pp.mix_functions_usd
             instead = None if instead is None or pp.functions_instead_usd is None \
                 else instead + pp.functions_instead_usd
             blocked = blocked + tuple(f"{p.name}: {b}" for b in _serverless_blocked(p))
     elif r.verdict.verdict == "serverless":
-        cluster, functions = 0.0, sls or 0.0
+        cluster, cluster_var, functions = 0.0, 0.0, sls or 0.0
         instead = sls
     else:
-        cluster, functions = shared, 0.0
+        cluster, cluster_var, functions = marginal, variable, 0.0
         instead = None if blocked else sls
     nearest = nearest_flip(r.flips)
     return Placement(r.name, r.costs.provider, r.verdict.verdict, r.verdict.confidence,
-                     r.costs.kubernetes.monthly_usd, sls, shared, r.workload.kind in HTTP_KINDS,
-                     blocked, cluster, functions, instead,
+                     r.costs.kubernetes.monthly_usd, r.costs.view, sls, marginal, variable,
+                     http, blocked, cluster, cluster_var, functions,
+                     instead,
                      None if nearest is None else (nearest.field, nearest.current, nearest.to,
-                                                   nearest.verdict, nearest.assumed))
+                                                   nearest.verdict, nearest.assumed),
+                     r.workload.devops_maturity, r.workload.existing_cluster)
 
 
 def flip_distance(field_name: str, current: float, to: float) -> float:
@@ -124,23 +146,85 @@ def nearest_flip(flips: tuple[Flip, ...]) -> Flip | None:
     return min(flips, key=lambda f: (flip_distance(f.field, f.current, f.to), f.field))
 
 
-def cluster_fixed_usd(kb: KnowledgeBase, provider: str, http: bool) -> dict[str, float]:
-    """A cluster's fixed monthly cost by item (figures from kbase)."""
+def cluster_fixed_usd(kb: KnowledgeBase, provider: str, http: bool, maturity: str,
+                      ) -> dict[str, float]:
+    """A cluster's fixed monthly cost by item (figures from kbase): the control plane, a load
+    balancer when any member is HTTP, and the people who run the cluster (`cost.people`, at
+    `maturity`; each member's own per-service effort is in its marginal cost)."""
     p = kb.provider(provider)
     hours = kb.operations.hours_per_month
     ops = kb.operations
     out = {"control plane": p.kubernetes.control_plane_hourly_usd * hours,
-           "operations (people)": ops.ops_fte_per_cluster * ops.fte_monthly_usd}
+           "operations (people)": cluster_fte(ops, "nodes", maturity) * ops.fte_monthly_usd}
     if http:
         out["load balancer"] = p.front_door.load_balancer_hourly_usd * hours
     return out
 
 
+def most_mature(a: str | None, b: str) -> str:
+    """The more mature of two DevOps maturities (the team that would run a shared cluster)."""
+    return b if a is None or MATURITY_ORDER.index(b) > MATURITY_ORDER.index(a) else a
+
+
+@dataclass
+class ClusterSurvey:
+    """`score`'s first pass, per provider: is there a cluster anyway? (module docstring)
+    Fed the placements in input order; once a component justifies a cluster by itself
+    (`Placement.justifies_cluster`), later ones on its provider may be left out."""
+
+    kb: KnowledgeBase
+    trigger: dict[str, str] = field(default_factory=dict)  # the first such component, why
+    savings: dict[str, float] = field(default_factory=dict)
+    http: dict[str, bool] = field(default_factory=dict)
+    maturity: dict[str, str] = field(default_factory=dict)
+
+    def add(self, p: Placement) -> None:
+        prov = p.provider
+        self.http[prov] = self.http.get(prov, False) or p.http
+        self.maturity[prov] = most_mature(self.maturity.get(prov), p.maturity)
+        self.savings.setdefault(prov, 0.0)
+        if p.justifies_cluster and prov not in self.trigger:
+            self.trigger[prov] = (
+                f"{p.name}'s team already runs a cluster" if p.existing_cluster else
+                f"{p.name} cannot run on functions ({', '.join(p.serverless_excluded_by)})")
+        elif p.serverless_usd is not None and p.serverless_usd > p.marginal_usd:
+            self.savings[prov] += p.serverless_usd - p.marginal_usd
+
+    def decisions(self) -> dict[str, dict[str, Any]]:
+        """Per provider: justified or not, why, and the view components are priced in. (A
+        cluster a component needs by itself reports no saving or fixed cost here: the survey
+        stops looking at the others there; `Portfolio.summary`'s clusters have both.)"""
+        out = {}
+        for prov in sorted(self.savings):
+            fixed = sum(cluster_fixed_usd(self.kb, prov, self.http[prov],
+                                          self.maturity[prov]).values())
+            saving = self.savings[prov]
+            why = self.trigger.get(prov, "")
+            if not why and saving > fixed:
+                why = (f"components cheaper on it save ${saving:,.2f}/month at marginal cost, "
+                       f"more than its ${fixed:,.2f} fixed cost")
+            out[prov] = {
+                "justified": bool(why),
+                "because": why or (f"the components cheaper on a cluster would save "
+                                   f"${saving:,.2f}/month at marginal cost, less than its "
+                                   f"${fixed:,.2f} fixed cost; no hard constraint needs one"),
+                "fixed_usd": None if prov in self.trigger else round(fixed, 2),
+                "saving_usd": None if prov in self.trigger else round(saving, 2),
+                "view": "marginal" if why else "standalone"}
+        return out
+
+    def clusters(self) -> frozenset[str]:
+        """The providers with a cluster anyway: price their components at marginal cost."""
+        return frozenset(p for p, d in self.decisions().items() if d["justified"])
+
+
 @dataclass
 class _Cluster:
-    variable: float = 0.0
+    variable: float = 0.0  # the members' marginal cost (node share, LB units, own people)
+    weight: float = 0.0  # the members' node share and LB units (the fixed cost's spreading key)
     http: bool = False
-    members: list[tuple[str, float]] = field(default_factory=list)
+    maturity: str | None = None
+    members: list[tuple[str, float, float]] = field(default_factory=list)
     functions_instead: float = 0.0
     required_by: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     required_count: int = 0
@@ -152,11 +236,13 @@ class Portfolio:
     """Streams placements in; `summary()` gives the portfolio view (JSON contract)."""
 
     kb: KnowledgeBase
+    decisions: dict[str, dict[str, Any]] | None = None  # `ClusterSurvey.decisions`, if made
     count: int = 0
     verdicts: dict[str, int] = field(default_factory=lambda: {"kubernetes": 0, "serverless": 0,
                                                              "hybrid": 0})
     all_k8s_variable: dict[str, float] = field(default_factory=dict)
     all_k8s_http: dict[str, bool] = field(default_factory=dict)
+    all_k8s_maturity: dict[str, str] = field(default_factory=dict)
     all_sls: float = 0.0
     sls_infeasible: int = 0
     sls_infeasible_names: list[str] = field(default_factory=list)
@@ -170,8 +256,10 @@ class Portfolio:
         self.count += 1
         self.verdicts[p.verdict] += 1
         self.all_k8s_variable[p.provider] = self.all_k8s_variable.get(p.provider, 0.0) + \
-            p.shared_kubernetes_usd
+            p.marginal_usd
         self.all_k8s_http[p.provider] = self.all_k8s_http.get(p.provider, False) or p.http
+        self.all_k8s_maturity[p.provider] = most_mature(self.all_k8s_maturity.get(p.provider),
+                                                        p.maturity)
         if p.serverless_usd is None or p.serverless_excluded_by:
             self.sls_infeasible += 1
             if len(self.sls_infeasible_names) < NAMES_KEPT:
@@ -182,8 +270,10 @@ class Portfolio:
         if p.needs_cluster:
             c = self.clusters.setdefault(p.provider, _Cluster())
             c.variable += p.mix_cluster_usd
+            c.weight += p.mix_variable_usd
             c.http = c.http or p.http
-            c.members.append((p.name, p.mix_cluster_usd))
+            c.maturity = most_mature(c.maturity, p.maturity)
+            c.members.append((p.name, p.mix_cluster_usd, p.mix_variable_usd))
             if p.functions_instead_usd is None:
                 c.required_count += 1
                 if len(c.required_by) < NAMES_KEPT:
@@ -195,7 +285,7 @@ class Portfolio:
         stake = p.at_stake_usd
         if stake is not None:
             item = {"name": p.name, "verdict": p.verdict, "at_stake_usd": round(stake, 2),
-                    "shared_cluster_usd": round(p.shared_kubernetes_usd, 2),
+                    "marginal_usd": round(p.marginal_usd, 2),
                     "serverless_usd": round(p.serverless_usd or 0.0, 2)}
             _push(self._stake, (stake, -i, p.name, item))
         if p.flip is not None:
@@ -208,7 +298,8 @@ class Portfolio:
             _push(self._close, (-d, -i, p.name, item))
 
     def summary(self) -> dict[str, Any]:
-        fixed_all = {prov: cluster_fixed_usd(self.kb, prov, self.all_k8s_http[prov])
+        fixed_all = {prov: cluster_fixed_usd(self.kb, prov, self.all_k8s_http[prov],
+                                             self.all_k8s_maturity[prov])
                      for prov in sorted(self.all_k8s_variable)}
         all_k8s_var = sum(self.all_k8s_variable.values())
         all_k8s_fixed = sum(sum(f.values()) for f in fixed_all.values())
@@ -217,18 +308,17 @@ class Portfolio:
         mix_fixed = mix_cluster_var = 0.0
         for prov in sorted(self.clusters):
             c = self.clusters[prov]
-            fixed = cluster_fixed_usd(self.kb, prov, c.http)
+            fixed = cluster_fixed_usd(self.kb, prov, c.http, c.maturity or "basic")
             fixed_total = sum(fixed.values())
             mix_fixed += fixed_total
             mix_cluster_var += c.variable
             mix_clusters.append(self._cluster_view(prov, c, fixed, fixed_total))
-            for name, var in c.members:
-                share = fixed_total * (var / c.variable) if c.variable > 0 else \
-                    fixed_total / len(c.members)
-                allocation.append({"name": name, "provider": prov,
-                                   "variable_usd": round(var, 2),
+            for name, marginal, weight in c.members:
+                share = allocated_share(fixed_total, weight, c.weight, len(c.members))
+                allocation.append({"name": name, "provider": prov, "view": "allocated",
+                                   "marginal_usd": round(marginal, 2),
                                    "fixed_share_usd": round(share, 2),
-                                   "total_usd": round(var + share, 2)})
+                                   "total_usd": round(marginal + share, 2)})
         mix_total = mix_cluster_var + mix_fixed + self.mix_functions
         return {
             "components": self.count,
@@ -255,17 +345,21 @@ class Portfolio:
                     "clusters": sorted(self.clusters)},
             },
             "clusters": mix_clusters,
+            "cluster_decision": self.decisions or {},
             "allocation": allocation,
             "top_at_stake": [x[3] for x in sorted(self._stake, reverse=True)],
             "top_closest_to_flip": [x[3] for x in sorted(self._close, reverse=True)],
             "assumptions": [
                 "one shared cluster per provider carries every component placed on Kubernetes",
-                "a component's cluster cost is the node share its pods request plus its load "
-                "balancer capacity units; the fixed cost is spread in proportion to it",
+                "a component's marginal cost on the cluster is the node share its pods "
+                "request, its load balancer capacity units and its own operations effort",
+                "the cluster's fixed cost (control plane, load balancer, the people who run "
+                "the cluster at the DevOps maturity of its most mature member) is allocated "
+                "in proportion to node share and load balancer units (OpenCost-style)",
                 "a hybrid without parts is priced on the cluster (its split is not in the "
                 "profile)",
-                "money at stake is the gap between the component on the shared cluster "
-                "(variable cost) and on functions"],
+                "money at stake is the gap between the component at marginal cost on the "
+                "shared cluster and on functions"],
         }
 
     def _cluster_view(self, prov: str, c: _Cluster, fixed: dict[str, float],
@@ -314,6 +408,12 @@ class Portfolio:
                 f"{c.against_verdict} of {members} would run against runplan's verdict "
                 "(see their reasons).")
         return view
+
+
+def allocated_share(fixed_total: float, weight: float, weights: float, members: int) -> float:
+    """A member's share of a cluster's fixed cost: in proportion to its node share and load
+    balancer units (OpenCost's idle and shared-cost allocation), evenly when none has any."""
+    return fixed_total * (weight / weights) if weights > 0 else fixed_total / members
 
 
 def _push(heap: list[tuple[float, int, str, dict[str, Any]]],

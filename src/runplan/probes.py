@@ -53,7 +53,7 @@ LIMIT_FLAGS = ("exceeds_duration", "exceeds_memory", "gpu_unavailable",
 VARYING = frozenset({"traffic.requests_per_month", "traffic.avg_rps", "traffic.peak_rps",
                      "traffic.idle_fraction", "execution.avg_duration_ms",
                      "execution.max_duration_s", "execution.memory_mb", "execution.cpu_ms",
-                     "latency.p99_slo_ms", *COST_FACTS})
+                     "latency.p99_slo_ms", *(f for f in COST_FACTS if f != "cost.view")})
 VERDICTS = tuple(sorted(OPTIONS, key=TIE_ORDER.__getitem__))  # index = tie order
 ROWS = 8192  # probes priced per numpy pass: enough to amortise numpy's per-call cost
 NUMERIC_OPS = {"lt": np.less, "lte": np.less_equal, "gt": np.greater, "gte": np.greater_equal}
@@ -110,8 +110,10 @@ def leaf_outcome(f: Field, op: str, expected: Any) -> Array:
 class BatchProbes:
     """The flip search and the break-even scan over arrays, for one Advisor's rule base."""
 
-    def __init__(self, kb: KnowledgeBase, inference: SharedInference, free_tier: bool) -> None:
+    def __init__(self, kb: KnowledgeBase, inference: SharedInference, free_tier: bool,
+                 view_of: Callable[[Workload], str] | None = None) -> None:
         self.kb, self.free_tier = kb, free_tier
+        self.view_of = view_of
         self.hours = kb.operations.hours_per_month
         self.checks = inference._checks
         self.moving_leaves = [(i, key) for key, i in inference._leaf_index.items()
@@ -126,7 +128,8 @@ class BatchProbes:
 
     def base(self, ws: Sequence[Workload]) -> Batch:
         """The workloads as rows, to be repeated and changed into probes."""
-        rows = rows_of(ws, self.kb)
+        rows = rows_of(ws, self.kb, None if self.view_of is None else
+                       [self.view_of(w) for w in ws])
         names = sorted({w.provider for w in ws})
         return Batch(rows, names, np.array([names.index(w.provider) for w in ws], dtype=int))
 
@@ -267,7 +270,7 @@ class BatchProbes:
             "traffic.peak_to_avg": (lambda: rows.peak_rps / rows.avg_rps, 4),
             "cost.kubernetes_usd": (lambda: k8s, 2),
             "cost.serverless_usd": (lambda: sls, 2),
-            "cost.ops_usd": (lambda: people, 2),
+            "cost.people_usd": (lambda: people, 2),
             "cost.fixed_usd": (lambda: fixed, 2),
             "cost.ratio": (lambda: np.where(has_fn & (sls != 0), k8s / sls, np.nan), 4),
             "cost.saving_usd": (lambda: k8s - sls, 2),

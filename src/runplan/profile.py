@@ -25,6 +25,7 @@ Kind = Literal["api", "web", "worker", "job", "webhook", "stream", "event-handle
 Pattern = Literal["steady", "diurnal", "business-hours", "bursty", "scheduled", "event-driven"]
 Runtime = Literal["python", "node", "java", "go", "dotnet", "ruby", "rust", "container"]
 Maturity = Literal["none", "basic", "established", "platform"]
+MATURITY_ORDER: tuple[str, ...] = ("none", "basic", "established", "platform")  # least first
 ProviderName = Literal["aws", "gcp", "azure", "any", "on-prem"]
 Tolerance = Literal["low", "medium", "high"]
 Option = Literal["kubernetes", "serverless", "hybrid"]

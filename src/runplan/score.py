@@ -23,6 +23,7 @@ import shutil
 import signal
 import sqlite3
 import tempfile
+import time
 from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -33,7 +34,7 @@ from typing import Any, Protocol
 from runplan.advise import Advisor, Result
 from runplan.errors import Problem, UserError
 from runplan.inventory import Checked, Claim, Entry, _at_row, check_entry, claim, decoded
-from runplan.kbase import load_kbase
+from runplan.kbase import SettingsFigures, load_kbase
 from runplan.portfolio import Placement, placement
 from runplan.report.batch import component_json, summary_row
 from runplan.report.charts import cost_curve
@@ -61,6 +62,11 @@ class Settings:
     encode: bool = False  # send each component's JSON as UTF-8 (`component_json`), not a dict
     run_store: str | None = None  # a sqlite file through which workers share experta runs
     rows: bool = True  # the one-line summaries (text, CSV, Markdown, HTML); JSON has none
+    # The providers on which the estate has a cluster anyway (`portfolio.ClusterSurvey`):
+    # their components are priced at marginal cost. None: each by its own team.existing_cluster.
+    clusters: frozenset[str] | None = None
+    survey: bool = False  # the first pass: placements only (no JSON, rows, flips, break-evens)
+    figures: SettingsFigures | None = None  # the settings file's kbase figures (`config`)
 
 
 @dataclass(slots=True)  # a value, not frozen: see runplan.advise.Reason
@@ -78,13 +84,20 @@ class Scored:
 
 _advisor: Advisor | None = None
 _settings: Settings | None = None
+# The survey's providers this process has seen a component justify a cluster on by itself
+# (its team runs one, or it cannot run on functions): the rest of their components need no
+# inference in the survey. The first such component in input order is always scored (any
+# entry skipped comes after one), so the survey's answer is the same for any worker count.
+_justified: set[str] = set()
 
 
 def _init(settings: Settings) -> None:
     global _advisor, _settings
     _settings = settings
-    _advisor = Advisor(load_kbase(settings.pricing), load_rulebase(settings.rules_dirs),
-                       settings.free_tier, shared=settings.shared)
+    _justified.clear()
+    _advisor = Advisor(load_kbase(settings.pricing, settings.figures),
+                       load_rulebase(settings.rules_dirs),
+                       settings.free_tier, shared=settings.shared, clusters=settings.clusters)
     if settings.run_store is not None and settings.shared:
         with contextlib.suppress(OSError, sqlite3.Error):  # no store shares nothing: same results
             _advisor.inference.store = RunStore(settings.run_store)
@@ -117,6 +130,10 @@ def score_entries(entries: list[Entry]) -> list[Scored]:
         if checked.component is None:
             out[k] = Scored(entry.index, entry.label, entry.line, None, None, None,
                             tuple(checked.problems), claim(entry))
+        elif s.survey and checked.resolved is not None and \
+                adv.kb.provider(checked.resolved[0].provider).provider in _justified:
+            out[k] = Scored(entry.index, entry.label, entry.line, None, None, None,
+                            claim=claim(entry))
         else:
             good.append((k, entry, checked))
     try:
@@ -148,9 +165,11 @@ def score_entries(entries: list[Entry]) -> list[Scored]:
 
 def _advise(good: list[tuple[int, Entry, Checked]]) -> list[Result]:
     assert _advisor is not None and _settings is not None, "call _init first"
+    s = _settings
     return _advisor.advise_many([(c.component, e.file) for _, e, c in good
-                                 if c.component is not None], flips=_settings.flips,
-                                resolved=[c.resolved for _, _, c in good])
+                                 if c.component is not None], flips=s.flips and not s.survey,
+                                resolved=[c.resolved for _, _, c in good],
+                                break_evens=not s.survey)
 
 
 def _failed(entry: Entry, exc: BaseException) -> Scored:
@@ -164,18 +183,24 @@ def _failed(entry: Entry, exc: BaseException) -> Scored:
 def _scored(entry: Entry, result: Result) -> Scored:
     assert _advisor is not None and _settings is not None, "call _init first"
     adv, s = _advisor, _settings
+    if s.survey:
+        placed = placement(result, adv.kb, adv.free_tier)
+        if placed.justifies_cluster:
+            _justified.add(placed.provider)
+        return Scored(entry.index, result.name, entry.line, None, None, placed,
+                      claim=claim(entry))
     data = result_data(result)
     if s.curves and entry.index < MAX_DETAILS and not result.parts:  # parts: no own curve
         xs, sls, k8s = cost_curve(adv, result.workload, points=25)
         data["cost_curve"] = {"requests_per_month": [round(x, 1) for x in xs],
                               "serverless_usd": [None if v is None else round(v, 2) for v in sls],
                               "kubernetes_usd": [round(v, 2) for v in k8s],
-                              "current": result.workload.requests_per_month}
+                              "current": result.workload.requests_per_month,
+                              "view": result.costs.view}
     placed = placement(result, adv.kb, adv.free_tier)
     row = None
     if s.rows:
         row = summary_row(result)
-        row["shared_cluster_usd"] = round(placed.shared_kubernetes_usd, 2)
     return Scored(entry.index, result.name, entry.line,
                   component_json(data) if s.encode else data, row, placed, claim=claim(entry))
 
@@ -274,6 +299,7 @@ class WorkerDied(Exception):
 
 
 IN_FLIGHT = 4  # chunks handed to the workers ahead of the one awaited, per worker
+EXIT_CODE_POLLS, EXIT_CODE_POLL_S = 50, 0.01  # up to half a second for a dead worker's code
 
 
 class Workers:
@@ -301,6 +327,7 @@ class Workers:
                                 else os.path.join(self.tmp, "runs.sqlite"))
         self.gc_before: tuple[int, int, int] | None = None
         self.executor: ProcessPoolExecutor | None = None
+        self.seen: list[Any] = []  # the workers last seen (a broken pool may forget its own)
         try:
             fork = "fork" in multiprocessing.get_all_start_methods()
             if fork:  # built once here, inherited by every forked worker
@@ -326,8 +353,9 @@ class Workers:
             try:
                 index, chunk = next(self.chunks)
             except StopIteration:
-                return
+                break
             self.pending.append((index, chunk, self._submit(chunk)))
+        self.seen = _processes(self.executor) or self.seen
 
     def _submit(self, chunk: list[Entry]) -> Future[list[Scored]]:
         """The chunk handed to a worker; a pool already broken gives a future failed as a
@@ -364,7 +392,7 @@ class Workers:
     def _restart(self) -> None:
         """New workers for every chunk not yet scored (see the class docstring)."""
         assert self.executor is not None
-        died = _exit_signal(self.executor)
+        died = _exit_signal(self.executor, self.seen)
         _stop(self.executor)
         self.executor = None
         again: list[tuple[int, list[Entry], Future[list[Scored]] | None]] = []
@@ -382,6 +410,7 @@ class Workers:
         self.executor = self._start("spawn")
         self.pending = collections.deque((i, c, f if f is not None else self._submit(c))
                                          for i, c, f in again)
+        self.seen = _processes(self.executor) or self.seen
 
     def close(self) -> None:
         """Stop the workers (at once unless every chunk was scored), remove the scratch
@@ -406,10 +435,18 @@ def _processes(executor: ProcessPoolExecutor) -> list[Any]:
     return list((getattr(executor, "_processes", None) or {}).values())
 
 
-def _exit_signal(executor: ProcessPoolExecutor) -> str:
+def _exit_signal(executor: ProcessPoolExecutor, seen: list[Any] | None = None) -> str:
     """How a worker died, as far as can be told: the first that did not end on SIGTERM
-    (which the pool sends the others once one has died)."""
-    codes = [p.exitcode for p in _processes(executor) if p.exitcode]
+    (which the pool sends the others once one has died); from the workers last `seen` when
+    the broken pool has already let go of its own. A pool can notice a death before the
+    dead worker is reaped: its exit code is waited for a moment."""
+    procs = _processes(executor) or seen or []
+    codes: list[int] = []
+    for _ in range(EXIT_CODE_POLLS):
+        codes = [p.exitcode for p in procs if p.exitcode]
+        if codes:
+            break
+        time.sleep(EXIT_CODE_POLL_S)
     code = next((c for c in codes if c != -signal.SIGTERM), codes[0] if codes else None)
     if code is None:
         return "it ended abruptly"

@@ -18,7 +18,9 @@ from runplan.cost.kubernetes import (
     kubernetes_amounts,
     kubernetes_monthly_cost,
 )
+from runplan.cost.people import PEOPLE_ITEM, people_fte, people_note, people_usd
 from runplan.cost.serverless import (
+    LineItem,
     ServerlessCost,
     serverless_monthly_cost,
     serverless_monthly_usd,
@@ -39,22 +41,29 @@ class CostReport:
     limits: dict[str, Any]
     free_tier: bool
 
+    @property
+    def view(self) -> str:
+        """The view the Kubernetes bill is in (marginal | standalone)."""
+        return self.kubernetes.view
+
     def facts(self) -> dict[str, Any]:
         """Cost, cold-start and limit facts as rule fields (`cost.ratio`, `cold_start.share`)."""
         return cost_facts(self.kubernetes.monthly_usd, self.kubernetes.people_usd,
                           self.kubernetes.fixed_usd,
                           self.serverless.monthly_usd if self.serverless else None,
-                          self.break_even, self.cold_start, self.limits)
+                          self.break_even, self.cold_start, self.limits, self.view)
 
 
 def cost_facts(k8s: float, people: float, fixed: float, sls: float | None,
                break_even: BreakEven | None, cold: ColdStart | None, limits: dict[str, Any],
-               ) -> dict[str, Any]:
-    """The cost core's figures as rule fields; one function for reports and probes alike."""
+               view: str) -> dict[str, Any]:
+    """The cost core's figures as rule fields; one function for reports and probes alike.
+    Every Kubernetes figure is in `view`, the one the verdict compares."""
     out: dict[str, Any] = {
+        "cost.view": view,
         "cost.kubernetes_usd": round(k8s, 2),
         "cost.serverless_usd": None if sls is None else round(sls, 2),
-        "cost.ops_usd": round(people, 2),
+        "cost.people_usd": round(people, 2),
         "cost.fixed_usd": round(fixed, 2),
         "cost.ratio": None if not sls else round(k8s / sls, 4),
         "cost.saving_usd": None if sls is None else round(k8s - sls, 2),
@@ -71,6 +80,18 @@ def cost_facts(k8s: float, people: float, fixed: float, sls: float | None,
     }
     out.update({f"limits.{k}": v for k, v in limits.items()})
     return out
+
+
+def default_view(w: Workload) -> str:
+    """The view a component is priced in on its own: marginal when the team already runs a
+    cluster (`team.existing_cluster`), standalone otherwise."""
+    return "marginal" if w.existing_cluster else "standalone"
+
+
+def serverless_people_usd(w: Workload, kb: KnowledgeBase) -> float:
+    """The serverless bill's operations line: the service's own effort (pipelines,
+    observability, on-call), by DevOps maturity."""
+    return people_usd(kb.operations, "serverless", w.devops_maturity, "marginal")
 
 
 def shape_of(w: Workload, kb: KnowledgeBase) -> Shape:
@@ -129,51 +150,64 @@ def _serverless_args(w: Workload, p: Provider, kb: KnowledgeBase, free_tier: boo
 def _serverless(w: Workload, p: Provider, shape: Shape, kb: KnowledgeBase, free_tier: bool,
                 ) -> tuple[ServerlessCost, ColdStart, int]:
     cs, instances = _cold(w, p, shape)
-    return serverless_monthly_cost(*_serverless_args(w, p, kb, free_tier, instances)), cs, \
-        instances
+    bill = serverless_monthly_cost(*_serverless_args(w, p, kb, free_tier, instances))
+    people = serverless_people_usd(w, kb)
+    ops = kb.operations
+    item = LineItem(PEOPLE_ITEM, people_fte(ops, "serverless", w.devops_maturity, "marginal"),
+                    "FTE", people,
+                    people_note(ops, "serverless", w.devops_maturity, "marginal"))
+    return ServerlessCost((*bill.items, item)), cs, instances
 
 
-def _kubernetes_args(w: Workload, p: Provider, shape: Shape, kb: KnowledgeBase,
+def _serverless_usd(w: Workload, p: Provider, kb: KnowledgeBase, free_tier: bool,
+                    instances: int) -> float:
+    """`_serverless`'s total, the same float (the bill, then its people line)."""
+    return serverless_monthly_usd(*_serverless_args(w, p, kb, free_tier, instances)) + \
+        serverless_people_usd(w, kb)
+
+
+def _kubernetes_args(w: Workload, p: Provider, shape: Shape, kb: KnowledgeBase, view: str,
                      ) -> tuple[Any, ...]:
     return (shape, w.cpu_ms, w.memory_mb, p.kubernetes, p.front_door, kb.operations,
-            w.kind in HTTP_KINDS, w.existing_cluster)
+            w.kind in HTTP_KINDS, view, w.devops_maturity)
 
 
 def monthly_costs(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
-                  ) -> tuple[float | None, float]:
+                  view: str | None = None) -> tuple[float | None, float]:
     """(serverless, kubernetes) monthly USD at the workload's load, nothing else: the same
     floats as `estimate`'s, without line items (and without cold starts where no SLO could
     make them cost anything)."""
     p = kb.provider(w.provider)
     shape = shape_of(w, kb)
-    k8s = kubernetes_amounts(*_kubernetes_args(w, p, shape, kb)).monthly_usd
+    k8s = kubernetes_amounts(*_kubernetes_args(w, p, shape, kb, view or default_view(w))
+                             ).monthly_usd
     if not p.functions.available:
         return None, k8s
     instances = 0 if w.p99_slo_ms is None else _cold(w, p, shape)[1]
-    return serverless_monthly_usd(*_serverless_args(w, p, kb, free_tier, instances)), k8s
+    return _serverless_usd(w, p, kb, free_tier, instances), k8s
 
 
-def shared_cluster_amounts(w: Workload, kb: KnowledgeBase) -> KubernetesAmounts:
-    """The workload's Kubernetes bill as one component of an existing cluster."""
+def marginal_amounts(w: Workload, kb: KnowledgeBase) -> KubernetesAmounts:
+    """The workload's Kubernetes bill in the marginal view (joining a cluster)."""
     p = kb.provider(w.provider)
-    return kubernetes_amounts(*_kubernetes_args(w.but(existing_cluster=True), p,
-                                                shape_of(w, kb), kb))
+    return kubernetes_amounts(*_kubernetes_args(w, p, shape_of(w, kb), kb, "marginal"))
 
 
 def probe_facts(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
-                ) -> tuple[dict[str, Any], dict[str, float | None]]:
+                view: str | None = None) -> tuple[dict[str, Any], dict[str, float | None]]:
     """`estimate(w, with_break_even=False).facts()` and both monthly totals, without line
     items: what a flip-search probe needs to reach a verdict."""
     p = kb.provider(w.provider)
     shape = shape_of(w, kb)
-    k8s = kubernetes_amounts(*_kubernetes_args(w, p, shape, kb))
+    view = view or default_view(w)
+    k8s = kubernetes_amounts(*_kubernetes_args(w, p, shape, kb, view))
     k8s_usd = k8s.monthly_usd
     sls = cs = None
     if p.functions.available:
         cs, instances = _cold(w, p, shape)
-        sls = serverless_monthly_usd(*_serverless_args(w, p, kb, free_tier, instances))
-    return (cost_facts(k8s_usd, k8s.people_usd, k8s.fixed_usd, sls, None, cs, limits_of(w, p)),
-            {"kubernetes": k8s_usd, "serverless": sls})
+        sls = _serverless_usd(w, p, kb, free_tier, instances)
+    return (cost_facts(k8s_usd, k8s.people_usd, k8s.fixed_usd, sls, None, cs, limits_of(w, p),
+                       view), {"kubernetes": k8s_usd, "serverless": sls})
 
 
 def load_free(w: Workload) -> Workload:
@@ -186,20 +220,22 @@ def load_free(w: Workload) -> Workload:
                    peak_rps=w.peak_rps / w.requests_per_month * 1e6)
 
 
-CrossingCache = dict[Workload, Scan]
+CrossingCache = dict[tuple[Workload, str], Scan]
 
 
 def load_scan(w: Workload, kb: KnowledgeBase, free_tier: bool,
-              cache: CrossingCache | None = None) -> Scan:
+              cache: CrossingCache | None = None, view: str | None = None) -> Scan:
     """The cost gap of `w` as its load is scaled, from its load-free form, so the answer
-    depends only on that form (cached or not, the same bytes)."""
-    key = load_free(w)
+    depends only on that form and the view (cached or not, the same bytes)."""
+    view = view or default_view(w)
+    free = load_free(w)
+    key = (free, view)
     if cache is not None and key in cache:
         return cache[key]
     hours = kb.operations.hours_per_month
 
     def diff(rpm: float) -> float:
-        s, k = monthly_costs(with_load(key, rpm, hours), kb, free_tier)
+        s, k = monthly_costs(with_load(free, rpm, hours), kb, free_tier, view)
         return k - (s or 0.0)
 
     scan = Scan(diff)
@@ -211,18 +247,21 @@ def load_scan(w: Workload, kb: KnowledgeBase, free_tier: bool,
 
 
 def estimate(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
-             with_break_even: bool = True, cache: CrossingCache | None = None) -> CostReport:
-    """Everything the cost core knows about a workload."""
+             with_break_even: bool = True, cache: CrossingCache | None = None,
+             view: str | None = None) -> CostReport:
+    """Everything the cost core knows about a workload, the Kubernetes bill in `view`
+    (marginal | standalone; None: `default_view`)."""
     p = kb.provider(w.provider)
     shape = shape_of(w, kb)
-    k8s = kubernetes_monthly_cost(*_kubernetes_args(w, p, shape, kb))
+    view = view or default_view(w)
+    k8s = kubernetes_monthly_cost(*_kubernetes_args(w, p, shape, kb, view))
     sls = cs = None
     instances = 0
     if p.functions.available:
         sls, cs, instances = _serverless(w, p, shape, kb, free_tier)
     be = None
     if with_break_even and sls is not None:
-        be = nearest_crossing(load_scan(w, kb, free_tier, cache), w.requests_per_month,
+        be = nearest_crossing(load_scan(w, kb, free_tier, cache, view), w.requests_per_month,
                               kb.operations.hours_per_month)
     return CostReport(w.provider if w.provider != "any" else "aws", sls, k8s, be, cs, instances,
                       limits_of(w, p), free_tier)

@@ -5,9 +5,14 @@ target utilisation), never fewer than `min_replicas`: the pods run every hour, b
 (article §3, "all of this capacity is always on"). On a new cluster the pods are packed onto
 whole nodes of the cheapest fitting type (at least two nodes when there are two replicas, so a
 node failure does not take the service down), nodes added for a rise are billed from
-`scale_up_lag_s` before they serve and kept `scale_down_delay_s` after the load falls. On an
-existing cluster the component pays for the share of a node its pods request (OpenCost's
-allocation) and a 1/N share of the cluster's fixed cost, N = `shared_cluster_components`.
+`scale_up_lag_s` before they serve and kept `scale_down_delay_s` after the load falls.
+
+The bill is in one of two views (`cost.people`): *standalone*, a new cluster for this component
+alone (whole nodes, the control plane, a load balancer, the people to run a cluster and the
+service); *marginal*, the component joining a cluster that exists or is justified anyway (the
+share of a node its pods request, OpenCost's allocation; its load-balancer capacity units;
+its own per-service operations effort). The third view, *allocated*, needs the whole estate
+and is made by `portfolio` from the marginal bill.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import functools
 import math
 from dataclasses import dataclass
 
+from runplan.cost.people import PEOPLE_ITEM, people_fte, people_note, people_usd
 from runplan.cost.serverless import LineItem, add_up
 from runplan.cost.traffic import Layout, Shape
 from runplan.fmt import num
@@ -29,8 +35,9 @@ class KubernetesCost:
     items: tuple[LineItem, ...]
     node_type: str
     max_replicas: int
-    fixed_usd: float
+    fixed_usd: float  # control plane and load balancer (nothing in the marginal view)
     people_usd: float
+    view: str  # marginal | standalone
 
     @functools.cached_property  # read several times per component; the items never change
     def monthly_usd(self) -> float:
@@ -77,10 +84,10 @@ class KubernetesAmounts:
     """The figures of a Kubernetes bill before they become line items (`kubernetes_amounts`)."""
 
     node: NodeType
-    node_quantity: float  # node-hours, or the node share's node-hours on an existing cluster
+    node_quantity: float  # node-hours, or the node share's node-hours (marginal)
     node_usd: float
     fits: bool  # False: no node type fits one pod, priced one pod per largest node
-    share: float
+    standalone: bool  # False: the marginal view (no control plane or load balancer hours)
     control_usd: float
     people_usd: float
     lb_usd: float | None  # None: not an HTTP component
@@ -90,6 +97,9 @@ class KubernetesAmounts:
 
     def usd(self) -> tuple[float, ...]:
         """The line items' amounts in bill order (the one order both totals sum in)."""
+        if not self.standalone:
+            return (self.node_usd, self.people_usd) if self.lb_usd is None else \
+                (self.node_usd, self.lcu_usd, self.people_usd)
         if self.lb_usd is None:
             return (self.node_usd, self.control_usd, self.people_usd)
         return (self.node_usd, self.control_usd, self.lb_usd, self.lcu_usd, self.people_usd)
@@ -100,27 +110,36 @@ class KubernetesAmounts:
 
     @property
     def fixed_usd(self) -> float:
-        return self.control_usd + self.people_usd + (self.lb_usd or 0.0)
+        """The control plane and load balancer (people are their own figure, `people_usd`)."""
+        return self.control_usd + (self.lb_usd or 0.0)
+
+    @property
+    def variable_usd(self) -> float:
+        """The node share and load balancer capacity units: what the component adds to a
+        shared cluster's infrastructure bill (`portfolio` spreads fixed cost over this)."""
+        return add_up((self.node_usd, self.lcu_usd) if self.lb_usd is not None
+                      else (self.node_usd,))
 
 
 def kubernetes_amounts(
     shape: Shape, cpu_ms: float, memory_mb: float, k8s: KubernetesPricing, door: FrontDoor,
-    ops: Operations, http: bool, existing_cluster: bool,
+    ops: Operations, http: bool, view: str, maturity: str,
 ) -> KubernetesAmounts:
-    """Nodes (or the node share), control plane, load balancer and the ops share, per month,
-    as numbers only: what the break-even scan and the flip probes need, without the notes."""
+    """Nodes (or the node share), control plane, load balancer and people, per month, in
+    `view` (marginal | standalone), as numbers only: what the break-even scan and the flip
+    probes need, without the notes."""
     hours = shape.layout.hours
     counts = shape.layout.counts
     replicas = replicas_per_level(shape, cpu_ms, ops)
     replica_hours = sum(replicas[level] * n for level, n in counts)
     pod_gib = memory_mb / 1024
-    share = 1 / ops.shared_cluster_components if existing_cluster else 1.0
+    standalone = view == "standalone"
     best: tuple[float, NodeType, float] | None = None
     for node in k8s.node_types:
         per_node = _pods_per_node(node, ops.pod_vcpu, pod_gib, ops)
         if per_node < 1:
             continue
-        if existing_cluster:
+        if not standalone:
             fraction = max(ops.pod_vcpu / (node.vcpu * ops.node_allocatable_fraction),
                            pod_gib / (node.memory_gib * ops.node_allocatable_fraction))
             quantity = replica_hours * fraction
@@ -138,42 +157,42 @@ def kubernetes_amounts(
     if http:
         lcu_hours = add_up(n * shape.serve[level] / door.capacity_unit_new_connections_per_s
                            for level, n in counts if shape.load[level] > 0)
-        lb = door.load_balancer_hourly_usd * hours * share
+        lb = door.load_balancer_hourly_usd * hours if standalone else 0.0
         lcu = lcu_hours * door.capacity_unit_hourly_usd
     return KubernetesAmounts(
-        best[1], best[2], best[0], fits, share, k8s.control_plane_hourly_usd * hours * share,
-        ops.ops_fte_per_cluster * ops.fte_monthly_usd * share, lb, lcu_hours or 0.0, lcu or 0.0,
+        best[1], best[2], best[0], fits, standalone,
+        k8s.control_plane_hourly_usd * hours if standalone else 0.0,
+        people_usd(ops, "nodes", maturity, view), lb, lcu_hours or 0.0, lcu or 0.0,
         max(replicas[level] for level, _ in counts))
 
 
 def kubernetes_monthly_cost(
     shape: Shape, cpu_ms: float, memory_mb: float, k8s: KubernetesPricing, door: FrontDoor,
-    ops: Operations, http: bool, existing_cluster: bool,
+    ops: Operations, http: bool, view: str, maturity: str,
 ) -> KubernetesCost:
     """`kubernetes_amounts` as line items with what each is priced on."""
-    a = kubernetes_amounts(shape, cpu_ms, memory_mb, k8s, door, ops, http, existing_cluster)
+    a = kubernetes_amounts(shape, cpu_ms, memory_mb, k8s, door, ops, http, view, maturity)
     hours = shape.layout.hours
-    share = a.share
     if not a.fits:
         note = f"no node type fits a {num(memory_mb, 6)} MB pod; priced one pod per {a.node.name}"
     else:
-        note = (f"{'node share' if existing_cluster else 'whole nodes'} of {a.node.name} "
+        note = (f"{'whole nodes' if a.standalone else 'node share'} of {a.node.name} "
                 f"at ${num(a.node.hourly_usd, 6)}/h")
-    items: list[LineItem] = [LineItem("nodes" if not existing_cluster else "node share",
+    items: list[LineItem] = [LineItem("nodes" if a.standalone else "node share",
                                       a.node_quantity, "node-hours", a.node_usd, note)]
-    shared = f" (1/{num(ops.shared_cluster_components, 6)} share of an existing cluster)" \
-        if existing_cluster else " (a new cluster)"
-    items.append(LineItem("control plane", hours * share, "cluster-hours", a.control_usd,
-                          f"${num(k8s.control_plane_hourly_usd, 6)}/h{shared}"))
+    if a.standalone:
+        items.append(LineItem("control plane", hours, "cluster-hours", a.control_usd,
+                              f"${num(k8s.control_plane_hourly_usd, 6)}/h (a new cluster)"))
     if a.lb_usd is not None:
-        items.append(LineItem("load balancer", hours * share, "LB-hours", a.lb_usd,
-                              f"${num(door.load_balancer_hourly_usd, 6)}/h{shared}"))
+        if a.standalone:
+            items.append(LineItem("load balancer", hours, "LB-hours", a.lb_usd,
+                                  f"${num(door.load_balancer_hourly_usd, 6)}/h (a new cluster)"))
         items.append(LineItem("load balancer capacity units", a.lcu_hours, "LCU-hours",
                               a.lcu_usd,
                               f"one new connection per request, "
                               f"{num(door.capacity_unit_new_connections_per_s, 6)}/s per unit"))
-    items.append(LineItem("operations (people)", ops.ops_fte_per_cluster * share, "FTE",
+    items.append(LineItem(PEOPLE_ITEM, people_fte(ops, "nodes", maturity, view), "FTE",
                           a.people_usd,
-                          f"{num(ops.ops_fte_per_cluster, 6)} FTE per cluster x "
-                          f"${ops.fte_monthly_usd:,.0f}/month{shared}"))
-    return KubernetesCost(tuple(items), a.node.name, a.max_replicas, a.fixed_usd, a.people_usd)
+                          people_note(ops, "nodes", maturity, view)))
+    return KubernetesCost(tuple(items), a.node.name, a.max_replicas, a.fixed_usd, a.people_usd,
+                          view)

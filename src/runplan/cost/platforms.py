@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from runplan.cost.kubernetes import kubernetes_amounts, replicas_per_level
+from runplan.cost.people import PEOPLE_ITEM, people_fte, people_note, people_usd
 from runplan.cost.serverless import LineItem, add_up, serverless_monthly_cost
 from runplan.cost.traffic import Shape
 from runplan.fmt import num
@@ -150,7 +151,7 @@ def usage_of(ws: Sequence[tuple[Workload, Shape]], p: Provider, kb: KnowledgeBas
         door = 0.0
         if w.kind in HTTP_KINDS:  # a container service's own load balancer, as on Kubernetes
             a = kubernetes_amounts(shape, w.cpu_ms, w.memory_mb, p.kubernetes, p.front_door,
-                                   kb.operations, True, False)
+                                   kb.operations, True, "standalone", w.devops_maturity)
             door = (a.lb_usd or 0.0) + a.lcu_usd
         rows.append((w.requests_per_month, w.avg_duration_ms, w.cpu_ms, w.memory_mb,
                      sum(n for level, n in counts if shape.load[level] > 0),
@@ -219,6 +220,7 @@ class Billed:
     kubernetes_items: tuple[LineItem, ...]
     functions_usd: float | None
     functions_items: tuple[LineItem, ...]
+    kubernetes_view: str = "standalone"  # the view the nodes bill is in (`cost.people`)
 
 
 def platform_costs(many: Sequence[Billed], kb: KnowledgeBase, free_tier: bool,
@@ -235,7 +237,7 @@ def platform_costs(many: Sequence[Billed], kb: KnowledgeBase, free_tier: bool,
         p = kb.providers[name]
         usage: Usage | None = None
         for platform in p.platforms:
-            options = [_one(platform, p, many[k], free_tier) for k in index]
+            options = [_one(platform, p, many[k], free_tier, kb) for k in index]
             pending = [row for row, o in enumerate(options)
                        if o.feasible and not o.note and platform.bill in CONTAINER_BILLS]
             if pending:  # the container bill, once over all this provider's rows
@@ -243,7 +245,12 @@ def platform_costs(many: Sequence[Billed], kb: KnowledgeBase, free_tier: bool,
                     usage = usage_of([(many[k].workload, many[k].shape) for k in index], p, kb)
                 bill = _container_bill(platform, usage, kb, free_tier)
                 for row in pending:
-                    options[row].items = bill.items(row)
+                    w = many[index[row]].workload
+                    # Serverless containers carry a serverless service's own operations line,
+                    # as functions do. (Node-less task bills carry none yet: see README.)
+                    people = (people_item(kb, "serverless", w.devops_maturity, "standalone"),) \
+                        if platform.bill == "request-containers" else ()
+                    options[row].items = (*bill.items(row), *people)
                     options[row].monthly_usd = add_up(i.monthly_usd for i in options[row].items)
             for k, o in zip(index, options, strict=True):
                 out[k].append(o)
@@ -253,17 +260,27 @@ def platform_costs(many: Sequence[Billed], kb: KnowledgeBase, free_tier: bool,
 CONTAINER_BILLS = ("request-containers", "task-hours")
 
 
+def people_item(kb: KnowledgeBase, kind: str, maturity: str, view: str) -> LineItem:
+    """A platform bill's operations line (`cost.people`), as the functions and nodes bills
+    carry theirs, so that serverless platforms are compared with their people cost."""
+    ops = kb.operations
+    return LineItem(PEOPLE_ITEM, people_fte(ops, kind, maturity, view), "FTE",
+                    people_usd(ops, kind, maturity, view),
+                    people_note(ops, kind, maturity, view))
+
+
 def _container_bill(platform: Platform, u: Usage, kb: KnowledgeBase, free_tier: bool) -> Bill:
     if platform.bill == "request-containers":
         return request_containers_bill(u, platform.prices, free_tier)
     return task_hours_bill(u, platform.prices, kb.operations.pod_vcpu)
 
 
-def _one(platform: Platform, p: Provider, b: Billed, free_tier: bool) -> PlatformCost:
+def _one(platform: Platform, p: Provider, b: Billed, free_tier: bool, kb: KnowledgeBase,
+         ) -> PlatformCost:
     """One platform for one workload, container bills left for `platform_costs` to fill."""
     w = b.workload
     why = ruled_out_by(platform.limits, w)
-    view = _view(platform, w)
+    view = b.kubernetes_view if platform.bill == "nodes" else _view(platform, w)
     if why is not None:
         return PlatformCost(platform, False, why, None, view, ())
     note = _unpriced(platform, w)
@@ -276,13 +293,13 @@ def _one(platform: Platform, p: Provider, b: Billed, free_tier: bool) -> Platfor
             w.requests_per_month, w.avg_duration_ms, w.memory_mb,
             p.function_pricing(platform.bill),
             p.front_door.http_api_tiers if w.kind in HTTP_KINDS else None, free_tier)
-        return PlatformCost(platform, True, None, cost.monthly_usd, view, cost.items)
+        items = (*cost.items, people_item(kb, "serverless", w.devops_maturity, "standalone"))
+        return PlatformCost(platform, True, None, add_up(i.monthly_usd for i in items), view,
+                            items)
     return PlatformCost(platform, True, None, b.kubernetes_usd, view, b.kubernetes_items)
 
 
 def _view(p: Platform, w: Workload) -> str:
-    if p.bill == "nodes":
-        return "allocated" if w.existing_cluster else "standalone"
     return "standalone" if p.kind == "node-less-containers" else PER_USE
 
 

@@ -9,8 +9,9 @@ synthetic workloads. Rounding that rules read (`round(x, 2)`) goes through Pytho
 `round`, which numpy's differs from on halfway cases.
 
 A probe is a row: the fields that move (`MOVING`) as float arrays (NaN for a missing SLO) and,
-per row, the fields that do not (pattern, HTTP or not, runtime's cold start, an existing
-cluster) as arrays too, so rows of different components can share a pass.
+per row, the fields that do not (pattern, HTTP or not, runtime's cold start, the Kubernetes
+bill's view and each bill's people cost, from `cost.people` as the scalar bills have them) as
+arrays too, so rows of different components can share a pass.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from typing import Any
 import numpy as np
 
 from runplan.cost.coldstart import P99_SHARE
-from runplan.cost.estimate import cold_start_ms
+from runplan.cost.estimate import cold_start_ms, default_view, serverless_people_usd
 from runplan.cost.kubernetes import CHEAPER_BY
+from runplan.cost.people import people_usd
 from runplan.cost.traffic import FLAT_TOLERANCE, _pattern_layout
 from runplan.kbase import KnowledgeBase, Operations, Provider, Tier
 from runplan.profile import EVENT_KINDS, HTTP_KINDS, Workload
@@ -50,8 +52,10 @@ class Rows:
     p99_slo_ms: Array  # NaN: no SLO
     pattern: Array  # per row, an index into `patterns(kb)`
     http: Array  # bool
+    standalone: Array  # bool: the Kubernetes bill's view is standalone (else marginal)
+    k8s_people_usd: Array  # the Kubernetes bill's people line in its view
+    sls_people_usd: Array  # the serverless bill's people line
     event: Array  # bool: an event-driven kind (its function time limit may differ)
-    existing_cluster: Array  # bool
     cold_start_ms: Array  # the runtime's cold start plus the platform overhead
     gpu: Array  # bool
     long_lived_connections: Array  # bool
@@ -59,20 +63,30 @@ class Rows:
     def take(self, index: Array) -> Rows:
         moving = {n: getattr(self, n)[index] for n in MOVING}
         return Rows(**moving, pattern=self.pattern[index],
-                    http=self.http[index], event=self.event[index],
-                    existing_cluster=self.existing_cluster[index],
+                    http=self.http[index], standalone=self.standalone[index],
+                    k8s_people_usd=self.k8s_people_usd[index],
+                    sls_people_usd=self.sls_people_usd[index],
+                    event=self.event[index],
                     cold_start_ms=self.cold_start_ms[index], gpu=self.gpu[index],
                     long_lived_connections=self.long_lived_connections[index])
 
 
-def rows_of(ws: Sequence[Workload], kb: KnowledgeBase) -> Rows:
-    """Workloads as rows (each on its own provider's cold start)."""
+def rows_of(ws: Sequence[Workload], kb: KnowledgeBase,
+            views: Sequence[str] | None = None) -> Rows:
+    """Workloads as rows (each on its own provider's cold start), the Kubernetes bill of each
+    in its view (`views`; None: `estimate.default_view`)."""
+    view = [default_view(w) for w in ws] if views is None else list(views)
+    ops = kb.operations
     return Rows(**{n: np.array([math.nan if getattr(w, n) is None else float(getattr(w, n))
                                 for w in ws]) for n in MOVING},
                 pattern=pattern_codes(kb, [w.pattern for w in ws]),
                 http=np.array([w.kind in HTTP_KINDS for w in ws], dtype=bool),
+                standalone=np.array([v == "standalone" for v in view], dtype=bool),
+                k8s_people_usd=np.array([people_usd(ops, "nodes", w.devops_maturity, v)
+                                         for w, v in zip(ws, view, strict=True)], dtype=float),
+                sls_people_usd=np.array([serverless_people_usd(w, kb) for w in ws],
+                                        dtype=float),
                 event=np.array([w.kind in EVENT_KINDS for w in ws], dtype=bool),
-                existing_cluster=np.array([w.existing_cluster for w in ws], dtype=bool),
                 cold_start_ms=np.array([cold_start_ms(w, kb.provider(w.provider)) for w in ws]),
                 gpu=np.array([w.gpu for w in ws], dtype=bool),
                 long_lived_connections=np.array([w.long_lived_connections for w in ws],
@@ -248,7 +262,7 @@ def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
     counts = shape.counts
     replica_hours = (replicas * counts).sum(axis=1)  # whole numbers: exact in any order
     pod_gib = rows.memory_mb / 1024
-    share = np.where(rows.existing_cluster, 1 / ops.shared_cluster_components, 1.0)
+    standalone = rows.standalone
     floor = 2 if ops.min_replicas >= 2 else 1
     types = k8s.node_types
     usable_cpu = np.array([t.vcpu for t in types]) * ops.node_allocatable_fraction
@@ -262,8 +276,7 @@ def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
     with np.errstate(all="ignore"):  # no node fits where per_node is 0: inf and NaN, masked
         nodes = np.maximum(floor, np.ceil(replicas[:, None, :] / per_node[:, :, None]))
         node_hours = _node_hours(nodes, shape, ops)
-    quantity = np.where(rows.existing_cluster[:, None], replica_hours[:, None] * fraction,
-                        node_hours)
+    quantity = np.where(standalone[:, None], node_hours, replica_hours[:, None] * fraction)
     cost_all = quantity * np.array([t.hourly_usd for t in types])
     best_cost = np.full(n, np.inf)
     found = np.zeros(n, dtype=bool)
@@ -276,9 +289,9 @@ def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
     largest = max(k8s.node_types, key=lambda t: (t.memory_gib, t.vcpu))
     best_cost = np.where(found, best_cost, replica_hours * largest.hourly_usd)
     hours = float(int(kb.operations.hours_per_month))  # a layout's whole hours, as the scalar
-    control = k8s.control_plane_hourly_usd * hours * share
-    people = ops.ops_fte_per_cluster * ops.fte_monthly_usd * share
-    lb = door.load_balancer_hourly_usd * hours * share
+    control = np.where(standalone, k8s.control_plane_hourly_usd * hours, 0.0)
+    people = rows.k8s_people_usd
+    lb = np.where(standalone, door.load_balancer_hourly_usd * hours, 0.0)
     lcu_hours = np.zeros(n)
     for level in range(3):
         c = counts[:, level]
@@ -287,8 +300,13 @@ def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
                                          / door.capacity_unit_new_connections_per_s, 0.0)
     lcu = lcu_hours * door.capacity_unit_hourly_usd
     http = rows.http
-    total = np.where(http, best_cost + control + lb + lcu + people, best_cost + control + people)
-    fixed = np.where(http, control + people + lb, control + people + 0.0)
+    # `KubernetesAmounts.usd`'s items in its order, per view (adding 0.0 would be exact too,
+    # but the order of the others must be the scalar's).
+    total = np.where(standalone,
+                     np.where(http, best_cost + control + lb + lcu + people,
+                              best_cost + control + people),
+                     np.where(http, best_cost + lcu + people, best_cost + people))
+    fixed = np.where(http, control + lb, control + 0.0)
     return total, people, fixed
 
 
@@ -344,7 +362,7 @@ def _serverless(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
         total = np.where(instances > 0, total + reserved * fn.provisioned_gb_second_usd, total)
     else:  # provisioned but not priced: a 0.0 line item
         total = np.where(instances > 0, total + 0.0, total)
-    out: Array = total
+    out: Array = total + rows.sls_people_usd  # the people line, last as in `estimate`
     return out
 
 

@@ -27,12 +27,15 @@ from runplan.portfolio import nearest_flip
 from runplan.report.text import top_reasons
 
 TABLE_ROWS = 50
-CSV_COLUMNS = ("name", "verdict", "confidence", "kubernetes_usd", "serverless_usd",
-               "cheaper", "excluded", "top_reason", "nearest_flip", "platform", "platform_usd")
+CSV_COLUMNS = ("name", "verdict", "confidence", "kubernetes_usd", "kubernetes_view",
+               "serverless_usd", "cheaper", "excluded", "top_reason", "nearest_flip", "platform",
+               "platform_usd")
 
 
 def summary_row(r: Result) -> dict[str, Any]:
-    """One line per component: the verdict, both costs, the strongest reason, the nearest flip."""
+    """One line per component: the verdict, both costs (the Kubernetes one in the view the
+    verdict compared, named), which is cheaper by those figures, the strongest reason, the
+    nearest flip."""
     v = r.verdict
     top = top_reasons(r, 1)
     flip = nearest_flip(r.flips)
@@ -40,7 +43,8 @@ def summary_row(r: Result) -> dict[str, Any]:
     sls = r.costs.serverless.monthly_usd if r.costs.serverless else None
     return {
         "name": r.name, "verdict": v.verdict, "confidence": v.confidence,
-        "kubernetes_usd": round(k8s, 2), "serverless_usd": None if sls is None else round(sls, 2),
+        "kubernetes_usd": round(k8s, 2), "kubernetes_view": r.costs.view,
+        "serverless_usd": None if sls is None else round(sls, 2),
         "cheaper": "" if sls is None else ("serverless" if sls < k8s else "kubernetes"),
         "excluded": "; ".join(f"{o} ({', '.join(ids)})" for o, ids in v.excluded.items() if ids),
         "top_reason": f"{top[0].rule}: {top[0].message}" if top else "",
@@ -75,16 +79,21 @@ class Outcome:
 
 
 
+def allocated_by_name(p: dict[str, Any]) -> dict[str, float]:
+    """Each cluster member's allocated cost (marginal + its share of the fixed cost)."""
+    return {a["name"]: a["total_usd"] for a in p["allocation"]}
+
+
 def portfolio_lines(p: dict[str, Any]) -> list[str]:
     """The portfolio answer as plain sentences (shared by the text and Markdown views)."""
     s = p["strategies"]
     k, sl, mix = s["all_kubernetes"], s["all_serverless"], s["recommended_mix"]
     lines = [
-        f"all Kubernetes:   {usd(k['monthly_usd'])}/month "
-        f"({usd(k['fixed_usd'])} fixed for {len(k['clusters'])} cluster(s))",
+        f"all Kubernetes:   {usd(k['monthly_usd'])}/month (marginal {usd(k['variable_usd'])} + "
+        f"{usd(k['fixed_usd'])} fixed for {len(k['clusters'])} cluster(s))",
         f"all serverless:   {usd(sl['monthly_usd'])}/month"
         + ("" if sl["feasible"] else f" (not feasible: {sl['note']})"),
-        f"recommended mix:  {usd(mix['monthly_usd'])}/month (cluster "
+        f"recommended mix:  {usd(mix['monthly_usd'])}/month (cluster at marginal cost "
         f"{usd(mix['cluster_variable_usd'])} + fixed {usd(mix['cluster_fixed_usd'])}, "
         f"functions {usd(mix['functions_usd'])})",
     ]
@@ -92,14 +101,17 @@ def portfolio_lines(p: dict[str, Any]) -> list[str]:
 
 
 def cluster_lines(p: dict[str, Any]) -> list[str]:
+    decided = [f"Priced on {prov}: {d['view']} ("
+               + ("a cluster is justified: " if d["justified"] else "no cluster is justified: ")
+               + f"{d['because']})." for prov, d in p.get("cluster_decision", {}).items()]
     if not p["clusters"]:
-        return ["No component is placed on Kubernetes: no cluster needed."]
-    return [c["message"] for c in p["clusters"]]
+        return [*decided, "No component is placed on Kubernetes: no cluster needed."]
+    return [*decided, *(c["message"] for c in p["clusters"])]
 
 
 def top_lines(p: dict[str, Any]) -> tuple[list[str], list[str]]:
     stake = [f"{i}. {x['name']} ({x['verdict']}): {usd(x['at_stake_usd'])}/month between "
-             f"the shared cluster {usd(x['shared_cluster_usd'])} and functions "
+             f"the shared cluster {usd(x['marginal_usd'])} (marginal) and functions "
              f"{usd(x['serverless_usd'])}" for i, x in enumerate(p["top_at_stake"], 1)]
     close = []
     for i, x in enumerate(p["top_closest_to_flip"], 1):
@@ -136,15 +148,26 @@ class TextSink:
     def _render(self, console: Console, o: Outcome) -> None:
         console.print(_text(f"runplan score: {o.file} ({o.fmt}): {o.counts_line()}"))
         table = Table(show_edge=False, pad_edge=False, header_style="bold")
-        for col, justify in (("component", "left"), ("verdict", "left"), ("conf", "right"),
-                             ("Kubernetes/mo", "right"), ("serverless/mo", "right"),
-                             ("nearest flip", "left")):
-            table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
         shown = self.rows[:TABLE_ROWS]
+        allocated = allocated_by_name(o.portfolio)
+        # The view in the Kubernetes header when every row shares it (a column otherwise),
+        # the allocated column when a cluster has members: room for the names.
+        views = sorted({r["kubernetes_view"] for r in shown})
+        one_view = len(views) == 1
+        columns = [("component", "left"), ("verdict", "left"), ("conf", "right"),
+                   (f"Kubernetes/mo\n({views[0]})" if one_view else "Kubernetes/mo", "right")]
+        columns += [] if one_view else [("view", "left")]
+        columns += [("allocated/mo", "right")] if allocated else []
+        columns += [("serverless/mo", "right"), ("nearest flip", "left")]
+        for col, justify in columns:
+            table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
         for r in shown:
-            table.add_row(_text(r["name"]), _text(r["verdict"]), f"{r['confidence']:.2f}",
-                          usd(r["kubernetes_usd"]), usd(r["serverless_usd"]),
-                          _text(r["nearest_flip"] or "-"))
+            cells: list[Any] = [_text(r["name"]), _text(r["verdict"]), f"{r['confidence']:.2f}",
+                                usd(r["kubernetes_usd"])]
+            cells += [] if one_view else [r["kubernetes_view"]]
+            cells += [usd(allocated.get(r["name"]))] if allocated else []
+            cells += [usd(r["serverless_usd"]), _text(r["nearest_flip"] or "-")]
+            table.add_row(*cells)
         if shown:
             console.print(table)
         if len(self.rows) > TABLE_ROWS:
@@ -266,11 +289,14 @@ class MarkdownSink:
     def finish(self, o: Outcome) -> None:
         w = self.out.write
         w(f"# runplan score: {md(o.file)}\n\n{md(o.counts_line())}.\n\n")
-        w("| component | verdict | confidence | Kubernetes $/mo | serverless $/mo | "
-          "strongest reason | nearest flip |\n|---|---|---:|---:|---:|---|---|\n")
+        allocated = allocated_by_name(o.portfolio)
+        w("| component | verdict | confidence | Kubernetes $/mo | view | allocated $/mo | "
+          "serverless $/mo | strongest reason | nearest flip |\n"
+          "|---|---|---:|---:|---|---:|---:|---|---|\n")
         for r in self.rows:
             w(f"| {md(r['name'])} | {md(r['verdict'])} | {r['confidence']:.2f} | "
-              f"{usd(r['kubernetes_usd'])} | {usd(r['serverless_usd'])} | "
+              f"{usd(r['kubernetes_usd'])} | {r['kubernetes_view']} | "
+              f"{usd(allocated.get(r['name']))} | {usd(r['serverless_usd'])} | "
               f"{md(r['top_reason'])} | {md(r['nearest_flip'])} |\n")
         p = o.portfolio
         v = p["verdicts"]

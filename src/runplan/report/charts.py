@@ -17,13 +17,15 @@ def label(text: str) -> str:
 
 def cost_curve(advisor: Advisor, w: Workload, points: int = 60,
                ) -> tuple[list[float], list[float | None], list[float]]:
-    """(requests per month, serverless USD, kubernetes USD) from 10^3 to 10^10 requests."""
+    """(requests per month, serverless USD, kubernetes USD) from 10^3 to 10^10 requests, the
+    Kubernetes curve in the view the advisor prices `w` in."""
     hours = advisor.kb.operations.hours_per_month
+    view = advisor.view_of(w)
     xs = [10 ** (3 + 7 * i / (points - 1)) for i in range(points)]
     sls: list[float | None] = []
     k8s: list[float] = []
     for x in xs:
-        s, k = monthly_costs(with_load(w, x, hours), advisor.kb, advisor.free_tier)
+        s, k = monthly_costs(with_load(w, x, hours), advisor.kb, advisor.free_tier, view)
         sls.append(s)
         k8s.append(k)
     return xs, sls, k8s
@@ -40,7 +42,7 @@ def plot_cost_curve(advisor: Advisor, w: Workload, break_even_rpm: float | None,
 
     xs, sls, k8s = cost_curve(advisor, w)
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
-    ax.plot(xs, k8s, label="Kubernetes", color="#326ce5", linewidth=2)
+    ax.plot(xs, k8s, label=f"Kubernetes ({advisor.view_of(w)})", color="#326ce5", linewidth=2)
     if any(s is not None for s in sls):
         ax.plot([x for x, s in zip(xs, sls, strict=True) if s is not None],
                 [s for s in sls if s is not None], label="serverless", color="#ff9900",

@@ -22,7 +22,7 @@ function drawCurve(d){
   function line(vals,color,label,dy){var pts=[];for(var i=0;i<xs.length;i++){if(vals[i]!==null)pts.push(px(xs[i])+','+py(vals[i]))}
     if(pts.length){el('polyline',{points:pts.join(' '),fill:'none',stroke:color,'stroke-width':2});
     el('text',{x:L+8,y:T+dy,'font-size':11,fill:color},label)}}
-  line(c.kubernetes_usd,'#326ce5','Kubernetes (as profiled)',12);
+  line(c.kubernetes_usd,'#326ce5','Kubernetes ('+c.view+')',12);
   line(c.serverless_usd,'#ff9900','serverless',26);
   var now=px(Math.max(c.current,xs[0]));
   el('line',{x1:now,x2:now,y1:T,y2:H-B,stroke:'#2a2','stroke-dasharray':'4 3'});

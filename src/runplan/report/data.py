@@ -25,6 +25,8 @@ def costs_data(r: Result) -> dict[str, Any]:
         "provider": c.provider,
         "free_tier": c.free_tier,
         "kubernetes": {"monthly_usd": _money(c.kubernetes.monthly_usd),
+                       "view": c.kubernetes.view,
+                       "people_usd": _money(c.kubernetes.people_usd),
                        "node_type": c.kubernetes.node_type,
                        "max_replicas": c.kubernetes.max_replicas,
                        "fixed_usd": _money(c.kubernetes.fixed_usd),

@@ -1,7 +1,8 @@
 """The HTML report: one self-contained file (no network at view time) with charts.
 
-- cost per component under each model (matplotlib, inline SVG): the component on the shared
-  cluster (its variable cost) against functions, log scale;
+- cost per component under each model (matplotlib, inline SVG): the component's Kubernetes
+  cost in the view its verdict used (marginal on the estate's cluster, or standalone) against
+  functions, log scale;
 - the portfolio split: the three strategies as stacked bars (variable, fixed, functions);
 - every component in a `<details>` section: verdict, reasons, costs, flips, assumptions, and
   its cost curve, drawn by a few lines of inline JavaScript from data embedded in the page
@@ -18,7 +19,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from runplan.fmt import num, printable, usd
-from runplan.report.batch import Outcome, cluster_lines, portfolio_lines, top_lines
+from runplan.report.batch import (
+    Outcome,
+    allocated_by_name,
+    cluster_lines,
+    portfolio_lines,
+    top_lines,
+)
 from runplan.report.charts import label
 
 MAX_BARS = 40
@@ -51,22 +58,24 @@ def _pyplot() -> Any:
 
 
 def cost_chart(rows: list[dict[str, Any]]) -> str:
-    """Horizontal bars: shared-cluster cost and serverless cost per component (log scale)."""
+    """Horizontal bars: the Kubernetes cost the verdict used and the serverless cost per
+    component (log scale)."""
     plt = _pyplot()
     shown = rows
     if len(rows) > MAX_BARS:
         def stake(r: dict[str, Any]) -> float:
             s = r["serverless_usd"]
-            return -abs(r["shared_cluster_usd"] - s) if s is not None else 0.0
+            return -abs(r["kubernetes_usd"] - s) if s is not None else 0.0
 
         shown = sorted(rows, key=stake)[:MAX_BARS]
     names = [r["name"] for r in shown]
-    k8s = [max(r["shared_cluster_usd"], 0.01) for r in shown]
+    k8s = [max(r["kubernetes_usd"], 0.01) for r in shown]
+    views = sorted({r["kubernetes_view"] for r in shown})
     sls = [max(r["serverless_usd"], 0.01) if r["serverless_usd"] is not None else 0 for r in shown]
     fig, ax = plt.subplots(figsize=(9, 0.28 * len(shown) + 1.2), dpi=100)
     y = list(range(len(shown)))
     ax.barh([i - 0.2 for i in y], k8s, height=0.4, color="#326ce5",
-            label="Kubernetes (shared cluster, variable cost)")
+            label=f"Kubernetes ({', '.join(views)})")
     ax.barh([i + 0.2 for i in y], sls, height=0.4, color="#ff9900", label="serverless")
     ax.set_yticks(y, [f"{label(n)} → {r['verdict']}" for n, r in zip(names, shown, strict=True)])
     ax.invert_yaxis()
@@ -167,15 +176,17 @@ class HtmlSink:
             w("<h2>Closest to a flip</h2><ol>" + "".join(
                 f"<li>{_esc(x.split('. ', 1)[1])}</li>" for x in close) + "</ol>\n")
         w("<h2>Components</h2>\n<table id=\"components\"><thead><tr><th>component</th>"
-          "<th>verdict</th><th>confidence</th><th>Kubernetes/mo (as profiled)</th>"
-          "<th>shared cluster/mo</th><th>serverless/mo</th><th>nearest flip</th></tr></thead>"
+          "<th>verdict</th><th>confidence</th><th>Kubernetes/mo</th><th>view</th>"
+          "<th>allocated/mo</th><th>serverless/mo</th><th>nearest flip</th></tr></thead>"
           "<tbody>\n")
+        allocated = allocated_by_name(p)
         for r in self.rows:
             w(f"<tr><td><a href=\"#c-{_esc(r['name'])}\">{_esc(r['name'])}</a></td>"
               f"<td class=\"{r['verdict']}\">{r['verdict']}</td>"
               f"<td class=\"num\">{r['confidence']:.2f}</td>"
               f"<td class=\"num\">{usd(r['kubernetes_usd'])}</td>"
-              f"<td class=\"num\">{usd(r['shared_cluster_usd'])}</td>"
+              f"<td>{_esc(r['kubernetes_view'])}</td>"
+              f"<td class=\"num\">{usd(allocated.get(r['name']))}</td>"
               f"<td class=\"num\">{usd(r['serverless_usd'])}</td>"
               f"<td>{_esc(r['nearest_flip'] or '-')}</td></tr>\n")
         more = len(self.rows) - len(self.details)
@@ -215,8 +226,8 @@ def _details(row: dict[str, Any], data: dict[str, Any], open_: bool) -> str:
     sls = c["serverless"]
     be = c["break_even"]
     parts.append(f"<p><b>Monthly cost on {_esc(c['provider'])}</b>: Kubernetes "
-                 f"{usd(c['kubernetes']['monthly_usd'])} as profiled "
-                 f"({usd(row['shared_cluster_usd'])} on the shared cluster), serverless "
+                 f"{usd(c['kubernetes']['monthly_usd'])} ({_esc(c['kubernetes']['view'])}), "
+                 f"serverless "
                  f"{usd(sls['monthly_usd'] if sls else None)}"
                  + (f"; break-even about {num(be['avg_rps'], 4)} rps average" if be else "")
                  + (f"; its parts, each on its verdict, {usd(c['parts']['monthly_usd'])}"

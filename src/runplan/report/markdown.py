@@ -23,7 +23,7 @@ def render_markdown(r: Result) -> str:
     if r.against_cost:
         out += ["", f"**Against the cost**: {md(r.against_cost)}."]
     out += ["", f"| model ({c.provider}) | monthly |", "|---|---:|",
-            f"| kubernetes | {usd(c.kubernetes.monthly_usd)} |",
+            f"| kubernetes ({c.kubernetes.view}) | {usd(c.kubernetes.monthly_usd)} |",
             f"| serverless | {usd(c.serverless.monthly_usd if c.serverless else None)} |"]
     if r.parts_usd is not None:
         out.append(f"| its parts, each on its verdict | {usd(r.parts_usd)} |")

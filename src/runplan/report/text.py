@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 
 from runplan.advise import PARENT_ABSENT, Reason, Result, part_bill
+from runplan.cost.people import PEOPLE_ITEM
+from runplan.cost.serverless import ServerlessCost
 from runplan.fmt import num, plural, usd
 from runplan.fmt import value as value_text
 
@@ -14,13 +16,25 @@ COMPUTED = ("cost.", "cold_start.", "limits.", "parts.", "traffic.peak_to_avg")
 
 
 
+def _people(bill: ServerlessCost | None) -> str:
+    """`  (people $50.00)`: the bill's operations line, where it has one."""
+    people = [i.monthly_usd for i in (bill.items if bill else ()) if i.name == PEOPLE_ITEM]
+    return f"  (people {usd(people[0])})" if people else ""
+
+
+_VIEW = {"marginal": "marginal: joining a cluster that runs anyway",
+         "standalone": "standalone: a new cluster for this component alone"}
+
+
 def cost_lines(r: Result) -> list[str]:
     """Both monthly totals, the break-even and the cold-start estimate."""
     c = r.costs
     lines = [f"Monthly cost on {c.provider}:",
-             f"  kubernetes  {usd(c.kubernetes.monthly_usd)}"
-             f"  (fixed {usd(c.kubernetes.fixed_usd)}, nodes: {c.kubernetes.node_type})",
-             f"  serverless  {usd(c.serverless.monthly_usd if c.serverless else None)}"]
+             f"  kubernetes  {usd(c.kubernetes.monthly_usd)}  ({_VIEW[c.kubernetes.view]}; "
+             f"fixed {usd(c.kubernetes.fixed_usd)}, people {usd(c.kubernetes.people_usd)}, "
+             f"nodes: {c.kubernetes.node_type})",
+             f"  serverless  {usd(c.serverless.monthly_usd if c.serverless else None)}"
+             + _people(c.serverless)]
     if r.parts_usd is not None:
         lines.append(f"  parts       {usd(r.parts_usd)}  (each on its verdict: {parts_text(r)})")
     elif c.break_even:

@@ -131,8 +131,8 @@ def ramp_degree(values: Any, ramp: Ramp) -> Any:
     `ramp_one` is the same formula on one float (tests check they agree)."""
     x = np.asarray(values, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if ramp.log:
-            x = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), np.nan)
+        if ramp.log:  # 0 (a figure rounded to nothing) lies at the far low end: -inf
+            x = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), np.where(x == 0, -np.inf, np.nan))
             a, b = math.log(ramp.start), math.log(ramp.end)
         else:
             a, b = ramp.start, ramp.end
@@ -143,8 +143,10 @@ def ramp_degree(values: Any, ramp: Ramp) -> Any:
 def ramp_one(value: Any, ramp: Ramp) -> float:
     """`ramp_degree` for one value (a component's own verdict: numpy's per-call cost would be
     a twentieth of a batch); 0 for a missing or non-numeric value."""
-    if not is_number(value) or math.isnan(value) or (ramp.log and value <= 0):
+    if not is_number(value) or math.isnan(value) or (ramp.log and value < 0):
         return 0.0
+    if ramp.log and value == 0:  # a figure rounded to nothing: the far low end of the ramp
+        return 1.0 if ramp.end < ramp.start else 0.0
     if ramp.log:
         x, a, b = math.log(value), math.log(ramp.start), math.log(ramp.end)
     else:

@@ -41,7 +41,8 @@ Cond = FieldCond | FactCond | AllCond | AnyCond
 class Ramp:
     """`{field: cost.ratio, from: 1, to: 50, scale: log}`: 0 at `start`, 1 at `end`, linear
     between (in the logarithm with `log`), held at 0 and 1 outside; 0 where the field is
-    missing (or not positive, on a log ramp). `start` > `end` makes a falling ramp."""
+    missing (or negative, on a log ramp; a 0 lies at the far low end). `start` > `end` makes a
+    falling ramp."""
 
     field: str
     start: float
