@@ -146,10 +146,13 @@ def test_usage_of_a_steady_worker(kb: KnowledgeBase) -> None:
     assert (u.replica_hours[0], u.active_hours[0], u.front_door_usd[0]) == (1460, 730, 0.0)
     costs = {o.platform.name: o.monthly_usd for o in platform_costs(
         [Billed(w, shape_of(w, kb), 1.0, (), 2.0, ())], kb, free_tier=False)[0]}
-    # Fargate: 1,460 x (0.5 x $0.04048 + 1 GB x $0.004445) = $36.0401; EKS on Fargate + $73;
+    # Fargate: 1,460 x (0.5 x $0.04048 + 1 GB x $0.004445) = $36.0401, plus the people line
+    # (basic maturity, $12,500 per FTE-month): ECS has no cluster to run, so the service's
+    # 0.015 FTE = $187.50 -> $223.5401; EKS on Fargate adds the $73 cluster fee and the
+    # node-less cluster's 0.35 FTE = $4,375 -> $36.0401 + 73 + 187.50 + 4,375 = $4,671.5401.
     # Lambda and EKS nodes carry the bills passed in (2.0 and 1.0); App Runner is unpriced.
-    assert costs == pytest.approx({"aws-lambda": 2.0, "aws-ecs-fargate": 36.0401,
-                                   "aws-eks-fargate": 109.0401, "aws-app-runner": None,
+    assert costs == pytest.approx({"aws-lambda": 2.0, "aws-ecs-fargate": 223.5401,
+                                   "aws-eks-fargate": 4671.5401, "aws-app-runner": None,
                                    "aws-eks-nodes": 1.0})
 
 
@@ -306,12 +309,14 @@ def test_a_platform_price_is_overridden_by_its_name(tmp_path: Path) -> None:
 def test_markdown_and_cost_views_list_the_platforms(runner: CliRunner) -> None:
     path = str(EXAMPLES / "video-transcode-job.yaml")
     md = runner.invoke(main, ["advise", path, "--format", "markdown"]).output
-    # 900 runs x 1,500 s = 375 task-hours x (0.5 vCPU x $0.04048 + 4 GB x $0.004445) = $14.26
-    assert "| **Amazon ECS on AWS Fargate** | kubernetes | standalone | $14.26 |" in md
+    # 900 runs x 1,500 s = 375 task-hours x (0.5 vCPU x $0.04048 + 4 GB x $0.004445) = $14.26,
+    # plus the service's people line (established maturity: 0.01 FTE x $12,500 = $125; ECS has
+    # no cluster to run) = $139.26, printed whole from $100
+    assert "| **Amazon ECS on AWS Fargate** | kubernetes | standalone | $139 |" in md
     assert ("| AWS Lambda | serverless | per-use | ruled out: execution.max_duration_s: the "
             "longest run (2,400 s) is over the 900 s limit |") in md
     cost = runner.invoke(main, ["cost", path]).output
-    assert "Platform: Amazon ECS on AWS Fargate (kubernetes, standalone) $14.26/month" in cost
+    assert "Platform: Amazon ECS on AWS Fargate (kubernetes, standalone) $139/month" in cost
 
 
 @settings(max_examples=60, deadline=None)

@@ -246,10 +246,7 @@ def platform_costs(many: Sequence[Billed], kb: KnowledgeBase, free_tier: bool,
                 bill = _container_bill(platform, usage, kb, free_tier)
                 for row in pending:
                     w = many[index[row]].workload
-                    # Serverless containers carry a serverless service's own operations line,
-                    # as functions do. (Node-less task bills carry none yet: see README.)
-                    people = (people_item(kb, "serverless", w.devops_maturity, "standalone"),) \
-                        if platform.bill == "request-containers" else ()
+                    people = (_container_people(kb, platform, w.devops_maturity),)
                     options[row].items = (*bill.items(row), *people)
                     options[row].monthly_usd = add_up(i.monthly_usd for i in options[row].items)
             for k, o in zip(index, options, strict=True):
@@ -267,6 +264,18 @@ def people_item(kb: KnowledgeBase, kind: str, maturity: str, view: str) -> LineI
     return LineItem(PEOPLE_ITEM, people_fte(ops, kind, maturity, view), "FTE",
                     people_usd(ops, kind, maturity, view),
                     people_note(ops, kind, maturity, view))
+
+
+def _container_people(kb: KnowledgeBase, platform: Platform, maturity: str) -> LineItem:
+    """A container platform's operations line. Serverless containers carry a serverless
+    service's effort, as functions do. Node-less task bills carry a node-less service's effort,
+    plus running the cluster where there is a Kubernetes cluster to run (a platform billing a
+    cluster fee: EKS on Fargate, GKE Autopilot); ECS on Fargate has no cluster to upgrade, so
+    only the service's effort (the marginal figure)."""
+    if platform.bill == "request-containers":
+        return people_item(kb, "serverless", maturity, "standalone")
+    cluster = platform.prices["cluster_hourly_usd"] > 0
+    return people_item(kb, "nodeless", maturity, "standalone" if cluster else "marginal")
 
 
 def _container_bill(platform: Platform, u: Usage, kb: KnowledgeBase, free_tier: bool) -> Bill:
