@@ -21,6 +21,7 @@ from runplan.cost.estimate import (
     shape_of,
 )
 from runplan.cost.platforms import Billed, PlatformCost, cheapest, platform_costs
+from runplan.cost.serverless import LineItem, add_up
 from runplan.errors import Problem, UserError
 from runplan.fmt import num, usd
 from runplan.kbase import KnowledgeBase
@@ -131,6 +132,7 @@ class Result:
     against_cost: str = ""  # where the verdict is the dearer option: what outweighs the cost
     platforms: tuple[PlatformCost, ...] = ()  # every platform of the provider, kbase order
     platform: PlatformCost | None = None  # the verdict's model on its cheapest feasible one
+    parts_usd: float | None = None  # with parts: their sum, each on its verdict (`parts_usd`)
 
 
 @dataclass
@@ -205,9 +207,34 @@ class Advisor:
 
     def advise(self, component: Component, file: str = "", flips: bool = True) -> Result:
         """The verdict for a component; its parts first, since their verdicts are facts."""
+        if not component.parts:
+            return self._result(component, None, file, flips)
         part_results = tuple(self._result(p, component, file, flips=False)
                              for p in component.parts)
-        return self._result(component, None, file, flips and not component.parts, part_results)
+        return self._whole(component, file, part_results)
+
+    def _whole(self, component: Component, file: str, part_results: tuple[Result, ...],
+               ) -> Result:
+        """A component with parts: the sum of its parts. Its costs are the parts' bills
+        added up (`parts_costs`), its rules read the parts' facts, those sums (not their
+        ratio: `PARENT_UNCOMPARED`) and the team, constraints and architecture the parts
+        inherit; it has no traffic, execution or latency of its own (`PARENT_ABSENT`: None),
+        so no rule fires on figures that only runplan's defaults would give it. No flips
+        (each part's inputs are its own) and no platforms (each part has its own)."""
+        w, assumed = resolve(component, self.kb, file=file)
+        parts = parts_facts(part_results)
+        costs = parts_costs(part_results)
+        fields = {k: None if k.startswith(PARENT_ABSENT) else v
+                  for k, v in self.fields_for(w, costs.facts(), parts).items()}
+        fields["traffic.avg_concurrency"] = None  # computed from the absent figures
+        fields.update(dict.fromkeys(PARENT_UNCOMPARED))
+        fired = self.fire(fields)
+        monthly = {"kubernetes": costs.kubernetes.monthly_usd,
+                   "serverless": costs.serverless.monthly_usd if costs.serverless else None,
+                   "hybrid": parts_usd(part_results)}
+        own = [a for a in assumed if not a.field.startswith(PARENT_ABSENT)]
+        return self._assemble(w, own, parts, (costs, fields, fired, decide(fired, monthly, fields)),
+                              part_results, (), options=())
 
     def _result(self, part: Part, parent: Component | None, file: str, flips: bool,
                 part_results: tuple[Result, ...] = ()) -> Result:
@@ -243,7 +270,8 @@ class Advisor:
             assumptions=tuple(assumed),
             derived_facts=tuple(f for spec in fired for f in spec.asserts), inputs=fields,
             flips=flips, parts=part_results, overridden=self.kb.overridden,
-            platforms=options, platform=cheapest(options, verdict.verdict))
+            platforms=options, platform=cheapest(options, verdict.verdict),
+            parts_usd=parts_usd(part_results) if part_results else None)
 
     def _reason(self, spec: RuleSpec, fields: dict[str, Any],
                 points: tuple[tuple[str, float], ...]) -> Reason:
@@ -555,6 +583,69 @@ def against_cost(v: Verdict, costs: CostReport, reasons: Sequence[Reason]) -> st
     return (f"{v.verdict} despite the cost: {usd(dearer)}/month, {ratio} the {usd(cheaper)} "
             f"of {other}, {usd(dearer - cheaper)} more; outweighed by {shown or 'no rule'}: "
             f"{v.verdict} leads {other} by {lead:.2f} points")
+
+
+# The rule fields of a component with parts that are its parts' own, not its: its workload's
+# figures (`Advisor._whole`). Prefixes of the dotted field paths; `kind` matches only itself
+# among the fields.
+PARENT_ABSENT = ("kind", "traffic.", "execution.", "latency.")
+
+
+# The cost comparison of a component with parts is its parts' own: each part's verdict has
+# weighed its bills. The ratio of its all-on-one-model sums is no rule input (a cost rule on it
+# would count the cost a second time, and could set the component against all its parts);
+# the sums themselves are (the team rules quote them).
+PARENT_UNCOMPARED = ("cost.ratio", "cost.saving_usd", "cost.break_even_rps")
+
+
+def part_bill(p: Result) -> float:
+    """What a part costs on its own verdict: its Kubernetes bill for kubernetes, its functions
+    bill for serverless. A part that is itself hybrid (a warm core with elastic edges, a split
+    runplan does not price inside one workload) or that has no functions bill is priced on
+    Kubernetes, where its core runs."""
+    sls = p.costs.serverless
+    if p.verdict.verdict == "serverless" and sls is not None:
+        return sls.monthly_usd
+    return p.costs.kubernetes.monthly_usd
+
+
+def parts_usd(parts: tuple[Result, ...]) -> float:
+    """A component's cost as the sum of its parts, each on its own verdict (`part_bill`): the
+    cost of its hybrid, and of either model when all its parts chose it."""
+    return add_up(part_bill(p) for p in parts)
+
+
+def parts_costs(parts: tuple[Result, ...]) -> CostReport:
+    """The cost report of a component with parts: each model's bill is the sum of its parts'
+    bills on that model, one line item per part (each part's items stay in its own report).
+    No functions bill when a part cannot run on functions (none on the provider, or a hard
+    constraint excludes it there); no break-even or cold start (each part has its own); of
+    the limits, only whether the provider has functions (each part checks its own)."""
+    first = parts[0].costs
+
+    def items(bill: Callable[[Result], float], model: str) -> tuple[LineItem, ...]:
+        return tuple(LineItem(f"part {p.name}", 1.0, "part", bill(p),
+                              f"{p.name}'s {model} bill") for p in parts)
+
+    k8s = replace(first.kubernetes,
+                  items=items(lambda p: p.costs.kubernetes.monthly_usd, "Kubernetes"),
+                  node_type=", ".join(dict.fromkeys(p.costs.kubernetes.node_type
+                                                    for p in parts)),
+                  max_replicas=sum(p.costs.kubernetes.max_replicas for p in parts),
+                  fixed_usd=add_up(p.costs.kubernetes.fixed_usd for p in parts),
+                  people_usd=add_up(p.costs.kubernetes.people_usd for p in parts))
+    on_functions = all(p.costs.serverless is not None and not p.verdict.excluded["serverless"]
+                       for p in parts)
+    sls = None
+    if on_functions and first.serverless is not None:
+        sls = replace(first.serverless, items=items(
+            lambda p: p.costs.serverless.monthly_usd if p.costs.serverless else 0.0,
+            "functions"))
+    limits = {k: None for k in first.limits}
+    limits["functions_available"] = first.limits.get("functions_available")
+    return replace(first, serverless=sls, kubernetes=k8s, break_even=None, cold_start=None,
+                   provisioned_instances=sum(p.costs.provisioned_instances for p in parts),
+                   limits=limits)
 
 
 def parts_facts(parts: tuple[Result, ...]) -> dict[str, Any]:

@@ -291,7 +291,11 @@ def cost(file: Path, provider: str | None, pricing: Path | None, free_tier: bool
     if output is not None:
         check_target(output, "-o")
     advisor = _advisor((), pricing, free_tier)
-    result = advisor.advise(_profile(file, advisor, provider), file=_name(file), flips=False)
+    component = _profile(file, advisor, provider)
+    if plot is not None and component.parts:  # its costs are sums over parts, not a curve
+        raise UserError(Problem(_name(file), None, "--plot", "a component with parts has no "
+                                "cost curve of its own: plot each part as a profile"))
+    result = advisor.advise(component, file=_name(file), flips=False)
     if fmt == "json":
         data = {"name": result.name, "costs": costs_data(result),
                 "cold_start": cold_start_data(result),

@@ -38,6 +38,7 @@ from typing import Any
 from runplan.advise import Flip, Result
 from runplan.cost.estimate import marginal_amounts
 from runplan.cost.people import cluster_fte
+from runplan.cost.serverless import add_up
 from runplan.kbase import KnowledgeBase
 from runplan.profile import HTTP_KINDS, MATURITY_ORDER
 
@@ -93,16 +94,23 @@ def _serverless_blocked(r: Result) -> tuple[str, ...]:
 
 
 def placement(r: Result, kb: KnowledgeBase, free_tier: bool) -> Placement:
-    """One component's portfolio facts (see the module docstring)."""
-    a = marginal_amounts(r.workload, kb)
-    marginal, variable = a.monthly_usd, a.variable_usd
+    """One component's portfolio facts (see the module docstring). A component with parts has
+    no workload of its own: its figures are its parts' added up, whatever its verdict."""
+    placed = [placement(p, kb, free_tier) for p in r.parts]
+    if placed:
+        marginal = add_up(pp.marginal_usd for pp in placed)
+        variable = add_up(pp.variable_usd for pp in placed)
+        http = any(pp.http for pp in placed)
+    else:
+        a = marginal_amounts(r.workload, kb)
+        marginal, variable = a.monthly_usd, a.variable_usd
+        http = r.workload.kind in HTTP_KINDS
     sls = r.costs.serverless.monthly_usd if r.costs.serverless else None
-    blocked = _serverless_blocked(r)
-    if r.parts and r.verdict.verdict == "hybrid":
+    blocked: tuple[str, ...] = () if r.parts else _serverless_blocked(r)
+    if r.parts:  # whatever the verdict, the parts are what runs
         cluster = functions = cluster_var = 0.0
         instead: float | None = 0.0
-        for p in r.parts:
-            pp = placement(p, kb, free_tier)
+        for p, pp in zip(r.parts, placed, strict=True):
             cluster += pp.mix_cluster_usd
             cluster_var += pp.mix_variable_usd
             functions += pp.mix_functions_usd
@@ -118,7 +126,7 @@ def placement(r: Result, kb: KnowledgeBase, free_tier: bool) -> Placement:
     nearest = nearest_flip(r.flips)
     return Placement(r.name, r.costs.provider, r.verdict.verdict, r.verdict.confidence,
                      r.costs.kubernetes.monthly_usd, r.costs.view, sls, marginal, variable,
-                     r.workload.kind in HTTP_KINDS, blocked, cluster, cluster_var, functions,
+                     http, blocked, cluster, cluster_var, functions,
                      instead,
                      None if nearest is None else (nearest.field, nearest.current, nearest.to,
                                                    nearest.verdict, nearest.assumed),

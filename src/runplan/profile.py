@@ -178,7 +178,9 @@ class Component(Part):
                               title="runplan component profile")
     parts: list[Part] = Field(
         default_factory=list, description="Optional sub-workloads; each inherits every field it "
-        "does not set from this component.")
+        "does not set from this component, except the volume: a part's own requests_per_month "
+        "or avg_rps replaces the component's volume and peak_rps. The component costs the sum "
+        "of its parts, each on its own verdict.")
 
 
 SECTIONS = ("traffic", "execution", "latency", "architecture", "team", "constraints")
@@ -274,27 +276,42 @@ PLAIN_DEFAULTS: dict[str, Any] = {
 }
 
 
+# A monthly volume is given as one of these; a part that gives its own replaces the parent's,
+# and the parent's peak with it (a peak is a multiple of the volume it was given for).
+VOLUME = ("requests_per_month", "avg_rps")
+
+
 def _given(part: Part, parent: Part | None) -> dict[str, Any]:
-    """The fields set in `part`, falling back to the parent's, by Workload attribute name."""
+    """The fields set in `part`, falling back to the parent's, by Workload attribute name. A
+    part's own volume (`requests_per_month` or `avg_rps`) wins over the parent's, whichever
+    of the two each gives: the parent's volume and peak are not inherited then."""
+    out = _set_in(parent) if parent is not None else {}
+    own = _set_in(part)
+    if parent is not None and any(key in own for key in VOLUME):
+        for key in (*VOLUME, "peak_rps"):
+            out.pop(key, None)
+    out.update(own)
+    return out
+
+
+def _set_in(source: Part) -> dict[str, Any]:
+    """The fields set in one profile or part, by Workload attribute name."""
     out: dict[str, Any] = {}
-    for source in (parent, part):
-        if source is None:
+    if source.kind is not None:
+        out["kind"] = source.kind
+    for section in SECTIONS:
+        block = getattr(source, section)
+        if block is None:
             continue
-        if source.kind is not None:
-            out["kind"] = source.kind
-        for section in SECTIONS:
-            block = getattr(source, section)
-            if block is None:
+        set_fields = block.model_fields_set
+        for key in type(block).model_fields:  # the set fields, in the model's order
+            if key not in set_fields:
                 continue
-            set_fields = block.model_fields_set
-            for key in type(block).model_fields:  # the set fields, in the model's order
-                if key not in set_fields:
-                    continue
-                value = getattr(block, key)  # plain values: model_dump would only copy them
-                # An explicit `p99_slo_ms: null` is an answer ("not latency-sensitive");
-                # any other null means "not given" and takes the default.
-                if value is not None or key == "p99_slo_ms":
-                    out[key] = tuple(value) if isinstance(value, list) else value
+            value = getattr(block, key)  # plain values: model_dump would only copy them
+            # An explicit `p99_slo_ms: null` is an answer ("not latency-sensitive");
+            # any other null means "not given" and takes the default.
+            if value is not None or key == "p99_slo_ms":
+                out[key] = tuple(value) if isinstance(value, list) else value
     return out
 
 

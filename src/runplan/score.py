@@ -190,7 +190,7 @@ def _scored(entry: Entry, result: Result) -> Scored:
         return Scored(entry.index, result.name, entry.line, None, None, placed,
                       claim=claim(entry))
     data = result_data(result)
-    if s.curves and entry.index < MAX_DETAILS:
+    if s.curves and entry.index < MAX_DETAILS and not result.parts:  # parts: no own curve
         xs, sls, k8s = cost_curve(adv, result.workload, points=25)
         data["cost_curve"] = {"requests_per_month": [round(x, 1) for x in xs],
                               "serverless_usd": [None if v is None else round(v, 2) for v in sls],

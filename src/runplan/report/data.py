@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runplan.advise import Result
+from runplan.advise import Result, part_bill
 from runplan.cost.platforms import PlatformCost
 from runplan.cost.serverless import LineItem
 
@@ -21,7 +21,7 @@ def _items(items: tuple[LineItem, ...]) -> dict[str, Any]:
 def costs_data(r: Result) -> dict[str, Any]:
     c = r.costs
     be = c.break_even
-    return {
+    out: dict[str, Any] = {
         "provider": c.provider,
         "free_tier": c.free_tier,
         "kubernetes": {"monthly_usd": _money(c.kubernetes.monthly_usd),
@@ -40,6 +40,12 @@ def costs_data(r: Result) -> dict[str, Any]:
             "avg_rps": round(be.avg_rps, 4),
             "serverless_cheaper_below": be.serverless_cheaper_below},
     }
+    if r.parts_usd is not None:  # a component with parts: their sum, each on its verdict
+        out["parts"] = {"monthly_usd": _money(r.parts_usd),
+                        "breakdown": {p.name: {"verdict": p.verdict.verdict,
+                                               "monthly_usd": _money(part_bill(p))}
+                                      for p in r.parts}}
+    return out
 
 
 def platform_data(o: PlatformCost) -> dict[str, Any]:

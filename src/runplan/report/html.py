@@ -230,6 +230,8 @@ def _details(row: dict[str, Any], data: dict[str, Any], open_: bool) -> str:
                  f"serverless "
                  f"{usd(sls['monthly_usd'] if sls else None)}"
                  + (f"; break-even about {num(be['avg_rps'], 4)} rps average" if be else "")
+                 + (f"; its parts, each on its verdict, {usd(c['parts']['monthly_usd'])}"
+                    if c.get("parts") else "")
                  + "</p>")
     if data["flips"]:
         parts.append("<p><b>What would change it</b></p><ul>" + "".join(

@@ -24,7 +24,10 @@ def render_markdown(r: Result) -> str:
         out += ["", f"**Against the cost**: {md(r.against_cost)}."]
     out += ["", f"| model ({c.provider}) | monthly |", "|---|---:|",
             f"| kubernetes ({c.kubernetes.view}) | {usd(c.kubernetes.monthly_usd)} |",
-            f"| serverless | {usd(c.serverless.monthly_usd if c.serverless else None)} |", ""]
+            f"| serverless | {usd(c.serverless.monthly_usd if c.serverless else None)} |"]
+    if r.parts_usd is not None:
+        out.append(f"| its parts, each on its verdict | {usd(r.parts_usd)} |")
+    out.append("")
     if r.platforms:
         out += ["| platform | model | view | monthly |", "|---|---|---|---:|"]
         for o in r.platforms:

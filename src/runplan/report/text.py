@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from runplan.advise import Reason, Result
+from runplan.advise import PARENT_ABSENT, Reason, Result, part_bill
 from runplan.cost.people import PEOPLE_ITEM
 from runplan.cost.serverless import ServerlessCost
 from runplan.fmt import num, plural, usd
@@ -35,7 +35,9 @@ def cost_lines(r: Result) -> list[str]:
              f"nodes: {c.kubernetes.node_type})",
              f"  serverless  {usd(c.serverless.monthly_usd if c.serverless else None)}"
              + _people(c.serverless)]
-    if c.break_even:
+    if r.parts_usd is not None:
+        lines.append(f"  parts       {usd(r.parts_usd)}  (each on its verdict: {parts_text(r)})")
+    elif c.break_even:
         side = "serverless" if c.break_even.serverless_cheaper_below else "kubernetes"
         lines.append(f"  break-even  {num(c.break_even.avg_rps)} rps average "
                      f"({c.break_even.requests_per_month:,.0f} requests/month); "
@@ -49,6 +51,11 @@ def cost_lines(r: Result) -> list[str]:
                      f"{cs.p99_estimate_ms:,.0f} ms"
                      + (" (breaches the SLO)" if cs.breaches_slo else ""))
     return lines
+
+
+def parts_text(r: Result) -> str:
+    """`upload-api kubernetes $376 + thumbnailer serverless $7.54`: what the parts' sum adds."""
+    return " + ".join(f"{p.name} {p.verdict.verdict} {usd(part_bill(p))}" for p in r.parts)
 
 
 def platform_lines(r: Result) -> list[str]:
@@ -145,9 +152,11 @@ def explain_text(r: Result) -> str:
     lines = ["Inputs (assumed ones marked *):"]
     assumed = {a.field for a in r.assumptions}
     for key, value in r.inputs.items():
-        if key.startswith(COMPUTED):
+        if key.startswith(COMPUTED) or (r.parts and key.startswith(PARENT_ABSENT)):
             continue
         lines.append(f"  {'*' if key in assumed else ' '} {key} = {value_text(value)}")
+    if r.parts:
+        lines.append("    kind, traffic, execution, latency: its parts' own (none of its own)")
     lines.append("Assumptions:")
     lines += [f"  - {a}" for a in r.assumptions] or ["  (none)"]
     lines.append("Cost-core facts:")
