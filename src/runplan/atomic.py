@@ -373,7 +373,7 @@ def _replacing(path: Path, option: str) -> Iterator[BinaryIO]:
 
 
 def _create_temp(path: Path, dfd: int, option: str) -> tuple[int, str]:
-    """A new file `.NAME.XXXXXXXX.tmp` in the open directory, created exclusively (mode 0600),
+    """A new file `.NAME.<8 random characters>.tmp` in the open directory, created exclusively (mode 0600),
     its name kept within the system's limit however long NAME is."""
     flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
              | getattr(os, "O_CLOEXEC", 0))
