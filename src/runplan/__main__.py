@@ -1,5 +1,5 @@
 """`python -m runplan` is the `runplan` command."""
 
-from runplan.cli import main
+from runplan.cli import run
 
-main()
+run()

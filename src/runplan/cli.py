@@ -6,6 +6,7 @@ import contextlib
 import functools
 import json
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -176,6 +177,25 @@ def main(ctx: click.Context, verbose: bool, config_file: Path | None) -> None:
         sys.exit(EXIT_USER_ERROR)
     ctx.obj = config
     ctx.default_map = config.default_map()
+
+
+def run() -> None:
+    """The `runplan` command as a process (the console script, `python -m runplan`).
+
+    A run stopped by SIGINT or SIGTERM has removed its temporary output and scratch and
+    stopped its workers by the time its exit code (130, 143) comes back; the process then
+    ends at once, as one stopped by a signal should, instead of waiting in the interpreter's
+    shutdown on `multiprocessing` queue threads that a worker killed mid-transfer can leave
+    blocked (seen once in CI: the message printed, the process still there a minute on)."""
+    try:
+        main()
+    except SystemExit as exc:
+        if exc.code in (128 + signal.SIGINT, 128 + signal.SIGTERM):
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            os._exit(int(exc.code))
+        raise
 
 
 output_option = click.option(

@@ -455,6 +455,9 @@ def _stop(executor: ProcessPoolExecutor) -> None:
             p.kill()
             p.join()
     executor.shutdown(wait=True)
+    for p in multiprocessing.active_children():  # any the pool forked and no longer lists
+        p.kill()
+        p.join(5)
 
 
 def _quiet_worker() -> None:
