@@ -194,6 +194,15 @@ def test_ml_inference_is_an_http_kind(kb: KnowledgeBase, advisor: Advisor) -> No
     ("azure", "job", 720, "azure-functions-flex", None),
     ("azure", "job", 720, "azure-functions-consumption",
      "execution.max_duration_s: the longest run (720 s) is over the 600 s limit"),
+    # Container Apps: an HTTP request ends at the 240 s ingress timeout; a job (scheduled,
+    # event or manual) runs for the replicaTimeout its owner sets, no ceiling stated.
+    ("azure", "api", 300, "azure-container-apps",
+     "execution.max_duration_s: the longest run (300 s) is over the 240 s limit"),
+    ("azure", "webhook", 241, "azure-container-apps",
+     "execution.max_duration_s: the longest run (241 s) is over the 240 s limit"),
+    ("azure", "api", 240, "azure-container-apps", None),
+    ("azure", "job", 720, "azure-container-apps", None),
+    ("azure", "event-handler", 2400, "azure-container-apps", None),
 ])
 def test_platform_duration_limits(kb: KnowledgeBase, provider: str, kind: str, max_s: float,
                                   platform: str, why: str | None) -> None:
@@ -228,6 +237,25 @@ def test_a_twelve_minute_azure_job_is_not_excluded_from_serverless(advisor: Advi
     assert r.verdict.excluded["serverless"] == []
     assert r.inputs["limits.function_max_duration_s"] == 3600
     assert "LIMIT-DURATION-001" not in {x.rule for x in r.reasons}
+
+
+def test_a_twelve_minute_azure_job_runs_on_container_apps_jobs_when_cheaper(
+        runner: CliRunner) -> None:
+    # examples/nightly-reconcile-azure.yaml: 30 runs a month of 600 s (720 s at most) at 2 GB.
+    #   Container Apps job: 2 GiB -> 1 vCPU; 30 x 600 s = 18,000 s, one run at a time:
+    #     18,000 vCPU-s x $0.000024 = $0.432 + 36,000 GiB-s x $0.000003 = $0.108
+    #     + 30 requests x $0.40/1M = $0.000012 -> $0.54
+    #   Flex Consumption: 18,000 s x 2 GB = 36,000 GB-s x $0.000026 = $0.936 -> $0.94
+    #   each + the service's operations effort: 0.004 FTE (basic) x $12,500 = $50
+    data = json.loads(runner.invoke(main, [
+        "advise", str(EXAMPLES / "nightly-reconcile-azure.yaml"), "--format", "json"]).stdout)
+    assert data["verdict"] == "serverless"
+    assert (data["platform"]["name"], data["platform"]["monthly_usd"]) == (
+        "azure-container-apps", 50.54)
+    costs = {a["name"]: (a["monthly_usd"], a["ruled_out_by"]) for a in data["alternatives"]}
+    assert costs["azure-functions-flex"] == (50.94, None)
+    assert costs["azure-functions-consumption"] == (
+        None, "execution.max_duration_s: the longest run (720 s) is over the 600 s limit")
 
 
 def test_gpu_components_are_flagged_unpriced(advisor: Advisor) -> None:

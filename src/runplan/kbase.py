@@ -84,8 +84,8 @@ class PlatformLimits:
     state: str  # none | ephemeral | volumes
     scale_to_zero: bool
     cold_start_ms: float | None
-    http_max_duration_s: float | None = None  # functions: the HTTP-triggered limit
-    event_max_duration_s: float | None = None  # functions: the event-driven limit
+    http_max_duration_s: float | None = None  # the HTTP-serving kinds' limit (None: max)
+    event_max_duration_s: float | None = None  # the event-driven kinds' limit (None: max)
 
     def duration_limit_s(self, http: bool, event: bool = False) -> float | None:
         own = self.http_max_duration_s if http else self.event_max_duration_s if event \
@@ -235,7 +235,8 @@ def _limits(raw: dict[str, Any], fn: FunctionPricing | None) -> PlatformLimits:
     return PlatformLimits(number("max_duration_s"), number("memory_max_mb"), number("vcpu_max"),
                           bool(raw["gpu"]), bool(raw["long_lived_connections"]),
                           number("concurrency_max"), str(raw["state"]),
-                          bool(raw["scale_to_zero"]), number("cold_start_ms"))
+                          bool(raw["scale_to_zero"]), number("cold_start_ms"),
+                          number("http_max_duration_s"), number("event_max_duration_s"))
 
 
 def _platform(raw: dict[str, Any], functions: dict[str, FunctionPricing]) -> Platform:
