@@ -258,6 +258,40 @@ def test_a_twelve_minute_azure_job_runs_on_container_apps_jobs_when_cheaper(
         None, "execution.max_duration_s: the longest run (720 s) is over the 600 s limit")
 
 
+def _fargate(runner: CliRunner, path: Path) -> dict[str, tuple[str, float, float, float]]:
+    data = json.loads(runner.invoke(main, ["advise", str(path), "--format", "json"]).stdout)
+    return {a["name"]: (a["view"], a["monthly_usd"], a["breakdown"]["cluster fee"]["monthly_usd"],
+                        a["breakdown"]["load balancer"]["monthly_usd"])
+            for a in (data["platform"], *data["alternatives"])
+            if a["name"] in ("aws-ecs-fargate", "aws-eks-fargate")}
+
+
+def test_node_less_alternatives_on_an_existing_cluster(runner: CliRunner,
+                                                       tmp_path: Path) -> None:
+    # examples/core-api.yaml: a platform team with an EKS cluster; 120 rps steady, 512 MB.
+    # The replica model runs 5,506 task-hours of 0.5 vCPU and max(0.5 GB, 2 GB x 0.5) = 1 GB:
+    #   vCPU 2,753 vCPU-h x $0.04048 = $111.44; memory 5,506 GB-h x $0.004445 = $24.47
+    #   load-balancer capacity: 3,504 LCU-h x $0.008 = $28.03; ALB hours 730 x $0.0225 = $16.43
+    #   the service's effort 0.005 FTE (platform) x $12,500 = $62.50
+    # EKS on Fargate runs on the team's cluster (a Fargate profile): marginal, no new cluster
+    # fee, capacity units only: 111.44 + 24.47 + 28.03 + 62.50 = $226.44 (226.45 unrounded).
+    # ECS on Fargate has no cluster to join: per-use, its own ALB:
+    #   111.44 + 24.47 + 16.43 + 28.03 + 62.50 = $242.87.
+    assert _fargate(runner, EXAMPLES / "core-api.yaml") == {
+        "aws-ecs-fargate": ("per-use", 242.87, 0.0, 44.46),
+        "aws-eks-fargate": ("marginal", 226.45, 0.0, 28.03)}
+    # Without a cluster EKS on Fargate is a new cluster: standalone, $0.10 x 730 = $73 fee,
+    # its own ALB, and the people to run a node-less cluster (0.1 FTE, platform) on top of the
+    # service's 0.005: 0.105 x $12,500 = $1,312.50 -> 111.44 + 24.47 + 73 + 44.46 + 1,312.50
+    # = $1,565.87. ECS on Fargate is the same $242.87 either way.
+    profile = tmp_path / "core-api.yaml"
+    profile.write_text((EXAMPLES / "core-api.yaml").read_text().replace(
+        "existing_cluster: true", "existing_cluster: false"))
+    assert _fargate(runner, profile) == {
+        "aws-ecs-fargate": ("per-use", 242.87, 0.0, 44.46),
+        "aws-eks-fargate": ("standalone", 1565.87, 73.0, 44.46)}
+
+
 def test_gpu_components_are_flagged_unpriced(advisor: Advisor) -> None:
     r = advisor.advise(component(kind="ml-inference", constraints={"provider": "gcp"},
                                  execution={"gpu": True, "memory_mb": 8192}))
@@ -340,11 +374,11 @@ def test_markdown_and_cost_views_list_the_platforms(runner: CliRunner) -> None:
     # 900 runs x 1,500 s = 375 task-hours x (0.5 vCPU x $0.04048 + 4 GB x $0.004445) = $14.26,
     # plus the service's people line (established maturity: 0.01 FTE x $12,500 = $125; ECS has
     # no cluster to run) = $139.26, printed whole from $100
-    assert "| **Amazon ECS on AWS Fargate** | kubernetes | standalone | $139 |" in md
+    assert "| **Amazon ECS on AWS Fargate** | kubernetes | per-use | $139 |" in md
     assert ("| AWS Lambda | serverless | per-use | ruled out: execution.max_duration_s: the "
             "longest run (2,400 s) is over the 900 s limit |") in md
     cost = runner.invoke(main, ["cost", path]).output
-    assert "Platform: Amazon ECS on AWS Fargate (kubernetes, standalone) $139/month" in cost
+    assert "Platform: Amazon ECS on AWS Fargate (kubernetes, per-use) $139/month" in cost
 
 
 @settings(max_examples=60, deadline=None)

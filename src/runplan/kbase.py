@@ -106,6 +106,7 @@ class Platform:
     bill: str  # functions | functions_legacy | request-containers | task-hours | nodes | unpriced
     limits: PlatformLimits
     prices: dict[str, Any]
+    joins_existing_cluster: bool = False  # runs on a team's cluster, no new cluster fee
 
 
 @dataclass(frozen=True)
@@ -245,7 +246,8 @@ def _platform(raw: dict[str, Any], functions: dict[str, FunctionPricing]) -> Pla
         prices["vcpu_by_memory_mb"] = _vcpu_table(prices["vcpu_by_memory_mb"])
     return Platform(raw["name"], raw["title"], raw["model"], raw["kind"], raw["status"],
                     tuple(str(n).lower() for n in raw["names"]), raw["bill"],
-                    _limits(raw["limits"], functions.get(raw["bill"])), prices)
+                    _limits(raw["limits"], functions.get(raw["bill"])), prices,
+                    bool(raw.get("joins_existing_cluster", False)))
 
 
 def _provider(doc: dict[str, Any]) -> Provider:

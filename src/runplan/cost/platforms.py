@@ -18,6 +18,11 @@ with their line items as arrays too.
   replicas_per_level`), a job one task per run for its duration (at least `min_billed_s`);
   each task asks `pod_vcpu` vCPU and its memory, at least `min_gb_per_vcpu` per vCPU;
   + the cluster fee less any monthly credit, + the load balancer an HTTP service needs.
+  On a team's existing cluster a platform that joins it (`joins_existing_cluster`: EKS on
+  Fargate) is *marginal*: no new cluster fee, the load balancer's capacity units only (as the
+  nodes bill's marginal view), the service's own operations effort. A platform with no cluster
+  to pay for (ECS on Fargate) is *per-use* whatever the team runs; one with a cluster of its
+  own (GKE Autopilot) is *standalone*.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ class Usage:
     job: Array  # bool: one task per run instead of always-on replicas
     front_door_usd: Array  # the load balancer an HTTP container service needs, else 0
     hours: float  # hours in the month
+    shared_door_usd: Array | None = None  # its capacity units on a cluster's shared one
 
 
 @dataclass(slots=True)
@@ -120,25 +126,33 @@ def request_containers_bill(u: Usage, prices: dict[str, Any], free_tier: bool) -
          f"${num(prices['gib_second_usd'], 6)} per GiB-s{free_note}"))
 
 
-def task_hours_bill(u: Usage, prices: dict[str, Any], task_vcpu: float) -> Bill:
-    """ECS or EKS on Fargate and GKE Autopilot: per task (pod) for the vCPU and memory asked."""
+def task_hours_bill(u: Usage, prices: dict[str, Any], task_vcpu: float,
+                    joined: Array | None = None) -> Bill:
+    """ECS or EKS on Fargate and GKE Autopilot: per task (pod) for the vCPU and memory asked.
+    Rows `joined` run on a cluster that is there anyway: no cluster fee, and the load
+    balancer's capacity units only (`u.shared_door_usd`)."""
     gb = np.maximum(u.memory_mb / 1024, prices["min_gb_per_vcpu"] * task_vcpu)
     run_s = np.maximum(u.avg_duration_ms / 1000, prices["min_billed_s"])
     task_hours = np.where(u.job, u.requests * run_s / 3600, u.replica_hours)
     n = len(task_hours)
-    cluster = max(0.0, prices["cluster_hourly_usd"] * u.hours - prices["cluster_credit_usd"])
+    fee = max(0.0, prices["cluster_hourly_usd"] * u.hours - prices["cluster_credit_usd"])
+    on = np.zeros(n, dtype=bool) if joined is None else joined
+    cluster = np.where(on, 0.0, fee)
+    door = u.front_door_usd if u.shared_door_usd is None else \
+        np.where(on, u.shared_door_usd, u.front_door_usd)
     return Bill(
         ("task vCPU", "task memory", "cluster fee", "load balancer"),
         ("vCPU-hours", "GB-hours", "cluster-months", "months"),
-        np.array([task_hours * task_vcpu, task_hours * gb, np.ones(n), np.ones(n)]),
+        np.array([task_hours * task_vcpu, task_hours * gb, np.where(on, 0.0, 1.0),
+                  np.ones(n)]),
         np.array([task_hours * task_vcpu * prices["vcpu_hour_usd"],
-                  task_hours * gb * prices["gb_hour_usd"], np.full(n, cluster),
-                  u.front_door_usd]),
+                  task_hours * gb * prices["gb_hour_usd"], cluster, door]),
         (f"{num(task_vcpu, 6)} vCPU per task at ${num(prices['vcpu_hour_usd'], 6)}/vCPU-h",
          f"at least {num(prices['min_gb_per_vcpu'], 6)} GB per vCPU at "
          f"${num(prices['gb_hour_usd'], 6)}/GB-h",
          f"${num(prices['cluster_hourly_usd'], 6)}/h less a "
-         f"${num(prices['cluster_credit_usd'], 6)} monthly credit",
+         f"${num(prices['cluster_credit_usd'], 6)} monthly credit"
+         + (", none on the existing cluster" if on.any() else ""),
          "as for Kubernetes"))
 
 
@@ -148,18 +162,19 @@ def usage_of(ws: Sequence[tuple[Workload, Shape]], p: Provider, kb: KnowledgeBas
     for w, shape in ws:
         counts = shape.layout.counts
         replicas = replicas_per_level(shape, w.cpu_ms, kb.operations)
-        door = 0.0
+        door = shared = 0.0
         if w.kind in HTTP_KINDS:  # a container service's own load balancer, as on Kubernetes
             a = kubernetes_amounts(shape, w.cpu_ms, w.memory_mb, p.kubernetes, p.front_door,
                                    kb.operations, True, "standalone", w.devops_maturity)
-            door = (a.lb_usd or 0.0) + a.lcu_usd
+            door, shared = (a.lb_usd or 0.0) + a.lcu_usd, a.lcu_usd
         rows.append((w.requests_per_month, w.avg_duration_ms, w.cpu_ms, w.memory_mb,
                      sum(n for level, n in counts if shape.load[level] > 0),
-                     sum(replicas[level] * n for level, n in counts), w.kind == "job", door))
+                     sum(replicas[level] * n for level, n in counts), w.kind == "job", door,
+                     shared))
     cols = [np.array(c, dtype=float) for c in zip(*rows, strict=True)] if rows \
-        else [np.zeros(0)] * 8
+        else [np.zeros(0)] * 9
     return Usage(cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6].astype(bool),
-                 cols[7], kb.operations.hours_per_month)
+                 cols[7], kb.operations.hours_per_month, cols[8])
 
 
 def broken_limits(limits: PlatformLimits, w: Workload) -> list[str]:
@@ -243,10 +258,13 @@ def platform_costs(many: Sequence[Billed], kb: KnowledgeBase, free_tier: bool,
             if pending:  # the container bill, once over all this provider's rows
                 if usage is None:
                     usage = usage_of([(many[k].workload, many[k].shape) for k in index], p, kb)
-                bill = _container_bill(platform, usage, kb, free_tier)
+                joined = np.array([options[row].view == "marginal"
+                                   for row in range(len(index))], dtype=bool)
+                bill = _container_bill(platform, usage, kb, free_tier, joined)
                 for row in pending:
                     w = many[index[row]].workload
-                    people = (_container_people(kb, platform, w.devops_maturity),)
+                    people = (_container_people(kb, platform, w.devops_maturity,
+                                                options[row].view),)
                     options[row].items = (*bill.items(row), *people)
                     options[row].monthly_usd = add_up(i.monthly_usd for i in options[row].items)
             for k, o in zip(index, options, strict=True):
@@ -266,22 +284,24 @@ def people_item(kb: KnowledgeBase, kind: str, maturity: str, view: str) -> LineI
                     people_note(ops, kind, maturity, view))
 
 
-def _container_people(kb: KnowledgeBase, platform: Platform, maturity: str) -> LineItem:
+def _container_people(kb: KnowledgeBase, platform: Platform, maturity: str, view: str,
+                      ) -> LineItem:
     """A container platform's operations line. Serverless containers carry a serverless
     service's effort, as functions do. Node-less task bills carry a node-less service's effort,
-    plus running the cluster where there is a Kubernetes cluster to run (a platform billing a
-    cluster fee: EKS on Fargate, GKE Autopilot); ECS on Fargate has no cluster to upgrade, so
-    only the service's effort (the marginal figure)."""
+    plus running the cluster in the standalone view (a new cluster of the platform's own: EKS
+    on Fargate without a cluster, GKE Autopilot); on an existing cluster (marginal) and where
+    there is no cluster to upgrade (ECS on Fargate, per-use), only the service's effort."""
     if platform.bill == "request-containers":
         return people_item(kb, "serverless", maturity, "standalone")
-    cluster = platform.prices["cluster_hourly_usd"] > 0
-    return people_item(kb, "nodeless", maturity, "standalone" if cluster else "marginal")
+    return people_item(kb, "nodeless", maturity,
+                       "standalone" if view == "standalone" else "marginal")
 
 
-def _container_bill(platform: Platform, u: Usage, kb: KnowledgeBase, free_tier: bool) -> Bill:
+def _container_bill(platform: Platform, u: Usage, kb: KnowledgeBase, free_tier: bool,
+                    joined: Array) -> Bill:
     if platform.bill == "request-containers":
         return request_containers_bill(u, platform.prices, free_tier)
-    return task_hours_bill(u, platform.prices, kb.operations.pod_vcpu)
+    return task_hours_bill(u, platform.prices, kb.operations.pod_vcpu, joined)
 
 
 def _one(platform: Platform, p: Provider, b: Billed, free_tier: bool, kb: KnowledgeBase,
@@ -289,7 +309,7 @@ def _one(platform: Platform, p: Provider, b: Billed, free_tier: bool, kb: Knowle
     """One platform for one workload, container bills left for `platform_costs` to fill."""
     w = b.workload
     why = ruled_out_by(platform.limits, w)
-    view = b.kubernetes_view if platform.bill == "nodes" else _view(platform, w)
+    view = b.kubernetes_view if platform.bill == "nodes" else _view(platform, b)
     if why is not None:
         return PlatformCost(platform, False, why, None, view, ())
     note = _unpriced(platform, w)
@@ -308,8 +328,16 @@ def _one(platform: Platform, p: Provider, b: Billed, free_tier: bool, kb: Knowle
     return PlatformCost(platform, True, None, b.kubernetes_usd, view, b.kubernetes_items)
 
 
-def _view(p: Platform, w: Workload) -> str:
-    return "standalone" if p.kind == "node-less-containers" else PER_USE
+def _view(p: Platform, b: Billed) -> str:
+    """The view of a platform's bill: node-less containers that join a cluster the team runs
+    anyway are marginal, those with a cluster of their own standalone (a new one), those with
+    no cluster to pay for per-use, as are functions and serverless containers."""
+    if p.kind != "node-less-containers":
+        return PER_USE
+    if p.joins_existing_cluster and b.kubernetes_view != "standalone":
+        return "marginal"
+    fee = float(p.prices.get("cluster_hourly_usd", 0.0)) > 0
+    return "standalone" if fee or p.bill == "unpriced" else PER_USE
 
 
 def cheapest(options: tuple[PlatformCost, ...], model: str) -> PlatformCost | None:
