@@ -17,8 +17,9 @@ from runplan.advise import PARENT_ABSENT, PARENT_UNCOMPARED, Advisor, Result, pa
 from runplan.cli import main
 from runplan.kbase import KnowledgeBase
 from runplan.profile import Component, resolve
+from runplan.report.batch import cheaper as batch_cheaper
 
-from .conftest import PROFILES
+from .conftest import EXAMPLES, PROFILES
 
 TEAM = {"devops_maturity": "established", "existing_cluster": True, "engineers": 10}
 API = {"name": "api", "kind": "api", "traffic": {"pattern": "steady", "avg_rps": 80},
@@ -307,3 +308,49 @@ def test_a_part_functions_cannot_run_leaves_the_component_no_functions_bill(
     assert r.costs.serverless is None and r.verdict.verdict == "hybrid"
     assert r.parts_usd == pytest.approx(_bill(job, "kubernetes") + 37.561, rel=1e-6)
     assert r.against_cost == ""
+
+
+MEDIA_ROW = """  - name: media-service
+    kind: api
+    parts:
+      - name: upload-api
+        kind: api
+        traffic: {pattern: steady, avg_rps: 60, peak_rps: 150}
+        execution: {avg_duration_ms: 80, memory_mb: 512, runtime: go}
+        latency: {p99_slo_ms: 200, user_facing: true}
+      - name: thumbnailer
+        kind: event-handler
+        traffic: {pattern: bursty, requests_per_month: 200000, peak_rps: 50}
+        execution: {avg_duration_ms: 1500, max_duration_s: 20, memory_mb: 1536, runtime: python}
+"""
+
+
+def test_score_cheaper_of_a_hybrid_compares_its_parts_sum(runner: CliRunner,
+                                                          tmp_path: Path) -> None:
+    # The bundled estate plus a component with parts (examples/media-service.yaml's). On the
+    # estate's cluster, at marginal cost: upload-api $184.11 on Kubernetes (its verdict),
+    # thumbnailer $45.04 on Lambda (its verdict): $229.15, what the hybrid costs. Both parts
+    # on the cluster: 184.11 + 152.44 = $336.54; both on functions: 331.84 + 45.04 = $376.88.
+    # `cheaper` compares what the verdict used: hybrid (it said kubernetes, $336.54 < $376.88).
+    inventory = tmp_path / "inventory.yaml"
+    inventory.write_text((EXAMPLES / "inventory.yaml").read_text() + MEDIA_ROW)
+    out = runner.invoke(main, ["score", str(inventory), "--format", "csv"]).stdout
+    rows = {line.split(",")[0]: line for line in out.splitlines()}
+    assert rows["name"].endswith(",platform,platform_usd,parts_usd")
+    assert rows['"media-service"'].startswith(
+        '"media-service","hybrid",0.98,336.54,"marginal",376.88,"hybrid",')
+    assert rows['"media-service"'].endswith(',229.15')
+    # A row without parts keeps its two-way comparison and an empty parts cell.
+    assert rows['"catalog-api"'].startswith(
+        '"catalog-api","kubernetes",0.89,304.0,"marginal",1197.54,"kubernetes",')
+    assert rows['"catalog-api"'].endswith(',""')
+
+
+@pytest.mark.parametrize(("k8s", "sls", "parts", "cheaper"), [
+    (336.54, 376.88, 229.15, "hybrid"), (336.54, 376.88, None, "kubernetes"),
+    (500.0, 100.0, 229.15, "serverless"), (300.0, None, 229.15, "hybrid"),
+    (300.0, None, None, ""), (229.15, 400.0, 229.15, "kubernetes")])
+def test_cheaper_weighs_the_parts_sum(k8s: float, sls: float | None, parts: float | None,
+                                      cheaper: str) -> None:
+    # A part functions cannot run leaves no serverless bill: the hybrid against the cluster.
+    assert batch_cheaper(k8s, sls, parts) == cheaper

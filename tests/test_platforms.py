@@ -401,12 +401,13 @@ def test_container_bills_never_fall_as_requests_rise(requests: float, factor: fl
 def test_score_csv_names_each_components_platform(runner: CliRunner) -> None:
     out = runner.invoke(main, ["score", str(EXAMPLES / "inventory.yaml"), "--format", "csv"])
     rows = out.stdout.splitlines()
-    assert rows[0].endswith(",nearest_flip,platform,platform_usd")
+    assert rows[0].endswith(",nearest_flip,platform,platform_usd,parts_usd")
     data = json.loads(runner.invoke(main, ["score", str(EXAMPLES / "inventory.yaml"),
                                            "--format", "json"]).stdout)
     first = data["components"][0]
     assert rows[1].startswith(f'"{first["name"]}",')  # text cells are quoted
-    assert rows[1].endswith(f',"{first["platform"]["name"]}",{first["platform"]["monthly_usd"]}')
+    assert rows[1].endswith(
+        f',"{first["platform"]["name"]}",{first["platform"]["monthly_usd"]},""')
 
 
 def test_a_legacy_platform_is_not_chosen_while_a_current_one_fits(runner: CliRunner) -> None:

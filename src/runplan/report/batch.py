@@ -29,13 +29,15 @@ from runplan.report.text import top_reasons
 TABLE_ROWS = 50
 CSV_COLUMNS = ("name", "verdict", "confidence", "kubernetes_usd", "kubernetes_view",
                "serverless_usd", "cheaper", "excluded", "top_reason", "nearest_flip", "platform",
-               "platform_usd")
+               "platform_usd", "parts_usd")
 
 
 def summary_row(r: Result) -> dict[str, Any]:
     """One line per component: the verdict, both costs (the Kubernetes one in the view the
     verdict compared, named), which is cheaper by those figures, the strongest reason, the
-    nearest flip."""
+    nearest flip. A component with parts also has its parts' sum, each part on its verdict
+    (`parts_usd`, what its hybrid costs), and `cheaper` weighs it too: the figures the verdict
+    used."""
     v = r.verdict
     top = top_reasons(r, 1)
     flip = nearest_flip(r.flips)
@@ -45,14 +47,26 @@ def summary_row(r: Result) -> dict[str, Any]:
         "name": r.name, "verdict": v.verdict, "confidence": v.confidence,
         "kubernetes_usd": round(k8s, 2), "kubernetes_view": r.costs.view,
         "serverless_usd": None if sls is None else round(sls, 2),
-        "cheaper": "" if sls is None else ("serverless" if sls < k8s else "kubernetes"),
+        "cheaper": cheaper(k8s, sls, r.parts_usd),
         "excluded": "; ".join(f"{o} ({', '.join(ids)})" for o, ids in v.excluded.items() if ids),
         "top_reason": f"{top[0].rule}: {top[0].message}" if top else "",
         "nearest_flip": flip.short() if flip else "",
         "platform": r.platform.platform.name if r.platform else "",
         "platform_usd": None if r.platform is None or r.platform.monthly_usd is None
         else round(r.platform.monthly_usd, 2),
+        "parts_usd": None if r.parts_usd is None else round(r.parts_usd, 2),
     }
+
+
+def cheaper(kubernetes: float, serverless: float | None, parts: float | None) -> str:
+    """The option the figures make cheapest: kubernetes, serverless, or, for a component with
+    parts, hybrid (the parts each on its verdict) when it is below both; a tie keeps the
+    earlier. Empty when there is nothing to compare."""
+    options = [(o, usd) for o, usd in (("kubernetes", kubernetes), ("serverless", serverless),
+                                      ("hybrid", parts)) if usd is not None]
+    if len(options) < 2:
+        return ""
+    return min(options, key=lambda o: o[1])[0]
 
 
 @dataclass
