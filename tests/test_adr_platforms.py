@@ -188,3 +188,61 @@ def test_cloud_run_with_a_gpu_is_not_a_hard_constraint(runner: CliRunner, tmp_pa
     result = runner.invoke(main, ["adr", "check", str(path)])
     assert result.exit_code == 1
     assert "ADR-HARD-CONSTRAINT: chose serverless, but LIMIT-GPU-001 rules it out" in result.stdout
+
+
+# A video app in two parts: an upload API, and an export job of 25 minutes (up to 40).
+PARTS = """    name: video-app
+    team: {{devops_maturity: basic, existing_cluster: false, engineers: 4}}
+    constraints: {{provider: {provider}}}
+    parts:
+      - name: upload-api
+        kind: api
+        traffic: {{pattern: diurnal, requests_per_month: 300000, peak_rps: 5}}
+        execution: {{avg_duration_ms: 120, memory_mb: 512}}
+      - name: export-job
+        kind: job
+        traffic: {{pattern: scheduled, requests_per_month: 600}}
+        execution: {{avg_duration_ms: 1500000, max_duration_s: 2400, memory_mb: 4096}}"""
+PARTS_CHOSEN_LINE = CHOSEN_LINE + 6  # the profile is six lines longer
+
+
+@pytest.mark.parametrize(("chosen", "code", "first"), [
+    # Lambda runs neither 40 minutes nor, so, the export part (the parent's defaults, a
+    # 1M-request API, would have passed).
+    ("AWS Lambda", 1, "error: ADR-HARD-CONSTRAINT: chose serverless, but LIMIT-DURATION-001 "
+     "rules out part export-job: The longest run (2,400 s) is over the 900 s function time "
+     "limit on aws."),
+    ("Serverless", 1, "error: ADR-HARD-CONSTRAINT: chose serverless, but LIMIT-DURATION-001 "
+     "rules out part export-job: The longest run (2,400 s) is over the 900 s function time "
+     "limit on aws."),
+    # Each part on its own verdict: nothing to rule out, runplan's verdict.
+    ("Hybrid: Lambda for the API, Fargate for exports", 0, None),
+    # Fargate runs both parts; runplan prefers the hybrid, by the parts' sums.
+    ("ECS on Fargate", 0, "warning: ADR-DISAGREES: chose kubernetes; runplan's verdict is "
+     "hybrid (confidence 0.98): Its parts diverge: 1 on Kubernetes, 1 on functions; run each "
+     "where it fits. [VERDICT-PARTS-DIVERGE-001]; kubernetes costs $19,506/month against "
+     "$9,844 for hybrid (+$9,662)"),
+])
+def test_adr_check_of_a_component_with_parts_checks_its_parts(
+        runner: CliRunner, tmp_path: Path, chosen: str, code: int, first: str | None) -> None:
+    got, out, path = check(runner, tmp_path, PARTS, "aws", chosen)
+    assert got == code
+    if first is None:
+        assert out == CLEAN
+    else:
+        assert out.splitlines()[0] == f"{path}:{PARTS_CHOSEN_LINE}: {first}"
+
+
+def test_a_named_platform_over_a_parts_limit_names_the_part(runner: CliRunner,
+                                                            tmp_path: Path) -> None:
+    # Container Apps answers an HTTP request within 240 s: a part's 5-minute report is over it.
+    profile = PARTS.replace("requests_per_month: 300000, peak_rps: 5}}\n        execution: "
+                            "{{avg_duration_ms: 120, memory_mb: 512}}",
+                            "requests_per_month: 3000, peak_rps: 1}}\n        execution: "
+                            "{{avg_duration_ms: 120000, max_duration_s: 300, memory_mb: 512}}")
+    code, out, path = check(runner, tmp_path, profile, "azure", "Azure Container Apps")
+    assert code == 1
+    assert out.splitlines()[0] == (
+        f"{path}:{PARTS_CHOSEN_LINE}: error: ADR-HARD-CONSTRAINT: chose Azure Container Apps "
+        "(consumption), but its limits rule out part upload-api: execution.max_duration_s: the "
+        "longest run (300 s) is over the 240 s limit")

@@ -389,10 +389,10 @@ def _chosen_model(rec: Record, add: Any, kb: KnowledgeBase,
 
 
 def _lifted(r: Result, model: str, platform: Platform | None, blocked: list[str],
-            add: Any, line: int) -> set[str]:
+            add: Any, line: int, part: str = "") -> set[str]:
     """The function-limit exclusions that do not hold for the chosen platform (or, for a
     model named alone, for some platform of that model), after reporting a platform whose
-    own limits rule it out."""
+    own limits rule it out (`part`: the part of a component checked, named in the message)."""
     limit_rules = set()
     for rule_id in blocked:
         reason = next((x for x in r.reasons if x.rule == rule_id), None)
@@ -405,12 +405,28 @@ def _lifted(r: Result, model: str, platform: Platform | None, blocked: list[str]
             return set()  # the provider's own functions: the rules read exactly its limits
         broken = broken_limits(platform.limits, r.workload)
         if broken:
-            add("ADR-HARD-CONSTRAINT", f"chose {platform.title}, but its limits rule it out: "
-                + "; ".join(broken), line)
+            add("ADR-HARD-CONSTRAINT", f"chose {platform.title}, but its limits rule "
+                + (f"out part {part}: " if part else "it out: ") + "; ".join(broken), line)
         return limit_rules
     if any(o.feasible for o in r.platforms if o.platform.model == model):
         return limit_rules
     return set()
+
+
+def _hard_limits(r: Result, model: str, platform: Platform | None, add: Any, line: int,
+                 part: str = "") -> tuple[list[str], set[str]]:
+    """The hard constraints that rule the chosen option out for one workload, each reported,
+    and the function-limit exclusions the chosen platform lifts."""
+    blocked = r.verdict.excluded.get(model, []) if model != "hybrid" else []
+    lifted = _lifted(r, model, platform, blocked, add, line, part) if model != "hybrid" \
+        else set()
+    blocked = [b for b in blocked if b not in lifted]
+    for rule_id in blocked:
+        reason = next((x for x in r.reasons if x.rule == rule_id), None)
+        add("ADR-HARD-CONSTRAINT", f"chose {model}, but {rule_id} rules "
+            + (f"out part {part}: " if part else "it out: ")
+            + f"{reason.message if reason else 'a hard constraint'}", line, rule_id)
+    return blocked, lifted
 
 
 def _decision(rec: Record, r: Result, add: Any, advisor: Advisor) -> None:
@@ -418,16 +434,18 @@ def _decision(rec: Record, r: Result, add: Any, advisor: Advisor) -> None:
     if model is None:
         return
     v = r.verdict
-    blocked = v.excluded.get(model, []) if model != "hybrid" else []
-    lifted = _lifted(r, model, platform, blocked, add, line) if model != "hybrid" else set()
-    blocked = [b for b in blocked if b not in lifted]
-    for rule_id in blocked:
-        reason = next((x for x in r.reasons if x.rule == rule_id), None)
-        add("ADR-HARD-CONSTRAINT", f"chose {model}, but {rule_id} rules it out: "
-            f"{reason.message if reason else 'a hard constraint'}", line, rule_id)
+    if r.parts:  # the option runs every part (hybrid: each on its own verdict), as advise does
+        blocked: list[str] = []
+        lifted: set[str] = set()
+        for p in r.parts:
+            blocked += _hard_limits(p, model, platform, add, line, p.name)[0]
+    else:
+        blocked, lifted = _hard_limits(r, model, platform, add, line)
     c = r.costs
     costs = {"kubernetes": c.kubernetes.monthly_usd,
              "serverless": c.serverless.monthly_usd if c.serverless else None}
+    if r.parts_usd is not None:
+        costs["hybrid"] = r.parts_usd
     if lifted:  # the verdict as it would be without the limits the platform does not have
         v = _without(r, lifted, costs, advisor)
     if not blocked and model != v.verdict:
