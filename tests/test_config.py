@@ -237,3 +237,49 @@ def test_any_settings_text_is_a_config_or_one_clean_error(tmp_path: Path) -> Non
             assert cfg.path == path
 
     check()
+
+
+def test_every_money_figure_uses_the_currency_label(runner: CliRunner, tmp_path: Path) -> None:
+    # The label only (runplan does not convert): the same figures, in EUR.
+    settings = tmp_path / "runplan.toml"
+    settings.write_text('[people]\ncurrency = "EUR"\n')
+    nightly = str(EXAMPLES / "nightly-reconcile-azure.yaml")
+    text = runner.invoke(main, ["--config", str(settings), "advise", nightly]).stdout
+    assert ("  - Serverless costs EUR 50.94/month against EUR 9,776 for Kubernetes (standalone; "
+            "191.9x as much, of which EUR 9,562 is people time).") in text
+    assert ("  kubernetes  EUR 9,776  (standalone: a new cluster for this component alone; "
+            "fixed EUR 73.00, people EUR 9,562, nodes: D2s-class (2 vCPU, 8 GiB))") in text
+    assert "Platform: Azure Container Apps (consumption) (serverless, per-use) EUR 50.54/month" \
+        in text
+    assert "$" not in text
+    data = json.loads(runner.invoke(main, ["--config", str(settings), "advise", nightly,
+                                           "--format", "json"]).stdout)
+    assert data["currency"] == "EUR"
+    assert data["costs"]["serverless"]["monthly_usd"] == 50.94  # numbers stay numbers
+    # A unit price below 10^-5 keeps its digits (was "$~0 per GiB-s").
+    assert data["platform"]["breakdown"]["container compute (GiB-s)"]["note"] == \
+        "EUR 0.000003 per GiB-s"
+    md = runner.invoke(main, ["--config", str(settings), "advise", nightly,
+                              "--format", "markdown"]).stdout
+    assert "EUR 50.94" in md and "$" not in md
+    inventory = str(EXAMPLES / "inventory.yaml")
+    csv = runner.invoke(main, ["--config", str(settings), "score", inventory, "--format",
+                               "csv"]).stdout
+    assert csv.splitlines()[0] == (
+        "name,verdict,confidence,kubernetes_eur,kubernetes_view,serverless_eur,cheaper,"
+        "excluded,top_reason,nearest_flip,platform,platform_eur,parts_eur")
+    assert "$" not in csv
+    smd = runner.invoke(main, ["--config", str(settings), "score", inventory, "--format",
+                               "markdown"]).stdout
+    assert ("| component | verdict | confidence | Kubernetes EUR/mo | view | allocated EUR/mo | "
+            "serverless EUR/mo | strongest reason | nearest flip |") in smd
+    assert "$" not in smd
+    html = tmp_path / "estate.html"
+    runner.invoke(main, ["--config", str(settings), "score", inventory, "-o", str(html)])
+    assert "EUR 266" in html.read_text() and "$2" not in html.read_text()
+    scored = json.loads(runner.invoke(main, ["--config", str(settings), "score", inventory,
+                                             "--format", "json"]).stdout)
+    assert scored["summary"]["currency"] == "EUR"
+    # Without a label: dollars, and USD in the JSON.
+    assert json.loads(runner.invoke(main, ["advise", nightly, "--format", "json"]).stdout)[
+        "currency"] == "USD"

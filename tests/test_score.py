@@ -107,7 +107,7 @@ def test_bad_rows_are_named_and_the_rest_scored(runner: CliRunner, tmp_path: Pat
         (9, "components[1].traffic.peak_rps"), (11, "components[2].traffic.patern"),
         (12, "components[3]"), (13, "components[4].name")]
     assert data["summary"] == {"file": f, "format": "yaml", "scored": 2, "rejected": 4,
-                               "skipped": 0}
+                               "skipped": 0, "currency": "USD"}
     # The defaults reached every row: a basic team.
     assert data["components"][0]["reasons"]
     failing = runner.invoke(main, ["score", str(path), "-q", "-j", "1", "--fail-on-error"])

@@ -56,7 +56,7 @@ def test_poison_rows_are_their_own_errors_in_a_1000_row_estate(runner: CliRunner
     if fmt == "json":
         data = json.loads(result.stdout)
         assert data["summary"] == {"file": str(path), "format": "jsonl", "scored": 996,
-                                   "rejected": 4, "skipped": 0}
+                                   "rejected": 4, "skipped": 0, "currency": "USD"}
         assert [e["line"] for e in data["errors"]] == [10, 250, 600, 1000]
         assert len(data["components"]) == 996
         assert data["components"][0]["name"] == "svc-000000"

@@ -23,7 +23,7 @@ from runplan.cost.estimate import (
 from runplan.cost.platforms import Billed, PlatformCost, cheapest, platform_costs
 from runplan.cost.serverless import LineItem, add_up
 from runplan.errors import Problem, UserError
-from runplan.fmt import num, usd
+from runplan.fmt import num, usd, whole
 from runplan.kbase import KnowledgeBase
 from runplan.probes import (
     AXES,
@@ -527,7 +527,7 @@ def check_finite(costs: CostReport, overridden: tuple[str, ...], file: str) -> N
         if not math.isfinite(x):
             problem = f"{what} is not a finite number"
         elif monthly and abs(x) > MAX_MONTHLY_USD:
-            problem = f"{what} is above ${MAX_MONTHLY_USD:,.0f} a month"
+            problem = f"{what} is above {whole(MAX_MONTHLY_USD)} a month"
         else:
             continue
         cause = ("the --pricing overrides in force: " + ", ".join(overridden)) if overridden \

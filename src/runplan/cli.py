@@ -24,7 +24,7 @@ from runplan.atomic import (
     write_text,
 )
 from runplan.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_PIPE, EXIT_USER_ERROR, Problem, UserError
-from runplan.fmt import plural, printable
+from runplan.fmt import currency, plural, printable, set_currency
 from runplan.formats import INPUT_FORMATS, PROVIDERS
 from runplan.userfile import display_name, is_stdin, name_error
 
@@ -177,6 +177,7 @@ def main(ctx: click.Context, verbose: bool, config_file: Path | None) -> None:
         sys.exit(EXIT_USER_ERROR)
     ctx.obj = config
     ctx.default_map = config.default_map()
+    set_currency(config.currency)
 
 
 def run() -> None:
@@ -270,6 +271,7 @@ def _render(result: Result, fmt: str, explain: bool) -> str:
 
     if fmt == "json":
         data = result_data(result)
+        data["currency"] = currency()  # the label of every money figure, once per document
         if explain:
             data["explanation"] = explain_text(result).splitlines()
         return _json(data)
@@ -320,7 +322,7 @@ def cost(file: Path, provider: str | None, pricing: Path | None, free_tier: bool
         data = {"name": result.name, "costs": costs_data(result),
                 "cold_start": cold_start_data(result),
                 "assumptions": [str(a) for a in result.assumptions],
-                "overridden_figures": list(result.overridden)}
+                "overridden_figures": list(result.overridden), "currency": currency()}
         _emit(_json(data), output)
     else:
         _emit(render_cost_text(result), output)
@@ -403,7 +405,8 @@ def score(file: Path, input_format: str | None, defaults_file: Path | None, fmt:
     code = run_score(file, input_format, defaults_file, fmt, output, jobs, quiet, fail_on_error,
                      Settings(tuple(rules_dirs), pricing, free_tier, provider,
                               flips=not no_flips, curves=fmt == "html",
-                              figures=_config().kbase_settings()))
+                              figures=_config().kbase_settings(),
+                              currency=_config().currency or "USD"))
     sys.exit(code)
 
 

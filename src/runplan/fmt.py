@@ -3,7 +3,11 @@
 - `num`: plain decimals with thousands separators, never scientific notation (`1,850`,
   `315,360,000`, `0.000088`), a few significant digits below 10^digits and whole numbers
   above.
-- `usd`: whole dollars from $100, cents below, `n/a` for no figure.
+- `usd`: money in the settings file's currency label (`set_currency`; `$` for USD, else the
+  label and a space: `EUR 1,234`), whole from 100, cents below, `n/a` for no figure; `cents`
+  always to the cent, `rate` a unit price to a few significant digits. Every money figure in
+  text, Markdown, HTML, CSV headers and reasons goes through these (runplan does not convert:
+  the label names the currency the organisation's figures and price overrides are in).
 - `value`: any input or fact as a person would write it (`none`, `kubernetes 4, serverless 0`),
   never a Python repr.
 - `printable`: a user's string made safe for a terminal: control characters (C0, DEL, C1, NUL,
@@ -42,12 +46,59 @@ def num(x: float, digits: int = 3) -> str:
     return "0" if text in ("-0", "") else text
 
 
+_CURRENCY = ["USD"]  # the label in effect (one per process: set by the CLI and each worker)
+
+
+def set_currency(label: str | None) -> None:
+    """The currency label money is printed in (None: USD)."""
+    _CURRENCY[0] = label or "USD"
+
+
+def currency() -> str:
+    """The currency label in effect (`USD` unless the settings file says otherwise)."""
+    return _CURRENCY[0]
+
+
+def money_sign() -> str:
+    """What a money figure starts with: `$` for USD, else the label and a space."""
+    return "$" if _CURRENCY[0] == "USD" else f"{_CURRENCY[0]} "
+
+
+def money_unit() -> str:
+    """The currency in a column header or axis label: `$` for USD, else the label."""
+    return "$" if _CURRENCY[0] == "USD" else _CURRENCY[0]
+
+
+def money_key() -> str:
+    """The currency in a CSV column name: `usd`, `eur`."""
+    return re.sub(r"[^a-z0-9]+", "_", _CURRENCY[0].lower()).strip("_") or "money"
+
+
 def usd(x: float | None) -> str:
     if x is None:
         return "n/a"
     if not math.isfinite(x):
         return "n/a"
-    return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
+    return f"{money_sign()}{x:,.0f}" if abs(x) >= 100 else f"{money_sign()}{x:,.2f}"
+
+
+def cents(x: float) -> str:
+    """Money to the cent: `$1,234.50`."""
+    return f"{money_sign()}{x:,.2f}"
+
+
+def whole(x: float) -> str:
+    """Money in whole units: `$1,235`."""
+    return f"{money_sign()}{x:,.0f}"
+
+
+def rate(x: float, digits: int = 6) -> str:
+    """A unit price: `$0.04048`, `$0.000003` (fewer significant digits rather than `~0`)."""
+    text = num(x, digits)
+    while text == "~0" and digits > 1:
+        digits -= 1
+        text = num(x, digits)
+    return f"{money_sign()}{text}"
 
 
 def plural(n: int, noun: str, nouns: str | None = None) -> str:

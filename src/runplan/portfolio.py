@@ -39,6 +39,7 @@ from runplan.advise import Flip, Result
 from runplan.cost.estimate import marginal_amounts
 from runplan.cost.people import cluster_fte
 from runplan.cost.serverless import add_up
+from runplan.fmt import cents
 from runplan.kbase import KnowledgeBase
 from runplan.profile import HTTP_KINDS, MATURITY_ORDER
 
@@ -201,13 +202,13 @@ class ClusterSurvey:
             saving = self.savings[prov]
             why = self.trigger.get(prov, "")
             if not why and saving > fixed:
-                why = (f"components cheaper on it save ${saving:,.2f}/month at marginal cost, "
-                       f"more than its ${fixed:,.2f} fixed cost")
+                why = (f"components cheaper on it save {cents(saving)}/month at marginal cost, "
+                       f"more than its {cents(fixed)} fixed cost")
             out[prov] = {
                 "justified": bool(why),
                 "because": why or (f"the components cheaper on a cluster would save "
-                                   f"${saving:,.2f}/month at marginal cost, less than its "
-                                   f"${fixed:,.2f} fixed cost; no hard constraint needs one"),
+                                   f"{cents(saving)}/month at marginal cost, less than its "
+                                   f"{cents(fixed)} fixed cost; no hard constraint needs one"),
                 "fixed_usd": None if prov in self.trigger else round(fixed, 2),
                 "saving_usd": None if prov in self.trigger else round(saving, 2),
                 "view": "marginal" if why else "standalone"}
@@ -384,7 +385,7 @@ class Portfolio:
                 f"The {prov} cluster is required: {c.required_count} of its {members} components "
                 f"cannot run on functions (first: {c.required_by[0][0]}: "
                 f"{', '.join(c.required_by[0][1]) or 'hard constraint'}). It costs "
-                f"${with_cluster:,.2f}/month with {its} (${fixed_total:,.2f} fixed, "
+                f"{cents(with_cluster)}/month with {its} ({cents(fixed_total)} fixed, "
                 f"{fixed_total / with_cluster:.0%}).")
             return view
         without = c.functions_instead
@@ -396,15 +397,15 @@ class Portfolio:
             view["justified"] = "yes"
             view["message"] = (
                 f"The {prov} cluster is justified: {its} {cost} "
-                f"${with_cluster:,.2f}/month on it (${fixed_total:,.2f} of it fixed) and "
-                f"${without:,.2f} on functions; the cluster saves ${gap:,.2f}/month.")
+                f"{cents(with_cluster)}/month on it ({cents(fixed_total)} of it fixed) and "
+                f"{cents(without)} on functions; the cluster saves {cents(gap)}/month.")
         else:
             view["justified"] = "no"
             view["message"] = (
                 f"The {prov} cluster is not justified by cost: {its} {cost} "
-                f"${with_cluster:,.2f}/month on it (${fixed_total:,.2f} of it fixed, "
-                f"{fixed_total / with_cluster:.0%}) and ${without:,.2f} on functions, "
-                f"${-gap:,.2f}/month less. No hard constraint needs a cluster; "
+                f"{cents(with_cluster)}/month on it ({cents(fixed_total)} of it fixed, "
+                f"{fixed_total / with_cluster:.0%}) and {cents(without)} on functions, "
+                f"{cents(-gap)}/month less. No hard constraint needs a cluster; "
                 f"{c.against_verdict} of {members} would run against runplan's verdict "
                 "(see their reasons).")
         return view

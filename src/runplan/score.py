@@ -33,6 +33,7 @@ from typing import Any, Protocol
 
 from runplan.advise import Advisor, Result
 from runplan.errors import Problem, UserError
+from runplan.fmt import set_currency
 from runplan.inventory import Checked, Claim, Entry, _at_row, check_entry, claim, decoded
 from runplan.kbase import SettingsFigures, load_kbase
 from runplan.portfolio import Placement, placement
@@ -67,6 +68,7 @@ class Settings:
     clusters: frozenset[str] | None = None
     survey: bool = False  # the first pass: placements only (no JSON, rows, flips, break-evens)
     figures: SettingsFigures | None = None  # the settings file's kbase figures (`config`)
+    currency: str = "USD"  # the settings file's currency label (`fmt.set_currency`)
 
 
 @dataclass(slots=True)  # a value, not frozen: see runplan.advise.Reason
@@ -94,6 +96,7 @@ _justified: set[str] = set()
 def _init(settings: Settings) -> None:
     global _advisor, _settings
     _settings = settings
+    set_currency(settings.currency)
     _justified.clear()
     _advisor = Advisor(load_kbase(settings.pricing, settings.figures),
                        load_rulebase(settings.rules_dirs),

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from runplan.cost.people import PEOPLE_ITEM, people_fte, people_note, people_usd
 from runplan.cost.serverless import LineItem, add_up
 from runplan.cost.traffic import Layout, Shape
-from runplan.fmt import num
+from runplan.fmt import num, rate
 from runplan.kbase import FrontDoor, KubernetesPricing, NodeType, Operations
 
 CHEAPER_BY = 1e-12  # a later node type replaces an earlier one only if cheaper by more
@@ -177,16 +177,16 @@ def kubernetes_monthly_cost(
         note = f"no node type fits a {num(memory_mb, 6)} MB pod; priced one pod per {a.node.name}"
     else:
         note = (f"{'whole nodes' if a.standalone else 'node share'} of {a.node.name} "
-                f"at ${num(a.node.hourly_usd, 6)}/h")
+                f"at {rate(a.node.hourly_usd)}/h")
     items: list[LineItem] = [LineItem("nodes" if a.standalone else "node share",
                                       a.node_quantity, "node-hours", a.node_usd, note)]
     if a.standalone:
         items.append(LineItem("control plane", hours, "cluster-hours", a.control_usd,
-                              f"${num(k8s.control_plane_hourly_usd, 6)}/h (a new cluster)"))
+                              f"{rate(k8s.control_plane_hourly_usd)}/h (a new cluster)"))
     if a.lb_usd is not None:
         if a.standalone:
             items.append(LineItem("load balancer", hours, "LB-hours", a.lb_usd,
-                                  f"${num(door.load_balancer_hourly_usd, 6)}/h (a new cluster)"))
+                                  f"{rate(door.load_balancer_hourly_usd)}/h (a new cluster)"))
         items.append(LineItem("load balancer capacity units", a.lcu_hours, "LCU-hours",
                               a.lcu_usd,
                               f"one new connection per request, "

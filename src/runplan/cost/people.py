@@ -19,7 +19,7 @@ no cluster). Views of a cluster's cost (`VIEWS`):
 
 from __future__ import annotations
 
-from runplan.fmt import num
+from runplan.fmt import num, whole
 from runplan.kbase import Operations
 
 VIEWS = ("marginal", "standalone", "allocated")
@@ -53,7 +53,7 @@ def people_usd(ops: Operations, kind: str, maturity: str, view: str) -> float:
 def people_note(ops: Operations, kind: str, maturity: str, view: str) -> str:
     """What a people line item is priced on, in words."""
     own = service_fte(ops, kind, maturity)
-    cost = f"${ops.fte_monthly_usd:,.0f}/FTE-month"
+    cost = f"{whole(ops.fte_monthly_usd)}/FTE-month"
     if view == "standalone" and cluster_fte(ops, kind, maturity):
         return (f"{num(cluster_fte(ops, kind, maturity), 6)} FTE to run a new cluster + "
                 f"{num(own, 6)} FTE for the service ({maturity} DevOps maturity) x {cost}")

@@ -38,7 +38,7 @@ from runplan.cost.kubernetes import kubernetes_amounts, replicas_per_level
 from runplan.cost.people import PEOPLE_ITEM, people_fte, people_note, people_usd
 from runplan.cost.serverless import LineItem, add_up, serverless_monthly_cost
 from runplan.cost.traffic import Shape
-from runplan.fmt import num
+from runplan.fmt import num, rate
 from runplan.kbase import KnowledgeBase, Platform, PlatformLimits, Provider
 from runplan.profile import EVENT_KINDS, HTTP_KINDS, Workload
 
@@ -120,10 +120,10 @@ def request_containers_bill(u: Usage, prices: dict[str, Any], free_tier: bool) -
         np.array([req, vcpu_s, gib_s]),
         np.array([req * prices["request_usd_per_million"] / 1e6,
                   vcpu_s * prices["vcpu_second_usd"], gib_s * prices["gib_second_usd"]]),
-        (f"${num(prices['request_usd_per_million'], 6)} per 1M{free_note}",
-         f"${num(prices['vcpu_second_usd'], 6)} per vCPU-s, up to "
+        (f"{rate(prices['request_usd_per_million'])} per 1M{free_note}",
+         f"{rate(prices['vcpu_second_usd'])} per vCPU-s, up to "
          f"{num(prices['requests_per_instance'], 6)} requests per instance{free_note}",
-         f"${num(prices['gib_second_usd'], 6)} per GiB-s{free_note}"))
+         f"{rate(prices['gib_second_usd'])} per GiB-s{free_note}"))
 
 
 def task_hours_bill(u: Usage, prices: dict[str, Any], task_vcpu: float,
@@ -147,12 +147,11 @@ def task_hours_bill(u: Usage, prices: dict[str, Any], task_vcpu: float,
                   np.ones(n)]),
         np.array([task_hours * task_vcpu * prices["vcpu_hour_usd"],
                   task_hours * gb * prices["gb_hour_usd"], cluster, door]),
-        (f"{num(task_vcpu, 6)} vCPU per task at ${num(prices['vcpu_hour_usd'], 6)}/vCPU-h",
+        (f"{num(task_vcpu, 6)} vCPU per task at {rate(prices['vcpu_hour_usd'])}/vCPU-h",
          f"at least {num(prices['min_gb_per_vcpu'], 6)} GB per vCPU at "
-         f"${num(prices['gb_hour_usd'], 6)}/GB-h",
-         f"${num(prices['cluster_hourly_usd'], 6)}/h less a "
-         f"${num(prices['cluster_credit_usd'], 6)} monthly credit"
-         + (", none on the existing cluster" if on.any() else ""),
+         f"{rate(prices['gb_hour_usd'])}/GB-h",
+         f"{rate(prices['cluster_hourly_usd'])}/h per cluster less a "
+         f"{rate(prices['cluster_credit_usd'])} monthly credit (none on an existing cluster)",
          "as for Kubernetes"))
 
 

@@ -7,7 +7,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from runplan.fmt import num
+from runplan.fmt import num, rate
 from runplan.kbase import FunctionPricing, Tier
 
 
@@ -173,12 +173,12 @@ def serverless_monthly_cost(
     a = serverless_amounts(requests, duration_ms, memory_mb, fn, http_tiers, free_tier,
                            provisioned_instances, seconds_per_month)
     items = [LineItem("function requests", a.billable_req, "requests", a.request_usd,
-                      f"${num(fn.request_usd_per_million, 6)} per 1M"
+                      f"{rate(fn.request_usd_per_million)} per 1M"
                       + (f", {a.free_req:,.0f} free" if free_tier else ""))]
     if a.use_pc:
         items.append(LineItem("function compute (GB-s on provisioned)", a.billable_gbs, "GB-s",
                               a.compute_usd,
-                              f"${num(fn.provisioned_duration_gb_second_usd or 0.0, 6)} per GB-s"))
+                              f"{rate(fn.provisioned_duration_gb_second_usd or 0.0)} per GB-s"))
     else:
         items.append(LineItem("function compute (GB-s)", a.billable_gbs, "GB-s", a.compute_usd,
                               f"{num(a.billed_ms, 6)} ms billed x {num(a.gb, 6)} GB"))
@@ -186,7 +186,7 @@ def serverless_monthly_cost(
         items.append(LineItem("function compute (vCPU-s)", a.vcpu_s, "vCPU-s", a.vcpu_usd,
                               f"{num(vcpu_for_memory(a.gb * 1024, fn.vcpu_by_memory_mb), 6)} "
                               f"vCPU at {num(a.gb * 1024, 6)} MB at "
-                              f"${num(fn.vcpu_second_usd, 6)}"))
+                              f"{rate(fn.vcpu_second_usd)}"))
     if a.http_usd is not None:
         items.append(LineItem("front door (HTTP API)", requests, "requests", a.http_usd,
                               "per 1M requests, tiered"))
@@ -198,5 +198,5 @@ def serverless_monthly_cost(
             items.append(LineItem("provisioned concurrency", a.reserved_gbs, "GB-s reserved",
                                   a.reserved_usd,
                                   f"{provisioned_instances} instances all month at "
-                                  f"${num(fn.provisioned_gb_second_usd or 0.0, 6)} per GB-s"))
+                                  f"{rate(fn.provisioned_gb_second_usd or 0.0)} per GB-s"))
     return ServerlessCost(tuple(items))

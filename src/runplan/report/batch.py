@@ -21,7 +21,7 @@ from rich.text import Text
 
 from runplan.advise import Result
 from runplan.errors import Problem
-from runplan.fmt import csv_cell, md, num, printable, usd
+from runplan.fmt import csv_cell, currency, md, money_key, money_unit, num, printable, usd
 from runplan.inventory import Skipped
 from runplan.portfolio import nearest_flip
 from runplan.report.text import top_reasons
@@ -30,6 +30,13 @@ TABLE_ROWS = 50
 CSV_COLUMNS = ("name", "verdict", "confidence", "kubernetes_usd", "kubernetes_view",
                "serverless_usd", "cheaper", "excluded", "top_reason", "nearest_flip", "platform",
                "platform_usd", "parts_usd")
+
+
+def csv_header() -> tuple[str, ...]:
+    """The CSV column names, money columns named by the currency label (`kubernetes_eur`)."""
+    key = money_key()
+    return tuple(c.removesuffix("_usd") + f"_{key}" if c.endswith("_usd") else c
+                 for c in CSV_COLUMNS)
 
 
 def summary_row(r: Result) -> dict[str, Any]:
@@ -261,7 +268,8 @@ class JsonSink:
                             for r, n in sorted(o.skipped.counts.items())],
                 "summary": {"file": o.file, "format": o.fmt, "scored": o.scored,
                             "rejected": o.rejected,
-                            "skipped": sum(o.skipped.counts.values())}}
+                            "skipped": sum(o.skipped.counts.values()),
+                            "currency": currency()}}
         for key, value in rest.items():
             text = json.dumps(value, indent=2, allow_nan=False)
             self._write(f",\n  {json.dumps(key)}: " + _indent(text, 2).lstrip())
@@ -283,7 +291,7 @@ class CsvSink:
         # separator a spreadsheet assumes) and neutralised by `fmt.csv_cell` (OWASP's advice
         # on CSV injection); numbers unquoted, as they are.
         self.writer = csv.writer(self.out, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
-        self.out.write(",".join(CSV_COLUMNS) + "\n")  # runplan's own names: nothing to quote
+        self.out.write(",".join(csv_header()) + "\n")  # runplan's own names: nothing to quote
 
     def component(self, row: dict[str, Any], data: dict[str, Any] | bytes) -> None:
         self.writer.writerow([csv_cell(row[c]) for c in CSV_COLUMNS])
@@ -304,8 +312,9 @@ class MarkdownSink:
         w = self.out.write
         w(f"# runplan score: {md(o.file)}\n\n{md(o.counts_line())}.\n\n")
         allocated = allocated_by_name(o.portfolio)
-        w("| component | verdict | confidence | Kubernetes $/mo | view | allocated $/mo | "
-          "serverless $/mo | strongest reason | nearest flip |\n"
+        m = md(money_unit())
+        w(f"| component | verdict | confidence | Kubernetes {m}/mo | view | allocated {m}/mo | "
+          f"serverless {m}/mo | strongest reason | nearest flip |\n"
           "|---|---|---:|---:|---|---:|---:|---|---|\n")
         for r in self.rows:
             w(f"| {md(r['name'])} | {md(r['verdict'])} | {r['confidence']:.2f} | "

@@ -6,7 +6,7 @@ from typing import BinaryIO
 
 from runplan.advise import Advisor
 from runplan.cost.estimate import monthly_costs
-from runplan.fmt import num, printable
+from runplan.fmt import currency, num, printable
 from runplan.profile import Workload, with_load
 
 
@@ -56,7 +56,7 @@ def plot_cost_curve(advisor: Advisor, w: Workload, break_even_rpm: float | None,
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("load (requests per month)")
-    ax.set_ylabel("monthly cost (USD)")
+    ax.set_ylabel(f"monthly cost ({currency()})")
     ax.set_title(f"{label(w.name)}: monthly cost against load ({w.provider}, {w.pattern} traffic)")
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from runplan.fmt import num, printable, usd
+from runplan.fmt import currency, num, printable, usd, whole
 from runplan.report.batch import (
     Outcome,
     allocated_by_name,
@@ -80,7 +80,7 @@ def cost_chart(rows: list[dict[str, Any]]) -> str:
     ax.set_yticks(y, [f"{label(n)} → {r['verdict']}" for n, r in zip(names, shown, strict=True)])
     ax.invert_yaxis()
     ax.set_xscale("log")
-    ax.set_xlabel("monthly cost (USD, log scale)")
+    ax.set_xlabel(f"monthly cost ({currency()}, log scale)")
     title = "Cost per component under each model"
     if len(rows) > MAX_BARS:
         title += f" ({MAX_BARS} with the most at stake of {len(rows)})"
@@ -109,8 +109,8 @@ def portfolio_chart(p: dict[str, Any]) -> str:
     bottom = [a + b for a, b in zip(cluster, fixed, strict=True)]
     ax.bar(labels, functions, bottom=bottom, color="#ff9900", label="functions")
     for i, total in enumerate(a + b for a, b in zip(bottom, functions, strict=True)):
-        ax.annotate(f"${total:,.0f}", (i, total), ha="center", va="bottom", fontsize=9)
-    ax.set_ylabel("monthly cost (USD)")
+        ax.annotate(f"{whole(total)}", (i, total), ha="center", va="bottom", fontsize=9)
+    ax.set_ylabel(f"monthly cost ({currency()})")
     v = p["verdicts"]
     ax.set_title(f"Portfolio: {v['kubernetes']} kubernetes, {v['serverless']} serverless, "
                  f"{v['hybrid']} hybrid")
