@@ -453,3 +453,21 @@ def test_an_event_driven_gcp_function_over_nine_minutes_is_excluded(advisor: Adv
     # Cloud Run services still take it (60-minute requests): an alternative, not excluded.
     run = next(o for o in r.platforms if o.platform.name == "gcp-cloud-run")
     assert run.feasible and run.monthly_usd is not None
+
+
+def test_the_nodeless_team_is_cheapest_on_ecs_fargate(runner: CliRunner) -> None:
+    # examples/nodeless-team.yaml: 100 rps steady (262.8M requests a month), 150 ms, 1 GB, a
+    # basic team without a cluster.
+    #   Lambda: 262.8M x $0.20/1M = $52.56 + 262.8M x 0.15 s x 1 GB = 39.42M GB-s x
+    #           $0.0000166667 = $657.00 + HTTP API 262.8M x $1.00/1M = $262.80 + people
+    #           0.004 FTE x $12,500 = $50 -> $1,022.36
+    #   ECS on Fargate: 15,311 task-hours (the replica model) x 0.5 vCPU = 7,655.5 vCPU-h x
+    #           $0.04048 = $309.89 + 15,311 GB-h x $0.004445 = $68.06 + its ALB $39.78 + the
+    #           service's effort 0.015 FTE x $12,500 = $187.50 -> $605.24 (no cluster fee)
+    data = json.loads(runner.invoke(main, ["advise", str(EXAMPLES / "nodeless-team.yaml"),
+                                           "--format", "json"]).stdout)
+    priced = {o["name"]: o["monthly_usd"] for o in (data["platform"], *data["alternatives"])
+              if o["monthly_usd"] is not None}
+    assert min(priced, key=lambda n: priced[n]) == "aws-ecs-fargate"
+    assert (priced["aws-ecs-fargate"], priced["aws-lambda"]) == (605.24, 1022.36)
+    assert data["costs"]["serverless"]["monthly_usd"] == 1022.36
