@@ -272,7 +272,7 @@ def test_every_money_figure_uses_the_currency_label(runner: CliRunner, tmp_path:
     smd = runner.invoke(main, ["--config", str(settings), "score", inventory, "--format",
                                "markdown"]).stdout
     assert ("| component | verdict | confidence | Kubernetes EUR/mo | view | allocated EUR/mo | "
-            "serverless EUR/mo | strongest reason | nearest flip |") in smd
+            "serverless EUR/mo | cheaper | strongest reason | nearest flip |") in smd
     assert "$" not in smd
     html = tmp_path / "estate.html"
     runner.invoke(main, ["--config", str(settings), "score", inventory, "-o", str(html)])

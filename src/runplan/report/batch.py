@@ -65,6 +65,12 @@ def summary_row(r: Result) -> dict[str, Any]:
     }
 
 
+def cheaper_cell(row: dict[str, Any]) -> str:
+    """The Markdown and HTML `cheaper` cell: the option, and a component's parts sum."""
+    parts = row.get("parts_usd")
+    return (row["cheaper"] or "-") + ("" if parts is None else f" (parts {usd(parts)})")
+
+
 def cheaper(kubernetes: float, serverless: float | None, parts: float | None) -> str:
     """The option the figures make cheapest: kubernetes, serverless, or, for a component with
     parts, hybrid (the parts each on its verdict) when it is below both; a tie keeps the
@@ -314,13 +320,13 @@ class MarkdownSink:
         allocated = allocated_by_name(o.portfolio)
         m = md(money_unit())
         w(f"| component | verdict | confidence | Kubernetes {m}/mo | view | allocated {m}/mo | "
-          f"serverless {m}/mo | strongest reason | nearest flip |\n"
-          "|---|---|---:|---:|---|---:|---:|---|---|\n")
+          f"serverless {m}/mo | cheaper | strongest reason | nearest flip |\n"
+          "|---|---|---:|---:|---|---:|---:|---|---|---|\n")
         for r in self.rows:
             w(f"| {md(r['name'])} | {md(r['verdict'])} | {r['confidence']:.2f} | "
               f"{usd(r['kubernetes_usd'])} | {r['kubernetes_view']} | "
               f"{usd(allocated.get(r['name']))} | {usd(r['serverless_usd'])} | "
-              f"{md(r['top_reason'])} | {md(r['nearest_flip'])} |\n")
+              f"{cheaper_cell(r)} | {md(r['top_reason'])} | {md(r['nearest_flip'])} |\n")
         p = o.portfolio
         v = p["verdicts"]
         w(f"\n**Verdicts:** kubernetes {v['kubernetes']}, serverless {v['serverless']}, "

@@ -22,6 +22,7 @@ from runplan.fmt import currency, num, printable, usd, whole
 from runplan.report.batch import (
     Outcome,
     allocated_by_name,
+    cheaper_cell,
     cluster_lines,
     portfolio_lines,
     top_lines,
@@ -177,7 +178,8 @@ class HtmlSink:
                 f"<li>{_esc(x.split('. ', 1)[1])}</li>" for x in close) + "</ol>\n")
         w("<h2>Components</h2>\n<table id=\"components\"><thead><tr><th>component</th>"
           "<th>verdict</th><th>confidence</th><th>Kubernetes/mo</th><th>view</th>"
-          "<th>allocated/mo</th><th>serverless/mo</th><th>nearest flip</th></tr></thead>"
+          "<th>allocated/mo</th><th>serverless/mo</th><th>cheaper</th><th>nearest flip</th>"
+          "</tr></thead>"
           "<tbody>\n")
         allocated = allocated_by_name(p)
         for r in self.rows:
@@ -188,6 +190,7 @@ class HtmlSink:
               f"<td>{_esc(r['kubernetes_view'])}</td>"
               f"<td class=\"num\">{usd(allocated.get(r['name']))}</td>"
               f"<td class=\"num\">{usd(r['serverless_usd'])}</td>"
+              f"<td>{_esc(cheaper_cell(r))}</td>"
               f"<td>{_esc(r['nearest_flip'] or '-')}</td></tr>\n")
         more = len(self.rows) - len(self.details)
         w("</tbody></table>\n<h2>Details</h2>\n<p class=\"muted\">Open a component for its "
