@@ -172,4 +172,5 @@ def test_cloud_run_with_a_gpu_is_not_a_hard_constraint(runner: CliRunner, tmp_pa
                                   chosen="Cloud Run functions"))
     result = runner.invoke(main, ["adr", "check", str(path)])
     assert result.exit_code == 1
-    assert "ADR-HARD-CONSTRAINT: chose serverless, but LIMIT-GPU-001 rules it out" in result.stdout
+    assert ("ADR-HARD-CONSTRAINT: chose Cloud Run functions (gen2), but its limits rule it out: "
+            "execution.gpu: no GPU on this platform") in result.stdout

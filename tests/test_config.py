@@ -50,7 +50,10 @@ def test_command_line_wins_over_the_file_and_the_file_over_kbase(
     assert data["costs"]["provider"] == "gcp"
     # a new cluster for the webhook alone, basic maturity: 1.0 FTE (the file) to run the
     # cluster + 0.015 FTE (kbase) for the service, at $10,000 (the file) an FTE-month
-    people = data["costs"]["kubernetes"]["breakdown"]["operations (people)"]
+    nodes = next(o for o in [data["platform"], *data["alternatives"]]
+                 if o["name"] == "gcp-gke-standard")
+    people = (nodes["breakdown"] or data["costs"]["kubernetes"]["breakdown"])[
+        "operations (people)"]
     assert people["monthly_usd"] == pytest.approx(1.015 * 10_000)
     assert people["note"] == ("1 FTE to run a new cluster + 0.015 FTE for the service (basic "
                               "DevOps maturity) x $10,000/FTE-month")
@@ -64,7 +67,11 @@ def test_command_line_wins_over_the_file_and_the_file_over_kbase(
     over = tmp_path / "over.yaml"
     over.write_text("operations: {fte_monthly_usd: 20000}\n")
     result = runner.invoke(main, ["advise", WEBHOOK, "--format", "json", "--pricing", str(over)])
-    people = json.loads(result.stdout)["costs"]["kubernetes"]["people_usd"]
+    data = json.loads(result.stdout)
+    nodes = next(o for o in [data["platform"], *data["alternatives"]]
+                 if o["name"] == "gcp-gke-standard")
+    people = (nodes["breakdown"] or data["costs"]["kubernetes"]["breakdown"])[
+        "operations (people)"]["monthly_usd"]
     assert people == pytest.approx(1.015 * 20_000)
 
 

@@ -212,14 +212,22 @@ def test_people_cost_depends_on_maturity_and_is_counted_once(kb: KnowledgeBase) 
         report = estimate(w, kb, with_break_even=False)
         facts = report.facts()
         assert facts["cost.view"] == "standalone"
-        assert facts["cost.people_usd"] == pytest.approx((cluster + service) * 12_500)
+        # The Kubernetes model runs on ECS on Fargate (the cheapest that fits): no cluster to
+        # run, so its people line is the service's own effort; no cluster fee, no load
+        # balancer for a worker: nothing fixed.
+        assert report.kubernetes.platform == "aws-ecs-fargate"
+        assert facts["cost.people_usd"] == pytest.approx(service * 12_500)
         people = [i for i in report.kubernetes.items if i.name == "operations (people)"]
         assert len(people) == 1 and people[0].monthly_usd == facts["cost.people_usd"]
+        assert facts["cost.fixed_usd"] == 0.0
+        # EKS on nodes, a new cluster: the cluster's effort and the service's, once.
+        nodes = next(o for o in report.platforms if o.platform.bill == "nodes")
+        on_nodes = [i for i in nodes.items if i.name == "operations (people)"]
+        assert len(on_nodes) == 1
+        assert on_nodes[0].monthly_usd == pytest.approx((cluster + service) * 12_500)
         assert report.serverless is not None
         assert _items(report.serverless)["operations (people)"] == pytest.approx(
             functions * 12_500)
-        # the fixed fact is the control plane alone here (a worker has no load balancer)
-        assert facts["cost.fixed_usd"] == pytest.approx(0.10 * 730)
 
 
 def test_new_cluster_whole_nodes_with_scale_lag(kb: KnowledgeBase) -> None:

@@ -23,8 +23,8 @@ from runplan.cost.platforms import (
     request_containers_bill,
     ruled_out_by,
     task_hours_bill,
-    usage_of,
 )
+from runplan.cost.vector import rows_of, usage_of
 from runplan.kbase import KnowledgeBase, Platform, load_kbase
 from runplan.paths import kbase_dir
 from runplan.profile import resolve
@@ -142,7 +142,7 @@ def test_usage_of_a_steady_worker(kb: KnowledgeBase) -> None:
     w, _ = resolve(component(kind="worker", traffic={"pattern": "steady", "avg_rps": 1},
                              execution={"avg_duration_ms": 100, "cpu_ms": 50,
                                         "memory_mb": 512}), kb)
-    u = usage_of([(w, shape_of(w, kb))], kb.provider("aws"), kb)
+    u = usage_of(rows_of([w], kb), kb.provider("aws"), kb)
     assert (u.replica_hours[0], u.active_hours[0], u.front_door_usd[0]) == (1460, 730, 0.0)
     costs = {o.platform.name: o.monthly_usd for o in platform_costs(
         [Billed(w, shape_of(w, kb), 1.0, (), 2.0, ())], kb, free_tier=False)[0]}
@@ -161,17 +161,18 @@ def test_http_container_service_pays_its_load_balancer(kb: KnowledgeBase) -> Non
     # 730 h x 1 new connection/s / 25 per LCU = 29.2 LCU-hours x $0.008 = $0.2336
     w, _ = resolve(component(kind="api", traffic={"pattern": "steady", "avg_rps": 1},
                              execution={"avg_duration_ms": 100}), kb)
-    u = usage_of([(w, shape_of(w, kb))], kb.provider("aws"), kb)
+    u = usage_of(rows_of([w], kb), kb.provider("aws"), kb)
     assert u.front_door_usd[0] == pytest.approx(16.425 + 0.2336)
 
 
 def test_ml_inference_is_an_http_kind(kb: KnowledgeBase, advisor: Advisor) -> None:
     # An inference endpoint is an HTTP API: both bills carry the front door.
     r = advisor.advise(component(kind="ml-inference", traffic={"requests_per_month": 1e6}))
-    k8s = {i.name for i in r.costs.kubernetes.items}
+    nodes = next(o for o in r.platforms if o.platform.name == "aws-eks-nodes")
+    assert {"load balancer", "load balancer capacity units"} <= {i.name for i in nodes.items}
+    assert "load balancer" in {i.name for i in r.costs.kubernetes.items}  # ECS on Fargate
     assert r.costs.serverless is not None
     sls = {i.name: i.monthly_usd for i in r.costs.serverless.items}
-    assert {"load balancer", "load balancer capacity units"} <= k8s
     assert sls["front door (HTTP API)"] == pytest.approx(1.00)  # 1M x $1.00/1M
 
 
@@ -379,14 +380,19 @@ def test_the_provider_schema_checks_platforms() -> None:
         "platforms[2].prices.min_billed_s: is required"]
 
 
-def test_an_event_driven_gcp_function_over_nine_minutes_is_excluded(advisor: Advisor) -> None:
+def test_an_event_driven_gcp_function_over_nine_minutes_runs_on_cloud_run(
+        advisor: Advisor) -> None:
+    """Cloud Run functions stop event-driven work at 540 s; Cloud Run services take
+    60-minute requests: the serverless model is not excluded, it runs on Cloud Run."""
     r = advisor.advise(component(kind="event-handler", constraints={"provider": "gcp"},
                                  traffic={"requests_per_month": 3000},
                                  execution={"avg_duration_ms": 400_000, "max_duration_s": 720}))
-    assert r.verdict.excluded["serverless"] == ["LIMIT-DURATION-001"]
-    [reason] = [x for x in r.reasons if x.rule == "LIMIT-DURATION-001"]
-    assert reason.message == ("The longest run (720 s) is over the 540 s function time limit "
-                              "on gcp.")
-    # Cloud Run services still take it (60-minute requests): an alternative, not excluded.
+    assert r.verdict.excluded["serverless"] == []
+    assert "LIMIT-DURATION-001" not in {x.rule for x in r.reasons}
+    functions = next(o for o in r.platforms if o.platform.name == "gcp-cloud-run-functions")
+    assert functions.ruled_out_by == ("execution.max_duration_s: the longest run (720 s) is "
+                                      "over the 540 s limit")
     run = next(o for o in r.platforms if o.platform.name == "gcp-cloud-run")
+    assert r.costs.serverless is not None and r.costs.serverless.platform == "gcp-cloud-run"
+    assert r.costs.serverless.monthly_usd == run.monthly_usd
     assert run.feasible and run.monthly_usd is not None
