@@ -367,6 +367,14 @@ def test_a_legacy_platform_is_not_chosen_while_a_current_one_fits(runner: CliRun
     assert costs["azure-functions-flex"] == 50.79
 
 
+def test_app_runner_is_listed_as_legacy(runner: CliRunner) -> None:
+    # AWS's App Runner developer guide: "AWS App Runner is no longer open to new customers";
+    # the kbase listed it as current.
+    out = runner.invoke(main, ["advise", str(EXAMPLES / "payments-webhook.yaml")]).stdout
+    assert ("  AWS App Runner (kubernetes, legacy, standalone)  not priced: no sourced prices for "
+            "this platform in kbase") in out.splitlines()
+
+
 def test_the_provider_schema_checks_platforms() -> None:
     data, lines = load_data_file(kbase_dir() / "providers" / "aws.yaml")
     assert validate(data, "provider", "aws.yaml", lines) == []
