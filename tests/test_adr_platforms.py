@@ -113,7 +113,7 @@ def test_a_model_named_alone_is_checked_against_every_platform_of_it(
 
 def test_a_named_platform_over_its_own_limit_is_an_error(runner: CliRunner,
                                                          tmp_path: Path) -> None:
-    # Container Apps' 240 s request timeout (unsourced, commonly cited) cannot hold a 40-minute run.
+    # Container Apps' 240 s request timeout (Microsoft's ingress page) cannot hold a 40-minute run.
     code, out, path = check(runner, tmp_path, LONG_JOB, "azure", "Azure Container Apps")
     assert code == 1
     assert out.splitlines()[0] == (

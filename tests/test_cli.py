@@ -253,7 +253,10 @@ def test_every_kbase_figure_has_source_and_date(runner: CliRunner) -> None:
 def test_kbase_show_text(runner: CliRunner) -> None:
     out = runner.invoke(main, ["kbase", "show", "aws"]).output
     assert "aws.functions.request_usd_per_million = 0.2 USD per 1M requests" in out
-    assert "    source: https://aws.amazon.com/lambda/pricing/" in out
+    assert ("    source: AWS Lambda Pricing, https://aws.amazon.com/lambda/pricing/ (example, US East "
+            "(N. Virginia): 'The monthly request price is $0.20 per 1 million requests'); How AWS "
+            "Pricing Works, Lambda, https://docs.aws.amazon.com/whitepapers/latest/how-aws-pricing-works/"
+            "lambda.html (as of 2026-12-01)") in out.splitlines()
 
 
 def test_cost_command_with_pricing_override_and_plot(runner: CliRunner, tmp_path: Path) -> None:

@@ -172,7 +172,8 @@ def test_config_show_says_what_is_in_effect_and_from_where(
     assert got["people.currency"] == ("EUR", f"{file}:5")
     assert got["people.fte_monthly_usd"] == (11000.0, f"{file}:6")
     value, where = got["people.cluster_fte.nodes.established"]
-    assert value == 0.5 and where.startswith("kbase: unsourced (commonly cited: 0.5-2 FTE")
+    assert value == 0.5 and where.startswith(
+        "kbase: runplan assumption: the low end of the commonly cited 0.5-2 FTE")
     text = runner.invoke(main, ["config", "show"]).stdout.splitlines()
     assert text[0] == f"settings file: {file}"
     assert f"provider = \"azure\"  ({file}:1)" in text
@@ -211,8 +212,7 @@ def test_every_people_figure_has_a_range_around_it_and_says_how_weak_it_is(
     assert len(people) == 1 + 4 * 2 + 4 * 3  # the FTE cost; cluster and service effort
     for path, fig in people:
         assert fig["low"] <= fig["value"] <= fig["high"], path
-        assert "assumption" in fig["source"] or "unsourced" in fig["source"] \
-            or "derived" in fig["source"], path
+        assert "assumption" in fig["source"] or "derived" in fig["source"], path
     result = runner.invoke(main, ["kbase", "show", "operations"])
     assert ("operations.people.cluster_fte.nodes.basic = 0.75 FTE per cluster (range 0.5-1.5)"
             in result.stdout.splitlines())

@@ -355,7 +355,8 @@ def test_a_legacy_platform_is_not_chosen_while_a_current_one_fits(runner: CliRun
     #   Container Apps: 0.25 vCPU / 0.5 GiB, 1 s billed: 15,000 s x 0.25 = 3,750 vCPU-s
     #                   x $0.000024 = $0.09 + 7,500 GiB-s x $0.000003 = $0.0225
     #                   + 15,000 x $0.40/1M = $0.006 -> $0.1185
-    #   Flex: 15,000 x 0.3 s x 2 GB = 9,000 GB-s x $0.000026 = $0.234 + $0.006 -> $0.24
+    #   Flex: 300 ms billed as the 1,000 ms minimum: 15,000 x 1 s x 2 GB = 30,000 GB-s
+    #         x $0.000026 = $0.78 + $0.006 -> $0.786
     data = json.loads(runner.invoke(main, ["advise", str(EXAMPLES / "signup-notifier.yaml"),
                                            "--format", "json"]).stdout)
     assert data["verdict"] == "serverless"
@@ -364,7 +365,15 @@ def test_a_legacy_platform_is_not_chosen_while_a_current_one_fits(runner: CliRun
         "azure-container-apps", 50.12)
     costs = {a["name"]: a["monthly_usd"] for a in data["alternatives"]}
     assert costs["azure-functions-consumption"] == 50.02
-    assert costs["azure-functions-flex"] == 50.24
+    assert costs["azure-functions-flex"] == 50.79
+
+
+def test_app_runner_is_listed_as_legacy(runner: CliRunner) -> None:
+    # AWS's App Runner developer guide: "AWS App Runner is no longer open to new customers";
+    # the kbase listed it as current.
+    out = runner.invoke(main, ["advise", str(EXAMPLES / "payments-webhook.yaml")]).stdout
+    assert ("  AWS App Runner (kubernetes, legacy, standalone)  not priced: no sourced prices for "
+            "this platform in kbase") in out.splitlines()
 
 
 def test_the_provider_schema_checks_platforms() -> None:
