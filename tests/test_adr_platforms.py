@@ -122,7 +122,8 @@ SLOW_API = """    name: report-export
 
 def test_a_named_platform_over_its_own_limit_is_an_error(runner: CliRunner,
                                                          tmp_path: Path) -> None:
-    # Container Apps' 240 s ingress timeout (secondary) cannot answer a 5-minute request.
+    # Container Apps' 240 s request timeout (Microsoft's ingress page) cannot answer a
+    # 5-minute request.
     code, out, path = check(runner, tmp_path, SLOW_API, "azure", "Azure Container Apps")
     assert code == 1
     assert out.splitlines()[0] == (
@@ -187,7 +188,8 @@ def test_cloud_run_with_a_gpu_is_not_a_hard_constraint(runner: CliRunner, tmp_pa
                                   chosen="Cloud Run functions"))
     result = runner.invoke(main, ["adr", "check", str(path)])
     assert result.exit_code == 1
-    assert "ADR-HARD-CONSTRAINT: chose serverless, but LIMIT-GPU-001 rules it out" in result.stdout
+    assert ("ADR-HARD-CONSTRAINT: chose Cloud Run functions (gen2), but its limits rule it out: "
+            "execution.gpu: no GPU on this platform") in result.stdout
 
 
 # A video app in two parts: an upload API, and an export job of 25 minutes (up to 40).
@@ -220,8 +222,8 @@ PARTS_CHOSEN_LINE = CHOSEN_LINE + 6  # the profile is six lines longer
     # Fargate runs both parts; runplan prefers the hybrid, by the parts' sums.
     ("ECS on Fargate", 0, "warning: ADR-DISAGREES: chose kubernetes; runplan's verdict is "
      "hybrid (confidence 0.98): Its parts diverge: 1 on Kubernetes, 1 on functions; run each "
-     "where it fits. [VERDICT-PARTS-DIVERGE-001]; kubernetes costs $19,506/month against "
-     "$9,844 for hybrid (+$9,662)"),
+     "where it fits. [VERDICT-PARTS-DIVERGE-001]; kubernetes costs $437/month against "
+     "$248 for hybrid (+$189)"),
 ])
 def test_adr_check_of_a_component_with_parts_checks_its_parts(
         runner: CliRunner, tmp_path: Path, chosen: str, code: int, first: str | None) -> None:

@@ -60,20 +60,30 @@ def test_gcp_functions_cpu_follows_googles_table(kb: KnowledgeBase, memory_mb: f
 
 
 def test_azure_flex_consumption_is_the_default(kb: KnowledgeBase) -> None:
-    # Flex on-demand bills the instance memory, 2,048 MB at least: 128 MB -> 2 GB.
-    # 1M x 0.1 s x 2 GB = 200,000 GB-s x $0.000026 = $5.20; 1M executions x $0.40/1M = $0.40
+    # Flex on-demand bills the instance memory, 2,048 MB at least: 128 MB -> 2 GB, and at
+    # least 1,000 ms an execution (flex-consumption-plan, Billing): 100 ms -> 1 s.
+    # 1M x 1 s x 2 GB = 2,000,000 GB-s x $0.000026 = $52.00; 1M executions x $0.40/1M = $0.40
     p = kb.provider("azure")
     items = _items(serverless_monthly_cost(1e6, 100, 128, p.functions, None))
     assert items == {"function requests": pytest.approx(0.40),
-                     "function compute (GB-s)": pytest.approx(5.20)}
-    # 3,000 MB takes the 4,096 MB instance: 1M x 0.1 s x 4 GB = 400,000 GB-s x $0.000026
+                     "function compute (GB-s)": pytest.approx(52.00)}
+    # 3,000 MB takes the 4,096 MB instance: 1M x 1 s x 4 GB = 4,000,000 GB-s x $0.000026
     items = _items(serverless_monthly_cost(1e6, 100, 3000, p.functions, None))
-    assert items["function compute (GB-s)"] == pytest.approx(10.40)
+    assert items["function compute (GB-s)"] == pytest.approx(104.00)
     # free grant: 250,000 executions and 100,000 GB-s: 750,000 x $0.40/1M = $0.30;
-    # 100,000 GB-s x $0.000026 = $2.60
+    # 1,900,000 GB-s x $0.000026 = $49.40
     items = _items(serverless_monthly_cost(1e6, 100, 128, p.functions, None, free_tier=True))
     assert items == {"function requests": pytest.approx(0.30),
-                     "function compute (GB-s)": pytest.approx(2.60)}
+                     "function compute (GB-s)": pytest.approx(49.40)}
+
+
+def test_azure_flex_rounds_past_the_minimum_up_to_100_ms(kb: KnowledgeBase) -> None:
+    # The kbase had Flex billed per 1 ms with a 100 ms minimum (the legacy plan's figures);
+    # Microsoft's Flex page says 1,000 ms at least, then rounded up to the nearest 100 ms.
+    # 1,250 ms -> 1,300 ms: 1M x 1.3 s x 2 GB = 2,600,000 GB-s x $0.000026 = $67.60
+    p = kb.provider("azure")
+    items = _items(serverless_monthly_cost(1e6, 1250, 512, p.functions, None))
+    assert items["function compute (GB-s)"] == pytest.approx(67.60)
 
 
 def test_azure_legacy_consumption_same_workload(kb: KnowledgeBase) -> None:
@@ -212,14 +222,22 @@ def test_people_cost_depends_on_maturity_and_is_counted_once(kb: KnowledgeBase) 
         report = estimate(w, kb, with_break_even=False)
         facts = report.facts()
         assert facts["cost.view"] == "standalone"
-        assert facts["cost.people_usd"] == pytest.approx((cluster + service) * 12_500)
+        # The Kubernetes model runs on ECS on Fargate (the cheapest that fits): no cluster to
+        # run, so its people line is the service's own effort; no cluster fee, no load
+        # balancer for a worker: nothing fixed.
+        assert report.kubernetes.platform == "aws-ecs-fargate"
+        assert facts["cost.people_usd"] == pytest.approx(service * 12_500)
         people = [i for i in report.kubernetes.items if i.name == "operations (people)"]
         assert len(people) == 1 and people[0].monthly_usd == facts["cost.people_usd"]
+        assert facts["cost.fixed_usd"] == 0.0
+        # EKS on nodes, a new cluster: the cluster's effort and the service's, once.
+        nodes = next(o for o in report.platforms if o.platform.bill == "nodes")
+        on_nodes = [i for i in nodes.items if i.name == "operations (people)"]
+        assert len(on_nodes) == 1
+        assert on_nodes[0].monthly_usd == pytest.approx((cluster + service) * 12_500)
         assert report.serverless is not None
         assert _items(report.serverless)["operations (people)"] == pytest.approx(
             functions * 12_500)
-        # the fixed fact is the control plane alone here (a worker has no load balancer)
-        assert facts["cost.fixed_usd"] == pytest.approx(0.10 * 730)
 
 
 def test_new_cluster_whole_nodes_with_scale_lag(kb: KnowledgeBase) -> None:

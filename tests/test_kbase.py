@@ -85,7 +85,10 @@ def test_the_kbase_figure_shape_is_an_override(runner: CliRunner, tmp_path: Path
     assert "control plane" not in data["costs"]["kubernetes"]["breakdown"]
     result = runner.invoke(main, ["advise", str(EXAMPLES / "payments-webhook.yaml"), "--pricing",
                                   str(pricing), "--format", "json"])
-    plane = json.loads(result.stdout)["costs"]["kubernetes"]["breakdown"]["control plane"]
+    data = json.loads(result.stdout)
+    nodes = next(o for o in [data["platform"], *data["alternatives"]]
+                 if o["name"] == "aws-eks-nodes")  # EKS on nodes: a new cluster
+    plane = (nodes["breakdown"] or data["costs"]["kubernetes"]["breakdown"])["control plane"]
     assert (plane["quantity"], plane["monthly_usd"]) == (720.0, 72.0)
     kb = load_kbase(pricing)
     assert kb.operations.hours_per_month == 720

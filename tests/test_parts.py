@@ -346,9 +346,9 @@ def test_score_cheaper_of_a_hybrid_compares_its_parts_sum(runner: CliRunner,
     assert rows['"catalog-api"'].endswith(',""')
     # Markdown and HTML: the same comparison, with the parts' sum beside it.
     md = runner.invoke(main, ["score", str(inventory), "--format", "markdown"]).stdout
-    assert "| media-service | hybrid | 0.98 | $337 | marginal | $306 | $377 | hybrid (parts $229) |" \
+    assert "| media-service | hybrid | 0.98 | $337 | marginal | $451 | $377 | hybrid (parts $229) |" \
         in md
-    assert "| catalog-api | kubernetes | 0.89 | $304 | marginal | $675 | $1,198 | kubernetes | " \
+    assert "| catalog-api | kubernetes | 0.89 | $304 | marginal | $1,111 | $1,198 | kubernetes | " \
         in md
     html = tmp_path / "estate.html"
     runner.invoke(main, ["score", str(inventory), "-o", str(html)])

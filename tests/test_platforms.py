@@ -23,8 +23,8 @@ from runplan.cost.platforms import (
     request_containers_bill,
     ruled_out_by,
     task_hours_bill,
-    usage_of,
 )
+from runplan.cost.vector import rows_of, usage_of
 from runplan.kbase import KnowledgeBase, Platform, load_kbase
 from runplan.paths import kbase_dir
 from runplan.profile import resolve
@@ -142,7 +142,7 @@ def test_usage_of_a_steady_worker(kb: KnowledgeBase) -> None:
     w, _ = resolve(component(kind="worker", traffic={"pattern": "steady", "avg_rps": 1},
                              execution={"avg_duration_ms": 100, "cpu_ms": 50,
                                         "memory_mb": 512}), kb)
-    u = usage_of([(w, shape_of(w, kb))], kb.provider("aws"), kb)
+    u = usage_of(rows_of([w], kb), kb.provider("aws"), kb)
     assert (u.replica_hours[0], u.active_hours[0], u.front_door_usd[0]) == (1460, 730, 0.0)
     costs = {o.platform.name: o.monthly_usd for o in platform_costs(
         [Billed(w, shape_of(w, kb), 1.0, (), 2.0, ())], kb, free_tier=False)[0]}
@@ -161,17 +161,18 @@ def test_http_container_service_pays_its_load_balancer(kb: KnowledgeBase) -> Non
     # 730 h x 1 new connection/s / 25 per LCU = 29.2 LCU-hours x $0.008 = $0.2336
     w, _ = resolve(component(kind="api", traffic={"pattern": "steady", "avg_rps": 1},
                              execution={"avg_duration_ms": 100}), kb)
-    u = usage_of([(w, shape_of(w, kb))], kb.provider("aws"), kb)
+    u = usage_of(rows_of([w], kb), kb.provider("aws"), kb)
     assert u.front_door_usd[0] == pytest.approx(16.425 + 0.2336)
 
 
 def test_ml_inference_is_an_http_kind(kb: KnowledgeBase, advisor: Advisor) -> None:
     # An inference endpoint is an HTTP API: both bills carry the front door.
     r = advisor.advise(component(kind="ml-inference", traffic={"requests_per_month": 1e6}))
-    k8s = {i.name for i in r.costs.kubernetes.items}
+    nodes = next(o for o in r.platforms if o.platform.name == "aws-eks-nodes")
+    assert {"load balancer", "load balancer capacity units"} <= {i.name for i in nodes.items}
+    assert "load balancer" in {i.name for i in r.costs.kubernetes.items}  # ECS on Fargate
     assert r.costs.serverless is not None
     sls = {i.name: i.monthly_usd for i in r.costs.serverless.items}
-    assert {"load balancer", "load balancer capacity units"} <= k8s
     assert sls["front door (HTTP API)"] == pytest.approx(1.00)  # 1M x $1.00/1M
 
 
@@ -222,6 +223,21 @@ def test_websockets_fit_containers_not_functions(kb: KnowledgeBase) -> None:
     assert ruled_out_by(_platform(kb, "gcp-gke-autopilot").limits, w) is None
 
 
+def test_a_websocket_stream_is_bounded_by_the_http_limit(kb: KnowledgeBase) -> None:
+    # A websocket is an HTTP request held open: on Container Apps the 240 s ingress timeout
+    # bounds a stream's hour-long sessions (a stream without connections, a job-like replica,
+    # has no limit); Cloud Run services hold one for up to their 60-minute request timeout.
+    w, _ = resolve(component(kind="stream", constraints={"provider": "azure"},
+                             execution={"long_lived_connections": True,
+                                        "max_duration_s": 3600}), kb)
+    assert ruled_out_by(_platform(kb, "azure-container-apps").limits, w) == (
+        "execution.max_duration_s: the longest run (3,600 s) is over the 240 s limit")
+    assert ruled_out_by(_platform(kb, "gcp-cloud-run").limits, w) is None
+    plain, _ = resolve(component(kind="stream", constraints={"provider": "azure"},
+                                 execution={"max_duration_s": 3600}), kb)
+    assert ruled_out_by(_platform(kb, "azure-container-apps").limits, plain) is None
+
+
 def test_concurrency_over_the_platform_limit(kb: KnowledgeBase) -> None:
     # 3,000 rps at peak x 1 s = 3,000 runs at once: over Lambda's 1,000 account concurrency
     w, _ = resolve(component(kind="worker", traffic={"avg_rps": 100, "peak_rps": 3000},
@@ -260,8 +276,12 @@ def test_a_twelve_minute_azure_job_runs_on_container_apps_jobs_when_cheaper(
 
 def _fargate(runner: CliRunner, path: Path) -> dict[str, tuple[str, float, float, float]]:
     data = json.loads(runner.invoke(main, ["advise", str(path), "--format", "json"]).stdout)
-    return {a["name"]: (a["view"], a["monthly_usd"], a["breakdown"]["cluster fee"]["monthly_usd"],
-                        a["breakdown"]["load balancer"]["monthly_usd"])
+
+    def items(a: dict[str, Any]) -> dict[str, Any]:  # a chosen platform's bill is in costs
+        return a["breakdown"] or data["costs"][a["bill_in"].split(".")[1]]["breakdown"]
+
+    return {a["name"]: (a["view"], a["monthly_usd"], items(a)["cluster fee"]["monthly_usd"],
+                        items(a)["load balancer"]["monthly_usd"])
             for a in (data["platform"], *data["alternatives"])
             if a["name"] in ("aws-ecs-fargate", "aws-eks-fargate")}
 
@@ -283,7 +303,8 @@ def test_node_less_alternatives_on_an_existing_cluster(runner: CliRunner,
     # Without a cluster EKS on Fargate is a new cluster: standalone, $0.10 x 730 = $73 fee,
     # its own ALB, and the people to run a node-less cluster (0.1 FTE, platform) on top of the
     # service's 0.005: 0.105 x $12,500 = $1,312.50 -> 111.44 + 24.47 + 73 + 44.46 + 1,312.50
-    # = $1,565.87. ECS on Fargate is the same $242.87 either way.
+    # = $1,565.87. ECS on Fargate is the same $242.87 either way (and, cheapest, the platform
+    # of the kubernetes model).
     profile = tmp_path / "core-api.yaml"
     profile.write_text((EXAMPLES / "core-api.yaml").read_text().replace(
         "existing_cluster: true", "existing_cluster: false"))
@@ -417,7 +438,8 @@ def test_a_legacy_platform_is_not_chosen_while_a_current_one_fits(runner: CliRun
     #   Container Apps: 0.25 vCPU / 0.5 GiB, 1 s billed: 15,000 s x 0.25 = 3,750 vCPU-s
     #                   x $0.000024 = $0.09 + 7,500 GiB-s x $0.000003 = $0.0225
     #                   + 15,000 x $0.40/1M = $0.006 -> $0.1185
-    #   Flex: 15,000 x 0.3 s x 2 GB = 9,000 GB-s x $0.000026 = $0.234 + $0.006 -> $0.24
+    #   Flex: 300 ms billed as the 1,000 ms minimum: 15,000 x 1 s x 2 GB = 30,000 GB-s
+    #         x $0.000026 = $0.78 + $0.006 -> $0.786
     data = json.loads(runner.invoke(main, ["advise", str(EXAMPLES / "signup-notifier.yaml"),
                                            "--format", "json"]).stdout)
     assert data["verdict"] == "serverless"
@@ -426,7 +448,15 @@ def test_a_legacy_platform_is_not_chosen_while_a_current_one_fits(runner: CliRun
         "azure-container-apps", 50.12)
     costs = {a["name"]: a["monthly_usd"] for a in data["alternatives"]}
     assert costs["azure-functions-consumption"] == 50.02
-    assert costs["azure-functions-flex"] == 50.24
+    assert costs["azure-functions-flex"] == 50.79
+
+
+def test_app_runner_is_listed_as_legacy(runner: CliRunner) -> None:
+    # AWS's App Runner developer guide: "AWS App Runner is no longer open to new customers";
+    # the kbase listed it as current.
+    out = runner.invoke(main, ["advise", str(EXAMPLES / "payments-webhook.yaml")]).stdout
+    assert ("  AWS App Runner (kubernetes, legacy, standalone)  not priced: no sourced prices for "
+            "this platform in kbase") in out.splitlines()
 
 
 def test_the_provider_schema_checks_platforms() -> None:
@@ -442,16 +472,21 @@ def test_the_provider_schema_checks_platforms() -> None:
         "platforms[2].prices.min_billed_s: is required"]
 
 
-def test_an_event_driven_gcp_function_over_nine_minutes_is_excluded(advisor: Advisor) -> None:
+def test_an_event_driven_gcp_function_over_nine_minutes_runs_on_cloud_run(
+        advisor: Advisor) -> None:
+    """Cloud Run functions stop event-driven work at 540 s; Cloud Run services take
+    60-minute requests: the serverless model is not excluded, it runs on Cloud Run."""
     r = advisor.advise(component(kind="event-handler", constraints={"provider": "gcp"},
                                  traffic={"requests_per_month": 3000},
                                  execution={"avg_duration_ms": 400_000, "max_duration_s": 720}))
-    assert r.verdict.excluded["serverless"] == ["LIMIT-DURATION-001"]
-    [reason] = [x for x in r.reasons if x.rule == "LIMIT-DURATION-001"]
-    assert reason.message == ("The longest run (720 s) is over the 540 s function time limit "
-                              "on gcp.")
-    # Cloud Run services still take it (60-minute requests): an alternative, not excluded.
+    assert r.verdict.excluded["serverless"] == []
+    assert "LIMIT-DURATION-001" not in {x.rule for x in r.reasons}
+    functions = next(o for o in r.platforms if o.platform.name == "gcp-cloud-run-functions")
+    assert functions.ruled_out_by == ("execution.max_duration_s: the longest run (720 s) is "
+                                      "over the 540 s limit")
     run = next(o for o in r.platforms if o.platform.name == "gcp-cloud-run")
+    assert r.costs.serverless is not None and r.costs.serverless.platform == "gcp-cloud-run"
+    assert r.costs.serverless.monthly_usd == run.monthly_usd
     assert run.feasible and run.monthly_usd is not None
 
 

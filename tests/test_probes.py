@@ -56,19 +56,27 @@ def test_vector_costs_are_the_scalar_floats(kb: KnowledgeBase, free_tier: bool) 
         full = costs(rows_of(group, kb), p, kb, free_tier)
         totals = costs(rows_of(group, kb), p, kb, free_tier, cold=False)
         for i, w in enumerate(group):
+            # The report's bills (line items, each model on its platform) against the arrays.
+            report = estimate(w, kb, free_tier, with_break_even=False)
             facts, monthly = probe_facts(w, kb, free_tier)
             sls, k8s = monthly_costs(w, kb, free_tier)
-            assert float(full.kubernetes_usd[i]) == monthly["kubernetes"] == k8s, w
+            assert float(full.kubernetes_usd[i]) == report.kubernetes.monthly_usd == \
+                monthly["kubernetes"] == k8s, w
             assert float(totals.kubernetes_usd[i]) == k8s, w
-            assert round(float(full.fixed_usd[i]), 2) == facts["cost.fixed_usd"]
-            assert round(float(full.people_usd[i]), 2) == facts["cost.people_usd"]
+            assert round(float(full.fixed_usd[i]), 2) == facts["cost.fixed_usd"] == \
+                report.facts()["cost.fixed_usd"]
+            assert round(float(full.people_usd[i]), 2) == facts["cost.people_usd"] == \
+                report.facts()["cost.people_usd"]
             if not p.functions.available:
                 assert full.serverless_usd is None and sls is None
                 continue
             assert full.serverless_usd is not None and totals.serverless_usd is not None
             assert full.cold_share is not None and full.breaches_slo is not None
-            assert float(full.serverless_usd[i]) == monthly["serverless"] == sls, w
-            assert float(totals.serverless_usd[i]) == sls, w
+            got = None if math.isnan(full.serverless_usd[i]) else float(full.serverless_usd[i])
+            expected = report.serverless.monthly_usd if report.serverless else None
+            assert got == expected == monthly["serverless"] == sls, w
+            assert (None if math.isnan(totals.serverless_usd[i])
+                    else float(totals.serverless_usd[i])) == sls, w
             assert round(float(full.cold_share[i]), 6) == facts["cold_start.share"]
             assert bool(full.breaches_slo[i]) == facts["cold_start.breaches_slo"]
             checked += 1

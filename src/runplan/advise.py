@@ -18,9 +18,8 @@ from runplan.cost.estimate import (
     default_view,
     estimate,
     probe_facts,
-    shape_of,
 )
-from runplan.cost.platforms import Billed, PlatformCost, cheapest, platform_costs
+from runplan.cost.platforms import PlatformCost, cheapest
 from runplan.cost.serverless import LineItem, add_up
 from runplan.errors import Problem, UserError
 from runplan.fmt import num, usd, whole
@@ -252,7 +251,7 @@ class Advisor:
         """The Result; `options`: the platforms, where priced already with others'."""
         costs, fields, fired, verdict = inferred
         if options is None:
-            options = platform_costs([billed(w, costs, self.kb)], self.kb, self.free_tier)[0]
+            options = costs.platforms
         if flips and assumed:
             given_up = {a.field for a in assumed}
             flips = tuple(Flip(f.field, f.to, f.verdict, f.current, f.limit, True)
@@ -343,11 +342,8 @@ class Advisor:
                 chosen = self._keep_flips(key, tuple(self._choose(w, axes)))
                 for k in pending[key]:
                     flip_of[k] = chosen
-        options = platform_costs([billed(w, inferred[k][0], self.kb) for k, w, _ in todo],
-                                 self.kb, self.free_tier)
-        for (k, w, assumed), on in zip(todo, options, strict=True):
-            out[k] = self._assemble(w, assumed, parts, inferred[k], (), flip_of.get(k, ()),
-                                    on)
+        for k, w, assumed in todo:
+            out[k] = self._assemble(w, assumed, parts, inferred[k], (), flip_of.get(k, ()))
         return [r for r in out if r is not None]
 
     def _choose(self, w: Workload, axes: dict[str, list[tuple[float, str]]]) -> list[Flip]:
@@ -551,13 +547,6 @@ def _distance(f: Flip, value: float) -> float:
     if f.field == "traffic.idle_fraction" or value == 0:
         return abs(f.to - value)
     return abs(math.log(max(f.to, 1e-12) / value))
-
-
-def billed(w: Workload, costs: CostReport, kb: KnowledgeBase) -> Billed:
-    """A workload with the bills the verdict reads, for `platform_costs`."""
-    sls = costs.serverless
-    return Billed(w, shape_of(w, kb), costs.kubernetes.monthly_usd, costs.kubernetes.items,
-                  sls.monthly_usd if sls else None, sls.items if sls else (), costs.view)
 
 
 def against_cost(v: Verdict, costs: CostReport, reasons: Sequence[Reason]) -> str:

@@ -303,7 +303,7 @@ def cost(file: Path, provider: str | None, pricing: Path | None, free_tier: bool
       runplan cost examples/core-api.yaml --provider gcp --plot cost.png
       runplan cost svc.yaml --format json -o cost.json
     """
-    from runplan.report.data import cold_start_data, costs_data
+    from runplan.report.data import cold_start_data, costs_data, platform_data
     from runplan.report.text import render_cost_text
 
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
@@ -320,6 +320,7 @@ def cost(file: Path, provider: str | None, pricing: Path | None, free_tier: bool
     result = advisor.advise(component, file=_name(file), flips=False)
     if fmt == "json":
         data = {"name": result.name, "costs": costs_data(result),
+                "platforms": [platform_data(o, result.costs) for o in result.platforms],
                 "cold_start": cold_start_data(result),
                 "assumptions": [str(a) for a in result.assumptions],
                 "overridden_figures": list(result.overridden), "currency": currency()}

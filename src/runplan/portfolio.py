@@ -32,12 +32,13 @@ from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from runplan.advise import Flip, Result
 from runplan.cost.estimate import marginal_amounts
 from runplan.cost.people import cluster_fte
+from runplan.cost.platforms import cheapest
 from runplan.cost.serverless import add_up
 from runplan.fmt import cents
 from runplan.kbase import KnowledgeBase
@@ -106,6 +107,9 @@ def placement(r: Result, kb: KnowledgeBase, free_tier: bool) -> Placement:
         a = marginal_amounts(r.workload, kb)
         marginal, variable = a.monthly_usd, a.variable_usd
         http = r.workload.kind in HTTP_KINDS
+        off = _off_cluster(r, marginal)
+        if off is not None:  # cheaper on a node-less platform: it adds nothing to a cluster
+            marginal, variable = off, 0.0
     sls = r.costs.serverless.monthly_usd if r.costs.serverless else None
     blocked: tuple[str, ...] = () if r.parts else _serverless_blocked(r)
     if r.parts:  # whatever the verdict, the parts are what runs
@@ -132,6 +136,20 @@ def placement(r: Result, kb: KnowledgeBase, free_tier: bool) -> Placement:
                      None if nearest is None else (nearest.field, nearest.current, nearest.to,
                                                    nearest.verdict, nearest.assumed),
                      r.workload.devops_maturity, r.workload.existing_cluster)
+
+
+def _off_cluster(r: Result, on_cluster: float) -> float | None:
+    """The Kubernetes model's bill where a node-less platform (ECS on Fargate, Autopilot)
+    beats joining a cluster at `on_cluster`, chosen as `platforms.choose` chooses (kbase
+    order breaks ties); None where the cluster is the cheaper."""
+    nodes = [o for o in r.platforms if o.platform.bill == "nodes"]
+    if not nodes:
+        return None
+    joined = replace(nodes[0], monthly_usd=on_cluster, feasible=True)
+    chosen = cheapest(tuple(joined if o is nodes[0] else o for o in r.platforms), "kubernetes")
+    if chosen is None or chosen is joined or chosen.monthly_usd is None:
+        return None
+    return chosen.monthly_usd
 
 
 def flip_distance(field_name: str, current: float, to: float) -> float:

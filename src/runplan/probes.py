@@ -28,6 +28,7 @@ import numpy as np
 
 from runplan.cost.breakeven import BISECTIONS as BE_BISECTIONS
 from runplan.cost.breakeven import GRID, LOW, PRECISION, BreakEven
+from runplan.cost.platforms import LIMIT_FLAGS
 from runplan.cost.vector import MOVING, Array, Costs, Rows, costs, pyround, rows_of
 from runplan.facts import COST_FACTS
 from runplan.kbase import KnowledgeBase
@@ -48,8 +49,6 @@ AXES = ("traffic.avg_rps", "traffic.peak_rps", "execution.avg_duration_ms",
         "execution.max_duration_s", "execution.memory_mb", "traffic.idle_fraction",
         "latency.p99_slo_ms")
 AXIS_ATTR = {path: attr for attr, path in FIELD_PATHS.items() if path in AXES}
-LIMIT_FLAGS = ("exceeds_duration", "exceeds_memory", "gpu_unavailable",
-               "connections_unsupported", "exceeds_concurrency")
 VARYING = frozenset({"traffic.requests_per_month", "traffic.avg_rps", "traffic.peak_rps",
                      "traffic.idle_fraction", "execution.avg_duration_ms",
                      "execution.max_duration_s", "execution.memory_mb", "execution.cpu_ms",
@@ -258,12 +257,8 @@ class BatchProbes:
                                       fn.duration_limit_s(False)))
             lim["function_max_duration_s"][index] = max_s
             lim["function_memory_max_mb"][index] = fn.memory_max_mb
-            lim["exceeds_duration"][index] = rows.max_duration_s[index] > max_s
-            lim["exceeds_memory"][index] = rows.memory_mb[index] > fn.memory_max_mb
-            lim["gpu_unavailable"][index] = rows.gpu[index] & (not fn.gpu)
-            lim["connections_unsupported"][index] = rows.long_lived_connections[index] & \
-                (not fn.long_lived_connections)
-            lim["exceeds_concurrency"][index] = conc[index] > fn.account_concurrency
+            for flag in LIMIT_FLAGS:  # the serverless model's (`cost.vector.costs`)
+                lim[flag][index] = c.flags[flag]
         none = ~has_fn
         wanted = self.read
         rounded: dict[str, tuple[Callable[[], Array], int]] = {
@@ -352,8 +347,9 @@ class BatchProbes:
         for name, index in groups.items():
             c = priced[name]
             k8s_total[index] = c.kubernetes_usd
-            if c.serverless_usd is not None:
-                sls_total[index] = c.serverless_usd
+            if c.serverless_usd is not None:  # NaN: not priced, as `decide`'s None
+                sls_total[index] = np.where(np.isnan(c.serverless_usd), np.inf,
+                                            c.serverless_usd)
         cost = {"serverless": sls_total, "kubernetes": k8s_total, "hybrid": np.full(n, np.inf)}
         feasible = {o: ~excluded[o] & ((scores[o] > 0) if o == "hybrid" else ~zeros)
                     for o in OPTIONS}

@@ -39,7 +39,9 @@ from typing import Any
 from runplan.adr.madr import repository
 from runplan.adr.parse import Record
 from runplan.advise import Advisor, Result
+from runplan.cost.people import PEOPLE_ITEM
 from runplan.cost.platforms import PlatformCost, broken_limits
+from runplan.cost.serverless import add_up
 from runplan.errors import Problem, UserError, short_name
 from runplan.fmt import usd
 from runplan.kbase import KnowledgeBase, Platform
@@ -398,12 +400,13 @@ def _lifted(r: Result, model: str, platform: Platform | None, blocked: list[str]
         reason = next((x for x in r.reasons if x.rule == rule_id), None)
         if reason is not None and reason.facts and set(reason.facts) <= FUNCTION_LIMITS:
             limit_rules.add(rule_id)
-    own = {o.platform.name: o for o in r.platforms}
     if platform is not None:
-        mine = own.get(platform.name)
-        if mine is not None and platform.bill == "functions":
-            return set()  # the provider's own functions: the rules read exactly its limits
+        # The hard-limit rules read the functions' limits where no serverless platform fits
+        # (then they speak for the provider's own functions, by rule id) and fire on none
+        # where one fits: a named platform is then held to its own limits.
         broken = broken_limits(platform.limits, r.workload)
+        if platform.bill == "functions" and (limit_rules or not broken):
+            return set()
         if broken:
             add("ADR-HARD-CONSTRAINT", f"chose {platform.title}, but its limits rule "
                 + (f"out part {part}: " if part else "it out: ") + "; ".join(broken), line)
@@ -448,21 +451,24 @@ def _decision(rec: Record, r: Result, add: Any, advisor: Advisor) -> None:
         costs["hybrid"] = r.parts_usd
     if lifted:  # the verdict as it would be without the limits the platform does not have
         v = _without(r, lifted, costs, advisor)
+    named = next((o for o in r.platforms if platform is not None
+                  and o.platform.name == platform.name), None)
     if not blocked and model != v.verdict:
         top = sorted((x for x in r.reasons if x.support(v.verdict) > 0 and x.rule not in lifted),
                      key=lambda x: -x.support(v.verdict))[:3]
         gap = ""
-        if costs.get(model) is not None and costs.get(v.verdict) is not None:
-            a, b = costs[model], costs[v.verdict]
-            assert a is not None and b is not None
-            gap = (f"; {model} costs {usd(a)}/month against {usd(b)} for {v.verdict} "
-                   f"({'+' if a >= b else '-'}{usd(abs(a - b))})")
+        mine, label = costs.get(model), model
+        if named is not None and named.monthly_usd is not None:  # the bill of what it chose
+            mine, label = named.monthly_usd, named.platform.title
+        if mine is not None and costs.get(v.verdict) is not None:
+            b = costs[v.verdict]
+            assert b is not None
+            gap = (f"; {label} costs {usd(mine)}/month against {usd(b)} for {v.verdict} "
+                   f"({'+' if mine >= b else '-'}{usd(abs(mine - b))})")
         flips = "; ".join(f.sentence(v.verdict) for f in r.flips[:2]) if not lifted else ""
         add("ADR-DISAGREES", f"chose {model}; runplan's verdict is {v.verdict} (confidence "
             f"{v.confidence:.2f}): " + " ".join(f"{x.message} [{x.rule}]" for x in top) + gap
             + (f"; {flips}" if flips else ""), line)
-    named = next((o for o in r.platforms if platform is not None
-                  and o.platform.name == platform.name), None)
     _drivers(rec, r, model, add, named)
     _drift(rec, r, add)
 
@@ -485,16 +491,21 @@ def _drivers(rec: Record, r: Result, model: str, add: Any,
     fired = {x.rule for x in r.reasons}
     w = r.workload
     c = r.costs
+    # The Kubernetes platform in question: the one named, else the model's own (`platform`).
+    on = named if named is not None and named.platform.model == "kubernetes" else next(
+        (o for o in r.platforms if o.platform.name == c.kubernetes.platform), None)
+    people = c.kubernetes.people_usd if on is None else \
+        add_up(i.monthly_usd for i in on.items if i.name == PEOPLE_ITEM)
     for item in section.bullets():
         text = item.text.lower()
         if any(rule in item.text for rule in fired):
             continue  # a driver that cites a fired runplan rule is runplan's own reasoning
-        nodeless = named is not None and named.platform.kind == "node-less-containers"
+        nodeless = on is not None and on.platform.kind == "node-less-containers"
         if model in ("kubernetes", "hybrid") and not nodeless and re.search(
                 r"\bops\b|operation|maintenan|overhead|toil|devops|small team|no-ops", text) \
                 and not w.existing_cluster and w.devops_maturity in ("none", "basic"):
             add("ADR-DRIVER-CONTRADICTED", f"driver {item.text!r}: a new cluster needs "
-                f"people to run it ({usd(c.kubernetes.people_usd)}/month of operations time) "
+                f"people to run it ({usd(people)}/month of operations time) "
                 f"and the team's DevOps maturity is {w.devops_maturity}", item.line)
         if re.search(r"\bcost|cheap|budget|spend|price", text) and c.serverless is not None:
             mine = c.kubernetes.monthly_usd if model == "kubernetes" else \

@@ -7,7 +7,7 @@ of the cost core; the facts it returns are what the rule base reasons over.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from runplan.cost.breakeven import BreakEven, Scan, nearest_crossing
@@ -19,9 +19,18 @@ from runplan.cost.kubernetes import (
     kubernetes_monthly_cost,
 )
 from runplan.cost.people import PEOPLE_ITEM, people_fte, people_note, people_usd
+from runplan.cost.platforms import (
+    LIMIT_FLAGS,
+    Billed,
+    PlatformCost,
+    cheapest,
+    platform_costs,
+    workload_breaks,
+)
 from runplan.cost.serverless import (
     LineItem,
     ServerlessCost,
+    add_up,
     serverless_monthly_cost,
     serverless_monthly_usd,
 )
@@ -40,6 +49,7 @@ class CostReport:
     provisioned_instances: int
     limits: dict[str, Any]
     free_tier: bool
+    platforms: tuple[PlatformCost, ...] = ()  # every platform of the provider, kbase order
 
     @property
     def view(self) -> str:
@@ -105,8 +115,11 @@ def cold_start_ms(w: Workload, p: Provider) -> float:
     return fn.cold_start_ms.get(w.runtime, 0.0) + fn.cold_start_overhead_ms
 
 
-def limits_of(w: Workload, p: Provider) -> dict[str, Any]:
-    """What the provider's function platform allows, against what the workload needs."""
+def limits_of(w: Workload, p: Provider, serverless_fits: bool) -> dict[str, Any]:
+    """What the provider's function platform allows, against what the workload needs. The
+    hard-limit flags are the serverless model's: none is set where some serverless platform
+    fits (`serverless_fits`: a Cloud Run service holds the websocket a function cannot);
+    where none fits, the functions' own."""
     fn = p.functions
     concurrency = w.peak_rps * w.avg_duration_ms / 1000
     if not fn.available:
@@ -114,17 +127,18 @@ def limits_of(w: Workload, p: Provider) -> dict[str, Any]:
                 "exceeds_duration": None, "exceeds_memory": None, "gpu_unavailable": None,
                 "connections_unsupported": None, "peak_concurrency": round(concurrency, 3),
                 "exceeds_concurrency": None, "function_memory_max_mb": None}
-    max_s = fn.duration_limit_s(w.kind in HTTP_KINDS, w.kind in EVENT_KINDS)
+    functions = next((pl for pl in p.platforms if pl.bill == "functions"), None)
+    breaks = dict.fromkeys(LIMIT_FLAGS, False)
+    if functions is not None and not serverless_fits:
+        breaks = workload_breaks(functions.limits, w)
     return {
         "functions_available": True,
-        "function_max_duration_s": max_s,
+        "function_max_duration_s": fn.duration_limit_s(w.kind in HTTP_KINDS,
+                                                       w.kind in EVENT_KINDS),
         "function_memory_max_mb": fn.memory_max_mb,
-        "exceeds_duration": w.max_duration_s > max_s,
-        "exceeds_memory": w.memory_mb > fn.memory_max_mb,
-        "gpu_unavailable": w.gpu and not fn.gpu,
-        "connections_unsupported": w.long_lived_connections and not fn.long_lived_connections,
+        **{f: breaks[f] for f in LIMIT_FLAGS[:4]},
         "peak_concurrency": round(concurrency, 3),
-        "exceeds_concurrency": concurrency > fn.account_concurrency,
+        "exceeds_concurrency": breaks["exceeds_concurrency"],
     }
 
 
@@ -174,17 +188,17 @@ def _kubernetes_args(w: Workload, p: Provider, shape: Shape, kb: KnowledgeBase, 
 
 def monthly_costs(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
                   view: str | None = None) -> tuple[float | None, float]:
-    """(serverless, kubernetes) monthly USD at the workload's load, nothing else: the same
-    floats as `estimate`'s, without line items (and without cold starts where no SLO could
-    make them cost anything)."""
-    p = kb.provider(w.provider)
-    shape = shape_of(w, kb)
-    k8s = kubernetes_amounts(*_kubernetes_args(w, p, shape, kb, view or default_view(w))
-                             ).monthly_usd
-    if not p.functions.available:
-        return None, k8s
-    instances = 0 if w.p99_slo_ms is None else _cold(w, p, shape)[1]
-    return _serverless_usd(w, p, kb, free_tier, instances), k8s
+    """(serverless, kubernetes) monthly USD at the workload's load, each model on its
+    platform, nothing else: `cost.vector`'s one-row case (without cold starts where no SLO
+    could make them cost anything). Serverless None: no functions, or its platform is not
+    priced."""
+    from runplan.cost.vector import costs, rows_of  # which imports this module
+
+    c = costs(rows_of([w], kb, [view or default_view(w)]), kb.provider(w.provider), kb,
+              free_tier, cold=w.p99_slo_ms is not None)
+    sls = None if c.serverless_usd is None or math.isnan(c.serverless_usd[0]) \
+        else float(c.serverless_usd[0])
+    return sls, float(c.kubernetes_usd[0])
 
 
 def marginal_amounts(w: Workload, kb: KnowledgeBase) -> KubernetesAmounts:
@@ -196,18 +210,19 @@ def marginal_amounts(w: Workload, kb: KnowledgeBase) -> KubernetesAmounts:
 def probe_facts(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
                 view: str | None = None) -> tuple[dict[str, Any], dict[str, float | None]]:
     """`estimate(w, with_break_even=False).facts()` and both monthly totals, without line
-    items: what a flip-search probe needs to reach a verdict."""
+    items: what a flip-search probe needs to reach a verdict (`cost.vector`'s one row)."""
+    from runplan.cost.vector import costs, rows_of  # which imports this module
+
     p = kb.provider(w.provider)
-    shape = shape_of(w, kb)
     view = view or default_view(w)
-    k8s = kubernetes_amounts(*_kubernetes_args(w, p, shape, kb, view))
-    k8s_usd = k8s.monthly_usd
-    sls = cs = None
-    if p.functions.available:
-        cs, instances = _cold(w, p, shape)
-        sls = _serverless_usd(w, p, kb, free_tier, instances)
-    return (cost_facts(k8s_usd, k8s.people_usd, k8s.fixed_usd, sls, None, cs, limits_of(w, p),
-                       view), {"kubernetes": k8s_usd, "serverless": sls})
+    c = costs(rows_of([w], kb, [view]), p, kb, free_tier)
+    k8s_usd = float(c.kubernetes_usd[0])
+    sls = None if c.serverless_usd is None or math.isnan(c.serverless_usd[0]) \
+        else float(c.serverless_usd[0])
+    cs = _cold(w, p, shape_of(w, kb))[0] if p.functions.available else None
+    limits = limits_of(w, p, bool(c.options.serverless[0] >= 0))
+    return (cost_facts(k8s_usd, float(c.people_usd[0]), float(c.fixed_usd[0]), sls, None, cs,
+                       limits, view), {"kubernetes": k8s_usd, "serverless": sls})
 
 
 def load_free(w: Workload) -> Workload:
@@ -248,9 +263,12 @@ def load_scan(w: Workload, kb: KnowledgeBase, free_tier: bool,
 
 def estimate(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
              with_break_even: bool = True, cache: CrossingCache | None = None,
-             view: str | None = None) -> CostReport:
-    """Everything the cost core knows about a workload, the Kubernetes bill in `view`
-    (marginal | standalone; None: `default_view`)."""
+             view: str | None = None,
+             options: tuple[PlatformCost, ...] | None = None) -> CostReport:
+    """Everything the cost core knows about a workload, each model on its platform (the
+    cheapest that fits, `model_bills`), a Kubernetes bill on nodes in `view` (marginal |
+    standalone; None: `default_view`). `options`: its platforms, where already priced with
+    others' (`bills` and `platform_costs`)."""
     p = kb.provider(w.provider)
     shape = shape_of(w, kb)
     view = view or default_view(w)
@@ -259,9 +277,48 @@ def estimate(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
     instances = 0
     if p.functions.available:
         sls, cs, instances = _serverless(w, p, shape, kb, free_tier)
+    if options is None:
+        options = platform_costs([bills(w, shape, k8s, sls, view)], kb, free_tier)[0]
+    k8s, model_sls = model_bills(k8s, sls, options)
     be = None
-    if with_break_even and sls is not None:
+    if with_break_even and model_sls is not None:
         be = nearest_crossing(load_scan(w, kb, free_tier, cache, view), w.requests_per_month,
                               kb.operations.hours_per_month)
-    return CostReport(w.provider if w.provider != "any" else "aws", sls, k8s, be, cs, instances,
-                      limits_of(w, p), free_tier)
+    return CostReport(w.provider if w.provider != "any" else "aws", model_sls, k8s, be, cs,
+                      instances, limits_of(w, p, cheapest(options, "serverless") is not None),
+                      free_tier, options)
+
+
+def bills(w: Workload, shape: Shape, nodes: KubernetesCost, functions: ServerlessCost | None,
+          view: str) -> Billed:
+    """The nodes and functions bills of a workload, for `platform_costs`."""
+    return Billed(w, shape, nodes.monthly_usd, nodes.items,
+                  functions.monthly_usd if functions else None,
+                  functions.items if functions else (), view)
+
+
+def model_bills(nodes: KubernetesCost, functions: ServerlessCost | None,
+                options: tuple[PlatformCost, ...]) -> tuple[KubernetesCost, ServerlessCost | None]:
+    """Each model's bill: its platform's (`platforms.cheapest`). Kubernetes on nodes where no
+    priced platform of the model fits; functions where no serverless platform fits (the
+    hard-limit rules then exclude it); no serverless bill where the one that fits is not
+    priced (a GPU)."""
+    k = cheapest(options, "kubernetes")
+    if k is not None and k.platform.bill == "nodes":
+        nodes = replace(nodes, platform=k.platform.name)
+    elif k is not None and k.monthly_usd is not None:
+        fixed = add_up(i.monthly_usd for i in k.items if i.name in FIXED_ITEMS)
+        people = add_up(i.monthly_usd for i in k.items if i.name == PEOPLE_ITEM)
+        # The view stays the team's cluster situation (`cost.view`, which rules read: a new
+        # cluster or one that runs anyway); the platform's own is in its option.
+        nodes = KubernetesCost(k.items, k.platform.title, nodes.max_replicas, fixed, people,
+                               nodes.view, k.platform.name)
+    s = cheapest(options, "serverless")
+    if functions is None or s is None:
+        return nodes, functions
+    if s.monthly_usd is None:
+        return nodes, None
+    return nodes, ServerlessCost(s.items, s.platform.name)
+
+
+FIXED_ITEMS = ("cluster fee", "load balancer")  # a node-less bill's fixed lines

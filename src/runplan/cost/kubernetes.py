@@ -38,6 +38,7 @@ class KubernetesCost:
     fixed_usd: float  # control plane and load balancer (nothing in the marginal view)
     people_usd: float
     view: str  # marginal | standalone
+    platform: str = ""  # the kbase platform it is the bill of (`estimate.model_bills`)
 
     @functools.cached_property  # read several times per component; the items never change
     def monthly_usd(self) -> float:

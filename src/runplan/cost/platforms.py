@@ -34,13 +34,12 @@ from typing import Any
 
 import numpy as np
 
-from runplan.cost.kubernetes import kubernetes_amounts, replicas_per_level
 from runplan.cost.people import PEOPLE_ITEM, people_fte, people_note, people_usd
 from runplan.cost.serverless import LineItem, add_up, serverless_monthly_cost
 from runplan.cost.traffic import Shape
 from runplan.fmt import num, rate
-from runplan.kbase import KnowledgeBase, Platform, PlatformLimits, Provider
-from runplan.profile import EVENT_KINDS, HTTP_KINDS, Workload
+from runplan.kbase import KnowledgeBase, Platform, PlatformLimits
+from runplan.profile import EVENT_KINDS, HTTP_KINDS, MATURITY_ORDER, Workload
 
 Array = np.ndarray[Any, np.dtype[Any]]
 PER_USE = "per-use"  # the view of a bill that scales with use (nothing shared to allocate)
@@ -155,46 +154,87 @@ def task_hours_bill(u: Usage, prices: dict[str, Any], task_vcpu: float,
          "as for Kubernetes"))
 
 
-def usage_of(ws: Sequence[tuple[Workload, Shape]], p: Provider, kb: KnowledgeBase) -> Usage:
-    """The Usage of workloads (each with its traffic shape) on one provider, a row each."""
-    rows = []
-    for w, shape in ws:
-        counts = shape.layout.counts
-        replicas = replicas_per_level(shape, w.cpu_ms, kb.operations)
-        door = shared = 0.0
-        if w.kind in HTTP_KINDS:  # a container service's own load balancer, as on Kubernetes
-            a = kubernetes_amounts(shape, w.cpu_ms, w.memory_mb, p.kubernetes, p.front_door,
-                                   kb.operations, True, "standalone", w.devops_maturity)
-            door, shared = (a.lb_usd or 0.0) + a.lcu_usd, a.lcu_usd
-        rows.append((w.requests_per_month, w.avg_duration_ms, w.cpu_ms, w.memory_mb,
-                     sum(n for level, n in counts if shape.load[level] > 0),
-                     sum(replicas[level] * n for level, n in counts), w.kind == "job", door,
-                     shared))
-    cols = [np.array(c, dtype=float) for c in zip(*rows, strict=True)] if rows \
-        else [np.zeros(0)] * 9
-    return Usage(cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6].astype(bool),
-                 cols[7], kb.operations.hours_per_month, cols[8])
+LIMIT_FLAGS = ("exceeds_duration", "exceeds_memory", "gpu_unavailable",
+               "connections_unsupported", "exceeds_concurrency")
+
+
+def limit_breaks(limits: PlatformLimits, max_duration_s: Array, memory_mb: Array, gpu: Array,
+                 connections: Array, concurrency: Array, http: Array, event: Array,
+                 ) -> dict[str, Array]:
+    """Which rows break each limit of a platform (`LIMIT_FLAGS`, booleans over rows): the one
+    statement of the limits, for the single report (`broken_limits`) and the arrays alike.
+    `concurrency`: peak requests in flight (peak rps x average duration). On a platform that
+    holds long-lived connections, one (a websocket) is an HTTP request held open, so the HTTP
+    limit bounds it whatever the kind (Container Apps' 240 s ingress timeout for a stream of
+    websockets); a platform that holds none is ruled out by that already."""
+    def limit(value: float | None) -> float:
+        return math.inf if value is None else value
+
+    held = connections & limits.long_lived_connections
+    max_s = np.where(http | held, limit(limits.duration_limit_s(True)),
+                     np.where(event, limit(limits.duration_limit_s(False, True)),
+                              limit(limits.duration_limit_s(False))))
+    return {"exceeds_duration": max_duration_s > max_s,
+            "exceeds_memory": memory_mb > limit(limits.memory_max_mb),
+            "gpu_unavailable": gpu & (not limits.gpu),
+            "connections_unsupported": connections & (not limits.long_lived_connections),
+            "exceeds_concurrency": concurrency > limit(limits.concurrency_max)}
+
+
+def workload_breaks(limits: PlatformLimits, w: Workload) -> dict[str, bool]:
+    """`limit_breaks` for one workload."""
+    def one(x: Any, kind: Any = float) -> Array:
+        return np.array([x], dtype=kind)
+
+    breaks = limit_breaks(limits, one(w.max_duration_s), one(w.memory_mb), one(w.gpu, bool),
+                          one(w.long_lived_connections, bool),
+                          one(w.peak_rps * w.avg_duration_ms / 1000),
+                          one(w.kind in HTTP_KINDS, bool), one(w.kind in EVENT_KINDS, bool))
+    return {k: bool(v[0]) for k, v in breaks.items()}
 
 
 def broken_limits(limits: PlatformLimits, w: Workload) -> list[str]:
     """Every limit of a platform the workload breaks, each as `field: what`."""
+    breaks = workload_breaks(limits, w)
     out = []
-    max_s = limits.duration_limit_s(w.kind in HTTP_KINDS, w.kind in EVENT_KINDS)
-    if max_s is not None and w.max_duration_s > max_s:
+    if breaks["exceeds_duration"]:
+        held = w.long_lived_connections and limits.long_lived_connections
+        max_s = limits.duration_limit_s(w.kind in HTTP_KINDS or held, w.kind in EVENT_KINDS)
         out.append(f"execution.max_duration_s: the longest run ({w.max_duration_s:,.0f} s) is "
                    f"over the {max_s:,.0f} s limit")
-    if limits.memory_max_mb is not None and w.memory_mb > limits.memory_max_mb:
+    if breaks["exceeds_memory"]:
         out.append(f"execution.memory_mb: {w.memory_mb:,.0f} MB is over the "
                    f"{limits.memory_max_mb:,.0f} MB limit")
-    if w.gpu and not limits.gpu:
+    if breaks["gpu_unavailable"]:
         out.append("execution.gpu: no GPU on this platform")
-    if w.long_lived_connections and not limits.long_lived_connections:
+    if breaks["connections_unsupported"]:
         out.append("execution.long_lived_connections: cannot hold long-lived connections open")
-    concurrency = w.peak_rps * w.avg_duration_ms / 1000
-    if limits.concurrency_max is not None and concurrency > limits.concurrency_max:
+    if breaks["exceeds_concurrency"]:
+        concurrency = w.peak_rps * w.avg_duration_ms / 1000
         out.append(f"traffic.peak_rps x execution.avg_duration_ms: {concurrency:,.0f} at once, "
                    f"over the {limits.concurrency_max:,.0f} limit")
     return out
+
+
+def choose(usd: Array, fits: Array, of_model: Array, legacy: Array) -> Array:
+    """Per row, the index of the platform a model runs on (-1: none fits): among the model's
+    platforms that fit, current ones first (a legacy one, Azure's Consumption plan, only where
+    no current one fits: it is not what a team would choose today); of those, the cheapest
+    priced one (`usd`, NaN where not priced; kbase order breaks ties), else the first that
+    fits. `usd`, `fits`: (platforms, rows); `of_model`, `legacy`: (platforms,)."""
+    n = usd.shape[1]
+    if not usd.shape[0]:
+        return np.full(n, -1, dtype=int)
+    fit = fits & of_model[:, None]
+    current = fit & ~legacy[:, None]
+    any_current = np.asarray(current.any(axis=0))
+    pool = np.where(any_current[None, :], current, fit)
+    priced = pool & ~np.isnan(usd)
+    cost = np.where(priced, usd, np.inf)
+    best = np.argmin(cost, axis=0)  # the first of equal minima: kbase order
+    first = np.argmax(pool, axis=0)
+    out = np.where(priced.any(axis=0), best, np.where(pool.any(axis=0), first, -1))
+    return out if n else np.zeros(0, dtype=int)
 
 
 def ruled_out_by(limits: PlatformLimits, w: Workload) -> str | None:
@@ -241,34 +281,23 @@ def platform_costs(many: Sequence[Billed], kb: KnowledgeBase, free_tier: bool,
                    ) -> list[tuple[PlatformCost, ...]]:
     """For each workload, every platform of its provider in kbase order: feasible ones with
     their bill, the others with the limit that rules them out. Functions and nodes carry the
-    bills the verdict reads; each container bill is computed once per provider over all the
-    workloads' rows."""
-    out: list[list[PlatformCost]] = [[] for _ in many]
+    bills the verdict reads; the others are priced by `cost.vector`, once per provider over
+    all the workloads' rows, where each model's platform is chosen (`choose`)."""
+    from runplan.cost.vector import costs, rows_of  # which imports this module
+
+    out: list[tuple[PlatformCost, ...]] = [() for _ in many]
     groups: dict[str, list[int]] = {}
     for k, b in enumerate(many):
         groups.setdefault(kb.provider(b.workload.provider).provider, []).append(k)
     for name, index in groups.items():
         p = kb.providers[name]
-        usage: Usage | None = None
-        for platform in p.platforms:
-            options = [_one(platform, p, many[k], free_tier, kb) for k in index]
-            pending = [row for row, o in enumerate(options)
-                       if o.feasible and not o.note and platform.bill in CONTAINER_BILLS]
-            if pending:  # the container bill, once over all this provider's rows
-                if usage is None:
-                    usage = usage_of([(many[k].workload, many[k].shape) for k in index], p, kb)
-                joined = np.array([options[row].view == "marginal"
-                                   for row in range(len(index))], dtype=bool)
-                bill = _container_bill(platform, usage, kb, free_tier, joined)
-                for row in pending:
-                    w = many[index[row]].workload
-                    people = (_container_people(kb, platform, w.devops_maturity,
-                                                options[row].view),)
-                    options[row].items = (*bill.items(row), *people)
-                    options[row].monthly_usd = add_up(i.monthly_usd for i in options[row].items)
-            for k, o in zip(index, options, strict=True):
-                out[k].append(o)
-    return [tuple(o) for o in out]
+        rows = rows_of([many[k].workload for k in index], kb,
+                       [many[k].kubernetes_view for k in index])
+        o = costs(rows, p, kb, free_tier).options
+        for row, k in enumerate(index):
+            out[k] = tuple(_one(i, pl, many[k], o, row, kb, free_tier)
+                           for i, pl in enumerate(p.platforms))
+    return out
 
 
 CONTAINER_BILLS = ("request-containers", "task-hours")
@@ -283,6 +312,34 @@ def people_item(kb: KnowledgeBase, kind: str, maturity: str, view: str) -> LineI
                     people_note(ops, kind, maturity, view))
 
 
+def joins(platform: Platform, standalone: Array) -> Array:
+    """Rows on which a node-less platform runs on the team's cluster (marginal): it joins an
+    existing cluster (`joins_existing_cluster`) and the Kubernetes bill is not standalone."""
+    out: Array = np.logical_and(platform.joins_existing_cluster, ~standalone)
+    return out
+
+
+def _people_of(platform: Platform, view: str) -> tuple[str, str]:
+    """The people model's (kind, view) of a container platform in `view` (see
+    `_container_people`)."""
+    if platform.bill == "request-containers":
+        return "serverless", "standalone"
+    return "nodeless", "standalone" if view == "standalone" else "marginal"
+
+
+def container_people_usd(kb: KnowledgeBase, platform: Platform, maturity: Array,
+                         joined: Array) -> Array:
+    """`_container_people`'s amount for every row (`maturity`: indices into MATURITY_ORDER;
+    `joined`: rows on an existing cluster, `joins`)."""
+    def table(view: str) -> Array:
+        kind, v = _people_of(platform, view)
+        return np.array([people_usd(kb.operations, kind, m, v) for m in MATURITY_ORDER])
+
+    alone = table(_view(platform, "standalone"))
+    out: Array = np.where(joined, table("marginal")[maturity], alone[maturity])
+    return out
+
+
 def _container_people(kb: KnowledgeBase, platform: Platform, maturity: str, view: str,
                       ) -> LineItem:
     """A container platform's operations line. Serverless containers carry a serverless
@@ -290,65 +347,66 @@ def _container_people(kb: KnowledgeBase, platform: Platform, maturity: str, view
     plus running the cluster in the standalone view (a new cluster of the platform's own: EKS
     on Fargate without a cluster, GKE Autopilot); on an existing cluster (marginal) and where
     there is no cluster to upgrade (ECS on Fargate, per-use), only the service's effort."""
-    if platform.bill == "request-containers":
-        return people_item(kb, "serverless", maturity, "standalone")
-    return people_item(kb, "nodeless", maturity,
-                       "standalone" if view == "standalone" else "marginal")
+    kind, v = _people_of(platform, view)
+    return people_item(kb, kind, maturity, v)
 
 
-def _container_bill(platform: Platform, u: Usage, kb: KnowledgeBase, free_tier: bool,
-                    joined: Array) -> Bill:
+def container_bill(platform: Platform, u: Usage, kb: KnowledgeBase, free_tier: bool,
+                   joined: Array | None = None) -> Bill:
+    """A container platform's bill over rows, without its people line (`joined`: rows on an
+    existing cluster, `joins`)."""
     if platform.bill == "request-containers":
         return request_containers_bill(u, platform.prices, free_tier)
     return task_hours_bill(u, platform.prices, kb.operations.pod_vcpu, joined)
 
 
-def _one(platform: Platform, p: Provider, b: Billed, free_tier: bool, kb: KnowledgeBase,
-         ) -> PlatformCost:
-    """One platform for one workload, container bills left for `platform_costs` to fill."""
+def _one(i: int, platform: Platform, b: Billed, o: Any, row: int, kb: KnowledgeBase,
+         free_tier: bool) -> PlatformCost:
+    """Platform `i` for one workload (row `row` of the provider's `cost.vector.Options`)."""
     w = b.workload
-    why = ruled_out_by(platform.limits, w)
-    view = b.kubernetes_view if platform.bill == "nodes" else _view(platform, b)
-    if why is not None:
-        return PlatformCost(platform, False, why, None, view, ())
+    view = b.kubernetes_view if platform.bill == "nodes" else _view(platform, b.kubernetes_view)
+    if not o.fits[i, row]:
+        return PlatformCost(platform, False, ruled_out_by(platform.limits, w), None, view, ())
     note = _unpriced(platform, w)
-    if note or platform.bill in CONTAINER_BILLS:
+    if note:
         return PlatformCost(platform, True, None, None, view, (), note)
     if platform.bill == "functions":
         return PlatformCost(platform, True, None, b.functions_usd, view, b.functions_items)
+    if platform.bill == "nodes":
+        return PlatformCost(platform, True, None, b.kubernetes_usd, view, b.kubernetes_items)
     if platform.bill == "functions_legacy":
+        p = kb.provider(w.provider)
         cost = serverless_monthly_cost(
             w.requests_per_month, w.avg_duration_ms, w.memory_mb,
             p.function_pricing(platform.bill),
             p.front_door.http_api_tiers if w.kind in HTTP_KINDS else None, free_tier)
-        items = (*cost.items, people_item(kb, "serverless", w.devops_maturity, "standalone"))
-        return PlatformCost(platform, True, None, add_up(i.monthly_usd for i in items), view,
-                            items)
-    return PlatformCost(platform, True, None, b.kubernetes_usd, view, b.kubernetes_items)
+        items = (*cost.items, people_item(kb, "serverless", w.devops_maturity, "marginal"))
+    else:
+        items = (*o.bills[i].items(row),
+                 _container_people(kb, platform, w.devops_maturity, view))
+    return PlatformCost(platform, True, None, add_up(x.monthly_usd for x in items), view, items)
 
 
-def _view(p: Platform, b: Billed) -> str:
+def _view(p: Platform, kubernetes_view: str) -> str:
     """The view of a platform's bill: node-less containers that join a cluster the team runs
-    anyway are marginal, those with a cluster of their own standalone (a new one), those with
-    no cluster to pay for per-use, as are functions and serverless containers."""
+    anyway (the Kubernetes bill is not standalone) are marginal, those with a cluster of their
+    own standalone (a new one), those with no cluster to pay for per-use, as are functions and
+    serverless containers."""
     if p.kind != "node-less-containers":
         return PER_USE
-    if p.joins_existing_cluster and b.kubernetes_view != "standalone":
+    if p.joins_existing_cluster and kubernetes_view != "standalone":
         return "marginal"
     fee = float(p.prices.get("cluster_hourly_usd", 0.0)) > 0
     return "standalone" if fee or p.bill == "unpriced" else PER_USE
 
 
 def cheapest(options: tuple[PlatformCost, ...], model: str) -> PlatformCost | None:
-    """The platform a model runs on: its cheapest feasible priced platform (kbase order breaks
-    ties), else its first feasible one not priced; None when none fits. A legacy platform
-    (Azure's Consumption plan) only where no current one fits: it is not what a team would
-    choose today."""
-    fits = [o for o in options if o.feasible and o.platform.model == model]
-    current = [o for o in fits if o.platform.status != "legacy"]
-    fits = current or fits
-    priced = [o for o in fits if o.monthly_usd is not None]
-    if priced:
-        return min(priced, key=lambda o: o.monthly_usd if o.monthly_usd is not None
-                   else math.inf)
-    return fits[0] if fits else None
+    """The platform a model runs on (`choose`, for one workload's options); None when none
+    fits."""
+    if not options:
+        return None
+    usd = np.array([[math.nan if o.monthly_usd is None else o.monthly_usd] for o in options])
+    at = int(choose(usd, np.array([[o.feasible] for o in options]),
+                    np.array([o.platform.model == model for o in options]),
+                    np.array([o.platform.status == "legacy" for o in options]))[0])
+    return None if at < 0 else options[at]

@@ -76,6 +76,7 @@ def vcpu_for_memory(memory_mb: float, table: tuple[tuple[float, float], ...]) ->
 @dataclass(frozen=True)
 class ServerlessCost:
     items: tuple[LineItem, ...]
+    platform: str = ""  # the kbase platform it is the bill of (`estimate.model_bills`)
 
     @functools.cached_property  # read several times per component; the items never change
     def monthly_usd(self) -> float:

@@ -28,9 +28,20 @@ from runplan.cost.coldstart import P99_SHARE
 from runplan.cost.estimate import cold_start_ms, default_view, serverless_people_usd
 from runplan.cost.kubernetes import CHEAPER_BY
 from runplan.cost.people import people_usd
+from runplan.cost.platforms import (
+    CONTAINER_BILLS,
+    LIMIT_FLAGS,
+    Bill,
+    Usage,
+    choose,
+    container_bill,
+    container_people_usd,
+    joins,
+    limit_breaks,
+)
 from runplan.cost.traffic import FLAT_TOLERANCE, _pattern_layout
-from runplan.kbase import KnowledgeBase, Operations, Provider, Tier
-from runplan.profile import EVENT_KINDS, HTTP_KINDS, Workload
+from runplan.kbase import KnowledgeBase, Operations, Platform, Provider, Tier
+from runplan.profile import EVENT_KINDS, HTTP_KINDS, MATURITY_ORDER, Workload
 
 Array = np.ndarray[Any, np.dtype[Any]]
 MOVING = ("requests_per_month", "avg_rps", "peak_rps", "idle_fraction", "avg_duration_ms",
@@ -59,6 +70,8 @@ class Rows:
     cold_start_ms: Array  # the runtime's cold start plus the platform overhead
     gpu: Array  # bool
     long_lived_connections: Array  # bool
+    job: Array  # bool: a job (one task per run on a node-less platform)
+    maturity: Array  # int: the team's DevOps maturity, an index into MATURITY_ORDER
 
     def take(self, index: Array) -> Rows:
         moving = {n: getattr(self, n)[index] for n in MOVING}
@@ -68,7 +81,8 @@ class Rows:
                     sls_people_usd=self.sls_people_usd[index],
                     event=self.event[index],
                     cold_start_ms=self.cold_start_ms[index], gpu=self.gpu[index],
-                    long_lived_connections=self.long_lived_connections[index])
+                    long_lived_connections=self.long_lived_connections[index],
+                    job=self.job[index], maturity=self.maturity[index])
 
 
 def rows_of(ws: Sequence[Workload], kb: KnowledgeBase,
@@ -90,7 +104,10 @@ def rows_of(ws: Sequence[Workload], kb: KnowledgeBase,
                 cold_start_ms=np.array([cold_start_ms(w, kb.provider(w.provider)) for w in ws]),
                 gpu=np.array([w.gpu for w in ws], dtype=bool),
                 long_lived_connections=np.array([w.long_lived_connections for w in ws],
-                                                dtype=bool))
+                                                dtype=bool),
+                job=np.array([w.kind == "job" for w in ws], dtype=bool),
+                maturity=np.array([MATURITY_ORDER.index(w.devops_maturity) for w in ws],
+                                  dtype=int))
 
 
 def patterns(kb: KnowledgeBase) -> tuple[str, ...]:
@@ -206,15 +223,32 @@ def _tiered(quantity: Array, tiers: tuple[Tier, ...], per: float = 1.0) -> Array
 
 @dataclass
 class Costs:
-    """What the cost core says about every row (the facts `estimate` gives, and the totals)."""
+    """What the cost core says about every row (the facts `estimate` gives, and the totals).
+    Each model's figures are those of its platform (`platforms.choose`): the cheapest that
+    fits; Kubernetes on nodes, and functions, where none priced fits."""
 
     kubernetes_usd: Array
-    people_usd: Array
-    fixed_usd: Array
-    serverless_usd: Array | None  # None: the provider has no functions
+    people_usd: Array  # the Kubernetes platform's people line
+    fixed_usd: Array  # the Kubernetes platform's fixed cost (cluster, load balancer)
+    serverless_usd: Array | None  # None: the provider has no functions; NaN: not priced
     cold_share: Array | None
     cold_p99_ms: Array | None
     breaches_slo: Array | None
+    flags: dict[str, Array]  # `platforms.LIMIT_FLAGS` of the serverless model (see `costs`)
+    options: Options
+
+
+@dataclass
+class Options:
+    """Every platform of the provider over the rows, in kbase order."""
+
+    platforms: tuple[Platform, ...]
+    usd: Array  # (platforms, rows): the monthly total where it fits and is priced, else NaN
+    fits: Array  # (platforms, rows) bool
+    bills: dict[int, Bill]  # the container platforms' bills (people line apart), by index
+    people: dict[int, Array]  # the container platforms' people lines, by index
+    kubernetes: Array  # per row, the index of the Kubernetes model's platform (-1: none)
+    serverless: Array  # per row, the serverless model's (-1: none fits)
 
 
 def cold_starts(rows: Rows, shape: Shapes, p: Provider) -> tuple[Array, Array, Array]:
@@ -252,8 +286,9 @@ def cold_starts(rows: Rows, shape: Shapes, p: Provider) -> tuple[Array, Array, A
 
 
 def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
-                ) -> tuple[Array, Array, Array]:
-    """`kubernetes.kubernetes_amounts` for every row: (total, people, fixed)."""
+                ) -> tuple[Array, Array, Array, Array, Array]:
+    """`kubernetes.kubernetes_amounts` for every row: (total, people, fixed, replica-hours,
+    load balancer capacity units in USD)."""
     ops, k8s, door = kb.operations, p.kubernetes, p.front_door
     n = len(rows.cpu_ms)
     per_pod = ops.pod_vcpu * ops.target_utilisation
@@ -307,7 +342,7 @@ def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
                               best_cost + control + people),
                      np.where(http, best_cost + lcu + people, best_cost + people))
     fixed = np.where(http, control + lb, control + 0.0)
-    return total, people, fixed
+    return total, people, fixed, replica_hours, lcu
 
 
 def _node_hours(nodes: Array, shape: Shapes, ops: Operations) -> Array:
@@ -331,9 +366,10 @@ def _node_hours(nodes: Array, shape: Shapes, ops: Operations) -> Array:
 
 
 def _serverless(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
-                instances: Array) -> Array:
-    """`serverless.serverless_monthly_usd` for every row."""
-    fn, door = p.functions, p.front_door
+                instances: Array, bill: str = "functions") -> Array:
+    """`serverless.serverless_monthly_usd` for every row, on the provider's functions (or
+    their legacy plan: `bill`)."""
+    fn, door = p.function_pricing(bill), p.front_door
     step = fn.memory_increment_mb
     gb = np.maximum(fn.memory_min_mb, _ceil9(rows.memory_mb / step) * step) / 1024
     billed_ms = np.maximum(fn.min_billed_ms, _ceil9(rows.avg_duration_ms / fn.billing_increment_ms)
@@ -368,18 +404,113 @@ def _serverless(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
 
 def costs(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
           cold: bool = True) -> Costs:
-    """Every row priced on provider `p` (`estimate` without the break-even and line items).
-    `cold=False` skips cold starts where no row has an SLO (`monthly_costs`'s shortcut)."""
+    """Every row priced on provider `p` (`estimate` without the break-even and line items),
+    each model on its platform (`platforms.choose`). `cold=False` skips cold starts where no
+    row has an SLO (`monthly_costs`'s shortcut)."""
     shape = shapes(rows, kb)
-    k8s, people, fixed = _kubernetes(rows, shape, p, kb)
-    if not p.functions.available:
-        return Costs(k8s, people, fixed, None, None, None, None)
-    if cold or not np.isnan(rows.p99_slo_ms).all():
-        share, p99, breaches = cold_starts(rows, shape, p)
-    else:
-        share = p99 = np.zeros(len(k8s))
-        breaches = np.zeros(len(k8s), dtype=bool)
-    instances = np.where(breaches & (rows.requests_per_month > 0), np.maximum(
-        1, _ceil9(rows.peak_rps * rows.avg_duration_ms / 1000)), 0)
-    sls = _serverless(rows, p, kb, free_tier, instances)
-    return Costs(k8s, people, fixed, sls, share, p99, breaches)
+    nodes, people, fixed, replica_hours, lcu = _kubernetes(rows, shape, p, kb)
+    n = len(nodes)
+    functions = share = p99 = breaches = None
+    if p.functions.available:
+        if cold or not np.isnan(rows.p99_slo_ms).all():
+            share, p99, breaches = cold_starts(rows, shape, p)
+        else:
+            share = p99 = np.zeros(n)
+            breaches = np.zeros(n, dtype=bool)
+        instances = np.where(breaches & (rows.requests_per_month > 0), np.maximum(
+            1, _ceil9(rows.peak_rps * rows.avg_duration_ms / 1000)), 0)
+        with np.errstate(over="ignore", invalid="ignore"):  # refused later, by name
+            functions = _serverless(rows, p, kb, free_tier, instances)
+    with np.errstate(over="ignore", invalid="ignore"):
+        o = _options(rows, shape, p, kb, free_tier, nodes, functions, replica_hours, lcu)
+    k, s_ = o.kubernetes, o.serverless
+    cols = np.arange(n)
+    k_usd = o.usd[np.maximum(k, 0), cols] if len(o.platforms) else np.full(n, np.nan)
+    on_nodes = (k < 0) | np.isnan(k_usd) | np.array([o.platforms[i].bill == "nodes"
+                                                     for i in np.maximum(k, 0)], dtype=bool)
+    kubernetes = np.where(on_nodes, nodes, k_usd)
+    k_people, k_fixed = people.copy(), fixed.copy()
+    for i, bill in o.bills.items():  # a node-less platform: its own people and fixed lines
+        mine = ~on_nodes & (k == i)
+        if mine.any():
+            k_people = np.where(mine, o.people[i], k_people)
+            fee, door = bill.usd[bill.names.index("cluster fee")], \
+                bill.usd[bill.names.index("load balancer")]
+            k_fixed = np.where(mine, fee + door, k_fixed)
+    flags = {f: np.zeros(n, dtype=bool) for f in LIMIT_FLAGS}
+    serverless = None
+    if functions is not None:
+        s_usd = o.usd[np.maximum(s_, 0), cols] if len(o.platforms) else np.full(n, np.nan)
+        # None fits: the functions bill, which the hard-limit rules then exclude; one fits but
+        # is not priced (a GPU): no figure.
+        serverless = np.where(s_ < 0, functions, s_usd)
+        fn = next((pl for pl in o.platforms if pl.bill == "functions"), None)
+        if fn is not None:
+            breaks = _breaks(fn, rows)
+            flags = {f: breaks[f] & (s_ < 0) for f in LIMIT_FLAGS}
+    return Costs(kubernetes, k_people, k_fixed, serverless, share, p99, breaches, flags, o)
+
+
+def _breaks(platform: Platform, rows: Rows) -> dict[str, Array]:
+    return limit_breaks(platform.limits, rows.max_duration_s, rows.memory_mb, rows.gpu,
+                        rows.long_lived_connections,
+                        rows.peak_rps * rows.avg_duration_ms / 1000, rows.http, rows.event)
+
+
+def usage_of(rows: Rows, p: Provider, kb: KnowledgeBase) -> Usage:
+    """What the container bills read for these rows on provider `p`."""
+    shape = shapes(rows, kb)
+    _, _, _, replica_hours, lcu = _kubernetes(rows, shape, p, kb)
+    return usage(rows, shape, replica_hours, lcu, p, kb)
+
+
+def usage(rows: Rows, shape: Shapes, replica_hours: Array, lcu: Array, p: Provider,
+          kb: KnowledgeBase) -> Usage:
+    """What the container bills read (`platforms.Usage`): a service runs the replicas of the
+    Kubernetes replica model; an HTTP one pays the load balancer a new cluster would."""
+    hours = float(int(kb.operations.hours_per_month))  # a layout's whole hours
+    door = np.where(rows.http, p.front_door.load_balancer_hourly_usd * hours + lcu, 0.0)
+    active = (shape.counts * (shape.load > 0)).sum(axis=1)  # whole hours: exact in any order
+    return Usage(rows.requests_per_month, rows.avg_duration_ms, rows.cpu_ms, rows.memory_mb,
+                 active, replica_hours, rows.job, door, kb.operations.hours_per_month,
+                 np.where(rows.http, lcu, 0.0))
+
+
+def _options(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase, free_tier: bool,
+             nodes: Array, functions: Array | None, replica_hours: Array, lcu: Array,
+             ) -> Options:
+    """Every platform of `p` over the rows: what it costs where it fits, and each model's
+    choice."""
+    n = len(nodes)
+    plats = p.platforms
+    usd = np.full((len(plats), n), np.nan)
+    fits = np.zeros((len(plats), n), dtype=bool)
+    bills: dict[int, Bill] = {}
+    people: dict[int, Array] = {}
+    u: Usage | None = None
+    for i, pl in enumerate(plats):
+        breaks = _breaks(pl, rows)
+        fit = ~np.any(np.array([breaks[f] for f in LIMIT_FLAGS]), axis=0) if n \
+            else np.zeros(0, dtype=bool)
+        fits[i] = fit
+        priced = fit & ~(rows.gpu & (pl.kind != "functions"))
+        total: Array | None = None
+        if pl.bill == "nodes":
+            total = nodes
+        elif pl.bill == "functions":
+            total = functions
+        elif pl.bill == "functions_legacy" and functions is not None:
+            total = _serverless(rows, p, kb, free_tier, np.zeros(n), pl.bill)
+        elif pl.bill in CONTAINER_BILLS:
+            if u is None:
+                u = usage(rows, shape, replica_hours, lcu, p, kb)
+            joined = joins(pl, rows.standalone)  # EKS on Fargate on the team's cluster
+            bills[i] = bill = container_bill(pl, u, kb, free_tier, joined)
+            people[i] = container_people_usd(kb, pl, rows.maturity, joined)
+            total = bill.total() + people[i]
+        if total is not None:
+            usd[i] = np.where(priced, total, np.nan)
+    model = np.array([pl.model == "kubernetes" for pl in plats], dtype=bool)
+    legacy = np.array([pl.status == "legacy" for pl in plats], dtype=bool)
+    return Options(plats, usd, fits, bills, people, choose(usd, fits, model, legacy),
+                   choose(usd, fits, ~model, legacy))

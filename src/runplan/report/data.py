@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from runplan.advise import Result, part_bill
+from runplan.cost.estimate import CostReport
 from runplan.cost.platforms import PlatformCost
 from runplan.cost.serverless import LineItem
 
@@ -25,6 +26,7 @@ def costs_data(r: Result) -> dict[str, Any]:
         "provider": c.provider,
         "free_tier": c.free_tier,
         "kubernetes": {"monthly_usd": _money(c.kubernetes.monthly_usd),
+                       "platform": c.kubernetes.platform or None,
                        "view": c.kubernetes.view,
                        "people_usd": _money(c.kubernetes.people_usd),
                        "node_type": c.kubernetes.node_type,
@@ -33,6 +35,7 @@ def costs_data(r: Result) -> dict[str, Any]:
                        "breakdown": _items(c.kubernetes.items)},
         "serverless": None if c.serverless is None else {
             "monthly_usd": _money(c.serverless.monthly_usd),
+            "platform": c.serverless.platform or None,
             "provisioned_instances": c.provisioned_instances,
             "breakdown": _items(c.serverless.items)},
         "break_even": None if be is None else {
@@ -48,12 +51,17 @@ def costs_data(r: Result) -> dict[str, Any]:
     return out
 
 
-def platform_data(o: PlatformCost) -> dict[str, Any]:
+def platform_data(o: PlatformCost, c: CostReport | None = None) -> dict[str, Any]:
     """A platform with its bill, or the limit that rules it out."""
     p = o.platform
-    # The bills the verdict reads are itemised once, under `costs`; `bill_in` points there.
-    bill_in = {"functions": "costs.serverless", "nodes": "costs.kubernetes"}.get(p.bill) \
-        if o.monthly_usd is not None else None
+    # The bills the verdict reads (each model's platform) are itemised once, under `costs`;
+    # `bill_in` points there.
+    bill_in = None
+    if c is not None and o.monthly_usd is not None:
+        if p.name == c.kubernetes.platform:
+            bill_in = "costs.kubernetes"
+        elif c.serverless is not None and p.name == c.serverless.platform:
+            bill_in = "costs.serverless"
     return {"model": p.model, "name": p.name, "title": p.title, "kind": p.kind,
             "status": p.status, "view": o.view,
             "monthly_usd": None if o.monthly_usd is None else _money(o.monthly_usd),
@@ -81,8 +89,8 @@ def result_data(r: Result) -> dict[str, Any]:
         "scores": v.scores,
         "excluded": v.excluded,
         "costs": costs_data(r),
-        "platform": None if r.platform is None else platform_data(r.platform),
-        "alternatives": [platform_data(o) for o in r.platforms if o is not r.platform],
+        "platform": None if r.platform is None else platform_data(r.platform, r.costs),
+        "alternatives": [platform_data(o, r.costs) for o in r.platforms if o is not r.platform],
         "cold_start": cold_start_data(r),
         "reasons": [{"rule": x.rule, "effect": x.effect, "message": x.message,
                      "source": x.source, "title": x.title, "facts": x.facts,

@@ -29,10 +29,14 @@ _VIEW = {"marginal": "marginal: joining a cluster that runs anyway",
 def cost_lines(r: Result) -> list[str]:
     """Both monthly totals, the break-even and the cold-start estimate."""
     c = r.costs
+    on = next((o for o in r.platforms if o.platform.name == c.kubernetes.platform), None)
+    if on is not None and on.platform.bill != "nodes":  # node-less: no nodes, no new cluster
+        where = f"on {on.platform.title}, priced for this component"
+    else:
+        where = f"{_VIEW[c.kubernetes.view]}; nodes: {c.kubernetes.node_type}"
     lines = [f"Monthly cost on {c.provider}:",
-             f"  kubernetes  {usd(c.kubernetes.monthly_usd)}  ({_VIEW[c.kubernetes.view]}; "
-             f"fixed {usd(c.kubernetes.fixed_usd)}, people {usd(c.kubernetes.people_usd)}, "
-             f"nodes: {c.kubernetes.node_type})",
+             f"  kubernetes  {usd(c.kubernetes.monthly_usd)}  ({where}; "
+             f"fixed {usd(c.kubernetes.fixed_usd)}, people {usd(c.kubernetes.people_usd)})",
              f"  serverless  {usd(c.serverless.monthly_usd if c.serverless else None)}"
              + _people(c.serverless)]
     if r.parts_usd is not None:
