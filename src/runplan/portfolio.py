@@ -66,6 +66,7 @@ class Placement:
     flip: tuple[str, float, float, str, bool] | None  # nearest: field, from, to, verdict, assumed
     maturity: str = "basic"  # team.devops_maturity
     existing_cluster: bool = False  # team.existing_cluster
+    priced: bool = True  # False: a GPU component with no sourced GPU node price (no nodes in it)
 
     @property
     def needs_cluster(self) -> bool:
@@ -82,7 +83,7 @@ class Placement:
     def at_stake_usd(self) -> float | None:
         """What the decision moves per month on this estate: the component at marginal cost
         on the shared cluster (the fixed cost is paid once for all) against functions."""
-        if self.serverless_usd is None:
+        if self.serverless_usd is None or not self.priced:
             return None
         return abs(self.marginal_usd - self.serverless_usd)
 
@@ -130,7 +131,8 @@ def placement(r: Result, kb: KnowledgeBase, free_tier: bool) -> Placement:
                      instead,
                      None if nearest is None else (nearest.field, nearest.current, nearest.to,
                                                    nearest.verdict, nearest.assumed),
-                     r.workload.devops_maturity, r.workload.existing_cluster)
+                     r.workload.devops_maturity, r.workload.existing_cluster,
+                     all(pp.priced for pp in placed) if placed else r.costs.kubernetes.priced)
 
 
 def flip_distance(field_name: str, current: float, to: float) -> float:

@@ -48,25 +48,26 @@ class CostReport:
 
     def facts(self) -> dict[str, Any]:
         """Cost, cold-start and limit facts as rule fields (`cost.ratio`, `cold_start.share`)."""
-        return cost_facts(self.kubernetes.monthly_usd, self.kubernetes.people_usd,
-                          self.kubernetes.fixed_usd,
+        return cost_facts(self.kubernetes.monthly_usd if self.kubernetes.priced else None,
+                          self.kubernetes.people_usd, self.kubernetes.fixed_usd,
                           self.serverless.monthly_usd if self.serverless else None,
                           self.break_even, self.cold_start, self.limits, self.view)
 
 
-def cost_facts(k8s: float, people: float, fixed: float, sls: float | None,
+def cost_facts(k8s: float | None, people: float, fixed: float, sls: float | None,
                break_even: BreakEven | None, cold: ColdStart | None, limits: dict[str, Any],
                view: str) -> dict[str, Any]:
     """The cost core's figures as rule fields; one function for reports and probes alike.
-    Every Kubernetes figure is in `view`, the one the verdict compares."""
+    Every Kubernetes figure is in `view`, the one the verdict compares; `k8s` None: the nodes
+    bill is not priced (a GPU component with no sourced GPU node price), so no ratio."""
     out: dict[str, Any] = {
         "cost.view": view,
-        "cost.kubernetes_usd": round(k8s, 2),
+        "cost.kubernetes_usd": None if k8s is None else round(k8s, 2),
         "cost.serverless_usd": None if sls is None else round(sls, 2),
         "cost.people_usd": round(people, 2),
         "cost.fixed_usd": round(fixed, 2),
-        "cost.ratio": None if not sls else round(k8s / sls, 4),
-        "cost.saving_usd": None if sls is None else round(k8s - sls, 2),
+        "cost.ratio": None if not sls or k8s is None else round(k8s / sls, 4),
+        "cost.saving_usd": None if sls is None or k8s is None else round(k8s - sls, 2),
         "cost.break_even_rps": None if not break_even else round(break_even.avg_rps, 4),
         "cold_start.share": None if cold is None else round(cold.share_of_requests, 6),
         "cold_start.added_ms": None if cold is None else cold.added_latency_ms,
@@ -169,7 +170,7 @@ def _serverless_usd(w: Workload, p: Provider, kb: KnowledgeBase, free_tier: bool
 def _kubernetes_args(w: Workload, p: Provider, shape: Shape, kb: KnowledgeBase, view: str,
                      ) -> tuple[Any, ...]:
     return (shape, w.cpu_ms, w.memory_mb, p.kubernetes, p.front_door, kb.operations,
-            w.kind in HTTP_KINDS, view, w.devops_maturity)
+            w.kind in HTTP_KINDS, view, w.devops_maturity, w.gpu)
 
 
 def monthly_costs(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
@@ -206,8 +207,9 @@ def probe_facts(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
     if p.functions.available:
         cs, instances = _cold(w, p, shape)
         sls = _serverless_usd(w, p, kb, free_tier, instances)
-    return (cost_facts(k8s_usd, k8s.people_usd, k8s.fixed_usd, sls, None, cs, limits_of(w, p),
-                       view), {"kubernetes": k8s_usd, "serverless": sls})
+    return (cost_facts(k8s_usd if k8s.priced else None, k8s.people_usd, k8s.fixed_usd, sls,
+                       None, cs, limits_of(w, p), view),
+            {"kubernetes": k8s_usd, "serverless": sls})
 
 
 def load_free(w: Workload) -> Workload:
@@ -260,7 +262,7 @@ def estimate(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
     if p.functions.available:
         sls, cs, instances = _serverless(w, p, shape, kb, free_tier)
     be = None
-    if with_break_even and sls is not None:
+    if with_break_even and sls is not None and k8s.priced:
         be = nearest_crossing(load_scan(w, kb, free_tier, cache, view), w.requests_per_month,
                               kb.operations.hours_per_month)
     return CostReport(w.provider if w.provider != "any" else "aws", sls, k8s, be, cs, instances,

@@ -202,9 +202,11 @@ class PlatformCost:
     note: str = ""
 
 
-def _unpriced(p: Platform, w: Workload) -> str:
+def _unpriced(p: Platform, w: Workload, provider: Provider) -> str:
     if p.bill == "unpriced":
         return "not priced: no sourced prices for this platform in kbase"
+    if w.gpu and p.bill == "nodes" and provider.kubernetes.gpu_node_types:
+        return ""  # priced on the GPU node types (`cost.kubernetes`)
     if w.gpu and p.kind != "functions":
         return "not priced: no sourced GPU price for this platform in kbase"
     return ""
@@ -292,7 +294,7 @@ def _one(platform: Platform, p: Provider, b: Billed, free_tier: bool, kb: Knowle
     view = b.kubernetes_view if platform.bill == "nodes" else _view(platform, w)
     if why is not None:
         return PlatformCost(platform, False, why, None, view, ())
-    note = _unpriced(platform, w)
+    note = _unpriced(platform, w, p)
     if note or platform.bill in CONTAINER_BILLS:
         return PlatformCost(platform, True, None, None, view, (), note)
     if platform.bill == "functions":

@@ -26,7 +26,7 @@ import numpy as np
 
 from runplan.cost.coldstart import P99_SHARE
 from runplan.cost.estimate import cold_start_ms, default_view, serverless_people_usd
-from runplan.cost.kubernetes import CHEAPER_BY
+from runplan.cost.kubernetes import CHEAPER_BY, GPUS_PER_REPLICA
 from runplan.cost.people import people_usd
 from runplan.cost.traffic import FLAT_TOLERANCE, _pattern_layout
 from runplan.kbase import KnowledgeBase, Operations, Provider, Tier
@@ -211,6 +211,7 @@ class Costs:
     kubernetes_usd: Array
     people_usd: Array
     fixed_usd: Array
+    kubernetes_priced: Array  # bool: False for a GPU row with no sourced GPU node type
     serverless_usd: Array | None  # None: the provider has no functions
     cold_share: Array | None
     cold_p99_ms: Array | None
@@ -252,8 +253,10 @@ def cold_starts(rows: Rows, shape: Shapes, p: Provider) -> tuple[Array, Array, A
 
 
 def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
-                ) -> tuple[Array, Array, Array]:
-    """`kubernetes.kubernetes_amounts` for every row: (total, people, fixed)."""
+                ) -> tuple[Array, Array, Array, Array]:
+    """`kubernetes.kubernetes_amounts` for every row: (total, people, fixed, priced). The
+    node types are the CPU ones then the GPU ones; a row chooses among its own kind only
+    (`kubernetes.node_types_for`), in kbase order."""
     ops, k8s, door = kb.operations, p.kubernetes, p.front_door
     n = len(rows.cpu_ms)
     per_pod = ops.pod_vcpu * ops.target_utilisation
@@ -263,16 +266,25 @@ def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
     replica_hours = (replicas * counts).sum(axis=1)  # whole numbers: exact in any order
     pod_gib = rows.memory_mb / 1024
     standalone = rows.standalone
+    gpu = rows.gpu
     floor = 2 if ops.min_replicas >= 2 else 1
-    types = k8s.node_types
+    types = (*k8s.node_types, *k8s.gpu_node_types)
+    is_gpu = np.array([k >= len(k8s.node_types) for k in range(len(types))], dtype=bool)
+    mine = is_gpu[None, :] == gpu[:, None]  # (row, type): the row's own kind of node
     usable_cpu = np.array([t.vcpu for t in types]) * ops.node_allocatable_fraction
     usable_mem = np.array([t.memory_gib for t in types]) * ops.node_allocatable_fraction
+    gpus = np.array([float(t.gpus) for t in types])
     per_node = np.floor(np.minimum(usable_cpu // ops.pod_vcpu,
                                    usable_mem[None, :] // pod_gib[:, None]))  # (row, type)
+    per_node = np.where(is_gpu[None, :], np.minimum(per_node, gpus // GPUS_PER_REPLICA),
+                        per_node)
     fraction = np.maximum(ops.pod_vcpu / (np.array([t.vcpu for t in types])
                                           * ops.node_allocatable_fraction),
                           pod_gib[:, None] / (np.array([t.memory_gib for t in types])
                                               * ops.node_allocatable_fraction))
+    with np.errstate(divide="ignore"):
+        gpu_share = np.where(is_gpu, GPUS_PER_REPLICA / gpus, 0.0)
+    fraction = np.where(is_gpu[None, :], np.maximum(fraction, gpu_share[None, :]), fraction)
     with np.errstate(all="ignore"):  # no node fits where per_node is 0: inf and NaN, masked
         nodes = np.maximum(floor, np.ceil(replicas[:, None, :] / per_node[:, :, None]))
         node_hours = _node_hours(nodes, shape, ops)
@@ -281,13 +293,20 @@ def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
     best_cost = np.full(n, np.inf)
     found = np.zeros(n, dtype=bool)
     for k in range(len(types)):  # in kbase order, a later type only if cheaper
-        fits = per_node[:, k] >= 1
+        fits = mine[:, k] & (per_node[:, k] >= 1)
         cost = cost_all[:, k]
         better = fits & (~found | (cost < best_cost - CHEAPER_BY))
         best_cost = np.where(better, cost, best_cost)
         found |= fits
     largest = max(k8s.node_types, key=lambda t: (t.memory_gib, t.vcpu))
-    best_cost = np.where(found, best_cost, replica_hours * largest.hourly_usd)
+    fallback = replica_hours * largest.hourly_usd
+    priced = ~gpu | bool(k8s.gpu_node_types)
+    if k8s.gpu_node_types:
+        largest_gpu = max(k8s.gpu_node_types, key=lambda t: (t.memory_gib, t.vcpu))
+        fallback = np.where(gpu, replica_hours * largest_gpu.hourly_usd, fallback)
+    else:  # a GPU row with no GPU node type: no node cost (the bill is not priced)
+        fallback = np.where(gpu, 0.0, fallback)
+    best_cost = np.where(found, best_cost, fallback)
     hours = float(int(kb.operations.hours_per_month))  # a layout's whole hours, as the scalar
     control = np.where(standalone, k8s.control_plane_hourly_usd * hours, 0.0)
     people = rows.k8s_people_usd
@@ -307,7 +326,7 @@ def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
                               best_cost + control + people),
                      np.where(http, best_cost + lcu + people, best_cost + people))
     fixed = np.where(http, control + lb, control + 0.0)
-    return total, people, fixed
+    return total, people, fixed, priced
 
 
 def _node_hours(nodes: Array, shape: Shapes, ops: Operations) -> Array:
@@ -371,9 +390,9 @@ def costs(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
     """Every row priced on provider `p` (`estimate` without the break-even and line items).
     `cold=False` skips cold starts where no row has an SLO (`monthly_costs`'s shortcut)."""
     shape = shapes(rows, kb)
-    k8s, people, fixed = _kubernetes(rows, shape, p, kb)
+    k8s, people, fixed, k8s_priced = _kubernetes(rows, shape, p, kb)
     if not p.functions.available:
-        return Costs(k8s, people, fixed, None, None, None, None)
+        return Costs(k8s, people, fixed, k8s_priced, None, None, None, None)
     if cold or not np.isnan(rows.p99_slo_ms).all():
         share, p99, breaches = cold_starts(rows, shape, p)
     else:
@@ -382,4 +401,4 @@ def costs(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
     instances = np.where(breaches & (rows.requests_per_month > 0), np.maximum(
         1, _ceil9(rows.peak_rps * rows.avg_duration_ms / 1000)), 0)
     sls = _serverless(rows, p, kb, free_tier, instances)
-    return Costs(k8s, people, fixed, sls, share, p99, breaches)
+    return Costs(k8s, people, fixed, k8s_priced, sls, share, p99, breaches)

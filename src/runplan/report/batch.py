@@ -39,13 +39,15 @@ def summary_row(r: Result) -> dict[str, Any]:
     v = r.verdict
     top = top_reasons(r, 1)
     flip = nearest_flip(r.flips)
-    k8s = r.costs.kubernetes.monthly_usd
+    k8s = r.costs.kubernetes.priced_usd  # None: a GPU component, no GPU node price
     sls = r.costs.serverless.monthly_usd if r.costs.serverless else None
     return {
         "name": r.name, "verdict": v.verdict, "confidence": v.confidence,
-        "kubernetes_usd": round(k8s, 2), "kubernetes_view": r.costs.view,
+        "kubernetes_usd": None if k8s is None else round(k8s, 2),
+        "kubernetes_view": r.costs.view,
         "serverless_usd": None if sls is None else round(sls, 2),
-        "cheaper": "" if sls is None else ("serverless" if sls < k8s else "kubernetes"),
+        "cheaper": "" if sls is None or k8s is None else
+        ("serverless" if sls < k8s else "kubernetes"),
         "excluded": "; ".join(f"{o} ({', '.join(ids)})" for o, ids in v.excluded.items() if ids),
         "top_reason": f"{top[0].rule}: {top[0].message}" if top else "",
         "nearest_flip": flip.short() if flip else "",
