@@ -124,8 +124,8 @@ def test_no_parent_rule_fires_on_parent_defaults(advisor: Advisor) -> None:
     assert all(r.inputs[f] is None for f in PARENT_UNCOMPARED)
     # The team rule quotes the sum of the parts' Kubernetes bills, the report's figure.
     team = next(x for x in r.reasons if x.rule == "TEAM-CLUSTER-001")
-    assert f"(${r.costs.kubernetes.monthly_usd:,.0f}/month, " \
-        f"${r.costs.kubernetes.people_usd:,.0f} of it people time)" in team.message
+    assert f"(${r.costs.kubernetes.monthly_usd:,.0f}/month, its own operations effort " \
+        "included)" in team.message
 
 
 def test_no_rule_of_a_bundled_parent_reads_its_own_workload(advisor: Advisor) -> None:
