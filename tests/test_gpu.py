@@ -137,6 +137,15 @@ def test_no_sourced_gpu_node_price_is_not_priced(kb: KnowledgeBase, advisor: Adv
     [row] = [x for x in rows.splitlines() if x.startswith('"g",')]
     # no Kubernetes figure, so no "cheaper" either
     assert row.split(",")[3:7] == ['""', '"marginal"', row.split(",")[5], '""']
+    # The estate says which components it could not price on Kubernetes, and puts none of
+    # them among the money at stake (a gap to a bill without nodes would mean nothing).
+    folio = json.loads(runner.invoke(main, ["score", str(inventory), "--format", "json"])
+                       .stdout)["portfolio"]
+    every = folio["strategies"]["all_kubernetes"]
+    assert (every["not_priced_components"], every["not_priced_examples"]) == (1, ["g"])
+    assert every["note"] == ("1 GPU component with no sourced GPU node price: its nodes are "
+                             "not in this total or the mix")
+    assert folio["top_at_stake"] == []
 
 
 def test_gpu_inference_example_is_priced_on_l4_nodes(runner: CliRunner, kb: KnowledgeBase,

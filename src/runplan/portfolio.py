@@ -39,6 +39,7 @@ from runplan.advise import Flip, Result
 from runplan.cost.estimate import marginal_amounts
 from runplan.cost.people import cluster_fte
 from runplan.cost.serverless import add_up
+from runplan.fmt import plural
 from runplan.kbase import KnowledgeBase
 from runplan.profile import HTTP_KINDS, MATURITY_ORDER
 
@@ -248,6 +249,8 @@ class Portfolio:
     all_sls: float = 0.0
     sls_infeasible: int = 0
     sls_infeasible_names: list[str] = field(default_factory=list)
+    k8s_unpriced: int = 0  # GPU components with no sourced GPU node price (no nodes priced)
+    k8s_unpriced_names: list[str] = field(default_factory=list)
     mix_functions: float = 0.0
     clusters: dict[str, _Cluster] = field(default_factory=dict)
     _stake: list[tuple[float, int, str, dict[str, Any]]] = field(default_factory=list)
@@ -262,6 +265,10 @@ class Portfolio:
         self.all_k8s_http[p.provider] = self.all_k8s_http.get(p.provider, False) or p.http
         self.all_k8s_maturity[p.provider] = most_mature(self.all_k8s_maturity.get(p.provider),
                                                         p.maturity)
+        if not p.priced:
+            self.k8s_unpriced += 1
+            if len(self.k8s_unpriced_names) < NAMES_KEPT:
+                self.k8s_unpriced_names.append(p.name)
         if p.serverless_usd is None or p.serverless_excluded_by:
             self.sls_infeasible += 1
             if len(self.sls_infeasible_names) < NAMES_KEPT:
@@ -330,7 +337,12 @@ class Portfolio:
                     "monthly_usd": round(all_k8s_var + all_k8s_fixed, 2),
                     "variable_usd": round(all_k8s_var, 2),
                     "fixed_usd": round(all_k8s_fixed, 2),
-                    "clusters": sorted(fixed_all)},
+                    "clusters": sorted(fixed_all),
+                    "not_priced_components": self.k8s_unpriced,
+                    "not_priced_examples": self.k8s_unpriced_names,
+                    "note": "" if not self.k8s_unpriced else
+                    f"{plural(self.k8s_unpriced, 'GPU component')} with no sourced GPU node "
+                    "price: its nodes are not in this total or the mix"},
                 "all_serverless": {
                     "monthly_usd": round(self.all_sls, 2),
                     "feasible": self.sls_infeasible == 0,

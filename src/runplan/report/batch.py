@@ -92,7 +92,9 @@ def portfolio_lines(p: dict[str, Any]) -> list[str]:
     k, sl, mix = s["all_kubernetes"], s["all_serverless"], s["recommended_mix"]
     lines = [
         f"all Kubernetes:   {usd(k['monthly_usd'])}/month (marginal {usd(k['variable_usd'])} + "
-        f"{usd(k['fixed_usd'])} fixed for {len(k['clusters'])} cluster(s))",
+        f"{usd(k['fixed_usd'])} fixed for {len(k['clusters'])} cluster(s))"
+        + (f" (not priced in full: {k['note']}: {', '.join(k['not_priced_examples'])})"
+           if k["note"] else ""),
         f"all serverless:   {usd(sl['monthly_usd'])}/month"
         + ("" if sl["feasible"] else f" (not feasible: {sl['note']})"),
         f"recommended mix:  {usd(mix['monthly_usd'])}/month (cluster at marginal cost "
