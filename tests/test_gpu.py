@@ -174,3 +174,27 @@ def _example(path: Path) -> dict[str, Any]:
     doc = yaml.safe_load(path.read_text())
     assert isinstance(doc, dict)
     return doc
+
+
+def test_a_decision_record_does_not_price_nodes_it_cannot(runner: CliRunner, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          ) -> None:
+    """`adr new` on an Azure GPU component: the Kubernetes option says its nodes are not
+    priced (not "$125/month", its people line alone), records no Kubernetes figure, and the
+    record checks clean."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "model.yaml").write_text(
+        "name: model\nkind: ml-inference\ntraffic: {pattern: steady, avg_rps: 10}\n"
+        "execution: {avg_duration_ms: 90, memory_mb: 8192, gpu: true}\n"
+        "team: {devops_maturity: established, existing_cluster: true}\n"
+        "constraints: {provider: azure}\n")
+    made = runner.invoke(main, ["adr", "new", "--from", "model.yaml", "--title", "Serve it"])
+    assert made.exit_code == 0, made.output
+    record = tmp_path / made.stdout.strip()
+    text = record.read_text()
+    assert ("* Neutral, because its nodes are not priced on azure (a GPU component, and kbase "
+            "has no sourced GPU node price there)\n") in text
+    assert "    kubernetes_usd: null\n" in text and "costs about $125/month" not in text
+    checked = runner.invoke(main, ["adr", "check", str(record)])
+    assert (checked.exit_code, checked.stdout) == (
+        0, "1 record checked: 0 errors, 0 warnings, 0 notes\n")
