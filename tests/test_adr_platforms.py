@@ -221,7 +221,7 @@ PARTS_CHOSEN_LINE = CHOSEN_LINE + 6  # the profile is six lines longer
     ("Hybrid: Lambda for the API, Fargate for exports", 0, None),
     # Fargate runs both parts; runplan prefers the hybrid, by the parts' sums.
     ("ECS on Fargate", 0, "warning: ADR-DISAGREES: chose kubernetes; runplan's verdict is "
-     "hybrid (confidence 0.98): Its parts diverge: 1 on Kubernetes, 1 on functions; run each "
+     "hybrid (confidence 0.99): Its parts diverge: 1 on Kubernetes, 1 on functions; run each "
      "where it fits. [VERDICT-PARTS-DIVERGE-001]; kubernetes costs $437/month against "
      "$248 for hybrid (+$189)"),
 ])

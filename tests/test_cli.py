@@ -22,16 +22,7 @@ def _expected(path: Path) -> str:
     return match.group(1)
 
 
-# The node-less team is priced on ECS on Fargate ($605 against $1,022 on Lambda), but
-# TEAM-OPS-LOW-001 and TEAM-SMALL-001 fire on "no cluster yet" though ECS on Fargate has no
-# cluster to run: runplan says serverless. Strict: when it agrees with the architect, this
-# mark must go.
-NOT_YET = {"nodeless-team": "team rules on 'no cluster yet' fire for ECS on Fargate"}
-
-
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=NOT_YET[p.stem]))
-    if p.stem in NOT_YET else p for p in PROFILES], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", PROFILES, ids=lambda p: p.stem)
 def test_example_verdicts_match_the_architects(runner: CliRunner, path: Path) -> None:
     result = runner.invoke(main, ["advise", str(path), "--format", "json"])
     assert result.exit_code == 0, result.output
@@ -70,7 +61,9 @@ def test_explain_lists_assumptions_and_fired_rules(runner: CliRunner) -> None:
     assert "* constraints.compliance = none" in out
     # Cost 8 (its ratio is over 50x: Azure has no priced node-less platform, so AKS), the
     # idle rule 0.75 at 60% idle (graded, issue 12); the fixed cost is in the ratio only.
-    assert "Verdict: serverless with scores kubernetes -2, serverless 18.75, hybrid 0, " \
+    # TEAM-OPS-LOW-001 (basic maturity, no cluster): serverless +2 for the operational risk,
+    # no longer also kubernetes -2 (the people time is in the cost rule's ratio).
+    assert "Verdict: serverless with scores kubernetes 0, serverless 17.75, hybrid 0, " \
         "confidence 0.99" in out
     assert not re.search(r"\(\)|\{'|\['|= None|= \(", out), out
     assert "Rules fired, in order:" in out

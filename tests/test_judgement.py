@@ -452,8 +452,9 @@ def test_a_flip_on_an_assumed_input_lowers_confidence_and_says_assumed(
 
 
 def test_json_flips_carry_assumed(runner: CliRunner, tmp_path: Path) -> None:
-    """The memory flip (Lambda's 10,240 MB ceiling) on a memory nobody gave is assumed; the
-    same flip on a memory the profile gives is not."""
+    """The memory flip (about 7,675 MB, where ECS on Fargate's memory bill meets Lambda's) on a
+    memory nobody gave is assumed; the same flip on a memory the profile gives is not. The
+    duration flip is on the default duration: assumed either way."""
     import json
 
     def flips(extra: str) -> dict[str, bool]:
@@ -463,8 +464,13 @@ def test_json_flips_carry_assumed(runner: CliRunner, tmp_path: Path) -> None:
         data = json.loads(runner.invoke(main, ["advise", str(path), "--format", "json"]).output)
         return {f["field"]: f["assumed"] for f in data["flips"]}
 
-    assert flips("") == {"execution.memory_mb": True}
-    assert flips("execution: {memory_mb: 512}\n") == {"execution.memory_mb": False}
+    # The volume flip (about 3,334 rps, 83x the 40 given) is on a figure the profile gives.
+    # (It lies within 100x since TEAM-OPS-LOW-001 weighs operational risk only, +2.)
+    assert flips("") == {"traffic.avg_rps": False, "execution.avg_duration_ms": True,
+                         "execution.memory_mb": True}
+    assert flips("execution: {memory_mb: 512}\n") == {"traffic.avg_rps": False,
+                                                       "execution.avg_duration_ms": True,
+                                                       "execution.memory_mb": False}
 
 
 def test_ask_provisional_verdict_counts_what_is_still_assumed(advisor: Advisor) -> None:

@@ -125,8 +125,8 @@ def test_no_parent_rule_fires_on_parent_defaults(advisor: Advisor) -> None:
     assert all(r.inputs[f] is None for f in PARENT_UNCOMPARED)
     # The team rule quotes the sum of the parts' Kubernetes bills, the report's figure.
     team = next(x for x in r.reasons if x.rule == "TEAM-CLUSTER-001")
-    assert f"(${r.costs.kubernetes.monthly_usd:,.0f}/month, " \
-        f"${r.costs.kubernetes.people_usd:,.0f} of it people time)" in team.message
+    assert f"(${r.costs.kubernetes.monthly_usd:,.0f}/month, its own operations effort " \
+        "included)" in team.message
 
 
 def test_no_rule_of_a_bundled_parent_reads_its_own_workload(advisor: Advisor) -> None:
@@ -346,9 +346,9 @@ def test_score_cheaper_of_a_hybrid_compares_its_parts_sum(runner: CliRunner,
     assert rows['"catalog-api"'].endswith(',""')
     # Markdown and HTML: the same comparison, with the parts' sum beside it.
     md = runner.invoke(main, ["score", str(inventory), "--format", "markdown"]).stdout
-    assert "| media-service | hybrid | 0.98 | $337 | marginal | $451 | $377 | hybrid (parts $229) |" \
+    assert "| media-service | hybrid | 0.98 | $337 | marginal | $327 | $377 | hybrid (parts $229) |" \
         in md
-    assert "| catalog-api | kubernetes | 0.89 | $304 | marginal | $1,111 | $1,198 | kubernetes | " \
+    assert "| catalog-api | kubernetes | 0.89 | $304 | marginal | $736 | $1,198 | kubernetes | " \
         in md
     html = tmp_path / "estate.html"
     runner.invoke(main, ["score", str(inventory), "-o", str(html)])

@@ -314,15 +314,18 @@ def test_node_less_alternatives_on_an_existing_cluster(runner: CliRunner,
 
 
 def test_gpu_components_are_flagged_unpriced(advisor: Advisor) -> None:
+    # GKE Standard is priced on its GPU node type (tests/test_gpu.py works the bill out);
+    # Cloud Run services and Autopilot have no sourced GPU price and say so.
     r = advisor.advise(component(kind="ml-inference", constraints={"provider": "gcp"},
                                  execution={"gpu": True, "memory_mb": 8192}))
     notes = {o.platform.name: (o.feasible, o.monthly_usd, o.note) for o in r.platforms}
     unpriced = "not priced: no sourced GPU price for this platform in kbase"
+    assert r.costs.kubernetes.node_type == "g2-standard-4"
     assert notes == {
         "gcp-cloud-run-functions": (False, None, ""),
         "gcp-cloud-run": (True, None, unpriced),
         "gcp-gke-autopilot": (True, None, unpriced),
-        "gcp-gke-standard": (True, None, unpriced)}
+        "gcp-gke-standard": (True, r.costs.kubernetes.monthly_usd, "")}
 
 
 def test_result_names_its_platform_and_alternatives(runner: CliRunner) -> None:

@@ -552,7 +552,8 @@ def _distance(f: Flip, value: float) -> float:
 def against_cost(v: Verdict, costs: CostReport, reasons: Sequence[Reason]) -> str:
     """Where the verdict is the dearer of Kubernetes and serverless (both feasible): by how
     much it costs more, and the reasons that outweigh that, with their points."""
-    if costs.serverless is None or v.verdict == "hybrid" or v.all_excluded:
+    if costs.serverless is None or v.verdict == "hybrid" or v.all_excluded or \
+            not costs.kubernetes.priced:  # no Kubernetes figure to be dearer or cheaper
         return ""
     bill = {"kubernetes": costs.kubernetes.monthly_usd, "serverless": costs.serverless.monthly_usd}
     other = "serverless" if v.verdict == "kubernetes" else "kubernetes"

@@ -115,6 +115,8 @@ class NodeType:
     vcpu: float
     memory_gib: float
     hourly_usd: float
+    gpus: int = 0  # GPUs per node (a GPU node type: `KubernetesPricing.gpu_node_types`)
+    gpu_model: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,9 @@ class KubernetesPricing:
     control_plane_hourly_usd: float
     node_types: tuple[NodeType, ...]
     gpu: bool
+    # The node types a GPU component's pods run on; empty: no sourced GPU node price, so a GPU
+    # component's nodes bill is not priced on this provider.
+    gpu_node_types: tuple[NodeType, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -261,6 +266,7 @@ def _provider(doc: dict[str, Any]) -> Provider:
         control_plane_hourly_usd=float(k["control_plane_hourly_usd"]),
         node_types=tuple(NodeType(**n) for n in k["node_types"]),
         gpu=bool(k["gpu"]),
+        gpu_node_types=tuple(NodeType(**n) for n in k.get("gpu_node_types", [])),
     )
     d = v["front_door"]
     door = FrontDoor(

@@ -40,7 +40,7 @@ from runplan.cost.estimate import marginal_amounts
 from runplan.cost.people import cluster_fte
 from runplan.cost.platforms import cheapest
 from runplan.cost.serverless import add_up
-from runplan.fmt import cents
+from runplan.fmt import cents, plural
 from runplan.kbase import KnowledgeBase
 from runplan.profile import HTTP_KINDS, MATURITY_ORDER
 
@@ -68,6 +68,7 @@ class Placement:
     flip: tuple[str, float, float, str, bool] | None  # nearest: field, from, to, verdict, assumed
     maturity: str = "basic"  # team.devops_maturity
     existing_cluster: bool = False  # team.existing_cluster
+    priced: bool = True  # False: a GPU component with no sourced GPU node price (no nodes in it)
 
     @property
     def needs_cluster(self) -> bool:
@@ -84,7 +85,7 @@ class Placement:
     def at_stake_usd(self) -> float | None:
         """What the decision moves per month on this estate: the component at marginal cost
         on the shared cluster (the fixed cost is paid once for all) against functions."""
-        if self.serverless_usd is None:
+        if self.serverless_usd is None or not self.priced:
             return None
         return abs(self.marginal_usd - self.serverless_usd)
 
@@ -135,7 +136,8 @@ def placement(r: Result, kb: KnowledgeBase, free_tier: bool) -> Placement:
                      instead,
                      None if nearest is None else (nearest.field, nearest.current, nearest.to,
                                                    nearest.verdict, nearest.assumed),
-                     r.workload.devops_maturity, r.workload.existing_cluster)
+                     r.workload.devops_maturity, r.workload.existing_cluster,
+                     all(pp.priced for pp in placed) if placed else r.costs.kubernetes.priced)
 
 
 def _off_cluster(r: Result, on_cluster: float) -> float | None:
@@ -265,6 +267,8 @@ class Portfolio:
     all_sls: float = 0.0
     sls_infeasible: int = 0
     sls_infeasible_names: list[str] = field(default_factory=list)
+    k8s_unpriced: int = 0  # GPU components with no sourced GPU node price (no nodes priced)
+    k8s_unpriced_names: list[str] = field(default_factory=list)
     mix_functions: float = 0.0
     clusters: dict[str, _Cluster] = field(default_factory=dict)
     _stake: list[tuple[float, int, str, dict[str, Any]]] = field(default_factory=list)
@@ -279,6 +283,10 @@ class Portfolio:
         self.all_k8s_http[p.provider] = self.all_k8s_http.get(p.provider, False) or p.http
         self.all_k8s_maturity[p.provider] = most_mature(self.all_k8s_maturity.get(p.provider),
                                                         p.maturity)
+        if not p.priced:
+            self.k8s_unpriced += 1
+            if len(self.k8s_unpriced_names) < NAMES_KEPT:
+                self.k8s_unpriced_names.append(p.name)
         if p.serverless_usd is None or p.serverless_excluded_by:
             self.sls_infeasible += 1
             if len(self.sls_infeasible_names) < NAMES_KEPT:
@@ -347,7 +355,12 @@ class Portfolio:
                     "monthly_usd": round(all_k8s_var + all_k8s_fixed, 2),
                     "variable_usd": round(all_k8s_var, 2),
                     "fixed_usd": round(all_k8s_fixed, 2),
-                    "clusters": sorted(fixed_all)},
+                    "clusters": sorted(fixed_all),
+                    "not_priced_components": self.k8s_unpriced,
+                    "not_priced_examples": self.k8s_unpriced_names,
+                    "note": "" if not self.k8s_unpriced else
+                    f"{plural(self.k8s_unpriced, 'GPU component')} with no sourced GPU node "
+                    "price: its nodes are not in this total or the mix"},
                 "all_serverless": {
                     "monthly_usd": round(self.all_sls, 2),
                     "feasible": self.sls_infeasible == 0,

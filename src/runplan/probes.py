@@ -172,7 +172,8 @@ class BatchProbes:
         for name, index in groups.items():
             c = priced[name]
             sls = c.serverless_usd if c.serverless_usd is not None else 0.0
-            gap[index] = c.kubernetes_usd - sls
+            # a nodes bill not priced has no break-even (`estimate`)
+            gap[index] = np.where(c.kubernetes_priced, c.kubernetes_usd - sls, np.nan)
         return gap
 
     def break_evens(self, ws: Sequence[Workload]) -> list[BreakEven | None]:
@@ -241,8 +242,9 @@ class BatchProbes:
                                          *LIMIT_FLAGS)}
         for name, index in groups.items():
             c, p = priced[name], self.kb.provider(name)
-            k8s[index], people[index], fixed[index] = c.kubernetes_usd, c.people_usd, \
-                c.fixed_usd
+            k8s[index], people[index], fixed[index] = \
+                np.where(c.kubernetes_priced, c.kubernetes_usd, np.nan), c.people_usd, \
+                c.fixed_usd  # NaN: not priced, the fact is None as in `cost_facts`
             fn = p.functions
             if c.serverless_usd is None or not fn.available:
                 continue

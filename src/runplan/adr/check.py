@@ -445,7 +445,7 @@ def _decision(rec: Record, r: Result, add: Any, advisor: Advisor) -> None:
     else:
         blocked, lifted = _hard_limits(r, model, platform, add, line)
     c = r.costs
-    costs = {"kubernetes": c.kubernetes.monthly_usd,
+    costs = {"kubernetes": c.kubernetes.priced_usd,
              "serverless": c.serverless.monthly_usd if c.serverless else None}
     if r.parts_usd is not None:
         costs["hybrid"] = r.parts_usd
@@ -508,14 +508,15 @@ def _drivers(rec: Record, r: Result, model: str, add: Any,
                 f"people to run it ({usd(people)}/month of operations time) "
                 f"and the team's DevOps maturity is {w.devops_maturity}", item.line)
         if re.search(r"\bcost|cheap|budget|spend|price", text) and c.serverless is not None:
-            mine = c.kubernetes.monthly_usd if model == "kubernetes" else \
+            mine = c.kubernetes.priced_usd if model == "kubernetes" else \
                 c.serverless.monthly_usd if model == "serverless" else None
             other = c.serverless.monthly_usd if model == "kubernetes" else \
-                c.kubernetes.monthly_usd
+                c.kubernetes.priced_usd
             label = model
             if named is not None and named.monthly_usd is not None:
                 mine, label = named.monthly_usd, named.platform.title
-            if mine is not None and mine > other * 1.2 and mine - other > 10:
+            if mine is not None and other is not None and mine > other * 1.2 and \
+                    mine - other > 10:
                 add("ADR-DRIVER-CONTRADICTED", f"driver {item.text!r}: {label} costs "
                     f"{usd(mine)}/month against {usd(other)} for the other model", item.line)
         if model in ("serverless", "hybrid") and re.search(r"latency|cold start|p99|fast",
@@ -550,7 +551,7 @@ def _drift(rec: Record, r: Result, add: Any) -> None:
         return
     c = r.costs
     changes = []
-    for key, current in (("kubernetes_usd", c.kubernetes.monthly_usd),
+    for key, current in (("kubernetes_usd", c.kubernetes.priced_usd),
                          ("serverless_usd", c.serverless.monthly_usd if c.serverless else None)):
         before = recorded.get(key)
         if isinstance(before, int | float) and current is not None and before != 0 and \

@@ -116,6 +116,9 @@ def _costs_of_choice(r: Result) -> list[str]:
 def _cost_line(r: Result, option: str) -> str:
     c = r.costs
     if option == "kubernetes":
+        if not c.kubernetes.priced:
+            return (f"Neutral, because its nodes are not priced on {c.provider} (a GPU "
+                    f"component, and kbase has no sourced GPU node price there)")
         return (f"Neutral, because it costs about {usd(c.kubernetes.monthly_usd)}/month on "
                 f"{c.provider} ({usd(c.kubernetes.fixed_usd)} of it fixed)")
     if option == "serverless":
@@ -137,7 +140,8 @@ def render_madr(r: Result, profile: dict[str, Any] | str, title: str | None = No
     chosen = OPTION_TITLES[verdict]
     c = r.costs
     recorded = {"verdict": verdict, "date": today(),
-                "kubernetes_usd": round(c.kubernetes.monthly_usd, 2),
+                "kubernetes_usd": None if c.kubernetes.priced_usd is None else
+                round(c.kubernetes.priced_usd, 2),
                 "serverless_usd": None if c.serverless is None else
                 round(c.serverless.monthly_usd, 2)}
     block: dict[str, Any] = {"profile": profile}

@@ -58,25 +58,26 @@ class CostReport:
 
     def facts(self) -> dict[str, Any]:
         """Cost, cold-start and limit facts as rule fields (`cost.ratio`, `cold_start.share`)."""
-        return cost_facts(self.kubernetes.monthly_usd, self.kubernetes.people_usd,
-                          self.kubernetes.fixed_usd,
+        return cost_facts(self.kubernetes.monthly_usd if self.kubernetes.priced else None,
+                          self.kubernetes.people_usd, self.kubernetes.fixed_usd,
                           self.serverless.monthly_usd if self.serverless else None,
                           self.break_even, self.cold_start, self.limits, self.view)
 
 
-def cost_facts(k8s: float, people: float, fixed: float, sls: float | None,
+def cost_facts(k8s: float | None, people: float, fixed: float, sls: float | None,
                break_even: BreakEven | None, cold: ColdStart | None, limits: dict[str, Any],
                view: str) -> dict[str, Any]:
     """The cost core's figures as rule fields; one function for reports and probes alike.
-    Every Kubernetes figure is in `view`, the one the verdict compares."""
+    Every Kubernetes figure is in `view`, the one the verdict compares; `k8s` None: the nodes
+    bill is not priced (a GPU component with no sourced GPU node price), so no ratio."""
     out: dict[str, Any] = {
         "cost.view": view,
-        "cost.kubernetes_usd": round(k8s, 2),
+        "cost.kubernetes_usd": None if k8s is None else round(k8s, 2),
         "cost.serverless_usd": None if sls is None else round(sls, 2),
         "cost.people_usd": round(people, 2),
         "cost.fixed_usd": round(fixed, 2),
-        "cost.ratio": None if not sls else round(k8s / sls, 4),
-        "cost.saving_usd": None if sls is None else round(k8s - sls, 2),
+        "cost.ratio": None if not sls or k8s is None else round(k8s / sls, 4),
+        "cost.saving_usd": None if sls is None or k8s is None else round(k8s - sls, 2),
         "cost.break_even_rps": None if not break_even else round(break_even.avg_rps, 4),
         "cold_start.share": None if cold is None else round(cold.share_of_requests, 6),
         "cold_start.added_ms": None if cold is None else cold.added_latency_ms,
@@ -183,7 +184,7 @@ def _serverless_usd(w: Workload, p: Provider, kb: KnowledgeBase, free_tier: bool
 def _kubernetes_args(w: Workload, p: Provider, shape: Shape, kb: KnowledgeBase, view: str,
                      ) -> tuple[Any, ...]:
     return (shape, w.cpu_ms, w.memory_mb, p.kubernetes, p.front_door, kb.operations,
-            w.kind in HTTP_KINDS, view, w.devops_maturity)
+            w.kind in HTTP_KINDS, view, w.devops_maturity, w.gpu)
 
 
 def monthly_costs(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
@@ -216,7 +217,7 @@ def probe_facts(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
     p = kb.provider(w.provider)
     view = view or default_view(w)
     c = costs(rows_of([w], kb, [view]), p, kb, free_tier)
-    k8s_usd = float(c.kubernetes_usd[0])
+    k8s_usd = None if math.isnan(c.kubernetes_usd[0]) else float(c.kubernetes_usd[0])
     sls = None if c.serverless_usd is None or math.isnan(c.serverless_usd[0]) \
         else float(c.serverless_usd[0])
     cs = _cold(w, p, shape_of(w, kb))[0] if p.functions.available else None
@@ -281,7 +282,7 @@ def estimate(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
         options = platform_costs([bills(w, shape, k8s, sls, view)], kb, free_tier)[0]
     k8s, model_sls = model_bills(k8s, sls, options)
     be = None
-    if with_break_even and model_sls is not None:
+    if with_break_even and model_sls is not None and k8s.priced:
         be = nearest_crossing(load_scan(w, kb, free_tier, cache, view), w.requests_per_month,
                               kb.operations.hours_per_month)
     return CostReport(w.provider if w.provider != "any" else "aws", model_sls, k8s, be, cs,

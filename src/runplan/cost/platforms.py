@@ -38,7 +38,7 @@ from runplan.cost.people import PEOPLE_ITEM, people_fte, people_note, people_usd
 from runplan.cost.serverless import LineItem, add_up, serverless_monthly_cost
 from runplan.cost.traffic import Shape
 from runplan.fmt import num, rate
-from runplan.kbase import KnowledgeBase, Platform, PlatformLimits
+from runplan.kbase import KnowledgeBase, Platform, PlatformLimits, Provider
 from runplan.profile import EVENT_KINDS, HTTP_KINDS, MATURITY_ORDER, Workload
 
 Array = np.ndarray[Any, np.dtype[Any]]
@@ -256,9 +256,11 @@ class PlatformCost:
     note: str = ""
 
 
-def _unpriced(p: Platform, w: Workload) -> str:
+def _unpriced(p: Platform, w: Workload, provider: Provider) -> str:
     if p.bill == "unpriced":
         return "not priced: no sourced prices for this platform in kbase"
+    if w.gpu and p.bill == "nodes" and provider.kubernetes.gpu_node_types:
+        return ""  # priced on the GPU node types (`cost.kubernetes`)
     if w.gpu and p.kind != "functions":
         return "not priced: no sourced GPU price for this platform in kbase"
     return ""
@@ -367,7 +369,7 @@ def _one(i: int, platform: Platform, b: Billed, o: Any, row: int, kb: KnowledgeB
     view = b.kubernetes_view if platform.bill == "nodes" else _view(platform, b.kubernetes_view)
     if not o.fits[i, row]:
         return PlatformCost(platform, False, ruled_out_by(platform.limits, w), None, view, ())
-    note = _unpriced(platform, w)
+    note = _unpriced(platform, w, kb.provider(w.provider))
     if note:
         return PlatformCost(platform, True, None, None, view, (), note)
     if platform.bill == "functions":

@@ -26,7 +26,7 @@ import numpy as np
 
 from runplan.cost.coldstart import P99_SHARE
 from runplan.cost.estimate import cold_start_ms, default_view, serverless_people_usd
-from runplan.cost.kubernetes import CHEAPER_BY
+from runplan.cost.kubernetes import CHEAPER_BY, GPUS_PER_REPLICA
 from runplan.cost.people import people_usd
 from runplan.cost.platforms import (
     CONTAINER_BILLS,
@@ -236,6 +236,7 @@ class Costs:
     breaches_slo: Array | None
     flags: dict[str, Array]  # `platforms.LIMIT_FLAGS` of the serverless model (see `costs`)
     options: Options
+    kubernetes_priced: Array  # bool: False on nodes with no sourced GPU node type (a GPU row)
 
 
 @dataclass
@@ -286,9 +287,11 @@ def cold_starts(rows: Rows, shape: Shapes, p: Provider) -> tuple[Array, Array, A
 
 
 def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
-                ) -> tuple[Array, Array, Array, Array, Array]:
+                ) -> tuple[Array, Array, Array, Array, Array, Array]:
     """`kubernetes.kubernetes_amounts` for every row: (total, people, fixed, replica-hours,
-    load balancer capacity units in USD)."""
+    load balancer capacity units in USD, priced). The node types are the CPU ones then the
+    GPU ones; a row chooses among its own kind only (`kubernetes.node_types_for`), in kbase
+    order."""
     ops, k8s, door = kb.operations, p.kubernetes, p.front_door
     n = len(rows.cpu_ms)
     per_pod = ops.pod_vcpu * ops.target_utilisation
@@ -298,16 +301,25 @@ def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
     replica_hours = (replicas * counts).sum(axis=1)  # whole numbers: exact in any order
     pod_gib = rows.memory_mb / 1024
     standalone = rows.standalone
+    gpu = rows.gpu
     floor = 2 if ops.min_replicas >= 2 else 1
-    types = k8s.node_types
+    types = (*k8s.node_types, *k8s.gpu_node_types)
+    is_gpu = np.array([k >= len(k8s.node_types) for k in range(len(types))], dtype=bool)
+    mine = is_gpu[None, :] == gpu[:, None]  # (row, type): the row's own kind of node
     usable_cpu = np.array([t.vcpu for t in types]) * ops.node_allocatable_fraction
     usable_mem = np.array([t.memory_gib for t in types]) * ops.node_allocatable_fraction
+    gpus = np.array([float(t.gpus) for t in types])
     per_node = np.floor(np.minimum(usable_cpu // ops.pod_vcpu,
                                    usable_mem[None, :] // pod_gib[:, None]))  # (row, type)
+    per_node = np.where(is_gpu[None, :], np.minimum(per_node, gpus // GPUS_PER_REPLICA),
+                        per_node)
     fraction = np.maximum(ops.pod_vcpu / (np.array([t.vcpu for t in types])
                                           * ops.node_allocatable_fraction),
                           pod_gib[:, None] / (np.array([t.memory_gib for t in types])
                                               * ops.node_allocatable_fraction))
+    with np.errstate(divide="ignore"):
+        gpu_share = np.where(is_gpu, GPUS_PER_REPLICA / gpus, 0.0)
+    fraction = np.where(is_gpu[None, :], np.maximum(fraction, gpu_share[None, :]), fraction)
     with np.errstate(all="ignore"):  # no node fits where per_node is 0: inf and NaN, masked
         nodes = np.maximum(floor, np.ceil(replicas[:, None, :] / per_node[:, :, None]))
         node_hours = _node_hours(nodes, shape, ops)
@@ -316,13 +328,20 @@ def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
     best_cost = np.full(n, np.inf)
     found = np.zeros(n, dtype=bool)
     for k in range(len(types)):  # in kbase order, a later type only if cheaper
-        fits = per_node[:, k] >= 1
+        fits = mine[:, k] & (per_node[:, k] >= 1)
         cost = cost_all[:, k]
         better = fits & (~found | (cost < best_cost - CHEAPER_BY))
         best_cost = np.where(better, cost, best_cost)
         found |= fits
     largest = max(k8s.node_types, key=lambda t: (t.memory_gib, t.vcpu))
-    best_cost = np.where(found, best_cost, replica_hours * largest.hourly_usd)
+    fallback = replica_hours * largest.hourly_usd
+    priced = ~gpu | bool(k8s.gpu_node_types)
+    if k8s.gpu_node_types:
+        largest_gpu = max(k8s.gpu_node_types, key=lambda t: (t.memory_gib, t.vcpu))
+        fallback = np.where(gpu, replica_hours * largest_gpu.hourly_usd, fallback)
+    else:  # a GPU row with no GPU node type: no node cost (the bill is not priced)
+        fallback = np.where(gpu, 0.0, fallback)
+    best_cost = np.where(found, best_cost, fallback)
     hours = float(int(kb.operations.hours_per_month))  # a layout's whole hours, as the scalar
     control = np.where(standalone, k8s.control_plane_hourly_usd * hours, 0.0)
     people = rows.k8s_people_usd
@@ -342,7 +361,7 @@ def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
                               best_cost + control + people),
                      np.where(http, best_cost + lcu + people, best_cost + people))
     fixed = np.where(http, control + lb, control + 0.0)
-    return total, people, fixed, replica_hours, lcu
+    return total, people, fixed, replica_hours, lcu, priced
 
 
 def _node_hours(nodes: Array, shape: Shapes, ops: Operations) -> Array:
@@ -408,7 +427,7 @@ def costs(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
     each model on its platform (`platforms.choose`). `cold=False` skips cold starts where no
     row has an SLO (`monthly_costs`'s shortcut)."""
     shape = shapes(rows, kb)
-    nodes, people, fixed, replica_hours, lcu = _kubernetes(rows, shape, p, kb)
+    nodes, people, fixed, replica_hours, lcu, nodes_priced = _kubernetes(rows, shape, p, kb)
     n = len(nodes)
     functions = share = p99 = breaches = None
     if p.functions.available:
@@ -422,7 +441,8 @@ def costs(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
         with np.errstate(over="ignore", invalid="ignore"):  # refused later, by name
             functions = _serverless(rows, p, kb, free_tier, instances)
     with np.errstate(over="ignore", invalid="ignore"):
-        o = _options(rows, shape, p, kb, free_tier, nodes, functions, replica_hours, lcu)
+        o = _options(rows, shape, p, kb, free_tier, nodes, nodes_priced, functions,
+                     replica_hours, lcu)
     k, s_ = o.kubernetes, o.serverless
     cols = np.arange(n)
     k_usd = o.usd[np.maximum(k, 0), cols] if len(o.platforms) else np.full(n, np.nan)
@@ -448,7 +468,9 @@ def costs(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
         if fn is not None:
             breaks = _breaks(fn, rows)
             flags = {f: breaks[f] & (s_ < 0) for f in LIMIT_FLAGS}
-    return Costs(kubernetes, k_people, k_fixed, serverless, share, p99, breaches, flags, o)
+    priced = ~on_nodes | nodes_priced  # the model's figure: None on nodes not priced
+    return Costs(kubernetes, k_people, k_fixed, serverless, share, p99, breaches, flags, o,
+                 priced)
 
 
 def _breaks(platform: Platform, rows: Rows) -> dict[str, Array]:
@@ -460,7 +482,7 @@ def _breaks(platform: Platform, rows: Rows) -> dict[str, Array]:
 def usage_of(rows: Rows, p: Provider, kb: KnowledgeBase) -> Usage:
     """What the container bills read for these rows on provider `p`."""
     shape = shapes(rows, kb)
-    _, _, _, replica_hours, lcu = _kubernetes(rows, shape, p, kb)
+    _, _, _, replica_hours, lcu, _ = _kubernetes(rows, shape, p, kb)
     return usage(rows, shape, replica_hours, lcu, p, kb)
 
 
@@ -477,8 +499,8 @@ def usage(rows: Rows, shape: Shapes, replica_hours: Array, lcu: Array, p: Provid
 
 
 def _options(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase, free_tier: bool,
-             nodes: Array, functions: Array | None, replica_hours: Array, lcu: Array,
-             ) -> Options:
+             nodes: Array, nodes_priced: Array, functions: Array | None, replica_hours: Array,
+             lcu: Array) -> Options:
     """Every platform of `p` over the rows: what it costs where it fits, and each model's
     choice."""
     n = len(nodes)
@@ -493,7 +515,10 @@ def _options(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase, free_tie
         fit = ~np.any(np.array([breaks[f] for f in LIMIT_FLAGS]), axis=0) if n \
             else np.zeros(0, dtype=bool)
         fits[i] = fit
-        priced = fit & ~(rows.gpu & (pl.kind != "functions"))
+        # A GPU workload is priced on functions (which rule it out) and on nodes with a
+        # sourced GPU node type (`platforms._unpriced`), nowhere else.
+        priced = fit & (nodes_priced if pl.bill == "nodes"
+                        else ~(rows.gpu & (pl.kind != "functions")))
         total: Array | None = None
         if pl.bill == "nodes":
             total = nodes

@@ -48,11 +48,12 @@ def summary_row(r: Result) -> dict[str, Any]:
     v = r.verdict
     top = top_reasons(r, 1)
     flip = nearest_flip(r.flips)
-    k8s = r.costs.kubernetes.monthly_usd
+    k8s = r.costs.kubernetes.priced_usd  # None: a GPU component, no GPU node price
     sls = r.costs.serverless.monthly_usd if r.costs.serverless else None
     return {
         "name": r.name, "verdict": v.verdict, "confidence": v.confidence,
-        "kubernetes_usd": round(k8s, 2), "kubernetes_view": r.costs.view,
+        "kubernetes_usd": None if k8s is None else round(k8s, 2),
+        "kubernetes_view": r.costs.view,
         "serverless_usd": None if sls is None else round(sls, 2),
         "cheaper": cheaper(k8s, sls, r.parts_usd),
         "excluded": "; ".join(f"{o} ({', '.join(ids)})" for o, ids in v.excluded.items() if ids),
@@ -71,7 +72,7 @@ def cheaper_cell(row: dict[str, Any]) -> str:
     return (row["cheaper"] or "-") + ("" if parts is None else f" (parts {usd(parts)})")
 
 
-def cheaper(kubernetes: float, serverless: float | None, parts: float | None) -> str:
+def cheaper(kubernetes: float | None, serverless: float | None, parts: float | None) -> str:
     """The option the figures make cheapest: kubernetes, serverless, or, for a component with
     parts, hybrid (the parts each on its verdict) when it is below both; a tie keeps the
     earlier. Empty when there is nothing to compare."""
@@ -117,7 +118,9 @@ def portfolio_lines(p: dict[str, Any]) -> list[str]:
     k, sl, mix = s["all_kubernetes"], s["all_serverless"], s["recommended_mix"]
     lines = [
         f"all Kubernetes:   {usd(k['monthly_usd'])}/month (marginal {usd(k['variable_usd'])} + "
-        f"{usd(k['fixed_usd'])} fixed for {len(k['clusters'])} cluster(s))",
+        f"{usd(k['fixed_usd'])} fixed for {len(k['clusters'])} cluster(s))"
+        + (f" (not priced in full: {k['note']}: {', '.join(k['not_priced_examples'])})"
+           if k["note"] else ""),
         f"all serverless:   {usd(sl['monthly_usd'])}/month"
         + ("" if sl["feasible"] else f" (not feasible: {sl['note']})"),
         f"recommended mix:  {usd(mix['monthly_usd'])}/month (cluster at marginal cost "

@@ -25,7 +25,9 @@ def costs_data(r: Result) -> dict[str, Any]:
     out: dict[str, Any] = {
         "provider": c.provider,
         "free_tier": c.free_tier,
-        "kubernetes": {"monthly_usd": _money(c.kubernetes.monthly_usd),
+        "kubernetes": {"monthly_usd": None if not c.kubernetes.priced
+                       else _money(c.kubernetes.monthly_usd),
+                       "priced": c.kubernetes.priced,
                        "platform": c.kubernetes.platform or None,
                        "view": c.kubernetes.view,
                        "people_usd": _money(c.kubernetes.people_usd),

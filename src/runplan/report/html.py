@@ -65,12 +65,13 @@ def cost_chart(rows: list[dict[str, Any]]) -> str:
     shown = rows
     if len(rows) > MAX_BARS:
         def stake(r: dict[str, Any]) -> float:
-            s = r["serverless_usd"]
-            return -abs(r["kubernetes_usd"] - s) if s is not None else 0.0
+            s, k = r["serverless_usd"], r["kubernetes_usd"]
+            return -abs(k - s) if s is not None and k is not None else 0.0
 
         shown = sorted(rows, key=stake)[:MAX_BARS]
     names = [r["name"] for r in shown]
-    k8s = [max(r["kubernetes_usd"], 0.01) for r in shown]
+    k8s = [max(r["kubernetes_usd"], 0.01) if r["kubernetes_usd"] is not None else 0
+           for r in shown]  # None: not priced (a GPU component without a GPU node price)
     views = sorted({r["kubernetes_view"] for r in shown})
     sls = [max(r["serverless_usd"], 0.01) if r["serverless_usd"] is not None else 0 for r in shown]
     fig, ax = plt.subplots(figsize=(9, 0.28 * len(shown) + 1.2), dpi=100)

@@ -23,7 +23,8 @@ def render_markdown(r: Result) -> str:
     if r.against_cost:
         out += ["", f"**Against the cost**: {md(r.against_cost)}."]
     out += ["", f"| model ({c.provider}) | monthly |", "|---|---:|",
-            f"| kubernetes ({c.kubernetes.view}) | {usd(c.kubernetes.monthly_usd)} |",
+            f"| kubernetes ({c.kubernetes.view}) | "
+            f"{usd(c.kubernetes.monthly_usd) if c.kubernetes.priced else 'not priced (GPU)'} |",
             f"| serverless | {usd(c.serverless.monthly_usd if c.serverless else None)} |"]
     if r.parts_usd is not None:
         out.append(f"| its parts, each on its verdict | {usd(r.parts_usd)} |")

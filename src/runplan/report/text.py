@@ -29,14 +29,17 @@ _VIEW = {"marginal": "marginal: joining a cluster that runs anyway",
 def cost_lines(r: Result) -> list[str]:
     """Both monthly totals, the break-even and the cold-start estimate."""
     c = r.costs
-    on = next((o for o in r.platforms if o.platform.name == c.kubernetes.platform), None)
+    k = c.kubernetes
+    on = next((o for o in r.platforms if o.platform.name == k.platform), None)
     if on is not None and on.platform.bill != "nodes":  # node-less: no nodes, no new cluster
         where = f"on {on.platform.title}, priced for this component"
     else:
-        where = f"{_VIEW[c.kubernetes.view]}; nodes: {c.kubernetes.node_type}"
-    lines = [f"Monthly cost on {c.provider}:",
-             f"  kubernetes  {usd(c.kubernetes.monthly_usd)}  ({where}; "
-             f"fixed {usd(c.kubernetes.fixed_usd)}, people {usd(c.kubernetes.people_usd)})",
+        where = f"{_VIEW[k.view]}; nodes: {k.node_type}"
+    k8s = (f"  kubernetes  {usd(k.monthly_usd)}  ({where}; fixed {usd(k.fixed_usd)}, "
+           f"people {usd(k.people_usd)})") if k.priced else \
+        (f"  kubernetes  not priced: a GPU component, and kbase has no sourced GPU node price "
+         f"for {c.provider} ({_VIEW[k.view]})")
+    lines = [f"Monthly cost on {c.provider}:", k8s,
              f"  serverless  {usd(c.serverless.monthly_usd if c.serverless else None)}"
              + _people(c.serverless)]
     if r.parts_usd is not None:
@@ -94,7 +97,10 @@ def line_item_lines(r: Result) -> list[str]:
     for label, items in (("kubernetes", c.kubernetes.items),
                          ("serverless", c.serverless.items if c.serverless else ())):
         for i in items:
-            lines.append(f"    {label:<10} {i.name:<40} {usd(i.monthly_usd):>10}  "
+            unpriced = label == "kubernetes" and not c.kubernetes.priced and \
+                i.name in ("nodes", "node share")
+            amount = "not priced" if unpriced else usd(i.monthly_usd)
+            lines.append(f"    {label:<10} {i.name:<40} {amount:>10}  "
                          f"{num(i.quantity, 6)} {i.unit}; {i.note}")
     return lines
 
