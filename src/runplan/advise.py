@@ -16,10 +16,12 @@ from runplan.cost.estimate import (
     CostReport,
     CrossingCache,
     default_view,
+    draft,
     estimate,
+    finish,
     probe_facts,
 )
-from runplan.cost.platforms import PlatformCost, cheapest
+from runplan.cost.platforms import PlatformCost, cheapest, platform_costs
 from runplan.cost.serverless import LineItem, add_up
 from runplan.errors import Problem, UserError
 from runplan.fmt import num, usd, whole
@@ -317,9 +319,10 @@ class Advisor:
         parts = parts_facts(())
         inferred = {}
         outcomes = {}  # each component's field-condition outcomes, which the flips reuse
-        for k, w, _ in todo:
-            costs = estimate(w, self.kb, self.free_tier, with_break_even=False,
-                             view=self.view_of(w))
+        drafts = [draft(w, self.kb, self.free_tier, self.view_of(w)) for _, w, _ in todo]
+        options = platform_costs([d.billed() for d in drafts], self.kb, self.free_tier)
+        for (k, w, _), d, on in zip(todo, drafts, options, strict=True):
+            costs = finish(d, on, self.kb, self.free_tier, with_break_even=False)
             if k in found:
                 costs = replace(costs, break_even=found[k])
             inferred[k] = self._infer(w, costs, parts)

@@ -262,14 +262,26 @@ def load_scan(w: Workload, kb: KnowledgeBase, free_tier: bool,
     return scan
 
 
-def estimate(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
-             with_break_even: bool = True, cache: CrossingCache | None = None,
-             view: str | None = None,
-             options: tuple[PlatformCost, ...] | None = None) -> CostReport:
-    """Everything the cost core knows about a workload, each model on its platform (the
-    cheapest that fits, `model_bills`), a Kubernetes bill on nodes in `view` (marginal |
-    standalone; None: `default_view`). `options`: its platforms, where already priced with
-    others' (`bills` and `platform_costs`)."""
+@dataclass(slots=True)
+class Draft:
+    """A workload's nodes and functions bills, before its platforms are priced (which
+    `Advisor.advise_many` does for many workloads at once)."""
+
+    workload: Workload
+    shape: Shape
+    view: str
+    nodes: KubernetesCost
+    functions: ServerlessCost | None
+    cold_start: ColdStart | None
+    instances: int
+
+    def billed(self) -> Billed:
+        return bills(self.workload, self.shape, self.nodes, self.functions, self.view)
+
+
+def draft(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
+          view: str | None = None) -> Draft:
+    """The nodes bill in `view` (None: `default_view`) and the functions bill."""
     p = kb.provider(w.provider)
     shape = shape_of(w, kb)
     view = view or default_view(w)
@@ -278,16 +290,36 @@ def estimate(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
     instances = 0
     if p.functions.available:
         sls, cs, instances = _serverless(w, p, shape, kb, free_tier)
-    if options is None:
-        options = platform_costs([bills(w, shape, k8s, sls, view)], kb, free_tier)[0]
-    k8s, model_sls = model_bills(k8s, sls, options)
+    return Draft(w, shape, view, k8s, sls, cs, instances)
+
+
+def estimate(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
+             with_break_even: bool = True, cache: CrossingCache | None = None,
+             view: str | None = None) -> CostReport:
+    """Everything the cost core knows about a workload, each model on its platform (the
+    cheapest that fits, `model_bills`), a Kubernetes bill on nodes in `view` (marginal |
+    standalone; None: `default_view`)."""
+    d = draft(w, kb, free_tier, view)
+    return finish(d, platform_costs([d.billed()], kb, free_tier)[0], kb, free_tier,
+                  with_break_even, cache)
+
+
+def finish(d: Draft, options: tuple[PlatformCost, ...], kb: KnowledgeBase,
+           free_tier: bool = False, with_break_even: bool = True,
+           cache: CrossingCache | None = None) -> CostReport:
+    """`estimate` from a draft and its platforms (`platform_costs`, of this draft alone or of
+    many at once: the same figures)."""
+    w = d.workload
+    p = kb.provider(w.provider)
+    k8s, model_sls = model_bills(d.nodes, d.functions, options)
     be = None
     if with_break_even and model_sls is not None and k8s.priced:
-        be = nearest_crossing(load_scan(w, kb, free_tier, cache, view), w.requests_per_month,
+        be = nearest_crossing(load_scan(w, kb, free_tier, cache, d.view), w.requests_per_month,
                               kb.operations.hours_per_month)
-    return CostReport(w.provider if w.provider != "any" else "aws", model_sls, k8s, be, cs,
-                      instances, limits_of(w, p, cheapest(options, "serverless") is not None),
-                      free_tier, options)
+    return CostReport(w.provider if w.provider != "any" else "aws", model_sls, k8s, be,
+                      d.cold_start, d.instances,
+                      limits_of(w, p, cheapest(options, "serverless") is not None), free_tier,
+                      options)
 
 
 def bills(w: Workload, shape: Shape, nodes: KubernetesCost, functions: ServerlessCost | None,
