@@ -252,8 +252,9 @@ def test_every_money_figure_uses_the_currency_label(runner: CliRunner, tmp_path:
     settings.write_text('[people]\ncurrency = "EUR"\n')
     nightly = str(EXAMPLES / "nightly-reconcile-azure.yaml")
     text = runner.invoke(main, ["--config", str(settings), "advise", nightly]).stdout
-    assert ("  - Serverless costs EUR 50.54/month against EUR 9,776 for Kubernetes (standalone; "
-            "193.4x as much, of which EUR 9,562 is people time).") in text
+    assert ("  - Serverless (Azure Container Apps (consumption)) costs EUR 50.54/month against "
+            "EUR 9,776 for Kubernetes on AKS on nodes (standalone; 193.4x as much, of which "
+            "EUR 9,562 is people time).") in text
     assert ("  kubernetes  EUR 9,776  (standalone: a new cluster for this component alone; "
             "nodes: D2s-class (2 vCPU, 8 GiB); fixed EUR 73.00, people EUR 9,562)") in text
     assert "Platform: Azure Container Apps (consumption) (serverless, per-use) EUR 50.54/month" \

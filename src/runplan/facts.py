@@ -9,6 +9,10 @@ from __future__ import annotations
 from runplan.profile import FIELD_PATHS
 
 COST_FACTS: dict[str, str] = {
+    "cost.kubernetes_platform": "the platform the Kubernetes figures are the bill of (the "
+                                "cheapest that fits: EKS on nodes, ECS on Fargate, ...)",
+    "cost.serverless_platform": "the platform the serverless figures are the bill of (the "
+                                "cheapest that fits: Lambda, Cloud Run services, ...)",
     "cost.view": "the view the Kubernetes figures are in: marginal (joining a cluster that "
                  "exists or is justified anyway) or standalone (a new cluster for it alone)",
     "cost.kubernetes_usd": "Kubernetes monthly cost in cost.view, people included, USD",

@@ -428,11 +428,14 @@ def _exit_signal(executor: ProcessPoolExecutor, seen: list[Any] | None = None) -
     (which the pool sends the others once one has died); from the workers last `seen` when
     the broken pool has already let go of its own. A pool can notice a death before the
     dead worker is reaped: its exit code is waited for a moment."""
-    procs = _processes(executor) or seen or []
+    # Those last seen and those the pool still lists: a broken pool may already have let go
+    # of the dead one, while it ends the others with SIGTERM.
+    procs = list({p.pid: p for p in [*(seen or []), *_processes(executor)]}.values())
     codes: list[int] = []
     for _ in range(EXIT_CODE_POLLS):
         codes = [p.exitcode for p in procs if p.exitcode]
-        if codes:
+        if any(c != -signal.SIGTERM for c in codes) or \
+                (codes and all(p.exitcode is not None for p in procs)):
             break
         time.sleep(EXIT_CODE_POLL_S)
     code = next((c for c in codes if c != -signal.SIGTERM), codes[0] if codes else None)

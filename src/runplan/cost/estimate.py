@@ -58,10 +58,14 @@ class CostReport:
 
     def facts(self) -> dict[str, Any]:
         """Cost, cold-start and limit facts as rule fields (`cost.ratio`, `cold_start.share`)."""
-        return cost_facts(self.kubernetes.monthly_usd if self.kubernetes.priced else None,
-                          self.kubernetes.people_usd, self.kubernetes.fixed_usd,
-                          self.serverless.monthly_usd if self.serverless else None,
-                          self.break_even, self.cold_start, self.limits, self.view)
+        titles = {o.platform.name: o.platform.title for o in self.platforms}
+        return {**cost_facts(self.kubernetes.monthly_usd if self.kubernetes.priced else None,
+                             self.kubernetes.people_usd, self.kubernetes.fixed_usd,
+                             self.serverless.monthly_usd if self.serverless else None,
+                             self.break_even, self.cold_start, self.limits, self.view),
+                "cost.kubernetes_platform": titles.get(self.kubernetes.platform),
+                "cost.serverless_platform": None if self.serverless is None
+                else titles.get(self.serverless.platform)}
 
 
 def cost_facts(k8s: float | None, people: float, fixed: float, sls: float | None,
@@ -222,8 +226,13 @@ def probe_facts(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
         else float(c.serverless_usd[0])
     cs = _cold(w, p, shape_of(w, kb))[0] if p.functions.available else None
     limits = limits_of(w, p, bool(c.options.serverless[0] >= 0))
-    return (cost_facts(k8s_usd, float(c.people_usd[0]), float(c.fixed_usd[0]), sls, None, cs,
-                       limits, view), {"kubernetes": k8s_usd, "serverless": sls})
+    k, s_ = int(c.options.kubernetes[0]), int(c.options.serverless[0])
+    facts = cost_facts(k8s_usd, float(c.people_usd[0]), float(c.fixed_usd[0]), sls, None, cs,
+                       limits, view)
+    # The titles as `CostReport.facts` has them: what the messages name (no rule reads them).
+    facts["cost.kubernetes_platform"] = None if k < 0 else p.platforms[k].title
+    facts["cost.serverless_platform"] = None if s_ < 0 or sls is None else p.platforms[s_].title
+    return facts, {"kubernetes": k8s_usd, "serverless": sls}
 
 
 def load_free(w: Workload) -> Workload:

@@ -51,9 +51,11 @@ def cost_lines(r: Result) -> list[str]:
                      f"{side} is cheaper below it")
     else:
         lines.append("  break-even  none between 1,000 and 10^12 requests/month")
-    if c.cold_start:
+    functions = next((o for o in r.platforms if o.platform.bill == "functions"), None)
+    if c.cold_start and (functions is None or functions.feasible):  # not for ruled-out ones
         cs = c.cold_start
-        lines.append(f"Cold starts: {num(cs.share_of_requests * 100, 2)}% of requests, "
+        fn_on = f" on {functions.platform.title}" if functions is not None else ""
+        lines.append(f"Cold starts{fn_on}: {num(cs.share_of_requests * 100, 2)}% of requests, "
                      f"+{cs.added_latency_ms:,.0f} ms each; p99 about "
                      f"{cs.p99_estimate_ms:,.0f} ms"
                      + (" (breaches the SLO)" if cs.breaches_slo else ""))
