@@ -446,8 +446,8 @@ def costs(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
     k, s_ = o.kubernetes, o.serverless
     cols = np.arange(n)
     k_usd = o.usd[np.maximum(k, 0), cols] if len(o.platforms) else np.full(n, np.nan)
-    on_nodes = (k < 0) | np.isnan(k_usd) | np.array([o.platforms[i].bill == "nodes"
-                                                     for i in np.maximum(k, 0)], dtype=bool)
+    is_nodes = np.array([pl.bill == "nodes" for pl in o.platforms] or [True], dtype=bool)
+    on_nodes = (k < 0) | np.isnan(k_usd) | is_nodes[np.maximum(k, 0)]  # per platform, not row
     kubernetes = np.where(on_nodes, nodes, k_usd)
     k_people, k_fixed = people.copy(), fixed.copy()
     for i, bill in o.bills.items():  # a node-less platform: its own people and fixed lines
