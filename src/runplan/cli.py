@@ -265,16 +265,12 @@ def _name(file: Path) -> str:
 
 
 def _render(result: Result, fmt: str, explain: bool) -> str:
-    from runplan.report.data import result_data
+    from runplan.report.data import advise_document
     from runplan.report.markdown import render_markdown
-    from runplan.report.text import explain_text, render_text
+    from runplan.report.text import render_text
 
     if fmt == "json":
-        data = result_data(result)
-        data["currency"] = currency()  # the label of every money figure, once per document
-        if explain:
-            data["explanation"] = explain_text(result).splitlines()
-        return _json(data)
+        return _json(advise_document(result, explain))
     if fmt == "markdown":
         return render_markdown(result)
     return render_text(result, explain)
@@ -489,11 +485,9 @@ def ask(answers_file: Path | None, save_profile: Path | None, adr_path: Path | N
                f"{plural(len(result.assumptions), 'input')} assumed (runplan defaults).",
                err=fmt != "text")  # keep JSON and Markdown on stdout clean
     if save_profile is not None:
-        import yaml
+        from runplan.ask import profile_text
 
-        header = (f"# Written by runplan ask; verdict {result.verdict.verdict} (confidence "
-                  f"{result.verdict.confidence:.2f}). Load with: runplan advise {save_profile}\n")
-        write_text(save_profile, header + yaml.safe_dump(profile, sort_keys=False))
+        write_text(save_profile, profile_text(result, profile, str(save_profile)))
         click.echo(f"wrote profile {save_profile}", err=True)
     if adr_path is not None:
         from runplan.adr.madr import profile_reference, render_madr
@@ -502,6 +496,63 @@ def ask(answers_file: Path | None, save_profile: Path | None, adr_path: Path | N
         ref = None if save_profile is None else profile_reference(save_profile, adr_path, None)
         write_text(adr_path, render_madr(result, profile if ref is None else ref))
         click.echo(f"wrote ADR {adr_path}", err=True)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on (loopback by default; anything else is reachable "
+                   "from other machines, and runplan says so).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="The port (0: a free one).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in a browser.")
+@click.option("--inventory", type=click.Path(path_type=Path), default=None,
+              help="An inventory the estate page can open (the only file the server reads).")
+@rules_option
+@pricing_option
+@boundary
+def serve(host: str, port: int, open_browser: bool, inventory: Path | None,
+          rules_dirs: tuple[Path, ...], pricing: Path | None) -> None:
+    """The interview, the result and the estate report in a browser, with a JSON API.
+
+    Stateless: a result's link carries its inputs; an upload is read and deleted with its
+    request. Ctrl-C stops it.
+
+    \b
+    Examples:
+      runplan serve --open
+      runplan serve --inventory examples/inventory.yaml --port 9000
+    """
+    from runplan.web.app import Site, create_app
+    from runplan.web.server import bind, is_loopback, run, url_of
+
+    if inventory is not None:
+        from runplan.inventory import detect_format
+        from runplan.userfile import read_bytes
+
+        detect_format(inventory, None)
+        read_bytes(inventory)  # refused now (missing, not a file, too large), not per request
+    site = Site(_config(), tuple(rules_dirs), pricing, inventory)
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        raise UserError(Problem(f"{host}:{port}", None, "--port",
+                                f"cannot listen: {exc.strerror}")) from None
+    url = url_of(sock)
+    if not is_loopback(host):
+        click.echo(f"runplan serve: warning: listening on {host}, not loopback: anyone who can "
+                   "reach this machine can use it", err=True)
+    click.echo(f"runplan serve: {url} (Ctrl-C stops)", err=True)
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    try:
+        run(create_app(site), sock)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    click.echo("runplan serve: stopped", err=True)
 
 
 @main.group()
@@ -636,7 +687,7 @@ def adr_new(profile_path: Path, title: str, output: Path | None, reference: bool
     """
     import re
 
-    from runplan.adr.madr import default_folder, profile_reference, render_madr
+    from runplan.adr.madr import default_folder, new_record, profile_reference
     from runplan.profile import load_component
 
     advisor = _advisor(rules_dirs, pricing, False)
@@ -656,10 +707,8 @@ def adr_new(profile_path: Path, title: str, output: Path | None, reference: bool
     if output.exists():
         raise UserError(Problem(str(output), None, "", "already exists; choose another path"))
     ref = profile_reference(profile_path, output, reference)
-    context = f"Where should {result.name} run? {data.get('description') or ''}".rstrip()
-    write_text(output, render_madr(result, data if ref is None else ref, title=title,
-                                   context=context, provider=provider,
-                                   command="runplan adr new"))
+    write_text(output, new_record(result, data if ref is None else ref, title,
+                                  data.get("description"), provider))
     click.echo(str(output))
 
 
@@ -674,31 +723,15 @@ def rules() -> None:
 @boundary
 def rules_list(rules_dirs: tuple[Path, ...], fmt: str) -> None:
     """Every rule with its theme, title and source."""
+    from runplan.report.data import rule_data
     from runplan.report.text import rules_table
     from runplan.rulebase.load import load_rulebase
 
     rb = load_rulebase(rules_dirs)
     if fmt == "json":
-        _emit(_json([_rule_data(r) for r in rb.rules]), None)
+        _emit(_json([rule_data(r) for r in rb.rules]), None)
         return
     _emit(rules_table([(r.id, r.theme, r.title, r.source) for r in rb.rules]), None)
-
-
-def _rule_data(r: Any) -> dict[str, Any]:
-    return {"id": r.id, "theme": r.theme, "title": r.title, "source": r.source,
-            "rationale": r.rationale, "recommendation": r.recommendation,
-            "effect": r.effect(), "message": r.message, "asserts": list(r.asserts),
-            "fields_read": list(r.fields_read()), "facts_read": list(r.facts_read()),
-            "grade": [_grade_data(t) for t in r.grade],
-            "file": Path(r.file).name, "examples": r.examples}
-
-
-def _grade_data(t: Any) -> dict[str, Any]:
-    """A grade term as in the rule file."""
-    if hasattr(t, "fact"):
-        return {"fact": t.fact}
-    return {"field": t.field, "from": t.start, "to": t.end,
-            "scale": "log" if t.log else "linear"}
 
 
 @rules.command("show")
@@ -791,17 +824,15 @@ def kbase() -> None:
 @boundary
 def kbase_show(provider: str | None, pricing: Path | None, fmt: str) -> None:
     """Every figure with its unit, source and as-of date."""
-    from runplan.kbase import iter_figures
+    from runplan.report.data import figure_rows
 
-    kb = _kbase(pricing)
-    keys = [provider] if provider else list(kb.raw)
-    rows = [(key, path, fig) for key in keys for path, fig in iter_figures(kb.raw[key])]
+    rows = figure_rows(_kbase(pricing).raw, provider)
     if fmt == "json":
-        _emit(_json([{"file": k, "figure": p, **f} for k, p, f in rows]), None)
+        _emit(_json(rows), None)
         return
-    _emit("".join(f"{key}.{path} = {json.dumps(fig['value'])} {fig['unit']}{_range(fig)}\n"
-                  f"    source: {fig['source']} (as of {fig['as_of']})\n"
-                  for key, path, fig in rows), None)
+    _emit("".join(f"{f['file']}.{f['figure']} = {json.dumps(f['value'])} {f['unit']}"
+                  f"{_range(f)}\n    source: {f['source']} (as of {f['as_of']})\n"
+                  for f in rows), None)
 
 
 def _range(fig: dict[str, Any]) -> str:

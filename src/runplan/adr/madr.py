@@ -129,6 +129,15 @@ def _cost_line(r: Result, option: str) -> str:
     return "Neutral, because its cost depends on the split (each part priced on its own model)"
 
 
+def new_record(r: Result, profile: dict[str, Any] | str, title: str, description: str | None,
+               provider: str | None, command: str = "runplan adr new") -> str:
+    """The draft `adr new` writes (and `runplan serve` offers): the verdict as the chosen
+    option, the profile's description in the context."""
+    context = f"Where should {r.name} run? {description or ''}".rstrip()
+    return render_madr(r, profile, title=title, context=context, provider=provider,
+                       command=command)
+
+
 def render_madr(r: Result, profile: dict[str, Any] | str, title: str | None = None,
                 context: str = "", provider: str | None = None,
                 command: str = "runplan ask") -> str:
