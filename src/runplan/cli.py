@@ -538,6 +538,7 @@ def serve(host: str, port: int, open_browser: bool, inventory: Path | None,
         raise UserError(Problem(f"{host}:{port}", None, "--port",
                                 f"cannot listen: {exc.strerror}")) from None
     url = url_of(sock)
+    app = create_app(site)
     if not is_loopback(host):
         click.echo(f"runplan serve: warning: listening on {host}, not loopback: anyone who can "
                    "reach this machine can use it", err=True)
@@ -547,7 +548,7 @@ def serve(host: str, port: int, open_browser: bool, inventory: Path | None,
 
         webbrowser.open(url)
     try:
-        run(create_app(site), sock)
+        run(app, sock)
     except KeyboardInterrupt:
         pass
     finally:
