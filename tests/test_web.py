@@ -319,7 +319,7 @@ def test_the_result_page(client: TestClient) -> None:
     page = client.get("/result", params={"p": encode(profile)}).text
     assert 'id="verdict">serverless</span>' in page
     assert "LIM-" in page or "[" in page  # reasons with their rule ids and sources
-    assert 'class="curve-data"' in page and '"break_even"' in page
+    assert 'data-curve="{' in page and '&#34;break_even&#34;' in page
     assert 'name="w.execution.memory_mb" value="256"' in page  # the flip's control
     # Past the flip (AWS Lambda's memory limit): the verdict moves.
     moved = client.get("/result", params={"p": encode(profile), "w.execution.memory_mb":

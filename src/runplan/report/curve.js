@@ -2,8 +2,9 @@
 // component's load and the break-even marked; runplan's HTML report inlines this file, so
 // the page needs no network (runplan serve serves it as a static file).
 function drawCurve(d){
-  if(d.dataset.drawn)return; d.dataset.drawn='1';
-  var c=JSON.parse(d.querySelector('script.curve-data').textContent);
+  var s=d.querySelector('script.curve-data'), raw=s?s.textContent:d.dataset.curve;
+  if(d.dataset.drawn||!raw||!d.querySelector('.curve-slot'))return; d.dataset.drawn='1';
+  var c=JSON.parse(raw);
   var W=640,H=300,L=70,R=20,T=20,B=45, xs=c.requests_per_month;
   var ys=[].concat(c.kubernetes_usd,c.serverless_usd).filter(function(v){return v!==null&&v>0});
   var lx=function(v){return Math.log10(v)}, x0=lx(xs[0]), x1=lx(xs[xs.length-1]);

@@ -397,6 +397,10 @@ def create_app(site: Site) -> ASGIApp:
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
+
     # -- pages
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -463,9 +467,7 @@ def create_app(site: Site) -> ASGIApp:
             if not result.parts:
                 from runplan.report.charts import curve_data
 
-                # In a <script type="application/json"> block: "</" cannot end it early.
-                curve = json.dumps(curve_data(site.advisor, result),
-                                   allow_nan=False).replace("</", "<\\/")
+                curve = json.dumps(curve_data(site.advisor, result), allow_nan=False)
             controls = whatif_fields(result, profile)
         data = advise_document(result)
         token = encode(profile)
