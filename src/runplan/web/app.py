@@ -247,22 +247,26 @@ def whatif_fields(r: Result, profile: dict[str, Any]) -> list[dict[str, Any]]:
 
     traffic = profile.get("traffic") if isinstance(profile.get("traffic"), dict) else {}
     load = "traffic.avg_rps" if "avg_rps" in (traffic or {}) else "traffic.requests_per_month"
-    fields = r.workload.fields()
     out: list[dict[str, Any]] = []
     for f in r.flips:
         if any(c["field"] == f.field for c in out):
             continue
         top = max(f.to, f.current) * 2 or 1.0
-        out.append({"field": f.field, "value": f.current, "max": top, "flip": f.to,
+        out.append({"field": f.field, "value": _plain(f.current), "max": top, "flip": f.to,
                     "verdict": f.verdict, "label": f.field.split(".")[-1].replace("_", " ")})
     if not any(c["field"] == load for c in out) and not r.parts:
         short = load.split(".")[-1]
-        current = float(fields.get(short) or 0.0)
-        paths = {v: k for k, v in FIELD_PATHS.items()}
-        assert load in paths
-        out.append({"field": load, "value": current, "max": current * 10 or 1e6, "flip": None,
+        current = float(getattr(r.workload, short))  # given, or runplan's default
+        assert load in FIELD_PATHS.values()
+        out.append({"field": load, "value": _plain(current), "max": current * 10 or 1e6,
+                    "flip": None,
                     "verdict": None, "label": short.replace("_", " ")})
     return out
+
+
+def _plain(x: float) -> str:
+    """A number as an `<input type=number>` takes it: no thousands separator, no unit."""
+    return str(int(x)) if float(x).is_integer() and abs(x) < 2**53 else repr(round(x, 6))
 
 
 # -- the estate ---------------------------------------------------------------------------------
