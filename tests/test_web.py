@@ -437,3 +437,32 @@ def test_serve_refuses_a_bad_inventory(tmp_path: Path) -> None:
     got = CliRunner().invoke(main, ["serve", "--inventory", str(tmp_path / "none.yaml")])
     assert got.exit_code == 2
     assert got.stderr == f"{tmp_path / 'none.yaml'}: error: file not found\n"
+
+
+def test_several_users_at_once() -> None:
+    """Eight clients at once on a served app, over HTTP: each gets its own profile's verdict."""
+    import http.client
+    from concurrent.futures import ThreadPoolExecutor
+
+    from runplan.web.server import serving
+
+    names = ["core-api.yaml", "payments-webhook.yaml", "chat-websocket.yaml",
+             "monthly-report.yaml"] * 2
+    want = {n: json.loads(CliRunner().invoke(main, ["advise", str(EXAMPLES / n), "--format",
+                                                     "json"]).stdout)["verdict"] for n in names}
+    with serving(create_app(Site(Config()))) as url:
+        port = int(url.rstrip("/").rsplit(":", 1)[1])
+
+        def advise(name: str) -> tuple[str, int, str]:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            body = json.dumps(yaml.safe_load((EXAMPLES / name).read_text()))
+            conn.request("POST", "/api/advise", body, {"content-type": "application/json"})
+            resp = conn.getresponse()
+            data = json.loads(resp.read())
+            conn.close()
+            return name, resp.status, data["verdict"]
+
+        with ThreadPoolExecutor(8) as pool:
+            got = list(pool.map(advise, names))
+    assert [(n, 200, want[n]) for n in names] == got
+    assert {v for _, _, v in got} >= {"kubernetes", "serverless"}
