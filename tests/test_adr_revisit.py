@@ -426,3 +426,14 @@ def test_config_show_lists_the_adr_settings(runner: CliRunner, tmp_path: Path) -
     rows = {r["name"]: (r["value"], r["from"]) for r in json.loads(result.stdout)["settings"]}
     assert rows["fragile-below"] == (0.6, "default")
     assert rows["review-months"] == (12, f"{settings}:2")
+
+
+def test_the_readme_shows_what_adr_check_prints(runner: CliRunner,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    readme = (ROOT / "README.md").read_text()
+    code, out, _ = check(runner, "tests/data/adr-revisit/0001-orders-api-on-lambda.md",
+                         "--as-of", "2027-06-01")
+    assert code == 0
+    for line in out.splitlines()[:2]:
+        assert f"\n{line}\n" in readme

@@ -84,7 +84,8 @@ def drivers(result: Result) -> list[dict[str, Any]]:
 def conditions(result: Result) -> list[dict[str, Any]]:
     """The result's flips as "revisit when" conditions."""
     return [{"field": f.field, "crosses": f.to, "from": "below" if f.to > f.current else "above",
-             "verdict": f.verdict} for f in result.flips if f.to != f.current]
+             "verdict": f.verdict} for f in result.flips
+            if f.to != f.current and 0 <= f.to <= MAX_CROSSES]  # what `read` takes back
 
 
 def block(result: Result) -> dict[str, Any]:
