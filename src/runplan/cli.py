@@ -199,6 +199,32 @@ def run() -> None:
         raise
 
 
+def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    """A calendar date written YYYY-MM-DD (`--as-of`, `--review-by`), or None."""
+    from runplan.adr.revisit import as_date
+
+    if value is None:
+        return None
+    day = as_date(value)
+    if day is None:
+        raise click.BadParameter("must be a date, YYYY-MM-DD", ctx, param)
+    return day
+
+
+review_by_option = click.option(
+    "--review-by", metavar="DATE", callback=_iso_date, default=None,
+    help="The record's review-by date (default: its date plus review-months from the "
+         "settings file, 6 months).")
+
+
+def _review_by(given: Any) -> str:
+    """The review-by date of a record written today."""
+    from runplan.adr.madr import today
+    from runplan.adr.revisit import review_by
+
+    return review_by(today(), _config().review_months, given)
+
+
 output_option = click.option(
     "-o", "--output", type=click.Path(path_type=Path), default=None,
     help="Write to this file instead of stdout (replaced whole at the end; `-` is stdout).")
@@ -419,14 +445,15 @@ def score(file: Path, input_format: str | None, defaults_file: Path | None, fmt:
                    "holds the profile inline.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True, help="How to print the final verdict.")
+@review_by_option
 @rules_option
 @provider_option
 @pricing_option
 @free_tier_option
 @boundary
 def ask(answers_file: Path | None, save_profile: Path | None, adr_path: Path | None, fmt: str,
-        rules_dirs: tuple[Path, ...], provider: str | None, pricing: Path | None,
-        free_tier: bool) -> None:
+        review_by: Any, rules_dirs: tuple[Path, ...], provider: str | None,
+        pricing: Path | None, free_tier: bool) -> None:
     """Interview: a few questions, most decisive first, then the verdict.
 
     Enter takes the default, ? explains a question (and why it matters), < goes back one
@@ -494,7 +521,8 @@ def ask(answers_file: Path | None, save_profile: Path | None, adr_path: Path | N
 
         # The saved profile, when there is one the record can reach, is referenced; else inline.
         ref = None if save_profile is None else profile_reference(save_profile, adr_path, None)
-        write_text(adr_path, render_madr(result, profile if ref is None else ref))
+        write_text(adr_path, render_madr(result, profile if ref is None else ref,
+                                         review=_review_by(review_by)))
         click.echo(f"wrote ADR {adr_path}", err=True)
 
 
@@ -573,19 +601,28 @@ def adr() -> None:
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Profiles a record references must lie inside this directory (default: "
                    "the record's git work tree, else the current directory).")
+@click.option("--as-of", metavar="DATE", callback=_iso_date, default=None,
+              help="Check as on this day (YYYY-MM-DD; default today): a review-by date "
+                   "before it is ADR-REVIEW-DUE.")
+@click.option("--fragile-below", type=click.FloatRange(0, 1), default=None,
+              help="ADR-FRAGILE for an accepted record whose probability is below this "
+                   "(default 0.6; settable in runplan.toml: fragile-below).")
 @rules_option
 @provider_option
 @pricing_option
 @boundary
 def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | None,
-              root: Path | None, rules_dirs: tuple[Path, ...], provider: str | None,
+              root: Path | None, as_of: Any, fragile_below: float | None,
+              rules_dirs: tuple[Path, ...], provider: str | None,
               pricing: Path | None) -> None:
     """Check MADR 4.0 (or Nygard) records: structure, and whether the decision still holds.
 
     PATHS are files, directories (every .md below them) or glob patterns. A record with a
     `runplan:` profile in its front matter is checked against runplan's verdict: a hard
-    constraint it violates is an error; a disagreement, a contradicted driver or a drifted
-    verdict is a warning; waived findings stay visible with their justification.
+    constraint it violates is an error; a disagreement, a contradicted driver, a drifted
+    verdict, a crossed switching value or a passed review-by date is a warning; an accepted
+    decision with a low probability is a note; waived findings stay visible with their
+    justification.
 
     \b
     Exit codes: 0 clean; 1 a finding at or above --fail-on (default error) that is not
@@ -595,15 +632,23 @@ def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | Non
     Examples:
       runplan adr check docs/adr/
       runplan adr check 'docs/decisions/*.md' --format sarif -o runplan.sarif
+      runplan adr check docs/decisions --as-of 2027-06-01
     """
+    import datetime as dt
+
     from runplan.adr.check import LEVELS, check_record, check_record_file, worst
+    from runplan.adr.madr import today
     from runplan.adr.parse import NotAnAdr, parse_record
     from runplan.adr.report import render_json, render_sarif, render_text
+    from runplan.adr.revisit import Policy
+    from runplan.config import DEFAULT_FRAGILE_BELOW
     from runplan.yamlio import read_text
 
     if output is not None:
         check_target(output, "-o")  # refused before any work
     advisor = _advisor(rules_dirs, pricing, False)
+    policy = Policy(as_of or dt.date.fromisoformat(today()),
+                    DEFAULT_FRAGILE_BELOW if fragile_below is None else fragile_below)
     files = _record_files(paths)
     findings = []
     checked: list[str] = []
@@ -614,7 +659,7 @@ def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | Non
         try:
             check_record_file(path, root)
             rec = parse_record(read_text(path), str(path))
-            result = check_record(rec, advisor, provider, root)
+            result = check_record(rec, advisor, provider, root, policy)
         except NotAnAdr:
             skipped.append(str(path))
             continue
@@ -673,12 +718,14 @@ def _record_files(paths: tuple[str, ...]) -> list[Path]:
               help="Reference the profile file by its path from the record, or copy the profile "
                    "into the front matter (default: reference it when it is inside the "
                    "record's repository, else copy it).")
+@review_by_option
 @rules_option
 @provider_option
 @pricing_option
 @boundary
 def adr_new(profile_path: Path, title: str, output: Path | None, reference: bool | None,
-            rules_dirs: tuple[Path, ...], provider: str | None, pricing: Path | None) -> None:
+            review_by: Any, rules_dirs: tuple[Path, ...], provider: str | None,
+            pricing: Path | None) -> None:
     """Draft a MADR 4.0 record from a profile: the verdict as the chosen option.
 
     \b
@@ -709,7 +756,8 @@ def adr_new(profile_path: Path, title: str, output: Path | None, reference: bool
         raise UserError(Problem(str(output), None, "", "already exists; choose another path"))
     ref = profile_reference(profile_path, output, reference)
     write_text(output, new_record(result, data if ref is None else ref, title,
-                                  data.get("description"), provider))
+                                  data.get("description"), provider,
+                                  review=_review_by(review_by)))
     click.echo(str(output))
 
 

@@ -493,7 +493,8 @@ def create_app(site: Site) -> ASGIApp:
 
     @app.get("/result/adr.md", include_in_schema=False)
     def adr_download(p: str) -> Response:
-        from runplan.adr.madr import new_record
+        from runplan.adr.madr import new_record, today
+        from runplan.adr.revisit import review_by
 
         profile = _profile_arg(p)
         with site.lock:
@@ -501,7 +502,8 @@ def create_app(site: Site) -> ASGIApp:
             result = site.advisor.advise(component, file="profile")
         data = component.model_dump(exclude_unset=True)
         text = new_record(result, data, f"Where {result.name} runs", data.get("description"),
-                          None, command="runplan serve")
+                          None, command="runplan serve",
+                          review=review_by(today(), site.config.review_months, None))
         return _download(text, f"{_file_stem(result.name)}-decision.md", "text/markdown")
 
     @app.get("/result/result.json", include_in_schema=False)
