@@ -429,6 +429,74 @@ def test_every_reason_figure_is_the_cost_report_figure(advisor: Advisor,
                                                          usd(abs(k8s - sls))}
 
 
+# Kubernetes platforms that are a cluster the team runs (kbase team_runs_cluster; nodes always).
+RUNS_CLUSTER = {"aws-eks-nodes", "aws-eks-fargate", "gcp-gke-standard", "azure-aks",
+                "on-prem-kubernetes"}
+CLUSTER_RISK = {"TEAM-OPS-LOW-001", "TEAM-SMALL-001", "TEAM-NO-DEVOPS-001"}
+_NUMBER = re.compile(r"([0-9][0-9,]*(?:\.[0-9]+)?)")
+
+
+def test_every_reason_figure_agrees_with_the_printed_report(advisor: Advisor) -> None:
+    """What `--format json` prints for every bundled example and inventory component: each
+    dollar figure a reason quotes is one of `costs`' (a model's total, the Kubernetes people
+    or fixed line, or the gap between the totals); a ratio (`Nx as much`, `P% of the`) is the
+    ratio of the two totals there; a reason on cold starts names the platform of `cold_start`
+    and quotes its figures; a limit is that of the platform the serverless model runs on; and
+    the cluster-risk reasons fire only where `costs.kubernetes.platform` is a cluster the team
+    runs."""
+    from runplan.report.data import result_data
+
+    checked = {"usd": 0, "ratio": 0, "cold": 0, "limit": 0, "cluster": 0}
+    for r in _all_example_results(advisor):
+        data = result_data(r)
+        k, s = data["costs"]["kubernetes"], data["costs"]["serverless"]
+        totals = [k["monthly_usd"], None if s is None else s["monthly_usd"]]
+        figures = {k["monthly_usd"], k["people_usd"], k["fixed_usd"], totals[1]}
+        if None not in totals:
+            figures.add(round(abs(totals[0] - totals[1]), 2))
+        quoted = {usd(x) for x in figures if x is not None}
+        titles = {o["name"]: o["title"] for o in
+                  ([data["platform"]] if data["platform"] else []) + data["alternatives"]}
+        for x in data["reasons"]:
+            msg = x["message"]
+            for figure in _USD.findall(msg):
+                assert figure in quoted, (r.name, x["rule"], figure, quoted)
+                checked["usd"] += 1
+            if None not in totals and totals[1]:
+                ratio = totals[0] / totals[1]
+                for m in re.finditer(r"([0-9][0-9,.]*)x as much", msg):
+                    assert float(m.group(1).replace(",", "")) == pytest.approx(ratio, rel=0.01)
+                    checked["ratio"] += 1
+                for m in re.finditer(r"([0-9][0-9,.]*)% of the \$", msg):
+                    assert float(m.group(1).replace(",", "")) == pytest.approx(
+                        100 * ratio, rel=0.01, abs=0.5)
+                    checked["ratio"] += 1
+            cs = data["cold_start"]
+            if "start cold" in msg or "answers in about" in msg:
+                assert cs is not None and cs["platform"] in msg, (r.name, x["rule"])
+                on = s["platform"] if s is not None else None
+                if on is not None and on in titles:  # the serverless model's platform
+                    assert cs["platform"] == titles[on], (r.name, x["rule"])
+                assert f"{cs['added_latency_ms']:,.0f} ms" in msg or "answers" in msg
+                checked["cold"] += 1
+            if "the time limit on" in msg:
+                named = r.inputs["limits.platform"]
+                assert f"the time limit on {named}:" in msg
+                if s is not None and s["platform"] in titles:
+                    assert named == titles[s["platform"]], (r.name, x["rule"])
+                checked["limit"] += 1
+            if x["rule"] in CLUSTER_RISK:
+                assert k["platform"] in RUNS_CLUSTER | {None}, (r.name, x["rule"], k["platform"])
+                checked["cluster"] += 1
+            if x["rule"] == "TEAM-OPS-LOW-002":
+                assert k["platform"] not in RUNS_CLUSTER, (r.name, k["platform"])
+        if not r.parts:
+            assert r.inputs["cost.kubernetes_runs_cluster"] is (
+                k["platform"] in RUNS_CLUSTER or k["platform"] is None), r.name
+    # Every kind of figure was met on the bundled examples (the test checks something).
+    assert all(n > 0 for n in checked.values()), checked
+
+
 # -- honest confidence -------------------------------------------------------------------------
 
 def test_a_flip_on_an_assumed_input_lowers_confidence_and_says_assumed(
