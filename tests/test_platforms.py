@@ -254,7 +254,10 @@ def test_a_twelve_minute_azure_job_is_not_excluded_from_serverless(advisor: Advi
                                  traffic={"pattern": "scheduled", "requests_per_month": 300},
                                  execution={"avg_duration_ms": 600_000, "max_duration_s": 720}))
     assert r.verdict.excluded["serverless"] == []
-    assert r.inputs["limits.function_max_duration_s"] == 3600
+    # The limits are those of the platform the serverless model runs on: Container Apps jobs,
+    # with no time limit of their own (Flex Consumption's would be 3,600 s).
+    assert r.inputs["limits.platform"] == "Azure Container Apps (consumption)"
+    assert r.inputs["limits.function_max_duration_s"] is None
     assert "LIMIT-DURATION-001" not in {x.rule for x in r.reasons}
 
 

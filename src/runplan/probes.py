@@ -236,6 +236,8 @@ class BatchProbes:
         sls = np.full(n, np.nan)
         share, p99, warm = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
         breaches = np.zeros(n)
+        added = np.full(n, np.nan)
+        runs = np.ones(n)
         has_fn = np.zeros(n, dtype=bool)
         conc = rows.peak_rps * rows.avg_duration_ms / 1000
         lim = {k: np.zeros(n) for k in ("function_max_duration_s", "function_memory_max_mb",
@@ -245,20 +247,23 @@ class BatchProbes:
             k8s[index], people[index], fixed[index] = \
                 np.where(c.kubernetes_priced, c.kubernetes_usd, np.nan), c.people_usd, \
                 c.fixed_usd  # NaN: not priced, the fact is None as in `cost_facts`
+            runs[index] = c.runs_cluster
             fn = p.functions
             if c.serverless_usd is None or not fn.available:
                 continue
             assert c.cold_share is not None and c.cold_p99_ms is not None
+            assert c.cold_warm_p99_ms is not None and c.cold_added_ms is not None
+            assert c.max_duration_s is not None and c.memory_max_mb is not None
             has_fn[index] = True
             sls[index] = c.serverless_usd
             share[index], p99[index] = c.cold_share, c.cold_p99_ms
-            warm[index] = rows.avg_duration_ms[index] + fn.warm_latency_ms
+            warm[index], added[index] = c.cold_warm_p99_ms, c.cold_added_ms
             breaches[index] = c.breaches_slo
-            max_s = np.where(rows.http[index], fn.duration_limit_s(True),
-                             np.where(rows.event[index], fn.duration_limit_s(False, True),
-                                      fn.duration_limit_s(False)))
-            lim["function_max_duration_s"][index] = max_s
-            lim["function_memory_max_mb"][index] = fn.memory_max_mb
+            # the serverless model's platform's (`limits_of`): none (inf) is None
+            lim["function_max_duration_s"][index] = np.where(np.isinf(c.max_duration_s), np.nan,
+                                                             c.max_duration_s)
+            lim["function_memory_max_mb"][index] = np.where(np.isinf(c.memory_max_mb), np.nan,
+                                                            c.memory_max_mb)
             for flag in LIMIT_FLAGS:  # the serverless model's (`cost.vector.costs`)
                 lim[flag][index] = c.flags[flag]
         none = ~has_fn
@@ -286,7 +291,8 @@ class BatchProbes:
             out["traffic.peak_to_avg"].values[rows.avg_rps == 0] = np.nan
             out["traffic.peak_to_avg"].none[rows.avg_rps == 0] = True
         num("cost.break_even_rps", np.full(n, np.nan))
-        num("cold_start.added_ms", np.where(has_fn, rows.cold_start_ms, np.nan))
+        num("cold_start.added_ms", added)
+        out["cost.kubernetes_runs_cluster"] = Field(runs, no, True)
         out["cold_start.breaches_slo"] = Field(breaches, none, True)
         out["limits.functions_available"] = Field(has_fn.astype(float), no, True)
         for name in ("function_max_duration_s", "function_memory_max_mb"):

@@ -170,15 +170,35 @@ def limit_breaks(limits: PlatformLimits, max_duration_s: Array, memory_mb: Array
     def limit(value: float | None) -> float:
         return math.inf if value is None else value
 
-    held = connections & limits.long_lived_connections
-    max_s = np.where(http | held, limit(limits.duration_limit_s(True)),
-                     np.where(event, limit(limits.duration_limit_s(False, True)),
-                              limit(limits.duration_limit_s(False))))
+    max_s = duration_limit(limits, http, event, connections)
     return {"exceeds_duration": max_duration_s > max_s,
             "exceeds_memory": memory_mb > limit(limits.memory_max_mb),
             "gpu_unavailable": gpu & (not limits.gpu),
             "connections_unsupported": connections & (not limits.long_lived_connections),
             "exceeds_concurrency": concurrency > limit(limits.concurrency_max)}
+
+
+def duration_limit(limits: PlatformLimits, http: Array, event: Array, connections: Array,
+                   ) -> Array:
+    """The time limit of a platform for each row (inf: none): the HTTP one for an HTTP kind
+    and for long-lived connections the platform holds, the event-driven one for an event
+    kind, else the platform's own."""
+    def limit(value: float | None) -> float:
+        return math.inf if value is None else value
+
+    held = connections & limits.long_lived_connections
+    out: Array = np.where(http | held, limit(limits.duration_limit_s(True)),
+                          np.where(event, limit(limits.duration_limit_s(False, True)),
+                                   limit(limits.duration_limit_s(False))))
+    return out
+
+
+def workload_limit(limits: PlatformLimits, w: Workload) -> float | None:
+    """`duration_limit` for one workload (None: none)."""
+    got = float(duration_limit(limits, np.array([w.kind in HTTP_KINDS]),
+                               np.array([w.kind in EVENT_KINDS]),
+                               np.array([w.long_lived_connections]))[0])
+    return None if math.isinf(got) else got
 
 
 def workload_breaks(limits: PlatformLimits, w: Workload) -> dict[str, bool]:
