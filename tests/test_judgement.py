@@ -522,8 +522,9 @@ def test_a_flip_on_an_assumed_input_lowers_confidence_and_says_assumed(
 def test_json_flips_carry_assumed(runner: CliRunner, tmp_path: Path) -> None:
     """The memory flip (about 747 MB, where ECS on Fargate's memory bill and Lambda's come
     close enough for the other reasons to decide) on a memory nobody gave is assumed; the same
-    flip on a memory the profile gives is not. The duration, peak and idle flips are on
-    defaults: assumed either way."""
+    flip on a memory the profile gives is not. The duration and idle flips are on defaults:
+    assumed either way. (No peak flip: Lambda's concurrency quota is a default the provider
+    raises, weighed by a graded rule, not a wall the verdict jumps at.)"""
     import json
 
     def flips(extra: str) -> dict[str, bool]:
@@ -536,8 +537,7 @@ def test_json_flips_carry_assumed(runner: CliRunner, tmp_path: Path) -> None:
     # The volume flip (about 59 rps, 1.5x the 40 given) is on a figure the profile gives. (A
     # close call: its Kubernetes option is ECS on Fargate, no cluster to run, so the team's
     # risk weighs 0.5 (TEAM-OPS-LOW-002), not a cluster's 2 and a small team's 1.)
-    assumed = {"traffic.peak_rps": True, "execution.avg_duration_ms": True,
-               "traffic.idle_fraction": True}
+    assumed = {"execution.avg_duration_ms": True, "traffic.idle_fraction": True}
     assert flips("") == {"traffic.avg_rps": False, "execution.memory_mb": True, **assumed}
     assert flips("execution: {memory_mb: 512}\n") == {"traffic.avg_rps": False,
                                                        "execution.memory_mb": False, **assumed}

@@ -74,7 +74,7 @@ def test_no_cluster_risk_on_ecs_fargate_but_on_aks(advisor: Advisor) -> None:
         "a cluster on AKS on nodes, with no one on call for it and no cluster skills yet, so its "
         "upgrades, patches and first incidents would be learned in production.")
     assert rules["TEAM-SMALL-001"].message == (
-        "A team of 4 with no cluster: Kubernetes on AKS on nodes would be a cluster to run, "
+        "A team of 4 (assumed) with no cluster: Kubernetes on AKS on nodes would be a cluster to run, "
         "where serverless lets them ship without running infrastructure.")
     assert azure.verdict.scores == {"kubernetes": 3.0, "serverless": pytest.approx(4.42, abs=0.005),
                                     "hybrid": 0.0}

@@ -145,6 +145,9 @@ def limits_of(w: Workload, p: Provider, serverless: Platform | None) -> dict[str
     breaks = dict.fromkeys(LIMIT_FLAGS, False)
     if functions is not None and serverless is None:
         breaks = workload_breaks(functions.limits, w)
+    if functions is not None and serverless is not None and serverless.name == functions.name:
+        # the quota counts where the model runs on functions: see HARD_LIMITS
+        breaks["exceeds_concurrency"] = workload_breaks(functions.limits, w)["exceeds_concurrency"]
     on = serverless or functions
     if on is None:  # no functions platform listed: the functions figures themselves
         max_s: float | None = fn.duration_limit_s(w.kind in HTTP_KINDS, w.kind in EVENT_KINDS)

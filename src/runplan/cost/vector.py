@@ -31,6 +31,7 @@ from runplan.cost.kubernetes import CHEAPER_BY, GPUS_PER_REPLICA, KubernetesCost
 from runplan.cost.people import PEOPLE_ITEM, people_fte, people_note, people_usd
 from runplan.cost.platforms import (
     CONTAINER_BILLS,
+    HARD_LIMITS,
     LIMIT_FLAGS,
     Bill,
     Usage,
@@ -724,7 +725,10 @@ def costs(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
         fn = next((pl for pl in o.platforms if pl.bill == "functions"), None)
         if fn is not None:
             breaks = _breaks(fn, rows)
-            flags = {f: breaks[f] & (s_ < 0) for f in LIMIT_FLAGS}
+            flags = {f: breaks[f] & (s_ < 0) for f in HARD_LIMITS}
+            # The quota is the functions' own: it counts where the model runs on them.
+            on_fn = (s_ < 0) | (s_ == o.platforms.index(fn))
+            flags["exceeds_concurrency"] = breaks["exceeds_concurrency"] & on_fn
         assert share is not None and p99 is not None and breaches is not None
         added, warm = rows.cold_start_ms, rows.avg_duration_ms + p.functions.warm_latency_ms
         fn_at = next((i for i, pl in enumerate(o.platforms) if pl.bill == "functions"), -1)
@@ -812,7 +816,7 @@ def _options(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase, free_tie
     nodes_priced = nb.priced
     for i, pl in enumerate(plats):
         breaks = _breaks(pl, rows)
-        fit = ~np.any(np.array([breaks[f] for f in LIMIT_FLAGS]), axis=0) if n \
+        fit = ~np.any(np.array([breaks[f] for f in HARD_LIMITS]), axis=0) if n \
             else np.zeros(0, dtype=bool)
         fits[i] = fit
         # A GPU workload is priced on functions (which rule it out) and on nodes with a
