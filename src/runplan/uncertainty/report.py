@@ -8,13 +8,15 @@ information.
 - Tornado: each uncertain input at its p10 and at its p90, every other input at its median:
   how far that swing moves the cost gap, and whether either end has another verdict (the swing
   crosses a flip).
-- Value of information (`evpi`): the regret of a draw is what being on the current verdict
-  costs when the rules, knowing that draw's inputs, would choose another: the two verdicts'
-  monthly costs apart. The expected value of perfect information on one input is the expected
-  regret avoided by knowing it exactly: the draws are binned on that input (deciles), each bin
-  takes the verdict with the least regret in it, and the regret saved is summed over bins. A
-  bin changes its verdict only when the saving is more than 3 standard errors of the draws'
-  differences, so an input that cannot change the decision gets 0, not sampling noise.
+- Value of information (`evpi`): the regret of a draw is what being on the most probable
+  verdict costs when the rules, knowing that draw's inputs, choose another: the two
+  verdicts' monthly costs apart. The expected value of perfect information on one input is
+  the expected regret avoided by knowing it exactly: the draws are binned on that input
+  (deciles); in each bin the decision is the rules' most probable verdict there, and where
+  that differs from the overall one the regret it avoids is counted. A bin changes its
+  verdict only when its lead is more than 3 standard errors (of the two counts), so an input
+  that cannot change the decision gets 0, not sampling noise. The value of knowing every
+  input is the verdict's expected regret itself.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ class Summary:
     percentiles: dict[str, dict[str, float | None]]
     tornado: list[Bar]
     value_of_information: dict[str, float]  # input -> USD a month, largest first
-    regret_usd: float  # the expected regret of the verdict: the value of knowing everything
+    regret_usd: float  # the verdict's expected regret: the value of knowing every input exactly
     inputs: list[Input] = field(default_factory=list)
     point_verdict: str = ""
 
@@ -117,7 +119,8 @@ def wilson_margin(p: float, n: int) -> float:
 
 def regrets(verdict: Array, k8s: Array, sls: Array) -> Array:
     """(options, N): each verdict's regret in each draw: 0 where the draw's own verdict is
-    it, else the two verdicts' monthly costs apart (0 where either has no figure)."""
+    it, else the two verdicts' monthly costs apart (0 where either has no figure); inf for
+    a verdict that no draw takes."""
     cost = np.vstack([sls if o == "serverless" else k8s if o == "kubernetes"
                       else np.full(len(k8s), np.inf) for o in VERDICTS])
     own = cost[verdict, np.arange(len(verdict))]
@@ -125,10 +128,12 @@ def regrets(verdict: Array, k8s: Array, sls: Array) -> Array:
         apart = np.abs(cost - own)
     apart = np.where(np.isfinite(apart), apart, 0.0)
     out: Array = np.where(np.arange(len(VERDICTS))[:, None] == verdict[None, :], 0.0, apart)
+    chosen = np.bincount(verdict, minlength=len(VERDICTS)) > 0
+    out[~chosen] = np.inf  # a verdict no draw takes is no option (hybrid has no one cost)
     return out
 
 
-def evpi(x: Array, regret: Array, chosen: int, bins: int = BINS) -> float:
+def evpi(x: Array, verdict: Array, regret: Array, chosen: int, bins: int = BINS) -> float:
     """The expected regret avoided by knowing `x` exactly (see the module's notes)."""
     n = len(x)
     bins = max(1, min(bins, n // 2))
@@ -138,18 +143,13 @@ def evpi(x: Array, regret: Array, chosen: int, bins: int = BINS) -> float:
     for b in np.unique(where).tolist():
         inside = where == b
         m = int(inside.sum())
+        counts = np.bincount(verdict[inside], minlength=len(regret))
+        other = int(np.argmax(counts))  # the rules' verdict knowing x: the bin's most probable
+        lead = int(counts[other]) - int(counts[chosen])
+        if other == chosen or lead <= SIGNIFICANT_SE * math.sqrt(counts[other] + counts[chosen]):
+            continue
         here = regret[:, inside]
-        base = here[chosen]
-        best = 0.0
-        for a in range(len(regret)):
-            if a == chosen:
-                continue
-            diff = base - here[a]  # positive: `a` has less regret
-            gain = float(diff.mean())
-            se = float(diff.std(ddof=1)) / math.sqrt(m) if m > 1 else 0.0
-            if gain > SIGNIFICANT_SE * se and gain > best:
-                best = gain
-        saved += best * m / n
+        saved += max(0.0, float(here[chosen].mean() - here[other].mean())) * m / n
     return saved
 
 
@@ -170,7 +170,7 @@ def summarise(advisor: Advisor, result: Result, d: Draws) -> Summary:
     p = float(counts[chosen]) / n
     gap = d.kubernetes_usd - d.serverless_usd
     regret = regrets(d.verdict, d.kubernetes_usd, d.serverless_usd)
-    voi = {i.name: round(evpi(d.values[k], regret, chosen), 2)
+    voi = {i.name: round(evpi(d.values[k], d.verdict, regret, chosen), 2)
            for k, i in enumerate(d.inputs)}
     voi = dict(sorted(voi.items(), key=lambda kv: (-kv[1], kv[0])))
     return Summary(
@@ -181,7 +181,8 @@ def summarise(advisor: Advisor, result: Result, d: Draws) -> Summary:
                      "serverless_usd": _percentiles(d.serverless_usd),
                      "gap_usd": _percentiles(gap)},
         tornado=tornado(advisor, result, d.inputs),
-        value_of_information=voi, regret_usd=round(float(regret[chosen].mean()), 2),
+        value_of_information=voi,
+        regret_usd=round(float(regret[chosen].mean()), 2),
         inputs=d.inputs, point_verdict=result.verdict.verdict)
 
 
