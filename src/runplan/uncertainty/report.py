@@ -40,8 +40,8 @@ from runplan.uncertainty.sample import (
     Draws,
     Input,
     default_price_uncertainty,
-    judge,
-    sample,
+    judge_many,
+    prepare,
 )
 
 Z95 = 1.959963984540054
@@ -82,6 +82,8 @@ class Summary:
     regret_usd: float  # the verdict's expected regret: the value of knowing every input exactly
     inputs: list[Input] = field(default_factory=list)
     point_verdict: str = ""
+    draws_judged: Draws | None = None  # the draws themselves (the estate sums them)
+    point: Draws | None = None  # the tornado's rows; the first: every input at its median
 
     @property
     def top_input(self) -> str | None:
@@ -135,22 +137,35 @@ def regrets(verdict: Array, k8s: Array, sls: Array) -> Array:
 
 def evpi(x: Array, verdict: Array, regret: Array, chosen: int, bins: int = BINS) -> float:
     """The expected regret avoided by knowing `x` exactly (see the module's notes)."""
-    n = len(x)
+    return float(evpi_all(x[None, :], verdict, regret, chosen, bins)[0])
+
+
+def evpi_all(x: Array, verdict: Array, regret: Array, chosen: int, bins: int = BINS,
+             ) -> Array:
+    """`evpi` of each row of `x` (inputs, N) at once."""
+    d, n = x.shape
+    options = len(regret)
     bins = max(1, min(bins, n // 2))
-    edges = np.quantile(x, np.linspace(0, 1, bins + 1)[1:-1])
-    where = np.searchsorted(edges, x, side="right")  # ties stay together
-    saved = 0.0
-    for b in np.unique(where).tolist():
-        inside = where == b
-        m = int(inside.sum())
-        counts = np.bincount(verdict[inside], minlength=len(regret))
-        other = int(np.argmax(counts))  # the rules' verdict knowing x: the bin's most probable
-        lead = int(counts[other]) - int(counts[chosen])
-        if other == chosen or lead <= SIGNIFICANT_SE * math.sqrt(counts[other] + counts[chosen]):
-            continue
-        here = regret[:, inside]
-        saved += max(0.0, float(here[chosen].mean() - here[other].mean())) * m / n
-    return saved
+    edges = np.quantile(x, np.linspace(0, 1, bins + 1)[1:-1], axis=1)  # (bins - 1, d)
+    where = (edges.T[:, :, None] <= x[:, None, :]).sum(axis=1)  # (d, N); ties stay together
+    cell = np.arange(d)[:, None] * bins + where  # (input, bin)
+    counts = np.bincount((cell * options + verdict[None, :]).ravel(),
+                         minlength=d * bins * options).reshape(d, bins, options)
+    other = np.argmax(counts, axis=2)  # the rules' verdict knowing x: each bin's most probable
+    c_other = np.take_along_axis(counts, other[:, :, None], axis=2)[:, :, 0]
+    c_chosen = counts[:, :, chosen]
+    switch = (other != chosen) & \
+        (c_other - c_chosen > SIGNIFICANT_SE * np.sqrt(c_other + c_chosen))
+    total = np.zeros((d, bins, options))
+    for o in range(options):
+        if np.isfinite(regret[o]).all():
+            total[:, :, o] = np.bincount(cell.ravel(), weights=np.broadcast_to(
+                regret[o], (d, n)).ravel(), minlength=d * bins).reshape(d, bins)
+    kept = total[:, :, chosen]
+    moved = np.take_along_axis(total, other[:, :, None], axis=2)[:, :, 0]
+    saved = np.where(switch, np.maximum(0.0, kept - moved), 0.0).sum(axis=1) / n
+    out: Array = saved
+    return out
 
 
 def _percentiles(a: Array) -> dict[str, float | None]:
@@ -162,16 +177,17 @@ def _percentiles(a: Array) -> dict[str, float | None]:
             "p90": round(float(p[2]), 2)}
 
 
-def summarise(advisor: Advisor, result: Result, d: Draws) -> Summary:
-    """The probability, percentiles, tornado and value of information of the draws."""
+def summarise(result: Result, d: Draws, t: Draws) -> Summary:
+    """The probability, percentiles, tornado and value of information of the draws `d`
+    (`t`: the tornado's draws, `tornado_values`)."""
     n = len(d.verdict)
     counts = np.bincount(d.verdict, minlength=len(VERDICTS))
     chosen = int(np.argmax(counts))  # ties: the first in tie order (`verdict.TIE_ORDER`)
     p = float(counts[chosen]) / n
     gap = d.kubernetes_usd - d.serverless_usd
     regret = regrets(d.verdict, d.kubernetes_usd, d.serverless_usd)
-    voi = {i.name: round(evpi(d.values[k], d.verdict, regret, chosen), 2)
-           for k, i in enumerate(d.inputs)}
+    worth = evpi_all(d.values, d.verdict, regret, chosen) if d.inputs else np.zeros(0)
+    voi = {i.name: round(float(v), 2) for i, v in zip(d.inputs, worth.tolist(), strict=True)}
     voi = dict(sorted(voi.items(), key=lambda kv: (-kv[1], kv[0])))
     return Summary(
         draws=n, verdict=VERDICTS[chosen], probability=round(p, 4),
@@ -180,24 +196,28 @@ def summarise(advisor: Advisor, result: Result, d: Draws) -> Summary:
         percentiles={"kubernetes_usd": _percentiles(d.kubernetes_usd),
                      "serverless_usd": _percentiles(d.serverless_usd),
                      "gap_usd": _percentiles(gap)},
-        tornado=tornado(advisor, result, d.inputs),
+        tornado=_bars(d.inputs, t),
         value_of_information=voi,
         regret_usd=round(float(regret[chosen].mean()), 2),
-        inputs=d.inputs, point_verdict=result.verdict.verdict)
+        inputs=d.inputs, point_verdict=result.verdict.verdict, draws_judged=d, point=t)
 
 
-def tornado(advisor: Advisor, result: Result, inputs: list[Input]) -> list[Bar]:
-    """Each input at its p10 and p90, the others at their medians, widest swing first."""
+def tornado_values(inputs: list[Input]) -> Array:
+    """(inputs, 1 + 2 x inputs): every input at its median, then each at its p10 and its
+    p90 with the others at their medians."""
     k = len(inputs)
-    if not k:
-        return []
     z = np.zeros((k, 1 + 2 * k))
     for j in range(k):
         z[j, 1 + 2 * j], z[j, 2 + 2 * j] = -Z80, Z80
-    values = np.vstack([i.dist.ppf(z[j]) for j, i in enumerate(inputs)])
-    d = judge(advisor, result, inputs, values)
-    gap = d.kubernetes_usd - d.serverless_usd
-    base = int(d.verdict[0])
+    out: Array = np.vstack([i.dist.ppf(z[j]) for j, i in enumerate(inputs)]) if k else \
+        np.zeros((0, 1))
+    return out
+
+
+def _bars(inputs: list[Input], t: Draws) -> list[Bar]:
+    """The tornado, widest swing first."""
+    gap = t.kubernetes_usd - t.serverless_usd
+    base = int(t.verdict[0])
 
     def money(x: float) -> float | None:
         return round(x, 2) if math.isfinite(x) else None
@@ -205,28 +225,47 @@ def tornado(advisor: Advisor, result: Result, inputs: list[Input]) -> list[Bar]:
     bars = []
     for j, i in enumerate(inputs):
         lo, hi = 1 + 2 * j, 2 + 2 * j
-        bars.append(Bar(i.name, float(values[j, lo]), float(values[j, hi]),
+        bars.append(Bar(i.name, float(t.values[j, lo]), float(t.values[j, hi]),
                         money(float(gap[lo])), money(float(gap[hi])),
-                        VERDICTS[int(d.verdict[lo])], VERDICTS[int(d.verdict[hi])],
-                        int(d.verdict[lo]) != base or int(d.verdict[hi]) != base))
+                        VERDICTS[int(t.verdict[lo])], VERDICTS[int(t.verdict[hi])],
+                        int(t.verdict[lo]) != base or int(t.verdict[hi]) != base))
     return sorted(bars, key=lambda b: (-b.swing, b.input))
 
 
 def uncertain(advisor: Advisor, component: Component, result: Result, n: int = DEFAULT_DRAWS,
               price_uncertainty: float | None = None) -> Summary:
-    """`sample` then `summarise`: the one call for a component without parts, and the one a
-    decision record takes its probability, top drivers (`Summary.top_input`, `tornado`,
-    `value_of_information`) and switching values (`result.flips`) from. `price_uncertainty`
-    None: kbase/uncertainty.yaml's default."""
+    """The summary of a component without parts: the one call for a component, and the one a
+    decision record takes its probability (`Summary.probability`), top drivers
+    (`Summary.top_input`, `tornado`, `value_of_information`) and switching values
+    (`result.flips`) from. `price_uncertainty` None: kbase/uncertainty.yaml's default."""
     if component.parts:
         raise UserError(Problem(result.name, None, "--uncertain", "a component with parts is "
                                 "not sampled as a whole: give each part as a profile"))
+    return uncertain_many(advisor, [(component, result)], n, price_uncertainty)[0]
+
+
+def uncertain_many(advisor: Advisor, items: list[tuple[Component, Result]], n: int,
+                   price_uncertainty: float | None = None) -> list[Summary]:
+    """`uncertain` for many components (none with parts), their draws and tornados judged
+    together (`sample.judge_many`)."""
     if advisor.probes is None or not advisor.probes.supported:
-        raise UserError(Problem(result.name, None, "--uncertain", "these rules have a "
-                                "condition the array evaluation cannot judge, which the "
-                                "draws need"))
+        raise UserError(Problem(items[0][1].name if items else "", None, "--uncertain",
+                                "these rules have a condition the array evaluation cannot "
+                                "judge, which the draws need"))
     pu = default_price_uncertainty() if price_uncertainty is None else price_uncertainty
-    return summarise(advisor, result, sample(advisor, component, result, n, pu))
+    jobs: list[tuple[Result, list[Input], Array]] = []
+    for c, r in items:
+        inputs, values = prepare(c, r, advisor.view_of(r.workload), advisor.kb, n, pu)
+        # the draws and the tornado's rows in one block, split after judging
+        jobs.append((r, inputs, np.hstack([values, tornado_values(inputs)])))
+    out = []
+    for (_, r), d in zip(items, judge_many(advisor, jobs), strict=True):
+        draws = Draws(d.inputs, d.values[:, :n], d.verdict[:n], d.kubernetes_usd[:n],
+                      d.serverless_usd[:n])
+        point = Draws(d.inputs, d.values[:, n:], d.verdict[n:], d.kubernetes_usd[n:],
+                      d.serverless_usd[n:])
+        out.append(summarise(r, draws, point))
+    return out
 
 
 def with_probability(result: Result, s: Summary) -> Result:

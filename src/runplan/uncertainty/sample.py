@@ -175,9 +175,7 @@ def seed_of(component: Component, n: int, price_uncertainty: float) -> int:
     ranges = {"/".join(map(str, where)): {f: [d.mu, d.below, d.above, d.share]
                                            for f, d in sorted(table.items())}
               for where, table in sorted(component._ranges.items(), key=lambda kv: str(kv[0]))}
-    text = json.dumps([component.model_dump(mode="json"), ranges, n, price_uncertainty],
-                      sort_keys=True, separators=(",", ":"))
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+    return _digest([component.model_dump(mode="json"), ranges, n, price_uncertainty])
 
 
 def lhs(d: int, n: int, seed: int) -> Array:
@@ -186,6 +184,36 @@ def lhs(d: int, n: int, seed: int) -> Array:
     order = np.argsort(rng.random((d, n)), axis=1)  # a permutation per input
     out: Array = _strata(n)[order]
     return out
+
+
+def _digest(value: Any) -> int:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+
+
+def draw_z(inputs: list[Input], n: int, seed: int) -> Array:
+    """`lhs` for a component's inputs, except that the estate-wide figures (people, prices)
+    take the same permutation in every component, seeded by their name alone: draw j of
+    every component of an estate then stands on the same FTE cost and price levels, as one
+    organisation's estate does."""
+    z = lhs(len(inputs), n, seed)
+    for k, i in enumerate(inputs):
+        if i.name in PEOPLE or i.name in PRICES:
+            z[k] = lhs(1, n, _digest(["estate-wide", i.name, n]))[0]
+    return z
+
+
+def prepare(component: Component, result: Result, view: str, kb: KnowledgeBase, n: int,
+            price_uncertainty: float) -> tuple[list[Input], Array]:
+    """A component's uncertain inputs and their n drawn values, (inputs, n)."""
+    w = result.workload
+    inputs = inputs_for(component, w, {a.field for a in result.assumptions}, kb, view,
+                        price_uncertainty)
+    z = draw_z(inputs, n, seed_of(component, n, price_uncertainty))
+    values = np.empty_like(z)
+    for k, i in enumerate(inputs):
+        values[k] = i.dist.ppf(z[k])
+    return inputs, values
 
 
 def workload_arrays(w: Workload, inputs: list[Input], values: Array, kb: KnowledgeBase,
@@ -240,41 +268,81 @@ def workload_arrays(w: Workload, inputs: list[Input], values: Array, kb: Knowled
     return {k: np.asarray(v, dtype=float) * np.ones(n) for k, v in out.items()}
 
 
-def price_scale(inputs: list[Input], values: Array) -> tuple[Array, Array] | None:
+def price_scale(inputs: list[Input], values: Array) -> tuple[Array, Array]:
+    """Per draw, the Kubernetes and the serverless price factors (1 without price draws)."""
     names = [i.name for i in inputs]
-    if not any(p in names for p in PRICES):
-        return None
     n = values.shape[1]
     k = values[names.index(PRICES[0])] if PRICES[0] in names else np.ones(n)
     s = values[names.index(PRICES[1])] if PRICES[1] in names else np.ones(n)
     return k, s
 
 
+ROWS_PER_PASS = 16_384  # draws judged together (several components' at once)
+
+
 def judge(advisor: Advisor, result: Result, inputs: list[Input], values: Array) -> Draws:
     """Price and judge each draw (columns of `values`) over arrays."""
+    return judge_many(advisor, [(result, inputs, values)])[0]
+
+
+def judge_many(advisor: Advisor, items: list[tuple[Result, list[Input], Array]],
+               ) -> list[Draws]:
+    """`judge` for several components, their draws priced and judged together in passes of
+    about ROWS_PER_PASS rows (numpy's per-call cost spread over many components)."""
+    out: list[Draws] = []
+    group: list[tuple[Result, list[Input], Array]] = []
+    size = 0
+    for item in items:
+        group.append(item)
+        size += item[2].shape[1]
+        if size >= ROWS_PER_PASS:
+            out += _judge_group(advisor, group)
+            group, size = [], 0
+    if group:
+        out += _judge_group(advisor, group)
+    return out
+
+
+def _judge_group(advisor: Advisor, group: list[tuple[Result, list[Input], Array]],
+                 ) -> list[Draws]:
     probes = advisor.probes
     assert probes is not None
-    w = result.workload
-    batch = probes.base([w])
-    advisor.inference.run(result.inputs)  # the point's field-condition outcomes
-    fixed = np.array(advisor.inference.outcomes, dtype=bool).reshape(1, -1)
-    people = (float(batch.rows.k8s_people_usd[0]), float(batch.rows.sls_people_usd[0]))
-    assumed = {a.field for a in result.assumptions}
-    moving = workload_arrays(w, inputs, values, advisor.kb, people, assumed)
-    who = np.zeros(values.shape[1], dtype=int)
-    codes, k8s, sls = probes.judged(batch, who, moving, fixed, price_scale(inputs, values))
-    return Draws(inputs, values, codes, k8s, sls)
+    batch = probes.base([r.workload for r, _, _ in group])
+    fixed_rows = []
+    for r, _, _ in group:
+        advisor.inference.run(r.inputs)  # the point's field-condition outcomes
+        fixed_rows.append(list(advisor.inference.outcomes))
+    fixed = np.array(fixed_rows, dtype=bool).reshape(len(group), -1)
+    moving: dict[str, list[Array]] = {}
+    scale_k: list[Array] = []
+    scale_s: list[Array] = []
+    who: list[Array] = []
+    for j, (r, inputs, values) in enumerate(group):
+        people = (float(batch.rows.k8s_people_usd[j]), float(batch.rows.sls_people_usd[j]))
+        arrays = workload_arrays(r.workload, inputs, values, advisor.kb, people,
+                                 {a.field for a in r.assumptions})
+        for name, a in arrays.items():
+            moving.setdefault(name, []).append(a)
+        k, s = price_scale(inputs, values)
+        scale_k.append(k)
+        scale_s.append(s)
+        who.append(np.full(values.shape[1], j, dtype=int))
+    joined = {name: np.concatenate(parts) for name, parts in moving.items()}
+    priced = any(i.name in PRICES for _, inputs, _ in group for i in inputs)
+    scale = (np.concatenate(scale_k), np.concatenate(scale_s)) if priced else None
+    codes, k8s, sls = probes.judged(batch, np.concatenate(who), joined, fixed, scale)
+    out = []
+    start = 0
+    for _r, inputs, values in group:
+        end = start + values.shape[1]
+        out.append(Draws(inputs, values, codes[start:end], k8s[start:end], sls[start:end]))
+        start = end
+    return out
 
 
 def sample(advisor: Advisor, component: Component, result: Result, n: int,
            price_uncertainty: float) -> Draws:
     """N draws of a component without parts, judged."""
-    w = result.workload
-    assumed = {a.field for a in result.assumptions}
-    inputs = inputs_for(component, w, assumed, advisor.kb, advisor.view_of(w),
-                        price_uncertainty)
-    z = lhs(len(inputs), n, seed_of(component, n, price_uncertainty))
-    values = np.empty_like(z)
-    for k, i in enumerate(inputs):
-        values[k] = i.dist.ppf(z[k])
+    inputs, values = prepare(component, result, advisor.view_of(result.workload), advisor.kb,
+                             n, price_uncertainty)
     return judge(advisor, result, inputs, values)
