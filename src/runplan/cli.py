@@ -455,11 +455,14 @@ SCORE_FORMATS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown":
 @provider_option
 @pricing_option
 @free_tier_option
+@uncertain_option
+@price_uncertainty_option
 @boundary
 def score(file: Path, input_format: str | None, defaults_file: Path | None, fmt: str | None,
           output: Path | None, jobs: int | None, quiet: bool, fail_on_error: bool,
           no_flips: bool, rules_dirs: tuple[Path, ...], provider: str | None,
-          pricing: Path | None, free_tier: bool) -> None:
+          pricing: Path | None, free_tier: bool, uncertain: int | None,
+          price_uncertainty: str | None) -> None:
     """Score every component of an inventory and answer for the estate as a whole.
 
     FILE is YAML or JSON ({defaults: ..., components: [...]}), CSV (dotted profile fields as
@@ -494,11 +497,15 @@ def score(file: Path, input_format: str | None, defaults_file: Path | None, fmt:
                                         "--format"))
             fmt = SCORE_FORMATS[suffix]
     check_not_input(output, (file, defaults_file, pricing))
+    if price_uncertainty is not None and uncertain is None:
+        raise UserError(Problem("--price-uncertainty", None, "--price-uncertainty",
+                                "takes effect with --uncertain"))
     code = run_score(file, input_format, defaults_file, fmt, output, jobs, quiet, fail_on_error,
                      Settings(tuple(rules_dirs), pricing, free_tier, provider,
                               flips=not no_flips, curves=fmt == "html",
                               figures=_config().kbase_settings(),
-                              currency=_config().currency or "USD"))
+                              currency=_config().currency or "USD", uncertain=uncertain,
+                              price_uncertainty=_price_share(price_uncertainty)))
     sys.exit(code)
 
 

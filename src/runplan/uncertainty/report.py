@@ -82,6 +82,8 @@ class Summary:
     regret_usd: float  # the verdict's expected regret: the value of knowing every input exactly
     inputs: list[Input] = field(default_factory=list)
     point_verdict: str = ""
+    # input -> how far the verdict's share ranges over the input's deciles, largest first
+    moves: dict[str, float] = field(default_factory=dict)
     draws_judged: Draws | None = None  # the draws themselves (the estate sums them)
     point: Draws | None = None  # the tornado's rows; the first: every input at its median
 
@@ -93,6 +95,8 @@ class Summary:
         crossing = [b for b in self.tornado if b.crosses]
         if crossing:
             return crossing[0].input
+        if self.probability < 1 and self.moves and next(iter(self.moves.values())) > 0:
+            return next(iter(self.moves))
         return None
 
     def line(self) -> str:
@@ -107,8 +111,9 @@ class Summary:
             return f"{head}; " + ("no input's range changes it" if p == 1 else
                                   "no single input's range decides it")
         worth = self.value_of_information.get(top, 0.0)
-        value = f", worth up to {usd(worth)}/month" if worth > 0 else ""
-        return f"{head}; {top} decides it: measure it first{value}"
+        if worth <= 0:
+            return f"{head}; {top} moves it most (no one input's value alone would change it)"
+        return f"{head}; {top} decides it: measure it first, worth up to {usd(worth)}/month"
 
 
 def wilson_margin(p: float, n: int) -> float:
@@ -137,12 +142,14 @@ def regrets(verdict: Array, k8s: Array, sls: Array) -> Array:
 
 def evpi(x: Array, verdict: Array, regret: Array, chosen: int, bins: int = BINS) -> float:
     """The expected regret avoided by knowing `x` exactly (see the module's notes)."""
-    return float(evpi_all(x[None, :], verdict, regret, chosen, bins)[0])
+    return float(evpi_all(x[None, :], verdict, regret, chosen, bins)[0][0])
 
 
 def evpi_all(x: Array, verdict: Array, regret: Array, chosen: int, bins: int = BINS,
-             ) -> Array:
-    """`evpi` of each row of `x` (inputs, N) at once."""
+             ) -> tuple[Array, Array]:
+    """`evpi` of each row of `x` (inputs, N) at once, and each input's spread: how far the
+    share of draws on the verdict ranges over its bins (what says which input moves the
+    verdict most where knowing none alone would change it)."""
     d, n = x.shape
     options = len(regret)
     bins = max(1, min(bins, n // 2))
@@ -163,9 +170,12 @@ def evpi_all(x: Array, verdict: Array, regret: Array, chosen: int, bins: int = B
                 regret[o], (d, n)).ravel(), minlength=d * bins).reshape(d, bins)
     kept = total[:, :, chosen]
     moved = np.take_along_axis(total, other[:, :, None], axis=2)[:, :, 0]
-    saved = np.where(switch, np.maximum(0.0, kept - moved), 0.0).sum(axis=1) / n
-    out: Array = saved
-    return out
+    saved: Array = np.where(switch, np.maximum(0.0, kept - moved), 0.0).sum(axis=1) / n
+    size = counts.sum(axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(size > 0, c_chosen / size, np.nan)
+    spread: Array = np.nanmax(share, axis=1) - np.nanmin(share, axis=1)
+    return saved, spread
 
 
 def _percentiles(a: Array) -> dict[str, float | None]:
@@ -186,9 +196,12 @@ def summarise(result: Result, d: Draws, t: Draws) -> Summary:
     p = float(counts[chosen]) / n
     gap = d.kubernetes_usd - d.serverless_usd
     regret = regrets(d.verdict, d.kubernetes_usd, d.serverless_usd)
-    worth = evpi_all(d.values, d.verdict, regret, chosen) if d.inputs else np.zeros(0)
+    worth, spread = evpi_all(d.values, d.verdict, regret, chosen) if d.inputs else \
+        (np.zeros(0), np.zeros(0))
     voi = {i.name: round(float(v), 2) for i, v in zip(d.inputs, worth.tolist(), strict=True)}
     voi = dict(sorted(voi.items(), key=lambda kv: (-kv[1], kv[0])))
+    moves = {i.name: round(float(v), 4) for i, v in zip(d.inputs, spread.tolist(), strict=True)}
+    moves = dict(sorted(moves.items(), key=lambda kv: (-kv[1], kv[0])))
     return Summary(
         draws=n, verdict=VERDICTS[chosen], probability=round(p, 4),
         margin=round(wilson_margin(p, n), 4),
@@ -197,7 +210,7 @@ def summarise(result: Result, d: Draws, t: Draws) -> Summary:
                      "serverless_usd": _percentiles(d.serverless_usd),
                      "gap_usd": _percentiles(gap)},
         tornado=_bars(d.inputs, t),
-        value_of_information=voi,
+        value_of_information=voi, moves=moves,
         regret_usd=round(float(regret[chosen].mean()), 2),
         inputs=d.inputs, point_verdict=result.verdict.verdict, draws_judged=d, point=t)
 
@@ -293,6 +306,7 @@ def summary_data(s: Summary) -> dict[str, Any]:
                      "verdict_at_p10": b.verdict_low, "verdict_at_p90": b.verdict_high,
                      "crosses_flip": b.crosses} for b in s.tornado],
         "value_of_information_usd": s.value_of_information,
+        "verdict_share_spread": s.moves,
         "expected_regret_usd": s.regret_usd,
         "top_input": s.top_input,
         "summary": s.line(),
