@@ -333,3 +333,132 @@ def test_text_is_one_line_and_plot_writes_a_tornado(tmp_path: Path, runner: CliR
     assert len(lines) == 1
     assert "execution.memory_mb decides it: measure it first" in lines[0]
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# -- the estate -----------------------------------------------------------------------------
+
+ESTATE = """components:
+  - name: big-memory-api
+    kind: api
+    traffic: {pattern: business-hours, avg_rps: 2, peak_rps: 10, idle_fraction: 0.7}
+    execution: {avg_duration_ms: 200, max_duration_s: 5, memory_mb: {low: 5120, high: 20480},
+                cpu_ms: 100, runtime: python}
+    team: {devops_maturity: basic, existing_cluster: false, engineers: 4}
+    constraints: {provider: aws}
+  - name: steady-api
+    kind: api
+    traffic: {pattern: steady, avg_rps: 400, peak_rps: 600, idle_fraction: 0}
+    execution: {avg_duration_ms: 40, max_duration_s: 2, memory_mb: 512, cpu_ms: 20,
+                runtime: go}
+    team: {devops_maturity: established, existing_cluster: true, engineers: 12}
+    constraints: {provider: aws}
+  - name: orders-worker
+    kind: worker
+    traffic: {requests_per_month: 1M..20M}
+    constraints: {provider: aws}
+"""
+
+
+def test_score_uncertain_same_bytes_for_any_worker_count(tmp_path: Path) -> None:
+    estate_file = tmp_path / "estate.yaml"
+    estate_file.write_text(ESTATE)
+    outs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}.json"
+        _run(["score", str(estate_file), "--uncertain=200", "-q", "-j", jobs, "-o", str(out)],
+             "0" if jobs == "1" else "99")
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    data = json.loads(outs[0])
+    big = next(c for c in data["components"] if c["name"] == "big-memory-api")
+    assert big["confidence"] == big["uncertainty"]["probability"]
+    assert big["uncertainty"]["top_input"] == "execution.memory_mb"
+    u = data["portfolio"]["uncertainty"]
+    assert u["draws"] == 200 and u["components_sampled"] == 3
+    # steady-api is on Kubernetes in every draw: a cluster on aws in every draw
+    assert u["cluster_justified_probability"] == {"aws": 1.0}
+    assert u["measure_first"][0]["name"] == "big-memory-api"
+    assert u["measure_first"][0]["input"] == "execution.memory_mb"
+    totals = u["strategy_totals_usd"]["all_serverless"]
+    assert totals["p10"] <= totals["p50"] <= totals["p90"]
+
+
+def test_score_uncertain_csv_markdown_html(tmp_path: Path, runner: CliRunner) -> None:
+    estate_file = tmp_path / "estate.yaml"
+    estate_file.write_text(ESTATE)
+    csv_out = runner.invoke(main, ["score", str(estate_file), "--uncertain=200", "-q", "-j",
+                                   "1", "--format", "csv"]).output.splitlines()
+    assert csv_out[0].endswith(",parts_usd,probability,top_input,top_input_value_usd")
+    big = next(x for x in csv_out if x.startswith('"big-memory-api"'))
+    assert '"execution.memory_mb"' in big
+    md_out = runner.invoke(main, ["score", str(estate_file), "--uncertain=200", "-q", "-j",
+                                  "1", "--format", "markdown"]).output
+    assert "## Under uncertainty" in md_out and "## Measure these first" in md_out
+    assert "A cluster on aws is justified in 100% of plausible cases." in md_out
+    html = tmp_path / "r.html"
+    got = runner.invoke(main, ["score", str(estate_file), "--uncertain=200", "-q", "-j", "1",
+                               "-o", str(html)])
+    assert got.exit_code == 0, got.output
+    text = html.read_text()
+    assert 'id="measure-first"' in text and 'class="tornado"' in text
+    assert "<th>measure first</th>" in text
+
+
+def test_score_without_uncertain_has_no_uncertainty(tmp_path: Path, runner: CliRunner) -> None:
+    estate_file = tmp_path / "estate.yaml"
+    estate_file.write_text(ESTATE)
+    got = runner.invoke(main, ["score", str(estate_file), "-q", "-j", "1", "--format", "json"])
+    data = json.loads(got.output)
+    assert "uncertainty" not in data["portfolio"]
+    assert all("uncertainty" not in c for c in data["components"])
+    csv_out = runner.invoke(main, ["score", str(estate_file), "-q", "-j", "1", "--format",
+                                   "csv"]).output
+    assert csv_out.splitlines()[0].endswith(",parts_usd")
+
+
+def test_csv_cells_take_ranges(tmp_path: Path, runner: CliRunner) -> None:
+    inv = tmp_path / "inv.csv"
+    inv.write_text("name,kind,traffic.avg_rps\nalpha,api,2..8\nbeta,worker,..5\n")
+    got = runner.invoke(main, ["score", str(inv), "--uncertain=100", "-q", "-j", "1",
+                               "--format", "json"])
+    assert got.exit_code == 0
+    data = json.loads(got.stdout)
+    assert [c["name"] for c in data["components"]] == ["alpha"]
+    alpha = data["components"][0]["uncertainty"]
+    assert alpha["inputs"][0] == {"input": "traffic.avg_rps", "low": 2.0, "high": 8.0,
+                                  "interval": "90%", "median": 4.0,
+                                  "distribution": "log-normal", "assumed": False,
+                                  "source": "profile range"}
+    assert data["errors"] == [{"file": str(inv), "line": 3, "field": "traffic.avg_rps",
+                               "message": "a range needs both ends: low..high, e.g. 2M..8M"}]
+
+
+# -- ask ------------------------------------------------------------------------------------
+
+
+def test_ask_offers_a_range_for_volume_questions_and_takes_one() -> None:
+    from runplan.questions import coerce, load_questionnaire, parse_answer
+
+    q = load_questionnaire().get("rate")
+    assert q is not None and q.field == "traffic.avg_rps"
+    assert q.hint() == " [rps, or a range, e.g. 2k..8k, Enter: runplan's default]"
+    assert parse_answer(q, "2k..8k") == "2k..8k"
+    assert coerce(q, {"low": 2, "high": 8}) == {"low": 2, "high": 8}
+    with pytest.raises(ValueError, match=r"^the low end must be below the high end, got "
+                                         r"8000\.\.2000$"):
+        parse_answer(q, "8k..2k")
+    with pytest.raises(ValueError, match=r"^must be at least 0 rps, got -1$"):
+        coerce(q, {"low": -1, "high": 8})
+
+
+def test_ask_saves_a_range_that_advise_samples(tmp_path: Path, runner: CliRunner) -> None:
+    answers = tmp_path / "a.yaml"
+    answers.write_text("name: svc\ntraffic.avg_rps: 2k..8k\n")
+    saved = tmp_path / "svc.yaml"
+    got = runner.invoke(main, ["ask", "--answers", str(answers), "--save-profile", str(saved)])
+    assert got.exit_code == 0, got.output
+    assert yaml.safe_load(saved.read_text())["traffic"]["avg_rps"] == "2k..8k"
+    got = runner.invoke(main, ["advise", str(saved), "--uncertain=200", "--format", "json"])
+    data = json.loads(got.stdout)
+    assert data["uncertainty"]["inputs"][0]["input"] == "traffic.avg_rps"
+    assert data["uncertainty"]["inputs"][0]["median"] == 4000.0

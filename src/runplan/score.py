@@ -48,6 +48,7 @@ CHUNK = 512  # entries a worker scores together (runplan.probes works over array
 MIN_CHUNK = 32
 TAIL_SHARES = 2  # near the end, a chunk is at most half of what is left per worker,
 TAIL_MIN = 128  # and not under this: a 128-entry chunk costs 10-15% more per entry than 512
+UNCERTAIN_GROUP = 64  # components sampled together under --uncertain (their draws then freed)
 GC_YOUNG = 100_000  # allocations between young-generation collections while scoring (`_batch_gc`)
 
 
@@ -196,19 +197,34 @@ def _uncertain(good: list[tuple[int, Entry, Checked]],
     todo = [(k, c.component, r) for (k, _, c), r in zip(good, results, strict=True)
             if isinstance(r, Result) and c.component is not None and not c.component.parts]
     out: dict[int, Any] = {}
-    try:
-        found = uncertain_many(_advisor, [(c, r) for _, c, r in todo], s.uncertain,
-                               s.price_uncertainty)
-        out = {k: x for (k, _, _), x in zip(todo, found, strict=True)}
-    except UserError:
-        raise  # rules the arrays cannot judge: the whole run's problem
-    except Exception:
-        for k, c, r in todo:  # one at a time, so that only the row that fails is lost
-            try:
-                out[k] = uncertain_many(_advisor, [(c, r)], s.uncertain, s.price_uncertainty)[0]
-            except Exception as exc:
-                out[k] = exc
+    for start in range(0, len(todo), UNCERTAIN_GROUP):  # each group's draws freed after it
+        group = todo[start:start + UNCERTAIN_GROUP]
+        try:
+            found = uncertain_many(_advisor, [(c, r) for _, c, r in group], s.uncertain,
+                                   s.price_uncertainty)
+            out.update({k: _compact(x, r) for (k, _, r), x in zip(group, found, strict=True)})
+        except UserError:
+            raise  # rules the arrays cannot judge: the whole run's problem
+        except Exception:
+            for k, c, r in group:  # one at a time, so that only the row that fails is lost
+                try:
+                    out[k] = _compact(uncertain_many(_advisor, [(c, r)], s.uncertain,
+                                                     s.price_uncertainty)[0], r)
+                except Exception as exc:
+                    out[k] = exc
     return out
+
+
+def _compact(summary: Any, result: Result) -> Any:
+    """The summary with its draws replaced by what the estate needs of them
+    (`uncertainty.estate.ComponentDraws`, float32), so a chunk does not hold them all."""
+    from runplan.uncertainty.estate import component_draws
+
+    assert _advisor is not None
+    summary.estate = component_draws(summary, result.name,
+                                     _advisor.kb.provider(result.workload.provider).provider)
+    summary.draws_judged = summary.point = None
+    return summary
 
 
 def _failed(entry: Entry, exc: BaseException) -> Scored:
@@ -224,12 +240,10 @@ def _scored(entry: Entry, result: Result, summary: Any = None) -> Scored:
     adv, s = _advisor, _settings
     draws = None
     if summary is not None:
-        from runplan.uncertainty.estate import component_draws
         from runplan.uncertainty.report import with_probability
 
         result = with_probability(result, summary)
-        draws = component_draws(summary, result.name,
-                                adv.kb.provider(result.workload.provider).provider)
+        draws = summary.estate
     if s.survey:
         placed = placement(result, adv.kb, adv.free_tier)
         if placed.justifies_cluster:

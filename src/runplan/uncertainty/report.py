@@ -86,6 +86,7 @@ class Summary:
     moves: dict[str, float] = field(default_factory=dict)
     draws_judged: Draws | None = None  # the draws themselves (the estate sums them)
     point: Draws | None = None  # the tornado's rows; the first: every input at its median
+    estate: Any = None  # `score`: what the estate needs of the draws (`estate.ComponentDraws`)
 
     @property
     def top_input(self) -> str | None:
