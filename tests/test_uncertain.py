@@ -447,8 +447,12 @@ def test_ask_offers_a_range_for_volume_questions_and_takes_one() -> None:
     with pytest.raises(ValueError, match=r"^the low end must be below the high end, got "
                                          r"8000\.\.2000$"):
         parse_answer(q, "8k..2k")
-    with pytest.raises(ValueError, match=r"^must be at least 0 rps, got -1$"):
+    with pytest.raises(ValueError, match=r"^a range of this figure is log-normal: its low "
+                                         r"end must be above 0, got -1$"):
         coerce(q, {"low": -1, "high": 8})
+    share = load_questionnaire().get("idle")
+    assert share is not None and share.field == "traffic.idle_fraction"
+    assert parse_answer(share, "10%..40%") == "10%..40%"
 
 
 def test_ask_saves_a_range_that_advise_samples(tmp_path: Path, runner: CliRunner) -> None:
@@ -462,3 +466,17 @@ def test_ask_saves_a_range_that_advise_samples(tmp_path: Path, runner: CliRunner
     data = json.loads(got.stdout)
     assert data["uncertainty"]["inputs"][0]["input"] == "traffic.avg_rps"
     assert data["uncertainty"]["inputs"][0]["median"] == 4000.0
+
+
+def test_the_published_schema_accepts_ranges() -> None:
+    import jsonschema
+
+    schema = json.loads((ROOT / "kbase/schemas/component.schema.json").read_text())
+    v = jsonschema.Draft202012Validator(schema)
+    ok = {"name": "a", "traffic": {"avg_rps": "2k..8k", "idle_fraction": {"low": 0.1,
+                                                                          "high": 0.4}},
+          "execution": {"avg_duration_ms": {"p10": 50, "p50": 80, "p90": "300ms"}}}
+    assert list(v.iter_errors(ok)) == []
+    for bad in ({"traffic": {"avg_rps": {"low": 2}}}, {"team": {"engineers": "2..5"}},
+                {"execution": {"runtime": {"low": 1, "high": 2}}}):
+        assert list(v.iter_errors({"name": "a", **bad}))

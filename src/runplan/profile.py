@@ -445,8 +445,31 @@ def with_load(w: Workload, requests_per_month: float, hours: float) -> Workload:
 
 
 def profile_schema() -> dict[str, Any]:
-    """The JSON Schema of a component profile, as published in kbase/schemas/."""
-    return Component.model_json_schema()
+    """The JSON Schema of a component profile, as published in kbase/schemas/: the model's,
+    with a range (`runplan.uncertainty.ranges`) allowed beside the number on each field that
+    takes one (ranges are read before the model sees the profile)."""
+    from runplan.uncertainty.ranges import RANGEABLE
+
+    schema = Component.model_json_schema()
+    defs = schema["$defs"]
+    for field in RANGEABLE:
+        section, key = field.split(".")
+        prop = defs[section.capitalize()]["properties"][key]
+        prop["anyOf"].insert(1, {"$ref": "#/$defs/Range"})
+    defs["Range"] = {
+        "description": "A range instead of a value (runplan --uncertain): `low..high` or "
+        "{low, high}, a 90% interval, or {p10, p50, p90}; units as in the questionnaire "
+        "(2k..8k, 300ms..2s, 512MB..2GB, 10%..40%).",
+        "anyOf": [
+            {"type": "string", "pattern": "\\.\\."},
+            {"type": "object", "additionalProperties": False, "required": ["low", "high"],
+             "properties": {"low": {"type": ["number", "string"]},
+                            "high": {"type": ["number", "string"]}}},
+            {"type": "object", "additionalProperties": False,
+             "required": ["p10", "p50", "p90"],
+             "properties": {k: {"type": ["number", "string"]} for k in ("p10", "p50", "p90")}},
+        ]}
+    return schema
 
 
 def parse_component(data: Any, file: str, lines: LineMap,
