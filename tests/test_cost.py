@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runplan.cost.estimate import estimate, monthly_costs
-from runplan.cost.kubernetes import kubernetes_monthly_cost, replicas_per_hour
-from runplan.cost.serverless import serverless_monthly_cost, tiered
 from runplan.cost.traffic import hourly_shape
+from runplan.cost.vector import tiered
 from runplan.kbase import KnowledgeBase, Tier
 from runplan.profile import resolve, with_load
 
-from .conftest import component
+from .conftest import component, functions_cost, nodes_cost
 
 
 def _items(cost):
@@ -25,8 +25,7 @@ def _items(cost):
 def test_aws_lambda_1m_requests_100ms_128mb(kb: KnowledgeBase) -> None:
     # 1,000,000 x 0.1 s x 0.125 GB = 12,500 GB-s x $0.0000166667 = $0.2083
     # requests: 1M x $0.20/1M = $0.20  -> compute $0.41; HTTP API 1M x $1.00/1M = $1.00
-    p = kb.provider("aws")
-    cost = serverless_monthly_cost(1e6, 100, 128, p.functions, p.front_door.http_api_tiers)
+    cost = functions_cost(kb, "aws", 1e6, 100, 128, http=True)
     items = _items(cost)
     assert items["function requests"] == pytest.approx(0.20)
     assert items["function compute (GB-s)"] == pytest.approx(12_500 * 0.0000166667)
@@ -39,9 +38,7 @@ def test_gcp_same_workload(kb: KnowledgeBase) -> None:
     # requests 1M x $0.40/1M = $0.40; memory 12,500 GiB-s x $0.0000025 = $0.03125;
     # vCPU from Google's table: 128 MiB -> 0.083 vCPU; 1M x 0.1 s = 100,000 s x 0.083
     # = 8,300 vCPU-s x $0.000024 = $0.1992
-    p = kb.provider("gcp")
-    items = _items(serverless_monthly_cost(1e6, 100, 128, p.functions,
-                                           p.front_door.http_api_tiers))
+    items = _items(functions_cost(kb, "gcp", 1e6, 100, 128, http=True))
     assert items["function requests"] == pytest.approx(0.40)
     assert items["function compute (GB-s)"] == pytest.approx(0.03125)
     assert items["function compute (vCPU-s)"] == pytest.approx(0.1992)
@@ -54,8 +51,7 @@ def test_gcp_functions_cpu_follows_googles_table(kb: KnowledgeBase, memory_mb: f
                                                   vcpu: float) -> None:
     # 1M requests x 1 s = 1,000,000 s x vCPU (512 MiB -> 0.333, 8 GiB -> 2; 600 MB takes the
     # 1 GiB row, 0.583; above 32 GiB the largest row, 8) x $0.000024
-    p = kb.provider("gcp")
-    items = _items(serverless_monthly_cost(1e6, 1000, memory_mb, p.functions, None))
+    items = _items(functions_cost(kb, "gcp", 1e6, 1000, memory_mb))
     assert items["function compute (vCPU-s)"] == pytest.approx(1e6 * vcpu * 0.000024)
 
 
@@ -63,16 +59,15 @@ def test_azure_flex_consumption_is_the_default(kb: KnowledgeBase) -> None:
     # Flex on-demand bills the instance memory, 2,048 MB at least: 128 MB -> 2 GB, and at
     # least 1,000 ms an execution (flex-consumption-plan, Billing): 100 ms -> 1 s.
     # 1M x 1 s x 2 GB = 2,000,000 GB-s x $0.000026 = $52.00; 1M executions x $0.40/1M = $0.40
-    p = kb.provider("azure")
-    items = _items(serverless_monthly_cost(1e6, 100, 128, p.functions, None))
+    items = _items(functions_cost(kb, "azure", 1e6, 100, 128))
     assert items == {"function requests": pytest.approx(0.40),
                      "function compute (GB-s)": pytest.approx(52.00)}
     # 3,000 MB takes the 4,096 MB instance: 1M x 1 s x 4 GB = 4,000,000 GB-s x $0.000026
-    items = _items(serverless_monthly_cost(1e6, 100, 3000, p.functions, None))
+    items = _items(functions_cost(kb, "azure", 1e6, 100, 3000))
     assert items["function compute (GB-s)"] == pytest.approx(104.00)
     # free grant: 250,000 executions and 100,000 GB-s: 750,000 x $0.40/1M = $0.30;
     # 1,900,000 GB-s x $0.000026 = $49.40
-    items = _items(serverless_monthly_cost(1e6, 100, 128, p.functions, None, free_tier=True))
+    items = _items(functions_cost(kb, "azure", 1e6, 100, 128, free_tier=True))
     assert items == {"function requests": pytest.approx(0.30),
                      "function compute (GB-s)": pytest.approx(49.40)}
 
@@ -81,8 +76,7 @@ def test_azure_flex_rounds_past_the_minimum_up_to_100_ms(kb: KnowledgeBase) -> N
     # The kbase had Flex billed per 1 ms with a 100 ms minimum (the legacy plan's figures);
     # Microsoft's Flex page says 1,000 ms at least, then rounded up to the nearest 100 ms.
     # 1,250 ms -> 1,300 ms: 1M x 1.3 s x 2 GB = 2,600,000 GB-s x $0.000026 = $67.60
-    p = kb.provider("azure")
-    items = _items(serverless_monthly_cost(1e6, 1250, 512, p.functions, None))
+    items = _items(functions_cost(kb, "azure", 1e6, 1250, 512))
     assert items["function compute (GB-s)"] == pytest.approx(67.60)
 
 
@@ -90,28 +84,26 @@ def test_azure_legacy_consumption_same_workload(kb: KnowledgeBase) -> None:
     # 1M x $0.20/1M = $0.20; 12,500 GB-s x $0.000016 = $0.20 (128 MB metering, 100 ms minimum)
     fn = kb.provider("azure").function_pricing("functions_legacy")
     assert fn.service == "Azure Functions Consumption plan (legacy)"
-    items = _items(serverless_monthly_cost(1e6, 100, 128, fn, None))
+    items = _items(functions_cost(kb, "azure", 1e6, 100, 128, bill="functions_legacy"))
     assert items == {"function requests": pytest.approx(0.20),
                      "function compute (GB-s)": pytest.approx(0.20)}
 
 
 def test_azure_legacy_rounds_memory_and_minimum_duration(kb: KnowledgeBase) -> None:
     # 200 MB is metered as 256 MB, 20 ms is billed as 100 ms: 1M x 0.1 s x 0.25 GB = 25,000 GB-s
-    fn = kb.provider("azure").function_pricing("functions_legacy")
-    items = _items(serverless_monthly_cost(1e6, 20, 200, fn, None))
+    items = _items(functions_cost(kb, "azure", 1e6, 20, 200, bill="functions_legacy"))
     assert items["function compute (GB-s)"] == pytest.approx(25_000 * 0.000016)
 
 
 def test_free_tier_is_subtracted_only_when_asked(kb: KnowledgeBase) -> None:
-    p = kb.provider("aws")
-    cost = serverless_monthly_cost(1e6, 100, 128, p.functions, None, free_tier=True)
+    cost = functions_cost(kb, "aws", 1e6, 100, 128, free_tier=True)
     assert cost.monthly_usd == 0.0
 
 
 def test_tiers_are_cumulative() -> None:
     tiers = (Tier(300e6, 1.00), Tier(None, 0.90))
     # 400M requests: 300M at $1.00/M + 100M at $0.90/M = $390
-    assert tiered(400e6, tiers, per=1e6) == pytest.approx(390.0)
+    assert tiered(np.array([400e6]), tiers, per=1e6)[0] == pytest.approx(390.0)
 
 
 def test_steady_100rps_serverless_line_items(kb: KnowledgeBase) -> None:
@@ -159,13 +151,11 @@ def test_three_views_of_one_component(kb: KnowledgeBase) -> None:
     from runplan.rulebase.load import load_rulebase
 
     shape = Shape.from_hours((0.0, 3.0), (False, False), 3.0)
-    p, ops = kb.provider("aws"), kb.operations
     lcu = 3 / 25 * 0.008  # one hour with load: 3 new connections/s over 25 per LCU
     # Standalone: whole t3.medium nodes (3 pods each; 2 nodes as the floor, then 4), the rise
     # billed 240 s early; the control plane and the ALB for both hours; the people to run a
     # new cluster (0.75 FTE at basic) and the service (0.015 FTE), x $12,500.
-    alone = kubernetes_monthly_cost(shape, 1000, 512, p.kubernetes, p.front_door, ops,
-                                    http=True, view="standalone", maturity="basic")
+    alone = nodes_cost(kb, shape, 1000, 512, http=True, view="standalone", maturity="basic")
     assert _items(alone) == {"nodes": pytest.approx((6 + 2 * 240 / 3600) * 0.0416),
                              "control plane": pytest.approx(2 * 0.10),
                              "load balancer": pytest.approx(2 * 0.0225),
@@ -173,8 +163,7 @@ def test_three_views_of_one_component(kb: KnowledgeBase) -> None:
                              "operations (people)": pytest.approx(0.765 * 12_500)}
     assert alone.monthly_usd == pytest.approx(0.2551 + 0.2 + 0.045 + 0.00096 + 9562.5, abs=1e-4)
     # Marginal: 2 + 10 = 12 pod-hours x 0.5/1.8 of a t3.medium; LCU; the service's 0.015 FTE.
-    marginal = kubernetes_monthly_cost(shape, 1000, 512, p.kubernetes, p.front_door, ops,
-                                       http=True, view="marginal", maturity="basic")
+    marginal = nodes_cost(kb, shape, 1000, 512, http=True, view="marginal", maturity="basic")
     assert _items(marginal) == {"node share": pytest.approx(12 * 0.5 / 1.8 * 0.0416),
                                 "load balancer capacity units": pytest.approx(lcu),
                                 "operations (people)": pytest.approx(187.5)}
@@ -247,11 +236,9 @@ def test_new_cluster_whole_nodes_with_scale_lag(kb: KnowledgeBase) -> None:
     from runplan.cost.traffic import Shape
 
     shape = Shape.from_hours((0.0, 3.0), (False, False), 3.0)
-    ops = kb.operations
-    assert replicas_per_hour(shape, 1000, ops) == [2, 10]
-    p = kb.provider("aws")
-    cost = kubernetes_monthly_cost(shape, 1000, 512, p.kubernetes, p.front_door, ops,
-                                   http=False, view="standalone", maturity="established")
+    cost = nodes_cost(kb, shape, 1000, 512, http=False, view="standalone",
+                      maturity="established")
+    assert cost.max_replicas == 10 and cost.node_type == "t3.medium"
     items = _items(cost)
     assert items["nodes"] == pytest.approx((6 + 2 * 240 / 3600) * 0.0416)
     assert items["control plane"] == pytest.approx(2 * 0.10)
@@ -325,8 +312,7 @@ def test_kubernetes_never_below_its_fixed_part(kb: KnowledgeBase, rpm: float) ->
 
 
 def test_serverless_compute_is_zero_at_zero_load(kb: KnowledgeBase) -> None:
-    p = kb.provider("aws")
-    cost = serverless_monthly_cost(0, 100, 512, p.functions, p.front_door.http_api_tiers)
+    cost = functions_cost(kb, "aws", 0, 100, 512, http=True)
     assert cost.monthly_usd == 0.0
 
 

@@ -4,6 +4,7 @@ the providers with no sourced GPU node price reported as not priced."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,11 @@ from click.testing import CliRunner
 from runplan.advise import Advisor
 from runplan.cli import main
 from runplan.cost.estimate import estimate, shape_of
-from runplan.cost.kubernetes import kubernetes_monthly_cost, replicas_per_hour
 from runplan.cost.traffic import Shape
 from runplan.kbase import KnowledgeBase
 from runplan.profile import resolve
 
-from .conftest import component
+from .conftest import component, nodes_cost
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 G5_XLARGE = 1.006  # kbase aws.kubernetes.gpu_node_types: g5.xlarge, 1 A10G, 4 vCPU, 16 GiB
@@ -72,19 +72,16 @@ def test_aws_gpu_whole_nodes_standalone_by_hand(kb: KnowledgeBase) -> None:
     # test_cost). A g5.xlarge holds one GPU pod (3.6 vCPU would hold 7, 14.4 GiB one 8 GB pod):
     # 2 nodes, then 10; the 8 added nodes billed 240 s before they serve.
     shape = Shape.from_hours((0.0, 3.0), (False, False), 3.0)
-    p, ops = kb.provider("aws"), kb.operations
-    assert replicas_per_hour(shape, 1000, ops) == [2, 10]
-    cost = kubernetes_monthly_cost(shape, 1000, 8192, p.kubernetes, p.front_door, ops,
-                                   http=False, view="standalone", maturity="established",
-                                   gpu=True)
+    cost = nodes_cost(kb, shape, 1000, 8192, http=False, view="standalone",
+                      maturity="established", gpu=True)
     node_hours = 2 + 10 + 8 * 240 / 3600
     assert _items(cost) == {"nodes": pytest.approx(node_hours * G5_XLARGE),
                             "control plane": pytest.approx(2 * 0.10),
                             "operations (people)": pytest.approx((0.5 + 0.01) * 12_500)}
     assert cost.node_type == "g5.xlarge" and cost.max_replicas == 10
     # The same workload without a GPU packs 3 pods on a t3.medium: the CPU bill it had before.
-    cpu = kubernetes_monthly_cost(shape, 1000, 512, p.kubernetes, p.front_door, ops,
-                                  http=False, view="standalone", maturity="established")
+    cpu = nodes_cost(kb, shape, 1000, 512, http=False, view="standalone",
+                     maturity="established")
     assert _items(cpu)["nodes"] == pytest.approx((6 + 2 * 240 / 3600) * 0.0416)
 
 
@@ -158,7 +155,12 @@ def test_gpu_inference_example_is_priced_on_l4_nodes(runner: CliRunner, kb: Know
     k = data["costs"]["kubernetes"]
     assert k["node_type"] == "g2-standard-4" and k["view"] == "marginal" and k["priced"]
     w, _ = resolve(component(**_example(path)), kb)
-    replica_hours = sum(replicas_per_hour(shape_of(w, kb), w.cpu_ms, kb.operations))
+    # Replicas per hour: the CPU each hour's load needs at the target utilisation, at least
+    # min_replicas (the model of `cost.vector.nodes_bill`, worked out here per hour).
+    ops, shape = kb.operations, shape_of(w, kb)
+    replica_hours = sum(max(ops.min_replicas, math.ceil(round(
+        shape.rate_to_serve(h) * w.cpu_ms / 1000 / (ops.pod_vcpu * ops.target_utilisation), 9)))
+        for h in range(shape.layout.hours))
     share = k["breakdown"]["node share"]
     assert share["quantity"] == replica_hours
     assert share["monthly_usd"] == round(replica_hours * G2_STANDARD_4, 2)

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from runplan.advise import Advisor
 from runplan.cli import main
-from runplan.cost.estimate import shape_of
 from runplan.cost.platforms import (
     Billed,
     Usage,
@@ -145,15 +144,19 @@ def test_usage_of_a_steady_worker(kb: KnowledgeBase) -> None:
     u = usage_of(rows_of([w], kb), kb.provider("aws"), kb)
     assert (u.replica_hours[0], u.active_hours[0], u.front_door_usd[0]) == (1460, 730, 0.0)
     costs = {o.platform.name: o.monthly_usd for o in platform_costs(
-        [Billed(w, shape_of(w, kb), 1.0, (), 2.0, ())], kb, free_tier=False)[0]}
+        [Billed(w)], kb, free_tier=False)[0].options}
     # Fargate: 1,460 x (0.5 x $0.04048 + 1 GB x $0.004445) = $36.0401, plus the people line
     # (basic maturity, $12,500 per FTE-month): ECS has no cluster to run, so the service's
     # 0.015 FTE = $187.50 -> $223.5401; EKS on Fargate adds the $73 cluster fee and the
     # node-less cluster's 0.35 FTE = $4,375 -> $36.0401 + 73 + 187.50 + 4,375 = $4,671.5401.
-    # Lambda and EKS nodes carry the bills passed in (2.0 and 1.0); App Runner is unpriced.
-    assert costs == pytest.approx({"aws-lambda": 2.0, "aws-ecs-fargate": 223.5401,
+    # Lambda: 2,628,000 requests x $0.20/1M = $0.5256; x 0.1 s x 0.5 GB = 131,400 GB-s x
+    # $0.0000166667 = $2.19000438; the service's 0.004 FTE = $50 -> $52.71560438.
+    # EKS nodes, standalone: 2 replicas fit one t3.medium but the floor is 2 nodes, 1,460
+    # node-hours x $0.0416 = $60.736; control plane 730 h x $0.10 = $73; a new cluster's
+    # 0.75 FTE + the service's 0.015 = $9,562.50 -> $9,696.236. App Runner is unpriced.
+    assert costs == pytest.approx({"aws-lambda": 52.71560438, "aws-ecs-fargate": 223.5401,
                                    "aws-eks-fargate": 4671.5401, "aws-app-runner": None,
-                                   "aws-eks-nodes": 1.0})
+                                   "aws-eks-nodes": 9696.236})
 
 
 def test_http_container_service_pays_its_load_balancer(kb: KnowledgeBase) -> None:

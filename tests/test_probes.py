@@ -1,6 +1,6 @@
-"""The array path (`runplan.cost.vector`, `runplan.probes`, `Advisor.advise_many`) gives the
-scalar path's results exactly: the same floats from the cost core, the same break-evens, the
-same flips, the same JSON."""
+"""The batch paths (`runplan.cost.vector` over many rows, `runplan.probes`,
+`Advisor.advise_many`) give the one-component path's results exactly: the same floats from the
+cost core, the same break-evens, the same flips, the same JSON."""
 
 from __future__ import annotations
 
@@ -46,7 +46,11 @@ def _workloads(kb: KnowledgeBase, count: int, seed: int) -> list[Workload]:
 
 
 @pytest.mark.parametrize("free_tier", [False, True])
-def test_vector_costs_are_the_scalar_floats(kb: KnowledgeBase, free_tier: bool) -> None:
+def test_a_batch_prices_each_row_as_the_report_prices_it_alone(kb: KnowledgeBase,
+                                                               free_tier: bool) -> None:
+    """The bills are written once (`cost.vector`); a batch of rows of many components (the
+    flip search's, `score`'s) gives each the floats its own report, its probe facts and its
+    totals-only shortcut (no cold starts without an SLO) give it."""
     ws = _workloads(kb, 600, seed=21)
     ws += [w.but(provider=p) for w in ws[:300] for p in ("gcp", "azure", "on-prem")]
     checked = 0
@@ -56,7 +60,7 @@ def test_vector_costs_are_the_scalar_floats(kb: KnowledgeBase, free_tier: bool) 
         full = costs(rows_of(group, kb), p, kb, free_tier)
         totals = costs(rows_of(group, kb), p, kb, free_tier, cold=False)
         for i, w in enumerate(group):
-            # The report's bills (line items, each model on its platform) against the arrays.
+            # The report's bills (line items, each model on its platform) against the batch.
             report = estimate(w, kb, free_tier, with_break_even=False)
             facts, monthly = probe_facts(w, kb, free_tier)
             sls, k8s = monthly_costs(w, kb, free_tier)
@@ -84,8 +88,8 @@ def test_vector_costs_are_the_scalar_floats(kb: KnowledgeBase, free_tier: bool) 
 
 
 @pytest.mark.parametrize("view", ["marginal", "standalone"])
-def test_vector_costs_in_a_forced_view_are_the_scalar_floats(kb: KnowledgeBase,
-                                                             view: str) -> None:
+def test_a_batch_in_a_forced_view_prices_each_row_as_alone(kb: KnowledgeBase,
+                                                           view: str) -> None:
     """`score` forces a view on every component of a provider (`Advisor.clusters`): both
     paths price it the same, people cost by each row's own maturity included."""
     ws = _workloads(kb, 200, seed=5)

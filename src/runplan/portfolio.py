@@ -36,7 +36,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from runplan.advise import Flip, Result
-from runplan.cost.estimate import marginal_amounts
+from runplan.cost.estimate import marginal_bill
 from runplan.cost.people import cluster_fte
 from runplan.cost.platforms import cheapest
 from runplan.cost.serverless import add_up
@@ -105,8 +105,7 @@ def placement(r: Result, kb: KnowledgeBase, free_tier: bool) -> Placement:
         variable = add_up(pp.variable_usd for pp in placed)
         http = any(pp.http for pp in placed)
     else:
-        a = marginal_amounts(r.workload, kb)
-        marginal, variable = a.monthly_usd, a.variable_usd
+        marginal, variable = marginal_bill(r.workload, kb)
         http = r.workload.kind in HTTP_KINDS
         off = _off_cluster(r, marginal)
         if off is not None:  # cheaper on a node-less platform: it adds nothing to a cluster

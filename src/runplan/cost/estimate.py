@@ -12,28 +12,18 @@ from typing import Any
 
 from runplan.cost.breakeven import BreakEven, Scan, nearest_crossing
 from runplan.cost.coldstart import ColdStart, cold_start_estimate
-from runplan.cost.kubernetes import (
-    KubernetesAmounts,
-    KubernetesCost,
-    kubernetes_amounts,
-    kubernetes_monthly_cost,
-)
-from runplan.cost.people import PEOPLE_ITEM, people_fte, people_note, people_usd
+from runplan.cost.kubernetes import KubernetesCost
+from runplan.cost.people import PEOPLE_ITEM, people_usd
 from runplan.cost.platforms import (
     LIMIT_FLAGS,
     Billed,
     PlatformCost,
+    Priced,
     cheapest,
     platform_costs,
     workload_breaks,
 )
-from runplan.cost.serverless import (
-    LineItem,
-    ServerlessCost,
-    add_up,
-    serverless_monthly_cost,
-    serverless_monthly_usd,
-)
+from runplan.cost.serverless import ServerlessCost, add_up
 from runplan.cost.traffic import Shape, hourly_shape
 from runplan.kbase import KnowledgeBase, Provider
 from runplan.profile import EVENT_KINDS, HTTP_KINDS, Workload, with_load
@@ -159,38 +149,6 @@ def _cold(w: Workload, p: Provider, shape: Shape) -> tuple[ColdStart, int]:
     return cs, instances
 
 
-def _serverless_args(w: Workload, p: Provider, kb: KnowledgeBase, free_tier: bool,
-                     instances: int) -> tuple[Any, ...]:
-    http = p.front_door.http_api_tiers if w.kind in HTTP_KINDS else None
-    return (w.requests_per_month, w.avg_duration_ms, w.memory_mb, p.functions, http, free_tier,
-            instances, kb.operations.hours_per_month * 3600)
-
-
-def _serverless(w: Workload, p: Provider, shape: Shape, kb: KnowledgeBase, free_tier: bool,
-                ) -> tuple[ServerlessCost, ColdStart, int]:
-    cs, instances = _cold(w, p, shape)
-    bill = serverless_monthly_cost(*_serverless_args(w, p, kb, free_tier, instances))
-    people = serverless_people_usd(w, kb)
-    ops = kb.operations
-    item = LineItem(PEOPLE_ITEM, people_fte(ops, "serverless", w.devops_maturity, "marginal"),
-                    "FTE", people,
-                    people_note(ops, "serverless", w.devops_maturity, "marginal"))
-    return ServerlessCost((*bill.items, item)), cs, instances
-
-
-def _serverless_usd(w: Workload, p: Provider, kb: KnowledgeBase, free_tier: bool,
-                    instances: int) -> float:
-    """`_serverless`'s total, the same float (the bill, then its people line)."""
-    return serverless_monthly_usd(*_serverless_args(w, p, kb, free_tier, instances)) + \
-        serverless_people_usd(w, kb)
-
-
-def _kubernetes_args(w: Workload, p: Provider, shape: Shape, kb: KnowledgeBase, view: str,
-                     ) -> tuple[Any, ...]:
-    return (shape, w.cpu_ms, w.memory_mb, p.kubernetes, p.front_door, kb.operations,
-            w.kind in HTTP_KINDS, view, w.devops_maturity, w.gpu)
-
-
 def monthly_costs(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
                   view: str | None = None) -> tuple[float | None, float]:
     """(serverless, kubernetes) monthly USD at the workload's load, each model on its
@@ -206,10 +164,14 @@ def monthly_costs(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
     return sls, float(c.kubernetes_usd[0])
 
 
-def marginal_amounts(w: Workload, kb: KnowledgeBase) -> KubernetesAmounts:
-    """The workload's Kubernetes bill in the marginal view (joining a cluster)."""
-    p = kb.provider(w.provider)
-    return kubernetes_amounts(*_kubernetes_args(w, p, shape_of(w, kb), kb, "marginal"))
+def marginal_bill(w: Workload, kb: KnowledgeBase) -> tuple[float, float]:
+    """The workload's Kubernetes bill on nodes in the marginal view (joining a cluster): its
+    total and its variable part (the node share and load balancer capacity units)."""
+    from runplan.cost.vector import nodes_bill, rows_of, shapes  # which imports this module
+
+    rows = rows_of([w], kb, ["marginal"])
+    nb = nodes_bill(rows, shapes(rows, kb), kb.provider(w.provider), kb)
+    return float(nb.total()[0]), float(nb.variable()[0])
 
 
 def probe_facts(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
@@ -273,33 +235,29 @@ def load_scan(w: Workload, kb: KnowledgeBase, free_tier: bool,
 
 @dataclass(slots=True)
 class Draft:
-    """A workload's nodes and functions bills, before its platforms are priced (which
-    `Advisor.advise_many` does for many workloads at once)."""
+    """A workload before its platforms are priced (which `Advisor.advise_many` does for many
+    workloads at once): its traffic shape, the view of its bill on nodes, its cold starts."""
 
     workload: Workload
     shape: Shape
     view: str
-    nodes: KubernetesCost
-    functions: ServerlessCost | None
     cold_start: ColdStart | None
     instances: int
 
     def billed(self) -> Billed:
-        return bills(self.workload, self.shape, self.nodes, self.functions, self.view)
+        return Billed(self.workload, self.view)
 
 
-def draft(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
-          view: str | None = None) -> Draft:
-    """The nodes bill in `view` (None: `default_view`) and the functions bill."""
+def draft(w: Workload, kb: KnowledgeBase, view: str | None = None) -> Draft:
+    """The workload's shape and cold starts, its bill on nodes in `view` (None:
+    `default_view`)."""
     p = kb.provider(w.provider)
     shape = shape_of(w, kb)
-    view = view or default_view(w)
-    k8s = kubernetes_monthly_cost(*_kubernetes_args(w, p, shape, kb, view))
-    sls = cs = None
+    cs = None
     instances = 0
     if p.functions.available:
-        sls, cs, instances = _serverless(w, p, shape, kb, free_tier)
-    return Draft(w, shape, view, k8s, sls, cs, instances)
+        cs, instances = _cold(w, p, shape)
+    return Draft(w, shape, view or default_view(w), cs, instances)
 
 
 def estimate(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
@@ -308,19 +266,19 @@ def estimate(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
     """Everything the cost core knows about a workload, each model on its platform (the
     cheapest that fits, `model_bills`), a Kubernetes bill on nodes in `view` (marginal |
     standalone; None: `default_view`)."""
-    d = draft(w, kb, free_tier, view)
+    d = draft(w, kb, view)
     return finish(d, platform_costs([d.billed()], kb, free_tier)[0], kb, free_tier,
                   with_break_even, cache)
 
 
-def finish(d: Draft, options: tuple[PlatformCost, ...], kb: KnowledgeBase,
-           free_tier: bool = False, with_break_even: bool = True,
-           cache: CrossingCache | None = None) -> CostReport:
+def finish(d: Draft, priced: Priced, kb: KnowledgeBase, free_tier: bool = False,
+           with_break_even: bool = True, cache: CrossingCache | None = None) -> CostReport:
     """`estimate` from a draft and its platforms (`platform_costs`, of this draft alone or of
     many at once: the same figures)."""
     w = d.workload
     p = kb.provider(w.provider)
-    k8s, model_sls = model_bills(d.nodes, d.functions, options)
+    options = priced.options
+    k8s, model_sls = model_bills(priced.nodes, priced.functions, options)
     be = None
     if with_break_even and model_sls is not None and k8s.priced:
         be = nearest_crossing(load_scan(w, kb, free_tier, cache, d.view), w.requests_per_month,
@@ -329,14 +287,6 @@ def finish(d: Draft, options: tuple[PlatformCost, ...], kb: KnowledgeBase,
                       d.cold_start, d.instances,
                       limits_of(w, p, cheapest(options, "serverless") is not None), free_tier,
                       options)
-
-
-def bills(w: Workload, shape: Shape, nodes: KubernetesCost, functions: ServerlessCost | None,
-          view: str) -> Billed:
-    """The nodes and functions bills of a workload, for `platform_costs`."""
-    return Billed(w, shape, nodes.monthly_usd, nodes.items,
-                  functions.monthly_usd if functions else None,
-                  functions.items if functions else (), view)
 
 
 def model_bills(nodes: KubernetesCost, functions: ServerlessCost | None,

@@ -14,8 +14,8 @@ with their line items as arrays too.
   instance-seconds = busy seconds / clamp(requests in flight while active, 1, per instance).
   Then instance-seconds x vCPU x rate + x GiB x rate + requests x rate, less the free tier.
 - task-hours (node-less containers, billed per running task or pod for what it requests):
-  a service runs the replicas the Kubernetes replica model gives (`kubernetes.
-  replicas_per_level`), a job one task per run for its duration (at least `min_billed_s`);
+  a service runs the replicas the Kubernetes replica model gives (`vector.nodes_bill`'s
+  replica-hours), a job one task per run for its duration (at least `min_billed_s`);
   each task asks `pod_vcpu` vCPU and its memory, at least `min_gb_per_vcpu` per vCPU;
   + the cluster fee less any monthly credit, + the load balancer an HTTP service needs.
   On a team's existing cluster a platform that joins it (`joins_existing_cluster`: EKS on
@@ -34,9 +34,9 @@ from typing import Any
 
 import numpy as np
 
+from runplan.cost.kubernetes import KubernetesCost
 from runplan.cost.people import PEOPLE_ITEM, people_fte, people_note, people_usd
-from runplan.cost.serverless import LineItem, add_up, serverless_monthly_cost
-from runplan.cost.traffic import Shape
+from runplan.cost.serverless import LineItem, ServerlessCost, add_up
 from runplan.fmt import num, rate
 from runplan.kbase import KnowledgeBase, Platform, PlatformLimits, Provider
 from runplan.profile import EVENT_KINDS, HTTP_KINDS, MATURITY_ORDER, Workload
@@ -268,26 +268,31 @@ def _unpriced(p: Platform, w: Workload, provider: Provider) -> str:
 
 @dataclass(slots=True)
 class Billed:
-    """A workload with the two bills the verdict reads (functions may be None)."""
+    """A workload to price, with the view its Kubernetes bill on nodes is in."""
 
     workload: Workload
-    shape: Shape
-    kubernetes_usd: float
-    kubernetes_items: tuple[LineItem, ...]
-    functions_usd: float | None
-    functions_items: tuple[LineItem, ...]
-    kubernetes_view: str = "standalone"  # the view the nodes bill is in (`cost.people`)
+    kubernetes_view: str = "standalone"  # marginal | standalone (`cost.people`)
+
+
+@dataclass(slots=True)
+class Priced:
+    """A workload's platforms (`PlatformCost`, kbase order) and the bills of Kubernetes on
+    nodes and of functions, line by line, from the one array pass (`cost.vector`)."""
+
+    options: tuple[PlatformCost, ...]
+    nodes: KubernetesCost
+    functions: ServerlessCost | None  # None: the provider has no functions
 
 
 def platform_costs(many: Sequence[Billed], kb: KnowledgeBase, free_tier: bool,
-                   ) -> list[tuple[PlatformCost, ...]]:
+                   ) -> list[Priced]:
     """For each workload, every platform of its provider in kbase order: feasible ones with
-    their bill, the others with the limit that rules them out. Functions and nodes carry the
-    bills the verdict reads; the others are priced by `cost.vector`, once per provider over
-    all the workloads' rows, where each model's platform is chosen (`choose`)."""
+    their bill, the others with the limit that rules them out, and the nodes and functions
+    bills. Priced by `cost.vector`, once per provider over all the workloads' rows, where each
+    model's platform is chosen (`choose`)."""
     from runplan.cost.vector import costs, rows_of  # which imports this module
 
-    out: list[tuple[PlatformCost, ...]] = [() for _ in many]
+    out: list[Priced | None] = [None for _ in many]
     groups: dict[str, list[int]] = {}
     for k, b in enumerate(many):
         groups.setdefault(kb.provider(b.workload.provider).provider, []).append(k)
@@ -296,10 +301,15 @@ def platform_costs(many: Sequence[Billed], kb: KnowledgeBase, free_tier: bool,
         rows = rows_of([many[k].workload for k in index], kb,
                        [many[k].kubernetes_view for k in index])
         o = costs(rows, p, kb, free_tier).options
+        nb, fb = o.nodes, o.functions
         for row, k in enumerate(index):
-            out[k] = tuple(_one(i, pl, many[k], o, row, kb, free_tier)
-                           for i, pl in enumerate(p.platforms))
-    return out
+            b = many[k]
+            w = b.workload
+            nodes = nb.report(row, w.memory_mb, p, kb, w.devops_maturity)
+            functions = None if fb is None else fb.report(row, kb, w.devops_maturity)
+            out[k] = Priced(tuple(_one(i, pl, b, o, row, kb, nodes, functions)
+                                  for i, pl in enumerate(p.platforms)), nodes, functions)
+    return [x for x in out if x is not None]
 
 
 CONTAINER_BILLS = ("request-containers", "task-hours")
@@ -363,7 +373,7 @@ def container_bill(platform: Platform, u: Usage, kb: KnowledgeBase, free_tier: b
 
 
 def _one(i: int, platform: Platform, b: Billed, o: Any, row: int, kb: KnowledgeBase,
-         free_tier: bool) -> PlatformCost:
+         nodes: KubernetesCost, functions: ServerlessCost | None) -> PlatformCost:
     """Platform `i` for one workload (row `row` of the provider's `cost.vector.Options`)."""
     w = b.workload
     view = b.kubernetes_view if platform.bill == "nodes" else _view(platform, b.kubernetes_view)
@@ -372,17 +382,12 @@ def _one(i: int, platform: Platform, b: Billed, o: Any, row: int, kb: KnowledgeB
     note = _unpriced(platform, w, kb.provider(w.provider))
     if note:
         return PlatformCost(platform, True, None, None, view, (), note)
-    if platform.bill == "functions":
-        return PlatformCost(platform, True, None, b.functions_usd, view, b.functions_items)
+    if platform.bill == "functions" and functions is not None:
+        return PlatformCost(platform, True, None, functions.monthly_usd, view, functions.items)
     if platform.bill == "nodes":
-        return PlatformCost(platform, True, None, b.kubernetes_usd, view, b.kubernetes_items)
+        return PlatformCost(platform, True, None, nodes.monthly_usd, view, nodes.items)
     if platform.bill == "functions_legacy":
-        p = kb.provider(w.provider)
-        cost = serverless_monthly_cost(
-            w.requests_per_month, w.avg_duration_ms, w.memory_mb,
-            p.function_pricing(platform.bill),
-            p.front_door.http_api_tiers if w.kind in HTTP_KINDS else None, free_tier)
-        items = (*cost.items, people_item(kb, "serverless", w.devops_maturity, "marginal"))
+        items = o.legacy[i].items(row, kb, w.devops_maturity)
     else:
         items = (*o.bills[i].items(row),
                  _container_people(kb, platform, w.devops_maturity, view))

@@ -1,16 +1,17 @@
 """The cost core over arrays: many workloads of one provider priced in one pass.
 
-The flip search and the break-even scan price tens of probes per component; done one by one
-in Python that is most of a batch's time. This module prices a whole batch of probes with
-numpy, step for step as the scalar functions do (`traffic.hourly_shape`,
-`kubernetes.kubernetes_amounts`, `serverless.serverless_amounts`, `coldstart`), in the same
-order of operations, so each figure is the same float; tests compare the two on thousands of
-synthetic workloads. Rounding that rules read (`round(x, 2)`) goes through Python's own
-`round`, which numpy's differs from on halfway cases.
+Every bill is written here once, over arrays, with its line items as arrays too (`NodesBill`,
+`FunctionsBill`, and the container platforms' `platforms.Bill`): a single component's report
+is the one-row case (`estimate`), and the flip search and the break-even scan price tens of
+probes per component in one pass. Tests check the bills against hand calculations. The traffic
+shape and the cold starts follow the scalar functions step for step (`traffic.hourly_shape`,
+`coldstart`), in the same order of operations, so each figure is the same float; tests compare
+the two on thousands of synthetic workloads. Rounding that rules read (`round(x, 2)`) goes
+through Python's own `round`, which numpy's differs from on halfway cases.
 
 A probe is a row: the fields that move (`MOVING`) as float arrays (NaN for a missing SLO) and,
 per row, the fields that do not (pattern, HTTP or not, runtime's cold start, the Kubernetes
-bill's view and each bill's people cost, from `cost.people` as the scalar bills have them) as
+bill's view and each bill's people cost, from `cost.people` as the bills carry them) as
 arrays too, so rows of different components can share a pass.
 """
 
@@ -26,8 +27,8 @@ import numpy as np
 
 from runplan.cost.coldstart import P99_SHARE
 from runplan.cost.estimate import cold_start_ms, default_view, serverless_people_usd
-from runplan.cost.kubernetes import CHEAPER_BY, GPUS_PER_REPLICA
-from runplan.cost.people import people_usd
+from runplan.cost.kubernetes import CHEAPER_BY, GPUS_PER_REPLICA, KubernetesCost
+from runplan.cost.people import PEOPLE_ITEM, people_fte, people_note, people_usd
 from runplan.cost.platforms import (
     CONTAINER_BILLS,
     LIMIT_FLAGS,
@@ -39,8 +40,10 @@ from runplan.cost.platforms import (
     joins,
     limit_breaks,
 )
-from runplan.cost.traffic import FLAT_TOLERANCE, _pattern_layout
-from runplan.kbase import KnowledgeBase, Operations, Platform, Provider, Tier
+from runplan.cost.serverless import LineItem, ServerlessCost
+from runplan.cost.traffic import FLAT_TOLERANCE, Shape, _pattern_layout
+from runplan.fmt import num, rate
+from runplan.kbase import FunctionPricing, KnowledgeBase, NodeType, Operations, Platform, Provider, Tier
 from runplan.profile import EVENT_KINDS, HTTP_KINDS, MATURITY_ORDER, Workload
 
 Array = np.ndarray[Any, np.dtype[Any]]
@@ -138,7 +141,7 @@ def pyround(a: Array, digits: int) -> Array:
 
 
 def _ceil9(a: Array) -> Array:
-    """`math.ceil(round(x, 9))`, the scalar core's guard against 2.0000000001 pods. numpy's
+    """`math.ceil(round(x, 9))`, the cost core's guard against 2.0000000001 pods. numpy's
     `round` differs from Python's only on halfway cases, and those change the ceiling only
     for an x within 1e-16 of n + 5e-10: none of the tested workloads comes near."""
     return np.ceil(np.round(a, 9))
@@ -197,6 +200,22 @@ def shapes(rows: Rows, kb: KnowledgeBase) -> Shapes:
     return Shapes(load, serve, counts, transitions, peak)
 
 
+def shapes_from(given: Sequence[Shape]) -> Shapes:
+    """Shapes given level by level (`traffic.Shape.from_hours`, for hand calculations), of
+    up to three levels each, as rows."""
+    n = len(given)
+    load, serve, counts = np.zeros((n, 3)), np.zeros((n, 3)), np.zeros((n, 3))
+    transitions = np.zeros((n, 4, 3))
+    for r, sh in enumerate(given):
+        load[r, :len(sh.load)] = sh.load
+        serve[r, :len(sh.serve)] = sh.serve
+        for level, c in sh.layout.counts:
+            counts[r, level] = c
+        for (prev, level), c in sh.layout.transitions:
+            transitions[r, prev + 1, level] = c
+    return Shapes(load, serve, counts, transitions, np.array([sh.peak_rps for sh in given]))
+
+
 @lru_cache(maxsize=4096)
 def _layout_row(pattern: str, hours: int, active: int, peak_hours: int) -> Array:
     """A layout as 15 numbers: hours per level (3), then transitions (previous + 1, level)."""
@@ -209,8 +228,9 @@ def _layout_row(pattern: str, hours: int, active: int, peak_hours: int) -> Array
     return row
 
 
-def _tiered(quantity: Array, tiers: tuple[Tier, ...], per: float = 1.0) -> Array:
-    """`serverless.tiered` for every row."""
+def tiered(quantity: Array, tiers: tuple[Tier, ...], per: float = 1.0) -> Array:
+    """Price `quantity` through cumulative tiers (`up_to` is the tier's upper bound, in units),
+    every row; `per` divides the unit price, e.g. 1e6 for prices per million requests."""
     total = np.zeros(len(quantity))
     floor = 0.0
     for tier in tiers:
@@ -250,6 +270,9 @@ class Options:
     people: dict[int, Array]  # the container platforms' people lines, by index
     kubernetes: Array  # per row, the index of the Kubernetes model's platform (-1: none)
     serverless: Array  # per row, the serverless model's (-1: none fits)
+    nodes: NodesBill  # Kubernetes on nodes, in each row's view
+    functions: FunctionsBill | None  # None: the provider has no functions
+    legacy: dict[int, FunctionsBill]  # the functions' legacy plans' bills, by index
 
 
 def cold_starts(rows: Rows, shape: Shapes, p: Provider) -> tuple[Array, Array, Array]:
@@ -286,12 +309,117 @@ def cold_starts(rows: Rows, shape: Shapes, p: Provider) -> tuple[Array, Array, A
     return share, p99, breaches
 
 
-def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
-                ) -> tuple[Array, Array, Array, Array, Array, Array]:
-    """`kubernetes.kubernetes_amounts` for every row: (total, people, fixed, replica-hours,
-    load balancer capacity units in USD, priced). The node types are the CPU ones then the
-    GPU ones; a row chooses among its own kind only (`kubernetes.node_types_for`), in kbase
-    order."""
+@dataclass
+class NodesBill:
+    """The bill of Kubernetes on nodes over rows, by line item: the one implementation (the
+    report's line items are `items(row)`, the totals `total()`). Pods are packed onto whole
+    nodes of the cheapest fitting type (standalone) or pay their share of one (marginal,
+    OpenCost's allocation); see the `cost.kubernetes` docstring for the model."""
+
+    types: tuple[NodeType, ...]  # the provider's CPU node types, then its GPU node types
+    node: Array  # per row, the index of the node type priced (-1: not priced)
+    fits: Array  # bool: some node type of the row's kind fits one pod
+    quantity: Array  # node-hours (standalone) or the node share's node-hours (marginal)
+    node_usd: Array
+    control_usd: Array  # 0.0 in the marginal view
+    lb_usd: Array  # 0.0 in the marginal view and for a component that is not HTTP
+    lcu_hours: Array  # load balancer capacity units (an HTTP component's)
+    lcu_usd: Array
+    people_usd: Array
+    replica_hours: Array
+    max_replicas: Array
+    standalone: Array  # bool
+    http: Array  # bool
+    gpu: Array  # bool
+    hours: Array  # hours in the month (the shape's)
+
+    @property
+    def priced(self) -> Array:
+        """False: a GPU row on a provider with no sourced GPU node price (no node cost)."""
+        out: Array = self.node >= 0
+        return out
+
+    def total(self) -> Array:
+        """Each row's monthly USD, its items added in bill order (`add_up`'s)."""
+        # Adding an absent item's 0.0 is exact, so one expression serves every view.
+        out: Array = self.node_usd + self.control_usd + self.lb_usd + \
+            np.where(self.http, self.lcu_usd, 0.0) + self.people_usd
+        return out
+
+    def fixed(self) -> Array:
+        """The control plane and load balancer (people are their own figure)."""
+        out: Array = self.control_usd + self.lb_usd
+        return out
+
+    def variable(self) -> Array:
+        """The node share and load balancer capacity units: what the component adds to a
+        shared cluster's infrastructure bill (`portfolio` spreads fixed cost over this)."""
+        out: Array = self.node_usd + np.where(self.http, self.lcu_usd, 0.0)
+        return out
+
+    def report(self, row: int, memory_mb: float, p: Provider, kb: KnowledgeBase,
+               maturity: str) -> KubernetesCost:
+        """Row `row`'s bill as a report holds it."""
+        return KubernetesCost(self.items(row, memory_mb, p, kb, maturity), self.node_type(row),
+                              int(self.max_replicas[row]), float(self.fixed()[row]),
+                              float(self.people_usd[row]),
+                              "standalone" if self.standalone[row] else "marginal",
+                              priced=bool(self.priced[row]))
+
+    def node_type(self, row: int) -> str:
+        k = int(self.node[row])
+        return "not priced (no GPU node type)" if k < 0 else self.types[k].name
+
+    def items(self, row: int, memory_mb: float, p: Provider, kb: KnowledgeBase,
+              maturity: str) -> tuple[LineItem, ...]:
+        """Row `row`'s line items with what each is priced on."""
+        ops, k8s, door = kb.operations, p.kubernetes, p.front_door
+        hours = int(self.hours[row])
+        standalone, gpu = bool(self.standalone[row]), bool(self.gpu[row])
+        view = "standalone" if standalone else "marginal"
+        k = int(self.node[row])
+        what = "GPU node type" if gpu else "node type"
+        if k < 0:
+            note = (f"not priced: no sourced GPU node price in kbase; {GPUS_PER_REPLICA} GPU "
+                    f"per replica, {num(float(self.quantity[row]), 6)} replica-hours")
+        elif not self.fits[row]:
+            note = (f"no {what} fits a {num(memory_mb, 6)} MB pod; priced one pod per "
+                    f"{self.types[k].name}")
+        else:
+            node = self.types[k]
+            note = (f"{'whole nodes' if standalone else 'node share'} of {node.name} "
+                    f"at {rate(node.hourly_usd)}/h")
+            if gpu:
+                note += (f" ({node.gpus} x {node.gpu_model} per node, {GPUS_PER_REPLICA} GPU "
+                         f"per replica)")
+        items = [LineItem("nodes" if standalone else "node share", float(self.quantity[row]),
+                          "node-hours", float(self.node_usd[row]), note)]
+        if standalone:
+            items.append(LineItem("control plane", hours, "cluster-hours",
+                                  float(self.control_usd[row]),
+                                  f"{rate(k8s.control_plane_hourly_usd)}/h (a new cluster)"))
+        if self.http[row]:
+            if standalone:
+                items.append(LineItem("load balancer", hours, "LB-hours",
+                                      float(self.lb_usd[row]),
+                                      f"{rate(door.load_balancer_hourly_usd)}/h (a new cluster)"))
+            items.append(LineItem("load balancer capacity units", float(self.lcu_hours[row]),
+                                  "LCU-hours", float(self.lcu_usd[row]),
+                                  f"one new connection per request, "
+                                  f"{num(door.capacity_unit_new_connections_per_s, 6)}/s per "
+                                  f"unit"))
+        items.append(LineItem(PEOPLE_ITEM, people_fte(ops, "nodes", maturity, view), "FTE",
+                              float(self.people_usd[row]),
+                              people_note(ops, "nodes", maturity, view)))
+        return tuple(items)
+
+
+def nodes_bill(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase) -> NodesBill:
+    """Kubernetes on nodes for every row: nodes (or the node share), control plane, load
+    balancer and people, per month, each row in its view (`rows.standalone`). Replicas per
+    level come from the CPU the level's load needs at the target utilisation, never fewer
+    than `min_replicas`. The node types are the CPU ones then the GPU ones; a row chooses
+    among its own kind only, in kbase order, a later type only if cheaper by `CHEAPER_BY`."""
     ops, k8s, door = kb.operations, p.kubernetes, p.front_door
     n = len(rows.cpu_ms)
     per_pod = ops.pod_vcpu * ops.target_utilisation
@@ -299,6 +427,7 @@ def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
         shape.serve.ravel() * np.repeat(rows.cpu_ms, 3) / 1000 / per_pod).reshape(n, 3))
     counts = shape.counts
     replica_hours = (replicas * counts).sum(axis=1)  # whole numbers: exact in any order
+    max_replicas = np.where(counts > 0, replicas, 0).max(axis=1) if n else np.zeros(0)
     pod_gib = rows.memory_mb / 1024
     standalone = rows.standalone
     gpu = rows.gpu
@@ -306,68 +435,71 @@ def _kubernetes(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase,
     types = (*k8s.node_types, *k8s.gpu_node_types)
     is_gpu = np.array([k >= len(k8s.node_types) for k in range(len(types))], dtype=bool)
     mine = is_gpu[None, :] == gpu[:, None]  # (row, type): the row's own kind of node
-    usable_cpu = np.array([t.vcpu for t in types]) * ops.node_allocatable_fraction
+    vcpu = np.array([t.vcpu for t in types])
+    usable_cpu = vcpu * ops.node_allocatable_fraction
     usable_mem = np.array([t.memory_gib for t in types]) * ops.node_allocatable_fraction
     gpus = np.array([float(t.gpus) for t in types])
     per_node = np.floor(np.minimum(usable_cpu // ops.pod_vcpu,
                                    usable_mem[None, :] // pod_gib[:, None]))  # (row, type)
     per_node = np.where(is_gpu[None, :], np.minimum(per_node, gpus // GPUS_PER_REPLICA),
                         per_node)
-    fraction = np.maximum(ops.pod_vcpu / (np.array([t.vcpu for t in types])
-                                          * ops.node_allocatable_fraction),
-                          pod_gib[:, None] / (np.array([t.memory_gib for t in types])
-                                              * ops.node_allocatable_fraction))
+    # A pod's share of a node (marginal): its largest share of any resource the node has,
+    # the GPUs (wholly allocatable) for a GPU component.
+    fraction = np.maximum(ops.pod_vcpu / usable_cpu, pod_gib[:, None] / usable_mem)
     with np.errstate(divide="ignore"):
         gpu_share = np.where(is_gpu, GPUS_PER_REPLICA / gpus, 0.0)
     fraction = np.where(is_gpu[None, :], np.maximum(fraction, gpu_share[None, :]), fraction)
     with np.errstate(all="ignore"):  # no node fits where per_node is 0: inf and NaN, masked
         nodes = np.maximum(floor, np.ceil(replicas[:, None, :] / per_node[:, :, None]))
         node_hours = _node_hours(nodes, shape, ops)
-    quantity = np.where(standalone[:, None], node_hours, replica_hours[:, None] * fraction)
-    cost_all = quantity * np.array([t.hourly_usd for t in types])
+    quantity_all = np.where(standalone[:, None], node_hours, replica_hours[:, None] * fraction)
+    cost_all = quantity_all * np.array([t.hourly_usd for t in types])
     best_cost = np.full(n, np.inf)
-    found = np.zeros(n, dtype=bool)
+    best = np.full(n, -1)
     for k in range(len(types)):  # in kbase order, a later type only if cheaper
         fits = mine[:, k] & (per_node[:, k] >= 1)
         cost = cost_all[:, k]
-        better = fits & (~found | (cost < best_cost - CHEAPER_BY))
+        better = fits & ((best < 0) | (cost < best_cost - CHEAPER_BY))
         best_cost = np.where(better, cost, best_cost)
-        found |= fits
-    largest = max(k8s.node_types, key=lambda t: (t.memory_gib, t.vcpu))
-    fallback = replica_hours * largest.hourly_usd
-    priced = ~gpu | bool(k8s.gpu_node_types)
+        best = np.where(better, k, best)
+    found = best >= 0
+    cols = np.arange(n)
+    quantity = np.where(found, quantity_all[cols, np.maximum(best, 0)] if len(types)
+                        else 0.0, replica_hours.astype(float))
+    # No node type fits one pod: whole largest nodes of the row's kind, one pod each.
+    largest = max(range(len(k8s.node_types)),
+                  key=lambda k: (k8s.node_types[k].memory_gib, k8s.node_types[k].vcpu))
+    fallback = np.full(n, largest)
     if k8s.gpu_node_types:
-        largest_gpu = max(k8s.gpu_node_types, key=lambda t: (t.memory_gib, t.vcpu))
-        fallback = np.where(gpu, replica_hours * largest_gpu.hourly_usd, fallback)
+        g = len(k8s.node_types) + max(range(len(k8s.gpu_node_types)), key=lambda k: (
+            k8s.gpu_node_types[k].memory_gib, k8s.gpu_node_types[k].vcpu))
+        fallback = np.where(gpu, g, fallback)
     else:  # a GPU row with no GPU node type: no node cost (the bill is not priced)
-        fallback = np.where(gpu, 0.0, fallback)
-    best_cost = np.where(found, best_cost, fallback)
-    hours = float(int(kb.operations.hours_per_month))  # a layout's whole hours, as the scalar
-    control = np.where(standalone, k8s.control_plane_hourly_usd * hours, 0.0)
-    people = rows.k8s_people_usd
-    lb = np.where(standalone, door.load_balancer_hourly_usd * hours, 0.0)
+        fallback = np.where(gpu, -1, fallback)
+    hourly = np.array([t.hourly_usd for t in types])
+    node = np.where(found, best, fallback)
+    node_usd = np.where(found, best_cost, np.where(
+        fallback >= 0, replica_hours * hourly[np.maximum(fallback, 0)], 0.0))
+    hours = counts.sum(axis=1)  # whole numbers: exact in any order
     lcu_hours = np.zeros(n)
     for level in range(3):
         c = counts[:, level]
         lcu_hours = lcu_hours + np.where((c > 0) & (shape.load[:, level] > 0),
                                          c * shape.serve[:, level]
                                          / door.capacity_unit_new_connections_per_s, 0.0)
-    lcu = lcu_hours * door.capacity_unit_hourly_usd
-    http = rows.http
-    # `KubernetesAmounts.usd`'s items in its order, per view (adding 0.0 would be exact too,
-    # but the order of the others must be the scalar's).
-    total = np.where(standalone,
-                     np.where(http, best_cost + control + lb + lcu + people,
-                              best_cost + control + people),
-                     np.where(http, best_cost + lcu + people, best_cost + people))
-    fixed = np.where(http, control + lb, control + 0.0)
-    return total, people, fixed, replica_hours, lcu, priced
+    return NodesBill(
+        types, node, found, quantity, node_usd,
+        np.where(standalone, k8s.control_plane_hourly_usd * hours, 0.0),
+        np.where(standalone & rows.http, door.load_balancer_hourly_usd * hours, 0.0),
+        lcu_hours, lcu_hours * door.capacity_unit_hourly_usd, rows.k8s_people_usd,
+        replica_hours, max_replicas, standalone, rows.http, gpu, hours)
 
 
 def _node_hours(nodes: Array, shape: Shapes, ops: Operations) -> Array:
-    """`kubernetes._node_hours` for every row and node type (`nodes`: (row, type, level))."""
+    """Node-hours over the month for every row and node type (`nodes`: (row, type, level)),
+    with boot lag on rises and the hold after falls."""
     total: Array = (nodes * shape.counts[:, None, :]).sum(axis=2)  # whole numbers: exact
-    # The level changes in the scalar's (sorted) order, those that happen in some row.
+    # The level changes in sorted order, those that happen in some row.
     pairs = [(prev, level) for prev in range(3) for level in range(3)
              if prev != level and shape.transitions[:, prev + 1, level].any()]
     if not pairs:
@@ -379,15 +511,102 @@ def _node_hours(nodes: Array, shape: Shapes, ops: Operations) -> Array:
     with np.errstate(all="ignore"):
         added = np.where(rise > 0, t * rise * ops.scale_up_lag_s / 3600,
                          np.where(rise < 0, t * -rise * ops.scale_down_delay_s / 3600, 0.0))
-    for k in range(len(pairs)):  # one pair after another, as the scalar adds them
+    for k in range(len(pairs)):  # one pair after another, in that order
         total = total + added[:, :, k]
     return total
 
 
-def _serverless(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
-                instances: Array, bill: str = "functions") -> Array:
-    """`serverless.serverless_monthly_usd` for every row, on the provider's functions (or
-    their legacy plan: `bill`)."""
+@dataclass
+class FunctionsBill:
+    """The bill of managed functions over rows, by line item: requests + GB-seconds (+
+    vCPU-seconds where billed) + the front door (HTTP) + provisioned concurrency (rows with
+    `instances`) + the service's people line; the one implementation (`items(row)`,
+    `total()`). With provisioned instances, their reserved GB-seconds are billed all month and
+    the executed GB-seconds at the provisioned duration rate (AWS's model)."""
+
+    fn: FunctionPricing
+    free_tier: bool
+    gb: Array  # billed memory, GB (1 GB = 1,024 MB), rounded up to the metering step
+    billed_ms: Array  # duration rounded up to the billing increment, at least the minimum
+    requests: Array
+    billable_req: Array
+    request_usd: Array
+    use_pc: Array  # bool: executed GB-seconds at the provisioned duration rate
+    billable_gbs: Array
+    compute_usd: Array
+    vcpu: Array | None  # the vCPU allotted at the memory (None: no vCPU-seconds billed)
+    vcpu_s: Array | None
+    vcpu_usd: Array | None
+    http: Array  # bool
+    http_usd: Array
+    instances: Array  # provisioned instances (0: none)
+    reserved_gbs: Array | None  # None: no sourced price for provisioned concurrency
+    reserved_usd: Array
+    people_usd: Array | None  # None: a bill without its people line
+
+    def total(self) -> Array:
+        """Each row's monthly USD, its items added in bill order (`add_up`'s)."""
+        total: Array = self.request_usd + self.compute_usd
+        if self.vcpu_usd is not None:
+            total = total + self.vcpu_usd
+        total = np.where(self.http, total + self.http_usd, total)
+        total = np.where(self.instances > 0, total + self.reserved_usd, total)
+        if self.people_usd is not None:
+            total = total + self.people_usd  # the people line, last
+        return total
+
+    def report(self, row: int, kb: KnowledgeBase, maturity: str) -> ServerlessCost:
+        """Row `row`'s bill as a report holds it."""
+        return ServerlessCost(self.items(row, kb, maturity))
+
+    def items(self, row: int, kb: KnowledgeBase, maturity: str) -> tuple[LineItem, ...]:
+        """Row `row`'s line items with what each is priced on."""
+        fn, r = self.fn, row
+        gb, billed_ms = float(self.gb[r]), float(self.billed_ms[r])
+        items = [LineItem("function requests", float(self.billable_req[r]), "requests",
+                          float(self.request_usd[r]),
+                          f"{rate(fn.request_usd_per_million)} per 1M"
+                          + (f", {fn.free_requests:,.0f} free" if self.free_tier else ""))]
+        if self.use_pc[r]:
+            items.append(LineItem("function compute (GB-s on provisioned)",
+                                  float(self.billable_gbs[r]), "GB-s", float(self.compute_usd[r]),
+                                  f"{rate(fn.provisioned_duration_gb_second_usd or 0.0)} per "
+                                  f"GB-s"))
+        else:
+            items.append(LineItem("function compute (GB-s)", float(self.billable_gbs[r]), "GB-s",
+                                  float(self.compute_usd[r]),
+                                  f"{num(billed_ms, 6)} ms billed x {num(gb, 6)} GB"))
+        if self.vcpu is not None and self.vcpu_s is not None and self.vcpu_usd is not None:
+            items.append(LineItem("function compute (vCPU-s)", float(self.vcpu_s[r]), "vCPU-s",
+                                  float(self.vcpu_usd[r]),
+                                  f"{num(float(self.vcpu[r]), 6)} vCPU at {num(gb * 1024, 6)} "
+                                  f"MB at {rate(fn.vcpu_second_usd)}"))
+        if self.http[r]:
+            items.append(LineItem("front door (HTTP API)", float(self.requests[r]), "requests",
+                                  float(self.http_usd[r]), "per 1M requests, tiered"))
+        instances = int(self.instances[r])
+        if instances > 0:
+            if self.reserved_gbs is None:
+                items.append(LineItem("provisioned concurrency", instances, "instances", 0.0,
+                                      "not priced: no sourced figure for this provider"))
+            else:
+                items.append(LineItem("provisioned concurrency", float(self.reserved_gbs[r]),
+                                      "GB-s reserved", float(self.reserved_usd[r]),
+                                      f"{instances} instances all month at "
+                                      f"{rate(fn.provisioned_gb_second_usd or 0.0)} per GB-s"))
+        if self.people_usd is not None:
+            ops = kb.operations
+            items.append(LineItem(PEOPLE_ITEM, people_fte(ops, "serverless", maturity, "marginal"),
+                                  "FTE", float(self.people_usd[r]),
+                                  people_note(ops, "serverless", maturity, "marginal")))
+        return tuple(items)
+
+
+def functions_bill(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
+                   instances: Array, bill: str = "functions", people: bool = True,
+                   ) -> FunctionsBill:
+    """Every row on the provider's functions (or their legacy plan: `bill`), `instances`
+    provisioned per row; `people`: with the service's people line."""
     fn, door = p.function_pricing(bill), p.front_door
     step = fn.memory_increment_mb
     gb = np.maximum(fn.memory_min_mb, _ceil9(rows.memory_mb / step) * step) / 1024
@@ -402,34 +621,39 @@ def _serverless(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
     use_pc = (instances > 0) & (fn.provisioned_duration_gb_second_usd is not None)
     billable_gbs = np.where(use_pc, gb_seconds, np.maximum(0.0, gb_seconds - free_gbs))
     compute = np.where(use_pc, billable_gbs * (fn.provisioned_duration_gb_second_usd or 0.0),
-                       _tiered(billable_gbs, fn.gb_second_tiers))
-    total = billable_req * fn.request_usd_per_million / 1e6 + compute
+                       tiered(billable_gbs, fn.gb_second_tiers))
+    vcpu = vcpu_s = vcpu_usd = None
     if fn.vcpu_second_usd:
-        table = np.array(fn.vcpu_by_memory_mb)  # (memory MB, vCPU): serverless.vcpu_for_memory
-        at = np.minimum(np.searchsorted(table[:, 0], gb * 1024, side="left"), len(table) - 1)
-        vcpu_s = np.maximum(0.0, seconds * table[at, 1]
-                            - (fn.free_vcpu_seconds if free_tier else 0.0))
-        total = total + vcpu_s * fn.vcpu_second_usd
-    total = np.where(rows.http, total + _tiered(requests, door.http_api_tiers, per=1e6), total)
+        # The vCPU allotted at a memory size: the smallest size in the platform's table at or
+        # above it (Google: 512 MiB -> 0.333 vCPU, 8 GiB -> 2), the largest above the table.
+        table = np.array(fn.vcpu_by_memory_mb)
+        vcpu = table[np.minimum(np.searchsorted(table[:, 0], gb * 1024, side="left"),
+                                len(table) - 1), 1]
+        vcpu_s = np.maximum(0.0, seconds * vcpu - (fn.free_vcpu_seconds if free_tier else 0.0))
+        vcpu_usd = vcpu_s * fn.vcpu_second_usd
+    reserved_gbs = None
+    reserved_usd = np.zeros(len(requests))
     if fn.provisioned_gb_second_usd is not None:
-        seconds_per_month = kb.operations.hours_per_month * 3600
-        reserved = instances * gb * seconds_per_month
-        total = np.where(instances > 0, total + reserved * fn.provisioned_gb_second_usd, total)
-    else:  # provisioned but not priced: a 0.0 line item
-        total = np.where(instances > 0, total + 0.0, total)
-    out: Array = total + rows.sls_people_usd  # the people line, last as in `estimate`
-    return out
+        reserved_gbs = instances * gb * (kb.operations.hours_per_month * 3600)
+        reserved_usd = reserved_gbs * fn.provisioned_gb_second_usd
+    return FunctionsBill(
+        fn, free_tier, gb, billed_ms, requests, billable_req,
+        billable_req * fn.request_usd_per_million / 1e6, use_pc, billable_gbs, compute, vcpu,
+        vcpu_s, vcpu_usd, rows.http, tiered(requests, door.http_api_tiers, per=1e6),
+        instances, reserved_gbs, reserved_usd, rows.sls_people_usd if people else None)
 
 
 def costs(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
           cold: bool = True) -> Costs:
-    """Every row priced on provider `p` (`estimate` without the break-even and line items),
-    each model on its platform (`platforms.choose`). `cold=False` skips cold starts where no
-    row has an SLO (`monthly_costs`'s shortcut)."""
+    """Every row priced on provider `p` (`estimate` without the break-even), each model on
+    its platform (`platforms.choose`). `cold=False` skips cold starts where no row has an SLO
+    (`monthly_costs`'s shortcut)."""
     shape = shapes(rows, kb)
-    nodes, people, fixed, replica_hours, lcu, nodes_priced = _kubernetes(rows, shape, p, kb)
+    nb = nodes_bill(rows, shape, p, kb)
+    nodes = nb.total()
+    people, fixed = nb.people_usd, nb.fixed()
     n = len(nodes)
-    functions = share = p99 = breaches = None
+    fb = share = p99 = breaches = None
     if p.functions.available:
         if cold or not np.isnan(rows.p99_slo_ms).all():
             share, p99, breaches = cold_starts(rows, shape, p)
@@ -439,10 +663,10 @@ def costs(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
         instances = np.where(breaches & (rows.requests_per_month > 0), np.maximum(
             1, _ceil9(rows.peak_rps * rows.avg_duration_ms / 1000)), 0)
         with np.errstate(over="ignore", invalid="ignore"):  # refused later, by name
-            functions = _serverless(rows, p, kb, free_tier, instances)
+            fb = functions_bill(rows, p, kb, free_tier, instances)
     with np.errstate(over="ignore", invalid="ignore"):
-        o = _options(rows, shape, p, kb, free_tier, nodes, nodes_priced, functions,
-                     replica_hours, lcu)
+        functions = None if fb is None else fb.total()
+        o = _options(rows, shape, p, kb, free_tier, nb, nodes, fb, functions)
     k, s_ = o.kubernetes, o.serverless
     cols = np.arange(n)
     k_usd = o.usd[np.maximum(k, 0), cols] if len(o.platforms) else np.full(n, np.nan)
@@ -468,7 +692,7 @@ def costs(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
         if fn is not None:
             breaks = _breaks(fn, rows)
             flags = {f: breaks[f] & (s_ < 0) for f in LIMIT_FLAGS}
-    priced = ~on_nodes | nodes_priced  # the model's figure: None on nodes not priced
+    priced = ~on_nodes | nb.priced  # the model's figure: None on nodes not priced
     return Costs(kubernetes, k_people, k_fixed, serverless, share, p99, breaches, flags, o,
                  priced)
 
@@ -482,15 +706,14 @@ def _breaks(platform: Platform, rows: Rows) -> dict[str, Array]:
 def usage_of(rows: Rows, p: Provider, kb: KnowledgeBase) -> Usage:
     """What the container bills read for these rows on provider `p`."""
     shape = shapes(rows, kb)
-    _, _, _, replica_hours, lcu, _ = _kubernetes(rows, shape, p, kb)
-    return usage(rows, shape, replica_hours, lcu, p, kb)
+    return usage(rows, shape, nodes_bill(rows, shape, p, kb), p, kb)
 
 
-def usage(rows: Rows, shape: Shapes, replica_hours: Array, lcu: Array, p: Provider,
-          kb: KnowledgeBase) -> Usage:
+def usage(rows: Rows, shape: Shapes, nb: NodesBill, p: Provider, kb: KnowledgeBase) -> Usage:
     """What the container bills read (`platforms.Usage`): a service runs the replicas of the
     Kubernetes replica model; an HTTP one pays the load balancer a new cluster would."""
     hours = float(int(kb.operations.hours_per_month))  # a layout's whole hours
+    replica_hours, lcu = nb.replica_hours, nb.lcu_usd
     door = np.where(rows.http, p.front_door.load_balancer_hourly_usd * hours + lcu, 0.0)
     active = (shape.counts * (shape.load > 0)).sum(axis=1)  # whole hours: exact in any order
     return Usage(rows.requests_per_month, rows.avg_duration_ms, rows.cpu_ms, rows.memory_mb,
@@ -499,17 +722,19 @@ def usage(rows: Rows, shape: Shapes, replica_hours: Array, lcu: Array, p: Provid
 
 
 def _options(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase, free_tier: bool,
-             nodes: Array, nodes_priced: Array, functions: Array | None, replica_hours: Array,
-             lcu: Array) -> Options:
+             nb: NodesBill, nodes: Array, fb: FunctionsBill | None, functions: Array | None,
+             ) -> Options:
     """Every platform of `p` over the rows: what it costs where it fits, and each model's
     choice."""
-    n = len(nodes)
+    n = len(rows.cpu_ms)
     plats = p.platforms
     usd = np.full((len(plats), n), np.nan)
     fits = np.zeros((len(plats), n), dtype=bool)
     bills: dict[int, Bill] = {}
     people: dict[int, Array] = {}
+    legacy: dict[int, FunctionsBill] = {}
     u: Usage | None = None
+    nodes_priced = nb.priced
     for i, pl in enumerate(plats):
         breaks = _breaks(pl, rows)
         fit = ~np.any(np.array([breaks[f] for f in LIMIT_FLAGS]), axis=0) if n \
@@ -524,11 +749,12 @@ def _options(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase, free_tie
             total = nodes
         elif pl.bill == "functions":
             total = functions
-        elif pl.bill == "functions_legacy" and functions is not None:
-            total = _serverless(rows, p, kb, free_tier, np.zeros(n), pl.bill)
+        elif pl.bill == "functions_legacy" and fb is not None:
+            legacy[i] = functions_bill(rows, p, kb, free_tier, np.zeros(n), pl.bill)
+            total = legacy[i].total()
         elif pl.bill in CONTAINER_BILLS:
             if u is None:
-                u = usage(rows, shape, replica_hours, lcu, p, kb)
+                u = usage(rows, shape, nb, p, kb)
             joined = joins(pl, rows.standalone)  # EKS on Fargate on the team's cluster
             bills[i] = bill = container_bill(pl, u, kb, free_tier, joined)
             people[i] = container_people_usd(kb, pl, rows.maturity, joined)
@@ -536,6 +762,6 @@ def _options(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase, free_tie
         if total is not None:
             usd[i] = np.where(priced, total, np.nan)
     model = np.array([pl.model == "kubernetes" for pl in plats], dtype=bool)
-    legacy = np.array([pl.status == "legacy" for pl in plats], dtype=bool)
-    return Options(plats, usd, fits, bills, people, choose(usd, fits, model, legacy),
-                   choose(usd, fits, ~model, legacy))
+    legacy_status = np.array([pl.status == "legacy" for pl in plats], dtype=bool)
+    return Options(plats, usd, fits, bills, people, choose(usd, fits, model, legacy_status),
+                   choose(usd, fits, ~model, legacy_status), nb, fb, legacy)
