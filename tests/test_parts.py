@@ -363,3 +363,32 @@ def test_cheaper_weighs_the_parts_sum(k8s: float, sls: float | None, parts: floa
                                       cheaper: str) -> None:
     # A part functions cannot run leaves no serverless bill: the hybrid against the cluster.
     assert batch_cheaper(k8s, sls, parts) == cheaper
+
+
+def test_parts_on_a_new_cluster_share_it(advisor: Advisor) -> None:
+    """Two steady APIs and a webhook on Azure (no priced node-less platform, so AKS nodes),
+    no cluster yet, an established team. The first API stands the cluster up (standalone: the
+    control plane and the cluster's 0.5 FTE); the other parts join it (marginal), as `score`
+    prices an estate, instead of each paying a cluster of its own."""
+    team = {"devops_maturity": "established", "existing_cluster": False, "engineers": 10}
+    api = {"kind": "api", "execution": {"avg_duration_ms": 80, "memory_mb": 512},
+           "constraints": {"portability_required": True}}
+    shop = Component.model_validate({
+        "name": "shop", "team": team, "constraints": {"provider": "azure"},
+        "parts": [{**api, "name": "catalog-api", "traffic": {"pattern": "steady", "avg_rps": 300}},
+                  {**api, "name": "cart-api", "traffic": {"pattern": "steady", "avg_rps": 200}},
+                  HOOKS]})
+    r = advisor.advise(shop)
+    catalog, cart, hooks = r.parts
+    assert [p.costs.view for p in r.parts] == ["standalone", "marginal", "marginal"]
+    assert catalog.costs.kubernetes.platform == cart.costs.kubernetes.platform == "azure-aks"
+    k = r.costs.kubernetes
+    # People: one cluster's 0.5 FTE + each part's own 0.01 FTE (established), x $12,500;
+    # three clusters would be 3 x 0.51 FTE = $19,125.
+    assert k.people_usd == pytest.approx((0.5 + 3 * 0.01) * 12_500)
+    # Fixed: the first part's control plane and load balancer only.
+    assert k.fixed_usd == catalog.costs.kubernetes.fixed_usd > 0
+    assert cart.costs.kubernetes.fixed_usd == hooks.costs.kubernetes.fixed_usd == 0.0
+    # Still the sum of its parts, each on its own verdict.
+    assert r.verdict.verdict == "hybrid" and cart.verdict.verdict == "kubernetes"
+    assert k.monthly_usd == pytest.approx(sum(p.costs.kubernetes.monthly_usd for p in r.parts))

@@ -50,3 +50,16 @@ def test_wheel_installs_and_advises_outside_the_checkout(wheel: Path, tmp_path: 
                               "import runplan.paths as p; print(p.data_root())"],
                              capture_output=True, text=True, cwd=tmp_path, check=True)
     assert "site-packages/runplan/_data" in listing.stdout
+
+
+def test_wheel_carries_the_web_pages(wheel: Path) -> None:
+    """`runplan serve`'s templates and static files (htmx among them) are package data."""
+    import zipfile
+
+    web = ROOT / "src" / "runplan" / "web"
+    names = set(zipfile.ZipFile(wheel).namelist())
+    files = [p.relative_to(web.parent).as_posix() for p in web.rglob("*")
+             if p.is_file() and p.suffix in (".html", ".js", ".css", ".LICENSE")]
+    assert len(files) >= 13
+    assert {f"runplan/{f}" for f in files} <= names
+    assert "runplan/web/static/htmx.min.js" in names and "runplan/report/curve.js" in names

@@ -180,9 +180,10 @@ class Advisor:
         return out
 
     def infer(self, w: Workload, parts: dict[str, Any], break_even: bool = True,
+              view: str | None = None,
               ) -> tuple[CostReport, dict[str, Any], Sequence[RuleSpec], Verdict]:
         costs = estimate(w, self.kb, self.free_tier, with_break_even=break_even,
-                         cache=self.crossings, view=self.view_of(w))
+                         cache=self.crossings, view=view or self.view_of(w))
         return self._infer(w, costs, parts)
 
     def _infer(self, w: Workload, costs: CostReport, parts: dict[str, Any],
@@ -212,7 +213,31 @@ class Advisor:
             return self._result(component, None, file, flips)
         part_results = tuple(self._result(p, component, file, flips=False)
                              for p in component.parts)
-        return self._whole(component, file, part_results)
+        return self._whole(component, file, self._share_cluster(component, file, part_results))
+
+    def _share_cluster(self, component: Component, file: str, results: tuple[Result, ...],
+                       ) -> tuple[Result, ...]:
+        """The parts of a component share one cluster, as `score`'s estate does: where a part
+        runs on Kubernetes on a new cluster of nodes (standalone, paying the control plane and
+        the people who run it), the component's other parts on that provider join that
+        cluster (marginal) and are judged again at that price. The first such part carries
+        the cluster, so the component still costs the sum of its parts."""
+        anchor = next((r for r in results if r.verdict.verdict != "serverless"
+                       and r.costs.view == "standalone" and self._on_nodes(r)), None)
+        if anchor is None:
+            return results
+        provider = self.kb.provider(anchor.workload.provider).provider
+        return tuple(
+            self._result(part, component, file, flips=False, view="marginal")
+            if r is not anchor and r.costs.view == "standalone"
+            and self.kb.provider(r.workload.provider).provider == provider else r
+            for part, r in zip(component.parts, results, strict=True))
+
+    def _on_nodes(self, r: Result) -> bool:
+        """The Kubernetes model's platform is nodes the team runs (a cluster to share)."""
+        p = self.kb.provider(r.workload.provider)
+        return any(pl.name == r.costs.kubernetes.platform and pl.bill == "nodes"
+                   for pl in p.platforms)
 
     def _whole(self, component: Component, file: str, part_results: tuple[Result, ...],
                ) -> Result:
@@ -238,10 +263,12 @@ class Advisor:
                               part_results, (), options=())
 
     def _result(self, part: Part, parent: Component | None, file: str, flips: bool,
-                part_results: tuple[Result, ...] = ()) -> Result:
+                part_results: tuple[Result, ...] = (), view: str | None = None) -> Result:
+        """`view`: the Kubernetes bill's, where not `view_of`'s (a part joining the cluster
+        another part stands up: `_share_cluster`)."""
         w, assumed = resolve(part, self.kb, parent=parent, file=file)
         parts = parts_facts(part_results)
-        inferred = self.infer(w, parts)
+        inferred = self.infer(w, parts, view=view)
         check_finite(inferred[0], self.kb.overridden, file)
         return self._assemble(w, assumed, parts, inferred, part_results,
                               self.shared_flips(w, parts, inferred[3].verdict) if flips else ())

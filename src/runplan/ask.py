@@ -260,6 +260,17 @@ def run(interview: Interview, console: Console) -> None:
             break
 
 
+def profile_text(result: Result, profile: dict[str, Any], path: str, by: str = "runplan ask",
+                 ) -> str:
+    """The profile as YAML that `runplan advise` loads (`ask --save-profile`, and the
+    profile `runplan serve` offers for download), headed by the verdict it was given."""
+    import yaml
+
+    header = (f"# Written by {by}; verdict {result.verdict.verdict} (confidence "
+              f"{result.verdict.confidence:.2f}). Load with: runplan advise {path}\n")
+    return header + yaml.safe_dump(profile, sort_keys=False)
+
+
 def console_for(stdin: TextIO, prompts: TextIO) -> Console:
     """The console that reads `stdin` and writes the questions to `prompts` (stderr: the
     verdict alone goes to stdout, so `runplan ask --format json > verdict.json` works)."""

@@ -52,22 +52,25 @@ def _output(path: Path | None) -> Iterator[TextIO]:
 
 def run_score(file: Path, input_format: str | None, defaults_file: Path | None, fmt: str,
               output: Path | None, jobs: int | None, quiet: bool, fail_on_error: bool,
-              settings: Settings) -> int:
-    """Score an inventory into the chosen view; the exit code (see `runplan score --help`)."""
+              settings: Settings, name: str | None = None, log: TextIO | None = None) -> int:
+    """Score an inventory into the chosen view; the exit code (see `runplan score --help`).
+    `name`: what messages call the file; `log`: where rejected rows and the summary go
+    (stderr)."""
+    log = log or sys.stderr
     kb = load_kbase(settings.pricing, settings.figures)  # file-level problems surface here
     # For JSON, workers encode each component and make no summary row (the JSON has none).
     settings = replace(settings, encode=fmt == "json", rows=fmt != "json")
     load_rulebase(settings.rules_dirs)
     defaults = load_defaults(defaults_file) if defaults_file else None
     jobs = jobs or default_jobs()
-    inventory = read_inventory(file, input_format, defaults)
+    inventory = read_inventory(file, input_format, defaults, name)
     errors: list[Problem] = []
     scored = rejected = 0
     internal = 0  # rows runplan itself failed on (`score._failed`): exit 3 once reported
     show_progress = not quiet and sys.stderr.isatty()
     try:
         with _signals_raised(), \
-                _twice(inventory, lambda: read_inventory(file, input_format, defaults)) as again:
+                _twice(inventory, lambda: read_inventory(file, input_format, defaults, name)) as again:
             # First pass: does the estate have a cluster anyway? Then each component is
             # priced at marginal cost where it does (`portfolio.ClusterSurvey`).
             decisions = survey_clusters(inventory, settings, jobs, kb, show_progress)
@@ -95,7 +98,7 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
                             internal += s.internal and duplicate is None
                             errors.extend(problems)
                             for p in problems:
-                                print(p, file=sys.stderr)
+                                print(p, file=log)
                         else:
                             assert s.data is not None and s.placement is not None
                             scored += 1
@@ -121,9 +124,9 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
         return EXIT_INTERNAL
     if not quiet and (output is not None or fmt != "text"):
         where = f"; wrote {output}" if output is not None else ""
-        print(f"runplan score: {outcome.counts_line()}{where}", file=sys.stderr)
+        print(f"runplan score: {outcome.counts_line()}{where}", file=log)
         for line in outcome.skipped_lines():
-            print(f"runplan score: {line}", file=sys.stderr)
+            print(f"runplan score: {line}", file=log)
     if internal:
         return EXIT_INTERNAL
     if errors and (fail_on_error or scored == 0):

@@ -250,6 +250,32 @@ def run() -> None:
         raise
 
 
+def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    """A calendar date written YYYY-MM-DD (`--as-of`, `--review-by`), or None."""
+    from runplan.adr.revisit import as_date
+
+    if value is None:
+        return None
+    day = as_date(value)
+    if day is None:
+        raise click.BadParameter("must be a date, YYYY-MM-DD", ctx, param)
+    return day
+
+
+review_by_option = click.option(
+    "--review-by", metavar="DATE", callback=_iso_date, default=None,
+    help="The record's review-by date (default: its date plus review-months from the "
+         "settings file, 6 months).")
+
+
+def _review_by(given: Any) -> str:
+    """The review-by date of a record written today."""
+    from runplan.adr.madr import today
+    from runplan.adr.revisit import review_by
+
+    return review_by(today(), _config().review_months, given)
+
+
 output_option = click.option(
     "-o", "--output", type=click.Path(path_type=Path), default=None,
     help="Write to this file instead of stdout (replaced whole at the end; `-` is stdout).")
@@ -335,19 +361,18 @@ def _name(file: Path) -> str:
 
 
 def _render(result: Result, fmt: str, explain: bool, summary: Any = None) -> str:
-    from runplan.report.data import result_data
+    from runplan.report.data import advise_document
     from runplan.report.markdown import render_markdown
-    from runplan.report.text import explain_text, render_text
+    from runplan.report.text import render_text
 
     if fmt == "json":
-        data = result_data(result)
-        if summary is not None:
+        data = advise_document(result, explain)
+        if summary is not None:  # after the result's fields, before the document's own
             from runplan.uncertainty.report import summary_data
 
-            data["uncertainty"] = summary_data(summary)
-        data["currency"] = currency()  # the label of every money figure, once per document
-        if explain:
-            data["explanation"] = explain_text(result).splitlines()
+            tail: dict[str, Any] = {k: data.pop(k) for k in ("currency", "explanation")
+                                    if k in data}
+            data = {**data, "uncertainty": summary_data(summary), **tail}
         return _json(data)
     if fmt == "markdown":
         text = render_markdown(result)
@@ -521,14 +546,15 @@ def score(file: Path, input_format: str | None, defaults_file: Path | None, fmt:
                    "holds the profile inline.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True, help="How to print the final verdict.")
+@review_by_option
 @rules_option
 @provider_option
 @pricing_option
 @free_tier_option
 @boundary
 def ask(answers_file: Path | None, save_profile: Path | None, adr_path: Path | None, fmt: str,
-        rules_dirs: tuple[Path, ...], provider: str | None, pricing: Path | None,
-        free_tier: bool) -> None:
+        review_by: Any, rules_dirs: tuple[Path, ...], provider: str | None,
+        pricing: Path | None, free_tier: bool) -> None:
     """Interview: a few questions, most decisive first, then the verdict.
 
     Enter takes the default, ? explains a question (and why it matters), < goes back one
@@ -587,19 +613,76 @@ def ask(answers_file: Path | None, save_profile: Path | None, adr_path: Path | N
                f"{plural(len(result.assumptions), 'input')} assumed (runplan defaults).",
                err=fmt != "text")  # keep JSON and Markdown on stdout clean
     if save_profile is not None:
-        import yaml
+        from runplan.ask import profile_text
 
-        header = (f"# Written by runplan ask; verdict {result.verdict.verdict} (confidence "
-                  f"{result.verdict.confidence:.2f}). Load with: runplan advise {save_profile}\n")
-        write_text(save_profile, header + yaml.safe_dump(profile, sort_keys=False))
+        write_text(save_profile, profile_text(result, profile, str(save_profile)))
         click.echo(f"wrote profile {save_profile}", err=True)
     if adr_path is not None:
         from runplan.adr.madr import profile_reference, render_madr
 
         # The saved profile, when there is one the record can reach, is referenced; else inline.
         ref = None if save_profile is None else profile_reference(save_profile, adr_path, None)
-        write_text(adr_path, render_madr(result, profile if ref is None else ref))
+        write_text(adr_path, render_madr(result, profile if ref is None else ref,
+                                         review=_review_by(review_by)))
         click.echo(f"wrote ADR {adr_path}", err=True)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on (loopback by default; anything else is reachable "
+                   "from other machines, and runplan says so).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="The port (0: a free one).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in a browser.")
+@click.option("--inventory", type=click.Path(path_type=Path), default=None,
+              help="An inventory the estate page can open (the only file the server reads).")
+@rules_option
+@pricing_option
+@boundary
+def serve(host: str, port: int, open_browser: bool, inventory: Path | None,
+          rules_dirs: tuple[Path, ...], pricing: Path | None) -> None:
+    """The interview, the result and the estate report in a browser, with a JSON API.
+
+    Stateless: a result's link carries its inputs; an upload is read and deleted with its
+    request. Ctrl-C stops it.
+
+    \b
+    Examples:
+      runplan serve --open
+      runplan serve --inventory examples/inventory.yaml --port 9000
+    """
+    from runplan.web.app import Site, create_app
+    from runplan.web.server import bind, is_loopback, run, url_of
+
+    if inventory is not None:
+        from runplan.inventory import detect_format
+        from runplan.userfile import read_bytes
+
+        detect_format(inventory, None)
+        read_bytes(inventory)  # refused now (missing, not a file, too large), not per request
+    site = Site(_config(), tuple(rules_dirs), pricing, inventory)
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        raise UserError(Problem(f"{host}:{port}", None, "--port",
+                                f"cannot listen: {exc.strerror}")) from None
+    url = url_of(sock)
+    app = create_app(site)
+    if not is_loopback(host):
+        click.echo(f"runplan serve: warning: listening on {host}, not loopback: anyone who can "
+                   "reach this machine can use it", err=True)
+    click.echo(f"runplan serve: {url} (Ctrl-C stops)", err=True)
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    try:
+        run(app, sock)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    click.echo("runplan serve: stopped", err=True)
 
 
 @main.group()
@@ -619,19 +702,28 @@ def adr() -> None:
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Profiles a record references must lie inside this directory (default: "
                    "the record's git work tree, else the current directory).")
+@click.option("--as-of", metavar="DATE", callback=_iso_date, default=None,
+              help="Check as on this day (YYYY-MM-DD; default today): a review-by date "
+                   "before it is ADR-REVIEW-DUE.")
+@click.option("--fragile-below", type=click.FloatRange(0, 1), default=None,
+              help="ADR-FRAGILE for an accepted record whose probability is below this "
+                   "(default 0.6; settable in runplan.toml: fragile-below).")
 @rules_option
 @provider_option
 @pricing_option
 @boundary
 def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | None,
-              root: Path | None, rules_dirs: tuple[Path, ...], provider: str | None,
+              root: Path | None, as_of: Any, fragile_below: float | None,
+              rules_dirs: tuple[Path, ...], provider: str | None,
               pricing: Path | None) -> None:
     """Check MADR 4.0 (or Nygard) records: structure, and whether the decision still holds.
 
     PATHS are files, directories (every .md below them) or glob patterns. A record with a
     `runplan:` profile in its front matter is checked against runplan's verdict: a hard
-    constraint it violates is an error; a disagreement, a contradicted driver or a drifted
-    verdict is a warning; waived findings stay visible with their justification.
+    constraint it violates is an error; a disagreement, a contradicted driver, a drifted
+    verdict, a crossed switching value or a passed review-by date is a warning; an accepted
+    decision with a low probability is a note; waived findings stay visible with their
+    justification.
 
     \b
     Exit codes: 0 clean; 1 a finding at or above --fail-on (default error) that is not
@@ -641,15 +733,23 @@ def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | Non
     Examples:
       runplan adr check docs/adr/
       runplan adr check 'docs/decisions/*.md' --format sarif -o runplan.sarif
+      runplan adr check docs/decisions --as-of 2027-06-01
     """
+    import datetime as dt
+
     from runplan.adr.check import LEVELS, check_record, check_record_file, worst
+    from runplan.adr.madr import today
     from runplan.adr.parse import NotAnAdr, parse_record
     from runplan.adr.report import render_json, render_sarif, render_text
+    from runplan.adr.revisit import Policy
+    from runplan.config import DEFAULT_FRAGILE_BELOW
     from runplan.yamlio import read_text
 
     if output is not None:
         check_target(output, "-o")  # refused before any work
     advisor = _advisor(rules_dirs, pricing, False)
+    policy = Policy(as_of or dt.date.fromisoformat(today()),
+                    DEFAULT_FRAGILE_BELOW if fragile_below is None else fragile_below)
     files = _record_files(paths)
     findings = []
     checked: list[str] = []
@@ -660,7 +760,7 @@ def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | Non
         try:
             check_record_file(path, root)
             rec = parse_record(read_text(path), str(path))
-            result = check_record(rec, advisor, provider, root)
+            result = check_record(rec, advisor, provider, root, policy)
         except NotAnAdr:
             skipped.append(str(path))
             continue
@@ -719,12 +819,14 @@ def _record_files(paths: tuple[str, ...]) -> list[Path]:
               help="Reference the profile file by its path from the record, or copy the profile "
                    "into the front matter (default: reference it when it is inside the "
                    "record's repository, else copy it).")
+@review_by_option
 @rules_option
 @provider_option
 @pricing_option
 @boundary
 def adr_new(profile_path: Path, title: str, output: Path | None, reference: bool | None,
-            rules_dirs: tuple[Path, ...], provider: str | None, pricing: Path | None) -> None:
+            review_by: Any, rules_dirs: tuple[Path, ...], provider: str | None,
+            pricing: Path | None) -> None:
     """Draft a MADR 4.0 record from a profile: the verdict as the chosen option.
 
     \b
@@ -734,7 +836,7 @@ def adr_new(profile_path: Path, title: str, output: Path | None, reference: bool
     """
     import re
 
-    from runplan.adr.madr import default_folder, profile_reference, render_madr
+    from runplan.adr.madr import default_folder, new_record, profile_reference
     from runplan.profile import load_component
 
     advisor = _advisor(rules_dirs, pricing, False)
@@ -754,10 +856,9 @@ def adr_new(profile_path: Path, title: str, output: Path | None, reference: bool
     if output.exists():
         raise UserError(Problem(str(output), None, "", "already exists; choose another path"))
     ref = profile_reference(profile_path, output, reference)
-    context = f"Where should {result.name} run? {data.get('description') or ''}".rstrip()
-    write_text(output, render_madr(result, data if ref is None else ref, title=title,
-                                   context=context, provider=provider,
-                                   command="runplan adr new"))
+    write_text(output, new_record(result, data if ref is None else ref, title,
+                                  data.get("description"), provider,
+                                  review=_review_by(review_by)))
     click.echo(str(output))
 
 
@@ -772,31 +873,15 @@ def rules() -> None:
 @boundary
 def rules_list(rules_dirs: tuple[Path, ...], fmt: str) -> None:
     """Every rule with its theme, title and source."""
+    from runplan.report.data import rule_data
     from runplan.report.text import rules_table
     from runplan.rulebase.load import load_rulebase
 
     rb = load_rulebase(rules_dirs)
     if fmt == "json":
-        _emit(_json([_rule_data(r) for r in rb.rules]), None)
+        _emit(_json([rule_data(r) for r in rb.rules]), None)
         return
     _emit(rules_table([(r.id, r.theme, r.title, r.source) for r in rb.rules]), None)
-
-
-def _rule_data(r: Any) -> dict[str, Any]:
-    return {"id": r.id, "theme": r.theme, "title": r.title, "source": r.source,
-            "rationale": r.rationale, "recommendation": r.recommendation,
-            "effect": r.effect(), "message": r.message, "asserts": list(r.asserts),
-            "fields_read": list(r.fields_read()), "facts_read": list(r.facts_read()),
-            "grade": [_grade_data(t) for t in r.grade],
-            "file": Path(r.file).name, "examples": r.examples}
-
-
-def _grade_data(t: Any) -> dict[str, Any]:
-    """A grade term as in the rule file."""
-    if hasattr(t, "fact"):
-        return {"fact": t.fact}
-    return {"field": t.field, "from": t.start, "to": t.end,
-            "scale": "log" if t.log else "linear"}
 
 
 @rules.command("show")
@@ -889,17 +974,15 @@ def kbase() -> None:
 @boundary
 def kbase_show(provider: str | None, pricing: Path | None, fmt: str) -> None:
     """Every figure with its unit, source and as-of date."""
-    from runplan.kbase import iter_figures
+    from runplan.report.data import figure_rows
 
-    kb = _kbase(pricing)
-    keys = [provider] if provider else list(kb.raw)
-    rows = [(key, path, fig) for key in keys for path, fig in iter_figures(kb.raw[key])]
+    rows = figure_rows(_kbase(pricing).raw, provider)
     if fmt == "json":
-        _emit(_json([{"file": k, "figure": p, **f} for k, p, f in rows]), None)
+        _emit(_json(rows), None)
         return
-    _emit("".join(f"{key}.{path} = {json.dumps(fig['value'])} {fig['unit']}{_range(fig)}\n"
-                  f"    source: {fig['source']} (as of {fig['as_of']})\n"
-                  for key, path, fig in rows), None)
+    _emit("".join(f"{f['file']}.{f['figure']} = {json.dumps(f['value'])} {f['unit']}"
+                  f"{_range(f)}\n    source: {f['source']} (as of {f['as_of']})\n"
+                  for f in rows), None)
 
 
 def _range(fig: dict[str, Any]) -> str:

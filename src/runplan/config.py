@@ -3,7 +3,8 @@
 `--config FILE`, or else the first of `runplan.toml` or a `pyproject.toml` with a
 `[tool.runplan]` table, searched from the working directory upward (the first directory that
 has one wins; `runplan.toml` before `pyproject.toml` in the same directory). It holds the
-defaults of `--provider`, `--rules`, `--pricing` and `adr check --fail-on`, and the people
+defaults of `--provider`, `--rules`, `--pricing`, `adr check --fail-on` and `--fragile-below`,
+the review period of the records `adr new` and `ask --adr` write (`review-months`), and the people
 figures (the cost of an FTE, the effort per cluster and per service by DevOps maturity, a
 currency label). Command-line options win over the file, the file over kbase.
 
@@ -31,6 +32,10 @@ if TYPE_CHECKING:  # the command line reads this module at every start: import o
 SETTINGS_FILE = "runplan.toml"
 PYPROJECT = "pyproject.toml"
 MAX_SETTINGS_BYTES = 256 * 1024
+# adr check's ADR-FRAGILE threshold and the review period of a new record (runplan.adr.revisit,
+# not imported here: the command line reads this module at every start).
+DEFAULT_FRAGILE_BELOW = 0.6
+DEFAULT_REVIEW_MONTHS = 6
 # People figures of the settings file -> the kbase figure they replace (operations.yaml).
 PEOPLE_FIGURES = {"fte_monthly_usd": ("operations", "fte_monthly_usd"),
                   "cluster_fte": ("operations", "people", "cluster_fte"),
@@ -49,6 +54,8 @@ class Config:
     rules_dirs: tuple[Path, ...] = ()
     pricing: Path | None = None
     fail_on: str | None = None
+    fragile_below: float | None = None
+    review_months: int | None = None
     currency: str | None = None
     figures: tuple[Figure, ...] = ()
     origin: dict[str, str] = field(default_factory=dict)  # setting -> "file:line"
@@ -71,7 +78,9 @@ class Config:
             common["rules_dirs"] = [str(p) for p in self.rules_dirs]
         if self.pricing is not None:
             common["pricing"] = str(self.pricing)
-        check = {**common, **({"fail_on": self.fail_on} if self.fail_on else {})}
+        check = {**common, **({"fail_on": self.fail_on} if self.fail_on else {}),
+                 **({"fragile_below": self.fragile_below}
+                    if self.fragile_below is not None else {})}
         return {"advise": common, "cost": common, "score": common, "ask": common,
                 "adr": {"check": check, "new": common},
                 "rules": {"list": common, "show": common},
@@ -153,7 +162,7 @@ def _config(path: Path, doc: dict[str, Any], lines: LineMap) -> Config:
         return f"{name}:{line}" if line else name
 
     origin: dict[str, str] = {}
-    for key in ("provider", "rules", "pricing", "fail-on"):
+    for key in ("provider", "rules", "pricing", "fail-on", "fragile-below", "review-months"):
         if key in doc:
             origin[key] = where(key)
     figures: list[Figure] = []
@@ -174,6 +183,8 @@ def _config(path: Path, doc: dict[str, Any], lines: LineMap) -> Config:
         rules_dirs=tuple(base / r for r in doc.get("rules", ())),
         pricing=base / doc["pricing"] if "pricing" in doc else None,
         fail_on=doc.get("fail-on"), currency=people.get("currency"),
+        fragile_below=float(doc["fragile-below"]) if "fragile-below" in doc else None,
+        review_months=int(doc["review-months"]) if "review-months" in doc else None,
         figures=tuple(figures), origin=origin)
 
 
@@ -226,6 +237,10 @@ def effective_settings(cfg: Config, kb: KnowledgeBase) -> list[tuple[str, Any, s
         ("pricing", None if cfg.pricing is None else str(cfg.pricing),
          origin("pricing", "default: none")),
         ("fail-on", cfg.fail_on or "error", origin("fail-on", "default")),
+        ("fragile-below", DEFAULT_FRAGILE_BELOW if cfg.fragile_below is None
+         else cfg.fragile_below, origin("fragile-below", "default")),
+        ("review-months", DEFAULT_REVIEW_MONTHS if cfg.review_months is None
+         else cfg.review_months, origin("review-months", "default")),
         ("people.currency", cfg.currency or "USD", origin("people.currency", "default")),
     ]
     ops = kb.raw["operations"]

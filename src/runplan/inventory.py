@@ -133,10 +133,12 @@ def detect_format(path: Path, given: str | None) -> str:
 
 
 def read_inventory(path: Path, fmt: str | None = None,
-                   defaults: dict[str, Any] | None = None) -> Inventory:
-    """Split an inventory file into entries (see the module docstring)."""
+                   defaults: dict[str, Any] | None = None, name: str | None = None,
+                   ) -> Inventory:
+    """Split an inventory file into entries (see the module docstring); `name`: what
+    messages call the file (`runplan serve`: the upload's name, not its temporary file)."""
     kind = detect_format(path, fmt)
-    name = display_name(path)
+    name = name or display_name(path)
     skipped = Skipped()
     if kind in ("csv", "jsonl"):
         f, regular = open_stream(path)

@@ -38,7 +38,7 @@ from runplan.inventory import Checked, Claim, Entry, _at_row, check_entry, claim
 from runplan.kbase import SettingsFigures, load_kbase
 from runplan.portfolio import Placement, placement
 from runplan.report.batch import component_json, summary_row
-from runplan.report.charts import cost_curve
+from runplan.report.charts import curve_data
 from runplan.report.data import result_data
 from runplan.report.html import MAX_DETAILS
 from runplan.rulebase.load import load_rulebase
@@ -256,12 +256,7 @@ def _scored(entry: Entry, result: Result, summary: Any = None) -> Scored:
 
         data["uncertainty"] = None if summary is None else summary_data(summary)
     if s.curves and entry.index < MAX_DETAILS and not result.parts:  # parts: no own curve
-        xs, sls, k8s = cost_curve(adv, result.workload, points=25)
-        data["cost_curve"] = {"requests_per_month": [round(x, 1) for x in xs],
-                              "serverless_usd": [None if v is None else round(v, 2) for v in sls],
-                              "kubernetes_usd": [round(v, 2) for v in k8s],
-                              "current": result.workload.requests_per_month,
-                              "view": result.costs.view}
+        data["cost_curve"] = curve_data(adv, result, points=25)
     placed = placement(result, adv.kb, adv.free_tier)
     row = None
     if s.rows:

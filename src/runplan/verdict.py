@@ -42,6 +42,7 @@ class Verdict:
     all_excluded: bool
     points: tuple[tuple[tuple[str, float], ...], ...] = ()  # per fired rule, in their order
     margin: float = 0.0  # the winner's score minus the best other feasible option's
+    runner_up: str | None = None  # that option (None when no other option is feasible)
 
 
 def decide(fired: Sequence[RuleSpec], monthly_usd: dict[str, float | None],
@@ -76,7 +77,8 @@ def decide(fired: Sequence[RuleSpec], monthly_usd: dict[str, float | None],
         margin = scores[best] - scores[ordered[1]]
         confidence = round(1 - math.exp(-margin / CONFIDENCE_SCALE), 2)
     return Verdict(best, confidence, {o: round(s, 2) for o, s in scores.items()}, excluded,
-                   all_excluded, tuple(points), margin)
+                   all_excluded, tuple(points), margin,
+                   ordered[1] if len(ordered) > 1 and not all_excluded else None)
 
 
 def assumed_confidence(confidence: float, distances: Sequence[tuple[float, bool]]) -> float:

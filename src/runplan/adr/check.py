@@ -16,6 +16,9 @@ Checks, each with an id and a default severity (SARIF levels: error, warning, no
 | ADR-DISAGREES | warning | runplan's verdict is another model (reasons, cost gap, flips) |
 | ADR-DRIVER-CONTRADICTED | warning | a decision driver is contradicted by the profile |
 | ADR-DRIFT | warning | an accepted record's recorded verdict no longer follows from current prices |
+| ADR-REVISIT | warning | the profile, evaluated now, lies past a switching value the record holds |
+| ADR-REVIEW-DUE | warning | the record's `review-by` date has passed (`--as-of`, default today) |
+| ADR-FRAGILE | note | an accepted record's probability is below the threshold (default 0.6) |
 
 An option that names a platform (Fargate, Cloud Run, Container Apps, Autopilot, App Runner,
 Lambda, ...: the `names` of the platforms in kbase/providers) is checked against that
@@ -23,6 +26,7 @@ platform's limits, not the function limits the rules read; an option that names 
 is checked against every platform of that model on the profile's provider, and the function
 limits are an error only when no platform of the model fits.
 
+The last three read the revisit metadata `adr new` and `ask --adr` write (`adr.revisit`).
 A `runplan: {waive: [{rule: ID, reason: ...}]}` entry suppresses findings of that check id or
 that runplan rule id; suppressed findings stay in every output with their justification.
 """
@@ -36,7 +40,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from runplan.adr.madr import repository
+from runplan.adr import revisit
+from runplan.adr.madr import repository, today
 from runplan.adr.parse import Record
 from runplan.advise import Advisor, Result
 from runplan.cost.people import PEOPLE_ITEM
@@ -84,6 +89,17 @@ CHECKS: dict[str, tuple[str, str, str]] = {
     "ADR-DRIFT": ("warning", "Decision drifted",
                   "The record's verdict, recorded when it was written, no longer follows from "
                   "current kbase prices and limits."),
+    "ADR-REVISIT": ("warning", "Switching value crossed",
+                    "The record holds the values at which the verdict changes (`runplan.revisit."
+                    "when`, written by `adr new` and `ask --adr`); the profile, evaluated now, "
+                    "lies past one of them, so the decision should be looked at again."),
+    "ADR-REVIEW-DUE": ("warning", "Review date passed",
+                       "The record's `review-by` date is before the day checked (`--as-of`, "
+                       "default today): review the decision, then set a new date."),
+    "ADR-FRAGILE": ("note", "Decision is fragile",
+                    "An accepted decision whose probability of holding is below the threshold "
+                    "(`--fragile-below`, settings `fragile-below`, default 0.6): it turns on "
+                    "inputs worth measuring before it is relied on."),
 }
 STATUSES = ("proposed", "accepted", "rejected", "deprecated", "superseded")
 LEVELS = {"note": 0, "warning": 1, "error": 2}
@@ -263,7 +279,7 @@ def load_profile(rec: Record, provider: str | None, kb: Any, root: Path | None =
     if not isinstance(block, dict):
         raise UserError(Problem(rec.file, rec.front_line("runplan"), "runplan",
                                 "must be a mapping: {profile: ..., waive: [...]}"))
-    known = {"profile", "waive", "provider", "chosen", "recorded"}
+    known = {"profile", "waive", "provider", "chosen", "recorded", "revisit"}
     raw = block.get("profile")
     prefix: tuple[str | int, ...]
     if raw is None:
@@ -301,14 +317,19 @@ def _referenced_profile(path: Path, rec: Record, provider: str | None, kb: Any) 
 
 
 def check_record(rec: Record, advisor: Advisor, provider: str | None = None,
-                 root: Path | None = None) -> Checked:
-    """Structure and decision findings of one record; `root`: see `referenced_file`."""
+                 root: Path | None = None, policy: revisit.Policy | None = None) -> Checked:
+    """Structure and decision findings of one record; `root`: see `referenced_file`;
+    `policy`: the day checked and the fragile threshold (default: today, 0.6)."""
     f: list[Finding] = []
+    if policy is None:
+        policy = revisit.Policy(dt.date.fromisoformat(today()))
 
     def add(check: str, message: str, line: int, rule: str | None = None) -> None:
         f.append(Finding(check, CHECKS[check][0], message, rec.file, line, rule))
 
     _structure(rec, add)
+    meta = revisit.read(rec)
+    revisit.review_due(rec, meta, policy, add)
     component = load_profile(rec, provider, advisor.kb, root)
     result = None
     if component is None:
@@ -317,7 +338,7 @@ def check_record(rec: Record, advisor: Advisor, provider: str | None = None,
             rec.front_start or 1)
     else:
         result = advisor.advise(component, file=rec.file)
-        _decision(rec, result, add, advisor)
+        _decision(rec, result, add, advisor, meta, policy)
     return Checked(rec, _waive(rec, f), result)
 
 
@@ -432,7 +453,9 @@ def _hard_limits(r: Result, model: str, platform: Platform | None, add: Any, lin
     return blocked, lifted
 
 
-def _decision(rec: Record, r: Result, add: Any, advisor: Advisor) -> None:
+def _decision(rec: Record, r: Result, add: Any, advisor: Advisor, meta: revisit.Revisit,
+              policy: revisit.Policy) -> None:
+    revisit.crossed(rec, meta, r, add)
     model, line, platform = _chosen_model(rec, add, advisor.kb)
     if model is None:
         return
@@ -471,6 +494,8 @@ def _decision(rec: Record, r: Result, add: Any, advisor: Advisor) -> None:
             + (f"; {flips}" if flips else ""), line)
     _drivers(rec, r, model, add, named)
     _drift(rec, r, add)
+    if not blocked:
+        revisit.fragile(rec, meta, r, model, v, policy, add)
 
 
 def _without(r: Result, lifted: set[str], costs: dict[str, float | None], advisor: Advisor,

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 import runplan
+from runplan.adr import revisit
 from runplan.advise import Reason, Result
 from runplan.errors import Problem, UserError
 from runplan.fmt import num, usd
@@ -129,13 +130,24 @@ def _cost_line(r: Result, option: str) -> str:
     return "Neutral, because its cost depends on the split (each part priced on its own model)"
 
 
+def new_record(r: Result, profile: dict[str, Any] | str, title: str, description: str | None,
+               provider: str | None, command: str = "runplan adr new",
+               review: str | None = None) -> str:
+    """The draft `adr new` writes (and `runplan serve` offers): the verdict as the chosen
+    option, the profile's description in the context, `review` its review-by date."""
+    context = f"Where should {r.name} run? {description or ''}".rstrip()
+    return render_madr(r, profile, title=title, context=context, provider=provider,
+                       command=command, review=review)
+
+
 def render_madr(r: Result, profile: dict[str, Any] | str, title: str | None = None,
                 context: str = "", provider: str | None = None,
-                command: str = "runplan ask") -> str:
+                command: str = "runplan ask", review: str | None = None) -> str:
     """The MADR 4.0 draft for a verdict, with the profile in the front matter (a mapping, or a
-    path relative to the record with the `provider` it was priced on) and what runplan found
+    path relative to the record with the `provider` it was priced on), what runplan found
     when it was written (`recorded`: verdict and both costs), so a later check can tell when
-    current prices no longer support it."""
+    current prices no longer support it, and when to look again (`revisit`: probability,
+    drivers and switching values; `review-by`: `review`, by default six months on)."""
     verdict = r.verdict.verdict
     chosen = OPTION_TITLES[verdict]
     c = r.costs
@@ -148,8 +160,11 @@ def render_madr(r: Result, profile: dict[str, Any] | str, title: str | None = No
     if isinstance(profile, str) and provider is not None:
         block["provider"] = provider
     block["recorded"] = recorded
-    front = {"status": "proposed", "date": today(), "decision-makers": [], "consulted": [],
-             "informed": [], "runplan": block}
+    block["revisit"] = revisit.block(r)
+    written = today()
+    review = review or revisit.review_by(written, None)
+    front = {"status": "proposed", "date": written, "review-by": review, "decision-makers": [],
+             "consulted": [], "informed": [], "runplan": block}
     supporting = sorted((x for x in r.reasons if x.support(verdict) > 0),
                         key=lambda x: -x.support(verdict))
     because = "; ".join(_clause(x.message) for x in supporting[:3]) or \
@@ -177,6 +192,8 @@ def render_madr(r: Result, profile: dict[str, Any] | str, title: str | None = No
         lines += ["", "The decision flips " + "; ".join(
             f"at {num(f.to, 4)} for {f.field} (now {num(f.current, 4)}) to {f.verdict}"
             for f in r.flips[:3]) + "."]
+    lines += ["", f"Review by {review}, or sooner when a switching value in the front matter "
+              "(`runplan.revisit.when`) is crossed: `runplan adr check` reports both."]
     lines += ["", "### Confirmation", "",
               "`runplan adr check` on this record re-derives the verdict from the profile in the "
               "front matter and current prices, in CI.", "",

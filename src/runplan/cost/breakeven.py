@@ -8,7 +8,7 @@ is refined by bisection, and the crossing nearest the component's own load is re
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 LOW, HIGH, STEPS_PER_DECADE, BISECTIONS = 1e3, 1e12, 6, 40
@@ -32,14 +32,21 @@ class Scan:
     """The cost gap over the fixed log grid, evaluated only where asked and remembered, with
     each sign change refined by the same bisection whoever asks first."""
 
-    def __init__(self, diff: Callable[[float], float]) -> None:
+    def __init__(self, diff: Callable[[float], float],
+                 many: Callable[[Sequence[float]], list[float]] | None = None) -> None:
+        """`many`: the gap at many loads in one call (the same floats as `diff` at each),
+        which prices the whole grid at once the first time a grid value is asked for."""
         self.diff = diff
+        self.many = many
         self._values: dict[int, float] = {}
         self._refined: dict[int, Crossing | None] = {}
 
     def value(self, i: int) -> float:
         if i not in self._values:
-            self._values[i] = self.diff(GRID[i])
+            if self.many is not None:
+                self._values = dict(enumerate(self.many(GRID)))
+            else:
+                self._values[i] = self.diff(GRID[i])
         return self._values[i]
 
     def crossing(self, i: int) -> Crossing | None:

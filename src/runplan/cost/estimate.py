@@ -7,6 +7,7 @@ of the cost core; the facts it returns are what the rule base reasons over.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -164,6 +165,21 @@ def monthly_costs(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
     return sls, float(c.kubernetes_usd[0])
 
 
+def gaps(ws: Sequence[Workload], kb: KnowledgeBase, free_tier: bool, view: str) -> list[float]:
+    """Kubernetes less serverless (0 where there is no serverless figure), monthly USD, for
+    workloads of one provider in one view: `monthly_costs` for many rows at once (a batch
+    prices each row as it prices it alone)."""
+    from runplan.cost.vector import costs, rows_of  # which imports this module
+
+    c = costs(rows_of(ws, kb, [view] * len(ws)), kb.provider(ws[0].provider), kb, free_tier,
+              cold=ws[0].p99_slo_ms is not None)
+    k = c.kubernetes_usd.tolist()
+    if c.serverless_usd is None:
+        return [float(x) for x in k]
+    return [a - (0.0 if math.isnan(b) else b)
+            for a, b in zip(k, c.serverless_usd.tolist(), strict=True)]
+
+
 def marginal_bill(w: Workload, kb: KnowledgeBase) -> tuple[float, float]:
     """The workload's Kubernetes bill on nodes in the marginal view (joining a cluster): its
     total and its variable part (the node share and load balancer capacity units)."""
@@ -222,10 +238,12 @@ def load_scan(w: Workload, kb: KnowledgeBase, free_tier: bool,
     hours = kb.operations.hours_per_month
 
     def diff(rpm: float) -> float:
-        s, k = monthly_costs(with_load(free, rpm, hours), kb, free_tier, view)
-        return k - (s or 0.0)
+        return gaps([with_load(free, rpm, hours)], kb, free_tier, view)[0]
 
-    scan = Scan(diff)
+    def many(rpms: Sequence[float]) -> list[float]:
+        return gaps([with_load(free, rpm, hours) for rpm in rpms], kb, free_tier, view)
+
+    scan = Scan(diff, many)
     if cache is not None:
         if len(cache) >= 2_000:  # bounded memory: a scan holds up to 55 prices
             cache.clear()

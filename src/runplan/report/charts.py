@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from runplan.advise import Advisor
+from runplan.advise import Advisor, Result
 from runplan.cost.estimate import monthly_costs
 from runplan.fmt import currency, num, printable
 from runplan.profile import Workload, with_load
@@ -29,6 +29,19 @@ def cost_curve(advisor: Advisor, w: Workload, points: int = 60,
         sls.append(s)
         k8s.append(k)
     return xs, sls, k8s
+
+
+def curve_data(advisor: Advisor, r: Result, points: int = 25) -> dict[str, Any]:
+    """The cost curve as the HTML report's and the web page's script draw it (curve.js):
+    both models against load, the component's load and the break-even marked."""
+    xs, sls, k8s = cost_curve(advisor, r.workload, points=points)
+    be = r.costs.break_even
+    return {"requests_per_month": [round(x, 1) for x in xs],
+            "serverless_usd": [None if v is None else round(v, 2) for v in sls],
+            "kubernetes_usd": [round(v, 2) for v in k8s],
+            "current": r.workload.requests_per_month,
+            "view": r.costs.view,
+            "break_even": None if be is None else round(be.requests_per_month, 0)}
 
 
 def plot_cost_curve(advisor: Advisor, w: Workload, break_even_rpm: float | None,

@@ -1,8 +1,10 @@
-// Draws a component's cost curve (log-log) from the JSON embedded beside it; runplan's
-// HTML report inlines this file, so the page needs no network.
+// Draws a component's cost curve (log-log) from the JSON embedded beside it, the
+// component's load and the break-even marked; runplan's HTML report inlines this file, so
+// the page needs no network (runplan serve serves it as a static file).
 function drawCurve(d){
-  if(d.dataset.drawn)return; d.dataset.drawn='1';
-  var c=JSON.parse(d.querySelector('script.curve-data').textContent);
+  var s=d.querySelector('script.curve-data'), raw=s?s.textContent:d.dataset.curve;
+  if(d.dataset.drawn||!raw||!d.querySelector('.curve-slot'))return; d.dataset.drawn='1';
+  var c=JSON.parse(raw);
   var W=640,H=300,L=70,R=20,T=20,B=45, xs=c.requests_per_month;
   var ys=[].concat(c.kubernetes_usd,c.serverless_usd).filter(function(v){return v!==null&&v>0});
   var lx=function(v){return Math.log10(v)}, x0=lx(xs[0]), x1=lx(xs[xs.length-1]);
@@ -27,11 +29,19 @@ function drawCurve(d){
   var now=px(Math.max(c.current,xs[0]));
   el('line',{x1:now,x2:now,y1:T,y2:H-B,stroke:'#2a2','stroke-dasharray':'4 3'});
   el('text',{x:now+4,y:H-B-6,'font-size':10,fill:'#2a2'},'now');
+  if(c.break_even&&c.break_even>=xs[0]&&c.break_even<=xs[xs.length-1]){var be=px(c.break_even);
+    el('line',{x1:be,x2:be,y1:T,y2:H-B,stroke:'#555','stroke-dasharray':'2 2'});
+    el('text',{x:be+4,y:T+40,'font-size':10,fill:'#555'},'break-even')}
   el('text',{x:(L+W-R)/2,y:H-8,'font-size':11,'text-anchor':'middle'},'load (requests per month, log scale)');
   el('text',{x:14,y:(T+H-B)/2,'font-size':11,'text-anchor':'middle',transform:'rotate(-90 14 '+(T+H-B)/2+')'},'monthly cost (USD)');
   d.querySelector('.curve-slot').appendChild(svg);
 }
-document.querySelectorAll('details.component').forEach(function(d){
-  d.addEventListener('toggle',function(){if(d.open)drawCurve(d)});
-  if(d.open)drawCurve(d);
-});
+function drawAll(root){
+  root.querySelectorAll('details.component').forEach(function(d){
+    d.addEventListener('toggle',function(){if(d.open)drawCurve(d)});
+    if(d.open)drawCurve(d);
+  });
+}
+drawAll(document);
+// runplan serve: content swapped in by htmx (a what-if) gets its curve too.
+document.addEventListener('htmx:load',function(e){drawAll(e.target.parentNode||document)});

@@ -109,3 +109,45 @@ def result_data(r: Result) -> dict[str, Any]:
     if r.parts:
         out["parts"] = [result_data(p) for p in r.parts]
     return out
+
+
+def advise_document(r: Result, explain: bool = False) -> dict[str, Any]:
+    """`runplan advise --format json` (and the web API's advise): the result, the currency
+    label once, and with `explain` the explanation's lines."""
+    from runplan.fmt import currency
+    from runplan.report.text import explain_text
+
+    data = result_data(r)
+    data["currency"] = currency()  # the label of every money figure, once per document
+    if explain:
+        data["explanation"] = explain_text(r).splitlines()
+    return data
+
+
+def rule_data(r: Any) -> dict[str, Any]:
+    """A rule as `runplan rules list --format json` gives it."""
+    from pathlib import Path
+
+    return {"id": r.id, "theme": r.theme, "title": r.title, "source": r.source,
+            "rationale": r.rationale, "recommendation": r.recommendation,
+            "effect": r.effect(), "message": r.message, "asserts": list(r.asserts),
+            "fields_read": list(r.fields_read()), "facts_read": list(r.facts_read()),
+            "grade": [_grade_data(t) for t in r.grade],
+            "file": Path(r.file).name, "examples": r.examples}
+
+
+def _grade_data(t: Any) -> dict[str, Any]:
+    """A grade term as in the rule file."""
+    if hasattr(t, "fact"):
+        return {"fact": t.fact}
+    return {"field": t.field, "from": t.start, "to": t.end,
+            "scale": "log" if t.log else "linear"}
+
+
+def figure_rows(raw: dict[str, Any], provider: str | None = None) -> list[dict[str, Any]]:
+    """Every kbase figure as `runplan kbase show --format json` gives it (one file's with
+    `provider`)."""
+    from runplan.kbase import iter_figures
+
+    keys = [provider] if provider else list(raw)
+    return [{"file": k, "figure": p, **f} for k in keys for p, f in iter_figures(raw[k])]
