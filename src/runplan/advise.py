@@ -21,7 +21,13 @@ from runplan.cost.estimate import (
     finish,
     probe_facts,
 )
-from runplan.cost.platforms import PlatformCost, cheapest, platform_costs
+from runplan.cost.platforms import (
+    PlatformCost,
+    broken_limits,
+    cheapest,
+    platform_costs,
+    workload_limit,
+)
 from runplan.cost.serverless import LineItem, add_up
 from runplan.errors import Problem, UserError
 from runplan.fmt import num, usd, whole
@@ -38,8 +44,6 @@ from runplan.probes import (
     flip_candidates,
 )
 from runplan.profile import (
-    EVENT_KINDS,
-    HTTP_KINDS,
     Assumption,
     Component,
     Part,
@@ -455,33 +459,41 @@ class Advisor:
         outside what a profile may give (a longest run below the average duration, a peak
         below the average load: the probe there is the same as at that bound)."""
         to, limit = _round(far), ""
-        hard = self._hard_limit(w, name)
-        if hard is not None:
-            figure, what = hard
-            rise = far > value
-            window = FLIP_PRECISION * (1 + 1e-9)  # the last halving's rounding error
+        rise = far > value
+        window = FLIP_PRECISION * (1 + 1e-9)  # the last halving's rounding error
+        for figure, what in self._hard_limits(w, name):
             if (figure < far <= figure * window) if rise else (figure / window <= far <= figure):
                 to, limit = float(figure), what
+                break
         floor = {"traffic.peak_rps": w.avg_rps,
                  "execution.max_duration_s": w.avg_duration_ms / 1000}.get(name)
         if floor is not None and to < floor:
             to = floor
         return Flip(name, to, verdict, value, limit)
 
-    def _hard_limit(self, w: Workload, name: str) -> tuple[float, str] | None:
-        """The provider's function limit an axis can cross, in the axis's unit, and its name."""
-        fn = self.kb.provider(w.provider).functions
-        if not fn.available:
-            return None
-        service = fn.service.split(" (")[0]
-        max_s = fn.duration_limit_s(w.kind in HTTP_KINDS, w.kind in EVENT_KINDS)
-        if name == "execution.memory_mb" and fn.memory_max_mb > 0:
-            return fn.memory_max_mb, f"the memory limit of {service}"
-        if name == "execution.max_duration_s" and max_s > 0:
-            return max_s, f"the time limit of {service}"
-        if name == "execution.avg_duration_ms" and max_s > 0:
-            return max_s * 1000, f"the time limit of {service}"
-        return None
+    def _hard_limits(self, w: Workload, name: str) -> list[tuple[float, str]]:
+        """The limits an axis can cross of the serverless platforms the workload fits now, in
+        the axis's unit, each with its name ("the time limit of Cloud Run services
+        (request-based billing)"; platforms that share a figure named together), current
+        platforms before legacy ones, in kbase order."""
+        p = self.kb.provider(w.provider)
+        if not p.functions.available:
+            return []
+        named: dict[float, list[str]] = {}
+        what = "memory" if name == "execution.memory_mb" else "time"
+        for pl in sorted((pl for pl in p.platforms if pl.model == "serverless"),
+                         key=lambda pl: pl.status == "legacy"):
+            if broken_limits(pl.limits, w):
+                continue  # ruled out already: crossing its limits changes nothing
+            max_s = workload_limit(pl.limits, w)
+            figure = {"execution.memory_mb": pl.limits.memory_max_mb,
+                      "execution.max_duration_s": max_s,
+                      "execution.avg_duration_ms": None if max_s is None else max_s * 1000,
+                      }.get(name)
+            if figure:
+                named.setdefault(float(figure), []).append(pl.title)
+        return [(figure, f"the {what} limit of {' and '.join(titles)}")
+                for figure, titles in named.items()]
 
     def _nearest_flip(self, w: Workload, name: str, value: float, make: Any,
                       parts: dict[str, Any], current: str, fired_set: Any) -> Flip | None:

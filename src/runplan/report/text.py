@@ -39,9 +39,12 @@ def cost_lines(r: Result) -> list[str]:
            f"people {usd(k.people_usd)})") if k.priced else \
         (f"  kubernetes  not priced: a GPU component, and kbase has no sourced GPU node price "
          f"for {c.provider} ({_VIEW[k.view]})")
+    excluded = r.verdict.excluded.get("serverless", [])
+    ruled_out = f"  (ruled out by {', '.join(excluded)}: not a choice)" \
+        if excluded and c.serverless else _people(c.serverless)
     lines = [f"Monthly cost on {c.provider}:", k8s,
              f"  serverless  {usd(c.serverless.monthly_usd if c.serverless else None)}"
-             + _people(c.serverless)]
+             + ruled_out]
     if r.parts_usd is not None:
         lines.append(f"  parts       {usd(r.parts_usd)}  (each on its verdict: {parts_text(r)})")
     elif c.break_even:
