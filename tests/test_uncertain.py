@@ -480,3 +480,39 @@ def test_the_published_schema_accepts_ranges() -> None:
     for bad in ({"traffic": {"avg_rps": {"low": 2}}}, {"team": {"engineers": "2..5"}},
                 {"execution": {"runtime": {"low": 1, "high": 2}}}):
         assert list(v.iter_errors({"name": "a", **bad}))
+
+
+ORDERS_2 = ("name: orders-api\nkind: api\n"
+            "traffic: {pattern: steady, avg_rps: 2, peak_rps: 4, idle_fraction: 0.05}\n"
+            "execution: {avg_duration_ms: 150, max_duration_s: 10, memory_mb: 1024, "
+            "runtime: node}\nlatency: {p99_slo_ms: 800, user_facing: true}\n"
+            "team: {devops_maturity: basic, existing_cluster: false, engineers: 5}\n"
+            "constraints: {provider: aws}\n")
+
+
+def test_decision_records_carry_the_sampled_probability(runner: CliRunner,
+                                                        tmp_path: Path) -> None:
+    """`adr new --uncertain=N` records the probability over the draws (what `advise
+    --uncertain=N` prints as confidence), and `adr check --uncertain=N` holds an accepted record
+    to it (ADR-FRAGILE below 0.6); without it both read the score-margin confidence."""
+    profile = tmp_path / "orders.yaml"
+    profile.write_text(ORDERS_2)
+    advised = json.loads(runner.invoke(main, ["advise", str(profile), "--format", "json",
+                                              "--uncertain=400"]).output)
+    plain = json.loads(runner.invoke(main, ["advise", str(profile), "--format", "json"]).output)
+    assert advised["verdict"] == plain["verdict"] == "serverless"
+    assert advised["confidence"] != plain["confidence"]
+    record = tmp_path / "0001-orders.md"
+    result = runner.invoke(main, ["adr", "new", "--from", str(profile), "--title", "Orders",
+                                  "--profile-inline", "-o", str(record), "--uncertain=400"])
+    assert result.exit_code == 0, result.output
+    front = yaml.safe_load(record.read_text().split("---")[1])
+    assert front["runplan"]["revisit"]["probability"] == round(advised["confidence"], 2)
+    record.write_text(record.read_text().replace("status: proposed", "status: accepted", 1))
+    for extra, p in ((["--uncertain=400"], advised["confidence"]), ([], plain["confidence"])):
+        out = runner.invoke(main, ["adr", "check", str(record), "--format", "json",
+                                   "--fail-on", "never", *extra]).output
+        fragile = [f for f in json.loads(out)["findings"] if f["check"] == "ADR-FRAGILE"]
+        assert (len(fragile) == 1) == (p < 0.6)
+        if fragile:
+            assert f"holds is {p:.2f}" in fragile[0]["message"]

@@ -708,13 +708,14 @@ def adr() -> None:
 @click.option("--fragile-below", type=click.FloatRange(0, 1), default=None,
               help="ADR-FRAGILE for an accepted record whose probability is below this "
                    "(default 0.6; settable in runplan.toml: fragile-below).")
+@uncertain_option
 @rules_option
 @provider_option
 @pricing_option
 @boundary
 def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | None,
               root: Path | None, as_of: Any, fragile_below: float | None,
-              rules_dirs: tuple[Path, ...], provider: str | None,
+              uncertain: int | None, rules_dirs: tuple[Path, ...], provider: str | None,
               pricing: Path | None) -> None:
     """Check MADR 4.0 (or Nygard) records: structure, and whether the decision still holds.
 
@@ -749,7 +750,7 @@ def adr_check(paths: tuple[str, ...], fmt: str, fail_on: str, output: Path | Non
         check_target(output, "-o")  # refused before any work
     advisor = _advisor(rules_dirs, pricing, False)
     policy = Policy(as_of or dt.date.fromisoformat(today()),
-                    DEFAULT_FRAGILE_BELOW if fragile_below is None else fragile_below)
+                    DEFAULT_FRAGILE_BELOW if fragile_below is None else fragile_below, uncertain)
     files = _record_files(paths)
     findings = []
     checked: list[str] = []
@@ -820,13 +821,14 @@ def _record_files(paths: tuple[str, ...]) -> list[Path]:
                    "into the front matter (default: reference it when it is inside the "
                    "record's repository, else copy it).")
 @review_by_option
+@uncertain_option
 @rules_option
 @provider_option
 @pricing_option
 @boundary
 def adr_new(profile_path: Path, title: str, output: Path | None, reference: bool | None,
-            review_by: Any, rules_dirs: tuple[Path, ...], provider: str | None,
-            pricing: Path | None) -> None:
+            review_by: Any, uncertain: int | None, rules_dirs: tuple[Path, ...],
+            provider: str | None, pricing: Path | None) -> None:
     """Draft a MADR 4.0 record from a profile: the verdict as the chosen option.
 
     \b
@@ -842,6 +844,8 @@ def adr_new(profile_path: Path, title: str, output: Path | None, reference: bool
     advisor = _advisor(rules_dirs, pricing, False)
     component = load_component(profile_path, advisor.kb, provider)
     result = advisor.advise(component, file=str(profile_path))
+    # With --uncertain the recorded probability is the draws' (`revisit.probability`).
+    result = _uncertain(advisor, component, result, uncertain, None)[0]
     data = component.model_dump(exclude_unset=True)  # the profile as given (provider applied)
     if output is None:
         output = default_folder()

@@ -338,6 +338,11 @@ def check_record(rec: Record, advisor: Advisor, provider: str | None = None,
             rec.front_start or 1)
     else:
         result = advisor.advise(component, file=rec.file)
+        if policy.uncertain is not None and not result.parts:  # parts are not sampled
+            from runplan.uncertainty.report import uncertain, with_probability
+
+            result = with_probability(result, uncertain(advisor, component, result,
+                                                        policy.uncertain, None))
         _decision(rec, result, add, advisor, meta, policy)
     return Checked(rec, _waive(rec, f), result)
 

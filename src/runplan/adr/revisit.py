@@ -152,6 +152,7 @@ class Policy:
 
     as_of: dt.date
     fragile_below: float = DEFAULT_FRAGILE_BELOW
+    uncertain: int | None = None  # `--uncertain=N`: the probability over N draws
 
 
 def _number(value: Any) -> bool:
