@@ -29,9 +29,10 @@ HOOKS = {"name": "hooks", "kind": "webhook",
 SHOP = {"name": "shop", "team": TEAM, "constraints": {"provider": "aws"}, "parts": [API, HOOKS]}
 
 
-def _alone(parent: dict[str, Any], part: dict[str, Any]) -> Component:
+def _alone(parent: dict[str, Any], part: dict[str, Any], joined: bool = False) -> Component:
     """A part as a component of its own: the parent's sections with the part's fields over
-    them (the parents here give no traffic, so no volume precedence is involved)."""
+    them (the parents here give no traffic, so no volume precedence is involved); `joined`:
+    advised by a team that already runs a cluster (marginal)."""
     data: dict[str, Any] = {"name": part["name"]}
     for key in ("kind", "traffic", "execution", "latency", "architecture", "team",
                 "constraints"):
@@ -40,6 +41,8 @@ def _alone(parent: dict[str, Any], part: dict[str, Any]) -> Component:
             data[key] = {**(a or {}), **(b or {})}
         elif b is not None or a is not None:
             data[key] = b if b is not None else a
+    if joined:
+        data["team"] = {**data.get("team", {}), "existing_cluster": True}
     return Component.model_validate(data)
 
 
@@ -234,7 +237,10 @@ def test_a_component_with_parts_costs_the_sum_of_its_parts(
     named = [{"name": f"p{i}", **p} for i, p in enumerate(parts)]
     parent = {"name": "c", "team": team, "constraints": {"provider": provider}, "parts": named}
     r = advisor.advise(Component.model_validate(parent))
-    alone = [advisor.advise(_alone(parent, p)) for p in named]
+    # A part that joins the cluster another part stands up (`Advisor._share_cluster`) is the
+    # part advised alone by a team that has that cluster.
+    alone = [advisor.advise(_alone(parent, p, joined=part.costs.view == "marginal"))
+             for p, part in zip(named, r.parts, strict=True)]
     for part, own in zip(r.parts, alone, strict=True):
         assert part.verdict.verdict == own.verdict.verdict
     expected = 0.0

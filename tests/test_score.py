@@ -230,11 +230,16 @@ def test_portfolio_by_hand(runner: CliRunner, tmp_path: Path) -> None:
     assert k8s["variable_usd"] == pytest.approx(node_share + lcu + own, abs=0.01)
     assert k8s["fixed_usd"] == pytest.approx(fixed, abs=0.01)
     assert p["strategies"]["all_serverless"]["monthly_usd"] == pytest.approx(lam, abs=0.01)
+    # off a cluster its cheapest bill is ECS on Fargate (cheaper than Lambda): 0.5 vCPU tasks
+    # for the same replica-hours, 2 GB per vCPU, its own ALB and LCUs, the same own people
+    fargate = 6714 * 0.5 * 0.04048 + 6714 * 0.5 * 2 * 0.004445 + 0.0225 * 730 + lcu + own
+    assert fargate < lam
     assert p["cluster_decision"]["aws"] == {
         "justified": False, "view": "standalone", "fixed_usd": 6339.43,
-        "saving_usd": round(lam - node_share - lcu - own, 2),
-        "because": "the components cheaper on a cluster would save $236.42/month at marginal "
-                   "cost, less than its $6,339.43 fixed cost; no hard constraint needs one"}
+        "saving_usd": round(fargate - node_share - lcu - own, 2),
+        "because": "the components cheaper on a cluster would save $104.58/month at marginal "
+                   "cost, less than its $6,339.43 fixed cost; no component needs a cluster of "
+                   "nodes"}
     [component] = data["components"]
     assert component["costs"]["kubernetes"]["view"] == "standalone"
     # Kubernetes, though its new cluster costs 15x the Lambda bill: it keeps state in memory
@@ -242,22 +247,49 @@ def test_portfolio_by_hand(runner: CliRunner, tmp_path: Path) -> None:
     # weight grows with the ratio (test_judgement); `stateful` changes no bill.
     assert p["strategies"]["recommended_mix"]["monthly_usd"] == k8s["monthly_usd"]
     [cluster] = p["clusters"]
-    assert cluster["without_cluster_usd"] == pytest.approx(lam, abs=0.01)
-    assert cluster["difference_usd"] == pytest.approx(node_share + lcu + own + fixed - lam,
+    assert cluster["without_cluster_usd"] == pytest.approx(fargate, abs=0.01)
+    assert cluster["difference_usd"] == pytest.approx(node_share + lcu + own + fixed - fargate,
                                                       abs=0.02)
     assert p["allocation"] == [{"name": "steady-api", "provider": "aws", "view": "allocated",
                                 "marginal_usd": 225.94, "fixed_share_usd": 6339.43,
                                 "total_usd": 6565.37}]
-    assert p["top_at_stake"][0]["at_stake_usd"] == pytest.approx(lam - node_share - lcu - own,
-                                                                  abs=0.02)
+    # at stake: the two figures the row shows, Kubernetes standalone (here ECS on Fargate,
+    # the model's cheapest platform) against Lambda
+    assert component["costs"]["kubernetes"]["monthly_usd"] == pytest.approx(fargate, abs=0.01)
+    [stake] = p["top_at_stake"]
+    assert stake["kubernetes_view"] == "standalone"
+    assert stake["kubernetes_usd"] == pytest.approx(fargate, abs=0.01)
+    assert stake["at_stake_usd"] == pytest.approx(lam - fargate, abs=0.02)
 
 
 def test_example_cluster_is_required_and_fixed_cost_spread(example: dict[str, Any]) -> None:
     p = example["portfolio"]
     [cluster] = p["clusters"]
     assert cluster["justified"] == "required"
-    names = {r["name"] for r in cluster["required_by"]}
-    assert {"data-export", "video-transcode", "chat-websocket"} <= names
+    # only the GPU component needs nodes: the six that functions cannot run (connections,
+    # duration) all fit ECS on Fargate, a node-less platform with no cluster to run
+    assert cluster["required_by"] == [{"name": "fraud-scoring", "because": ["LIMIT-GPU-001"]}]
+    assert cluster["required_count"] == 1
+    comps = by_name(example)
+    for name in ("search-indexer", "audit-log-ingest", "chat-websocket", "nightly-report",
+                 "data-export", "video-transcode"):
+        assert comps[name]["excluded"]["serverless"]
+        ecs = [o for o in [comps[name]["platform"], *comps[name]["alternatives"]]
+               if o["name"] == "aws-ecs-fargate"]
+        assert ecs and ecs[0]["feasible"], name
+    others = [c for c in example["components"]
+              if c["verdict"] != "serverless" and c["name"] != "fraud-scoring"]
+    assert cluster["others_on_cluster_usd"] == pytest.approx(
+        sum(c["costs"]["kubernetes"]["monthly_usd"] for c in others), abs=0.005 * len(others))
+    assert cluster["message"] == (
+        "The aws cluster is required by 1 component (fraud-scoring: LIMIT-GPU-001) that no "
+        "node-less platform runs; its fixed cost $6,339.43/month. It costs "
+        f"${cluster['with_cluster_usd']:,.2f}/month with its 17 components (54% fixed); the "
+        f"other 16 cost ${cluster['others_on_cluster_usd']:,.2f} at marginal cost on it and "
+        f"${cluster['others_off_cluster_usd']:,.2f} off it (functions or node-less "
+        "containers).")
+    # no money at stake against an option a hard constraint excludes
+    assert "fraud-scoring" not in {x["name"] for x in p["top_at_stake"]}
     shares = [a["fixed_share_usd"] for a in p["allocation"]]
     assert sum(shares) == pytest.approx(cluster["fixed_total_usd"], abs=0.05)
     assert len(p["top_at_stake"]) == 5 and len(p["top_closest_to_flip"]) == 5
@@ -318,13 +350,15 @@ def test_text_summary(runner: CliRunner) -> None:
     assert result.exit_code == 0
     out = result.stdout
     assert out.startswith("runplan score: ")
-    # The estate needs a cluster (7 components cannot run on functions), so each component
+    # The estate needs a cluster (fraud-scoring's GPU: nothing node-less runs it), so each component
     # is priced joining it (marginal): storefront-web, inventory-sync and recommendations stay
     # on Kubernetes ($266 against $625 on functions for storefront-web), where each priced
     # alone, with a new cluster's bill 11-57x the functions bill, went serverless (CHANGELOG).
     assert "Verdicts: kubernetes 17, serverless 11, hybrid 0" in out
     assert "all Kubernetes:" in out and "recommended mix:" in out
-    assert "The aws cluster is required:" in out
+    assert "The aws cluster is required by 1 component (fraud-scoring: LIMIT-GPU-001) that no" \
+        in out
+    assert "between Kubernetes $338 (marginal) and functions $2,406" in out
     assert "Most money at stake:" in out and "Closest to a flip:" in out
     assert result.stderr == ""  # no progress bar without a terminal
 
@@ -524,9 +558,12 @@ def test_every_view_of_the_example_shows_the_same_kubernetes_figure(
     for r in rows:
         k8s, view, sls = want[r["name"]]
         assert (float(r["kubernetes_usd"]), r["kubernetes_view"]) == (k8s, view)
-        assert r["cheaper"] == ("" if sls is None else
+        excluded = by_name(example)[r["name"]]["excluded"]["serverless"]
+        assert r["cheaper"] == ("" if sls is None or excluded else
                                 "serverless" if sls < k8s else "kubernetes")
     assert {r["name"]: r["cheaper"] for r in rows}["feature-flags-api"] == "kubernetes"
+    # fraud-scoring: functions $310.81 against GPU nodes $1,598.43, but functions have no GPU
+    assert {r["name"]: r["cheaper"] for r in rows}["fraud-scoring"] == ""
 
     md = [_cells(x, "|") for x in out("markdown").splitlines() if x.startswith("| ")
           and not x.startswith("| component")]
@@ -591,33 +628,35 @@ def test_example_rows_add_up_to_the_portfolio_totals(example: dict[str, Any]) ->
     assert p["cluster_decision"]["aws"]["justified"] is True
     assert p["cluster_decision"]["aws"] == {
         "justified": True, "view": "marginal", "fixed_usd": None, "saving_usd": None,
-        "because": "search-indexer cannot run on functions (LIMIT-CONNECTIONS-001)"}
+        "because": "fraud-scoring needs a cluster of nodes: neither functions nor a node-less "
+                   "platform runs it (LIMIT-GPU-001)"}
 
 
 def test_a_cluster_cheaper_in_total_prices_every_component_at_marginal_cost(
         runner: CliRunner, tmp_path: Path) -> None:
-    """No hard constraint, no cluster yet: three busy APIs save more on a cluster (at
-    marginal cost) than its fixed cost, so the estate has one and even the small webhook
-    is priced joining it, not standing up its own."""
+    """No hard constraint, no cluster yet: six busy APIs save more on a cluster (at
+    marginal cost, against their cheapest bill off it: ECS on Fargate) than its fixed cost,
+    so the estate has one and even the small webhook is priced joining it, not standing up
+    its own. Three would not: 3 x $1,295.50 is less than the $6,339.43 fixed cost."""
     path = tmp_path / "estate.yaml"
     path.write_text(
         "defaults: {team: {devops_maturity: established}}\ncomponents:\n"
         + "".join(f"  - {{name: api-{i}, kind: api, traffic: {{pattern: steady, avg_rps: 1000}},"
-                  " execution: {avg_duration_ms: 80, memory_mb: 1024}}\n" for i in range(3))
+                  " execution: {avg_duration_ms: 80, memory_mb: 1024}}\n" for i in range(6))
         + "  - {name: hook, kind: webhook, traffic: {pattern: bursty, requests_per_month: 50000}}\n")
     code, data, _ = score_json(runner, str(path))
     assert code == 0
     decision = data["portfolio"]["cluster_decision"]["aws"]
     assert decision["justified"] is True and decision["view"] == "marginal"
-    # each API: $6,462.31 on Lambda against $1,484.34 at marginal cost on a cluster
-    assert decision["saving_usd"] == pytest.approx(3 * (6462.31 - 1484.34), abs=0.05)
+    # each API: $2,779.84 on ECS on Fargate (less than $6,462.31 on Lambda) against
+    # $1,484.34 at marginal cost on a cluster
+    assert decision["saving_usd"] == pytest.approx(6 * (2779.84 - 1484.34), abs=0.05)
     assert decision["fixed_usd"] == 6339.43
     assert decision["because"] == (
         f"components cheaper on it save ${decision['saving_usd']:,.2f}/month at marginal cost, "
         "more than its $6,339.43 fixed cost")
     views = {c["name"]: c["costs"]["kubernetes"]["view"] for c in data["components"]}
-    assert views == {"api-0": "marginal", "api-1": "marginal", "api-2": "marginal",
-                     "hook": "marginal"}
+    assert views == {**{f"api-{i}": "marginal" for i in range(6)}, "hook": "marginal"}
     hook = by_name(data)["hook"]["costs"]["kubernetes"]["breakdown"]
     assert "control plane" not in hook and "load balancer" not in hook
 
@@ -668,3 +707,60 @@ def test_an_estate_on_stdin_is_decided_and_scored_as_the_file(
     assert data["components"] == example["components"]
     assert data["portfolio"]["cluster_decision"] == example["portfolio"]["cluster_decision"]
     assert data["portfolio"]["allocation"] == example["portfolio"]["allocation"]
+
+
+def test_money_at_stake_is_the_figures_the_rows_show(runner: CliRunner, tmp_path: Path) -> None:
+    """Two plain APIs at 1 rps, no cluster justified: each row is priced standalone, and its
+    money at stake is that row's Kubernetes figure (ECS on Fargate, no cluster) against its
+    Lambda bill, not a shared cluster's marginal figure the verdict never used."""
+    path = tmp_path / "estate.yaml"
+    path.write_text("components:\n  - {name: api-a, kind: api, traffic: {avg_rps: 1}}\n"
+                    "  - {name: api-b, kind: api, traffic: {avg_rps: 1}}\n")
+    code, data, _ = score_json(runner, str(path))
+    assert code == 0
+    requests = 1 * 730 * 3600
+    lam = requests * 0.20 / 1e6 + requests * 0.1 * 0.5 * 0.0000166667 + requests * 1.00 / 1e6 \
+        + 0.004 * 12_500  # requests, 100 ms x 0.5 GB, HTTP API, own people (basic)
+    # two 0.5 vCPU tasks all month, 2 GB per vCPU, an ALB and its LCUs, own people (basic)
+    fargate = 2 * 730 * 0.5 * 0.04048 + 2 * 730 * 0.5 * 2 * 0.004445 + 0.0225 * 730 \
+        + 1 / 25 * 730 * 0.008 + 0.015 * 12_500
+    p = data["portfolio"]
+    assert p["cluster_decision"]["aws"]["justified"] is False
+    for c in data["components"]:
+        assert c["costs"]["kubernetes"]["view"] == "standalone"
+        assert c["costs"]["kubernetes"]["monthly_usd"] == pytest.approx(fargate, abs=0.01)
+        assert c["costs"]["serverless"]["monthly_usd"] == pytest.approx(lam, abs=0.01)
+    assert [(x["name"], x["kubernetes_view"]) for x in p["top_at_stake"]] == [
+        ("api-a", "standalone"), ("api-b", "standalone")]
+    for x in p["top_at_stake"]:
+        assert x["kubernetes_usd"] == pytest.approx(fargate, abs=0.01)
+        assert x["at_stake_usd"] == pytest.approx(fargate - lam, abs=0.02)
+    text = runner.invoke(main, ["score", str(path), "-q", "-j", "1"]).stdout
+    assert "1. api-a (serverless): $185/month between Kubernetes $240 (standalone) and " \
+        "functions $55.34" in text
+    assert "(marginal)" not in text.split("Most money at stake:")[1]
+
+
+def test_an_excluded_option_is_never_the_cheaper_nor_at_stake(kb: Any) -> None:
+    """A GPU model on AWS: functions cost less on paper ($310.81 against $1,598.43 on GPU
+    nodes) but LIMIT-GPU-001 excludes them, so `cheaper` is empty and nothing is at stake."""
+    from runplan.advise import Advisor
+    from runplan.portfolio import placement
+    from runplan.profile import Component
+    from runplan.report.batch import summary_row
+    from runplan.rulebase.load import load_rulebase
+
+    fraud = {"name": "fraud-scoring", "kind": "ml-inference",  # as in examples/inventory.yaml
+             "team": {"devops_maturity": "established"}, "constraints": {"provider": "aws"},
+             "traffic": {"pattern": "steady", "avg_rps": 20},
+             "execution": {"avg_duration_ms": 30, "memory_mb": 8192, "runtime": "python",
+                           "gpu": True}, "latency": {"p99_slo_ms": 80}}
+    adv = Advisor(kb, load_rulebase(), clusters=frozenset({"aws"}))
+    r = adv.advise(Component.model_validate(fraud))
+    assert r.verdict.excluded["serverless"] == ["LIMIT-GPU-001"]
+    sls = r.costs.serverless.monthly_usd if r.costs.serverless else 0.0
+    assert (round(sls, 2), round(r.costs.kubernetes.monthly_usd, 2)) == (310.81, 1598.43)
+    assert summary_row(r)["cheaper"] == ""
+    placed = placement(r, kb, False)
+    assert placed.at_stake_usd is None and placed.needs_nodes == ("LIMIT-GPU-001",)
+    assert placed.justifies_cluster and placed.off_cluster_usd is None

@@ -18,14 +18,16 @@ people who run the cluster at the DevOps maturity of its most mature member: kba
 .yaml and kbase/operations.yaml) spread over those components in proportion to their node
 share and load-balancer units (the *allocated* view, OpenCost-style); the totals of
 all-Kubernetes, all-serverless and the recommended mix; whether a cluster is justified (the
-mix with the cluster against the same components on functions, unless a hard constraint
-keeps one on Kubernetes); and the five decisions with the most money at stake and the five
-closest to flipping.
+mix with the cluster against the same components off it, each on functions or a node-less
+container platform such as ECS on Fargate, unless a component no such platform runs
+requires it); and the five decisions with the most money at stake (the two figures each
+verdict compared) and the five closest to flipping.
 
 `ClusterSurvey` is `score`'s first pass: before any component is priced for its verdict, it
-decides per provider whether the estate has a cluster anyway (one exists, a hard constraint
-needs one, or it is cheaper in total: the components' savings at marginal cost on it exceed
-its fixed cost); on such a provider every component is then priced at marginal cost.
+decides per provider whether the estate has a cluster anyway (one exists, a component that
+neither functions nor a node-less platform runs needs one, or it is cheaper in total: the
+components' savings at marginal cost on it, against their cheapest bill off it, exceed its
+fixed cost); on such a provider every component is then priced at marginal cost.
 """
 
 from __future__ import annotations
@@ -64,11 +66,19 @@ class Placement:
     mix_cluster_usd: float  # the part of the mix that runs on the cluster (marginal cost)
     mix_variable_usd: float  # the same part's node share and LB units
     mix_functions_usd: float  # the part of the mix that runs on functions
-    functions_instead_usd: float | None  # all of it on functions; None: a hard constraint forbids
+    # all of it off the cluster (`off_cluster_usd`; on functions where its verdict is
+    # serverless); None: only a cluster of nodes runs it
+    functions_instead_usd: float | None
     flip: tuple[str, float, float, str, bool] | None  # nearest: field, from, to, verdict, assumed
     maturity: str = "basic"  # team.devops_maturity
     existing_cluster: bool = False  # team.existing_cluster
     priced: bool = True  # False: a GPU component with no sourced GPU node price (no nodes in it)
+    # The cheapest way to run it with no cluster of nodes: functions unless a hard constraint
+    # excludes them, or a node-less container platform (ECS on Fargate, Autopilot) that fits
+    # and is priced. None: only a cluster of nodes runs it (`needs_nodes`).
+    off_cluster_usd: float | None = None
+    kubernetes_excluded: bool = False  # a hard constraint excludes the Kubernetes model
+    needs_nodes: tuple[str, ...] = ()  # why nothing but a cluster of nodes runs it
 
     @property
     def needs_cluster(self) -> bool:
@@ -77,17 +87,18 @@ class Placement:
     @property
     def justifies_cluster(self) -> bool:
         """Whether this component alone makes a cluster on its provider a given: its team
-        runs one, or it cannot run on functions."""
-        return self.existing_cluster or self.serverless_usd is None or \
-            bool(self.serverless_excluded_by)
+        runs one, or neither functions nor any node-less platform can run it."""
+        return self.existing_cluster or self.off_cluster_usd is None
 
     @property
     def at_stake_usd(self) -> float | None:
-        """What the decision moves per month on this estate: the component at marginal cost
-        on the shared cluster (the fixed cost is paid once for all) against functions."""
-        if self.serverless_usd is None or not self.priced:
+        """What the decision moves per month: the gap between the two figures the verdict
+        compared (Kubernetes in its view, `view`, and functions). None where one of them
+        cannot run (a hard constraint excludes it) or is not priced."""
+        if self.serverless_usd is None or not self.priced or self.serverless_excluded_by \
+                or self.kubernetes_excluded:
             return None
-        return abs(self.marginal_usd - self.serverless_usd)
+        return abs(self.kubernetes_usd - self.serverless_usd)
 
 
 def _serverless_blocked(r: Result) -> tuple[str, ...]:
@@ -127,7 +138,15 @@ def placement(r: Result, kb: KnowledgeBase, free_tier: bool) -> Placement:
         instead = sls
     else:
         cluster, cluster_var, functions = marginal, variable, 0.0
-        instead = None if blocked else sls
+        instead = None  # what it costs off the cluster: `off_cluster_usd`, below
+    if placed:
+        offs = [pp.off_cluster_usd for pp in placed]
+        off_cluster = None if any(o is None for o in offs) else add_up(o or 0.0 for o in offs)
+        needs = tuple(f"{pp.name}: {n}" for pp in placed for n in pp.needs_nodes)
+    else:
+        off_cluster, needs = _without_nodes(r, sls, blocked)
+        if r.verdict.verdict != "serverless":
+            instead = off_cluster
     nearest = nearest_flip(r.flips)
     return Placement(r.name, r.costs.provider, r.verdict.verdict, r.verdict.confidence,
                      r.costs.kubernetes.monthly_usd, r.costs.view, sls, marginal, variable,
@@ -136,7 +155,24 @@ def placement(r: Result, kb: KnowledgeBase, free_tier: bool) -> Placement:
                      None if nearest is None else (nearest.field, nearest.current, nearest.to,
                                                    nearest.verdict, nearest.assumed),
                      r.workload.devops_maturity, r.workload.existing_cluster,
-                     all(pp.priced for pp in placed) if placed else r.costs.kubernetes.priced)
+                     all(pp.priced for pp in placed) if placed else r.costs.kubernetes.priced,
+                     off_cluster, bool(r.verdict.excluded.get("kubernetes")), needs)
+
+
+def _without_nodes(r: Result, serverless: float | None, blocked: tuple[str, ...],
+                   ) -> tuple[float | None, tuple[str, ...]]:
+    """The cheapest bill with no cluster of nodes (functions unless excluded, or a node-less
+    or serverless container platform that fits, is priced, whose model no hard constraint
+    excludes and whose bill is not in the marginal view: that one joins the cluster), or None
+    and why not."""
+    bills = [] if blocked or serverless is None else [serverless]
+    bills += [o.monthly_usd for o in r.platforms
+              if o.platform.bill != "nodes" and o.platform.kind != "functions" and o.feasible
+              and o.monthly_usd is not None and not r.verdict.excluded.get(o.platform.model)
+              and o.view != "marginal"]  # marginal: joining the cluster (EKS on Fargate)
+    if bills:
+        return min(bills), ()
+    return None, blocked or ("no functions or node-less platform fits",)
 
 
 def _off_cluster(r: Result, on_cluster: float) -> float | None:
@@ -206,9 +242,10 @@ class ClusterSurvey:
         if p.justifies_cluster and prov not in self.trigger:
             self.trigger[prov] = (
                 f"{p.name}'s team already runs a cluster" if p.existing_cluster else
-                f"{p.name} cannot run on functions ({', '.join(p.serverless_excluded_by)})")
-        elif p.serverless_usd is not None and p.serverless_usd > p.marginal_usd:
-            self.savings[prov] += p.serverless_usd - p.marginal_usd
+                f"{p.name} needs a cluster of nodes: neither functions nor a node-less "
+                f"platform runs it ({', '.join(p.needs_nodes)})")
+        elif p.off_cluster_usd is not None and p.off_cluster_usd > p.marginal_usd:
+            self.savings[prov] += p.off_cluster_usd - p.marginal_usd
 
     def decisions(self) -> dict[str, dict[str, Any]]:
         """Per provider: justified or not, why, and the view components are priced in. (A
@@ -227,7 +264,8 @@ class ClusterSurvey:
                 "justified": bool(why),
                 "because": why or (f"the components cheaper on a cluster would save "
                                    f"{cents(saving)}/month at marginal cost, less than its "
-                                   f"{cents(fixed)} fixed cost; no hard constraint needs one"),
+                                   f"{cents(fixed)} fixed cost; no component needs a cluster "
+                                   "of nodes"),
                 "fixed_usd": None if prov in self.trigger else round(fixed, 2),
                 "saving_usd": None if prov in self.trigger else round(saving, 2),
                 "view": "marginal" if why else "standalone"}
@@ -248,6 +286,7 @@ class _Cluster:
     functions_instead: float = 0.0
     required_by: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     required_count: int = 0
+    required_variable: float = 0.0  # the required members' marginal cost
     against_verdict: int = 0
 
 
@@ -302,8 +341,9 @@ class Portfolio:
             c.members.append((p.name, p.mix_cluster_usd, p.mix_variable_usd))
             if p.functions_instead_usd is None:
                 c.required_count += 1
+                c.required_variable += p.mix_cluster_usd
                 if len(c.required_by) < NAMES_KEPT:
-                    c.required_by.append((p.name, p.serverless_excluded_by))
+                    c.required_by.append((p.name, p.needs_nodes))
             else:
                 c.functions_instead += p.functions_instead_usd - p.mix_functions_usd
                 if p.verdict != "serverless":
@@ -311,6 +351,7 @@ class Portfolio:
         stake = p.at_stake_usd
         if stake is not None:
             item = {"name": p.name, "verdict": p.verdict, "at_stake_usd": round(stake, 2),
+                    "kubernetes_usd": round(p.kubernetes_usd, 2), "kubernetes_view": p.view,
                     "marginal_usd": round(p.marginal_usd, 2),
                     "serverless_usd": round(p.serverless_usd or 0.0, 2)}
             _push(self._stake, (stake, -i, p.name, item))
@@ -389,8 +430,9 @@ class Portfolio:
                 "in proportion to node share and load balancer units (OpenCost-style)",
                 "a hybrid without parts is priced on the cluster (its split is not in the "
                 "profile)",
-                "money at stake is the gap between the component at marginal cost on the "
-                "shared cluster and on functions"],
+                "money at stake is the gap between the two figures the verdict compared: "
+                "Kubernetes in its view and functions; none where a hard constraint "
+                "excludes either"],
         }
 
     def _cluster_view(self, prov: str, c: _Cluster, fixed: dict[str, float],
@@ -407,18 +449,26 @@ class Portfolio:
             "fixed_share_of_cost": round(fixed_total / with_cluster, 4) if with_cluster else 0.0,
             "with_cluster_usd": round(with_cluster, 2),
         }
+        without = c.functions_instead
         if c.required_count:
+            rest = members - c.required_count
+            rest_on = c.variable - c.required_variable
+            named = "; ".join(f"{n}: {', '.join(b)}" for n, b in c.required_by[:3]) + \
+                ("; ..." if c.required_count > 3 else "")
             view["justified"] = "required"
             view["required_by"] = [{"name": n, "because": list(b)} for n, b in c.required_by]
             view["required_count"] = c.required_count
+            view["others_on_cluster_usd"] = round(rest_on, 2)
+            view["others_off_cluster_usd"] = round(without, 2)
             view["message"] = (
-                f"The {prov} cluster is required: {c.required_count} of its {members} components "
-                f"cannot run on functions (first: {c.required_by[0][0]}: "
-                f"{', '.join(c.required_by[0][1]) or 'hard constraint'}). It costs "
-                f"{cents(with_cluster)}/month with {its} ({cents(fixed_total)} fixed, "
-                f"{fixed_total / with_cluster:.0%}).")
+                f"The {prov} cluster is required by {plural(c.required_count, 'component')} "
+                f"({named}) that no node-less platform runs; its fixed cost "
+                f"{cents(fixed_total)}/month. It costs {cents(with_cluster)}/month with {its} "
+                f"({fixed_total / with_cluster:.0%} fixed)"
+                + ("." if not rest else
+                   f"; the other {rest} cost {cents(rest_on)} at marginal cost on it and "
+                   f"{cents(without)} off it (functions or node-less containers)."))
             return view
-        without = c.functions_instead
         gap = without - with_cluster
         view["without_cluster_usd"] = round(without, 2)
         view["difference_usd"] = round(abs(gap), 2)
@@ -428,14 +478,16 @@ class Portfolio:
             view["message"] = (
                 f"The {prov} cluster is justified: {its} {cost} "
                 f"{cents(with_cluster)}/month on it ({cents(fixed_total)} of it fixed) and "
-                f"{cents(without)} on functions; the cluster saves {cents(gap)}/month.")
+                f"{cents(without)} off it (functions or node-less containers); the cluster "
+                f"saves {cents(gap)}/month.")
         else:
             view["justified"] = "no"
             view["message"] = (
                 f"The {prov} cluster is not justified by cost: {its} {cost} "
                 f"{cents(with_cluster)}/month on it ({cents(fixed_total)} of it fixed, "
-                f"{fixed_total / with_cluster:.0%}) and {cents(without)} on functions, "
-                f"{cents(-gap)}/month less. No hard constraint needs a cluster; "
+                f"{fixed_total / with_cluster:.0%}) and {cents(without)} off it (functions or "
+                f"node-less containers), {cents(-gap)}/month less. No component needs a "
+                "cluster of nodes; "
                 f"{c.against_verdict} of {members} would run against runplan's verdict "
                 "(see their reasons).")
         return view

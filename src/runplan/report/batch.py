@@ -55,7 +55,7 @@ def summary_row(r: Result) -> dict[str, Any]:
     verdict compared, named), which is cheaper by those figures, the strongest reason, the
     nearest flip. A component with parts also has its parts' sum, each part on its verdict
     (`parts_usd`, what its hybrid costs), and `cheaper` weighs it too: the figures the verdict
-    used."""
+    used, less any option a hard constraint excludes (it cannot be the cheaper)."""
     v = r.verdict
     top = top_reasons(r, 1)
     flip = nearest_flip(r.flips)
@@ -66,7 +66,9 @@ def summary_row(r: Result) -> dict[str, Any]:
         "kubernetes_usd": None if k8s is None else round(k8s, 2),
         "kubernetes_view": r.costs.view,
         "serverless_usd": None if sls is None else round(sls, 2),
-        "cheaper": cheaper(k8s, sls, r.parts_usd),
+        "cheaper": cheaper(None if v.excluded.get("kubernetes") else k8s,
+                           None if v.excluded.get("serverless") else sls,
+                           None if v.excluded.get("hybrid") else r.parts_usd),
         "excluded": "; ".join(f"{o} ({', '.join(ids)})" for o, ids in v.excluded.items() if ids),
         "top_reason": f"{top[0].rule}: {top[0].message}" if top else "",
         "nearest_flip": flip.short() if flip else "",
@@ -152,7 +154,7 @@ def cluster_lines(p: dict[str, Any]) -> list[str]:
 
 def top_lines(p: dict[str, Any]) -> tuple[list[str], list[str]]:
     stake = [f"{i}. {x['name']} ({x['verdict']}): {usd(x['at_stake_usd'])}/month between "
-             f"the shared cluster {usd(x['marginal_usd'])} (marginal) and functions "
+             f"Kubernetes {usd(x['kubernetes_usd'])} ({x['kubernetes_view']}) and functions "
              f"{usd(x['serverless_usd'])}" for i, x in enumerate(p["top_at_stake"], 1)]
     close = []
     for i, x in enumerate(p["top_closest_to_flip"], 1):
