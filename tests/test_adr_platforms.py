@@ -87,8 +87,7 @@ def test_lambda_for_the_same_websocket_service_is_an_error(runner: CliRunner,
     assert out.splitlines() == [
         f"{path}:{CHOSEN_LINE}: error: ADR-HARD-CONSTRAINT: chose AWS Lambda, but its limits "
         "rule it out: execution.max_duration_s: the longest run (1,800 s) is over the 900 s "
-        "limit; execution.long_lived_connections: cannot hold long-lived connections open; "
-        "traffic.peak_rps x execution.avg_duration_ms: 3,000 at once, over the 1,000 limit",
+        "limit; execution.long_lived_connections: cannot hold long-lived connections open",
         "1 record checked: 1 error, 0 warnings, 0 notes"]
     # On AWS itself Lambda is the provider's functions platform: the rules' own exclusions.
     code, out, path = check(runner, tmp_path, WEBSOCKETS, "aws", "AWS Lambda")

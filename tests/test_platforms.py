@@ -241,12 +241,23 @@ def test_a_websocket_stream_is_bounded_by_the_http_limit(kb: KnowledgeBase) -> N
     assert ruled_out_by(_platform(kb, "azure-container-apps").limits, plain) is None
 
 
-def test_concurrency_over_the_platform_limit(kb: KnowledgeBase) -> None:
-    # 3,000 rps at peak x 1 s = 3,000 runs at once: over Lambda's 1,000 account concurrency
-    w, _ = resolve(component(kind="worker", traffic={"avg_rps": 100, "peak_rps": 3000},
-                             execution={"avg_duration_ms": 1000}), kb)
-    assert ruled_out_by(_platform(kb, "aws-lambda").limits, w) == (
-        "traffic.peak_rps x execution.avg_duration_ms: 3,000 at once, over the 1,000 limit")
+def test_concurrency_over_the_quota_is_weighed_not_a_wall(advisor: Advisor,
+                                                         kb: KnowledgeBase) -> None:
+    # 3,000 rps at peak x 1 s = 3,000 runs at once: over Lambda's 1,000 concurrent executions,
+    # a default quota AWS raises on request. Lambda still fits; LIMIT-CONCURRENCY-001 weighs
+    # it, graded on a log scale from the quota (0) to three times it (serverless -3): full here.
+    c = component(kind="worker", traffic={"avg_rps": 100, "peak_rps": 3000},
+                  execution={"avg_duration_ms": 1000})
+    w, _ = resolve(c, kb)
+    assert ruled_out_by(_platform(kb, "aws-lambda").limits, w) is None
+    r = advisor.advise(c)
+    assert r.verdict.excluded["serverless"] == []
+    assert r.inputs["limits.exceeds_concurrency"] is True
+    assert {x.rule: x.effect for x in r.reasons}["LIMIT-CONCURRENCY-001"] == "serverless -3"
+    # At 1,200 at once: log(1.2) / log(3) of the way, 0.166 x 3 = 0.5 points.
+    r = advisor.advise(c.model_copy(update={"traffic": c.traffic.model_copy(
+        update={"peak_rps": 1200.0})}))
+    assert {x.rule: x.effect for x in r.reasons}["LIMIT-CONCURRENCY-001"] == "serverless -0.5"
 
 
 def test_a_twelve_minute_azure_job_is_not_excluded_from_serverless(advisor: Advisor) -> None:
@@ -254,7 +265,10 @@ def test_a_twelve_minute_azure_job_is_not_excluded_from_serverless(advisor: Advi
                                  traffic={"pattern": "scheduled", "requests_per_month": 300},
                                  execution={"avg_duration_ms": 600_000, "max_duration_s": 720}))
     assert r.verdict.excluded["serverless"] == []
-    assert r.inputs["limits.function_max_duration_s"] == 3600
+    # The limits are those of the platform the serverless model runs on: Container Apps jobs,
+    # with no time limit of their own (Flex Consumption's would be 3,600 s).
+    assert r.inputs["limits.platform"] == "Azure Container Apps (consumption)"
+    assert r.inputs["limits.function_max_duration_s"] is None
     assert "LIMIT-DURATION-001" not in {x.rule for x in r.reasons}
 
 

@@ -338,7 +338,7 @@ def test_every_kind_reads_with_its_article() -> None:
     ("WORKLOAD-EDGE-001", {"kind": "webhook", "traffic": {"pattern": "bursty"}},
      "A webhook: event-triggered work that finishes, the best fit for functions."),
     ("WORKLOAD-WORKER-001", {"kind": "worker", "traffic": {"pattern": "steady"}},
-     "A worker idle only 0% of the hours: a long-running process"),  # was "A worker busy 0% idle"
+     "A worker idle only 0% (assumed) of the hours: a long-running process"),  # was "A worker busy 0% idle"
 ])
 def test_rule_messages_use_the_right_article(advisor: Advisor, rule: str,
                                              profile: dict[str, Any], message: str) -> None:

@@ -290,7 +290,8 @@ class Advisor:
             if distances:
                 verdict = replace(verdict, confidence=assumed_confidence(verdict.confidence,
                                                                          distances))
-        reasons = tuple(self._reason(spec, fields, given)
+        given_up = {a.field for a in assumed}
+        reasons = tuple(self._reason(spec, fields, given, given_up)
                         for spec, given in zip(fired, verdict.points, strict=True))
         return Result(
             name=w.name, provider=costs.provider, workload=w, verdict=verdict, costs=costs,
@@ -302,9 +303,10 @@ class Advisor:
             parts_usd=parts_usd(part_results) if part_results else None)
 
     def _reason(self, spec: RuleSpec, fields: dict[str, Any],
-                points: tuple[tuple[str, float], ...]) -> Reason:
+                points: tuple[tuple[str, float], ...], assumed: set[str]) -> Reason:
         """A fired rule with its message filled from this component's figures (`points`: what
-        it gave; a graded rule's effect is its points here)."""
+        it gave; a graded rule's effect is its points here); a figure on an assumed input is
+        marked so (`assumed`: the fields nobody gave)."""
         parts = self._spec_parts.get(spec.id)
         if parts is None:  # what depends on the rule alone, worked out once per rule
             parts = self._spec_parts[spec.id] = (
@@ -314,7 +316,10 @@ class Advisor:
         if spec.grade:
             effect = spec.effect(points)
         facts = {f: fields.get(f) for f in fields_read}
-        return Reason(spec.id, spec.title, effect, render(spec.message, fields), spec.source,
+        return Reason(spec.id, spec.title, effect,
+                      render(spec.message, fields,
+                             (lambda name: _assumed(name, assumed)) if assumed else None),
+                      spec.source,
                       facts, facts_read, spec.asserts, points, spec.exclude)
 
     # -- many components --------------------------------------------------------------------
@@ -520,6 +525,8 @@ FlipKey = tuple[Workload, tuple[tuple[str, Any], ...], str]
 # derived from the average, itself perhaps assumed.
 _STANDS_ON = {"traffic.avg_rps": ("traffic.avg_rps", "traffic.requests_per_month"),
               "traffic.peak_rps": ("traffic.peak_rps",),
+              # a ratio of the peak to the average: assumed when the peak is
+              "traffic.peak_to_avg": ("traffic.peak_rps",),
               "execution.max_duration_s": ("execution.max_duration_s",)}
 
 

@@ -59,9 +59,13 @@ class Interview:
         return nest(flat)
 
     def component(self) -> Component:
-        data = self.profile()
+        from runplan.uncertainty.ranges import strip_ranges
+
+        data, ranges = strip_ranges(self.profile(), "answers", {})
         component = parse_component(data, "answers", {})
         check_component(component, self.advisor.kb, "answers", {})
+        if ranges:
+            component._ranges = ranges
         return component
 
     def provisional(self) -> Result:

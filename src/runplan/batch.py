@@ -28,11 +28,11 @@ from runplan.rulebase.load import load_rulebase
 from runplan.score import Settings, WorkerDied, default_jobs, score_all
 
 
-def _sink(fmt: str, out: TextIO) -> Any:
+def _sink(fmt: str, out: TextIO, uncertain: bool = False) -> Any:
     if fmt == "json":
         return JsonSink(out)
     if fmt == "csv":
-        return CsvSink(out)
+        return CsvSink(out, uncertain=uncertain)
     if fmt == "markdown":
         return MarkdownSink(out)
     if fmt == "html":
@@ -81,8 +81,14 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
             with _output(output) as out, \
                     contextlib.closing(score_all(inventory.entries, settings, jobs,
                                                  inventory.total)) as results:
-                sink = _sink(fmt, out)  # the workers run by now: no thread was forked
+                # the workers run by now: no thread was forked
+                sink = _sink(fmt, out, settings.uncertain is not None)
                 names = Names()
+                estate = None
+                if settings.uncertain is not None:
+                    from runplan.uncertainty.estate import EstateDraws
+
+                    estate = EstateDraws(settings.uncertain)
                 with _progress(show_progress, inventory.total) as advance:
                     for s in results:
                         duplicate = names.taken(s.claim)
@@ -98,8 +104,13 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
                             scored += 1
                             sink.component(s.row or {}, s.data)
                             portfolio.add(s.placement)
+                            if estate is not None and s.draws is not None:
+                                estate.add(s.draws)
                         advance()
-                outcome = Outcome(inventory.file, inventory.fmt, portfolio.summary(), errors,
+                summary = portfolio.summary()
+                if estate is not None:
+                    summary["uncertainty"] = estate.summary(summary)
+                outcome = Outcome(inventory.file, inventory.fmt, summary, errors,
                                   inventory.skipped, scored, rejected)
                 sink.finish(outcome)
     except Interrupted as exc:

@@ -113,6 +113,57 @@ free_tier_option = click.option(
     "organisation's free tier is usually spent).")
 
 
+uncertain_option = click.option(
+    "--uncertain", type=click.IntRange(2, 1_000_000), is_flag=False, flag_value=1000,
+    default=None, metavar="[=N]",
+    help="Sample the uncertain inputs (the profile's ranges, the assumed figures' kbase "
+         "ranges) N times (default 1,000; write --uncertain=N): the verdict's probability, "
+         "cost percentiles, a tornado and the value of information. `confidence` becomes "
+         "the probability.")
+price_uncertainty_option = click.option(
+    "--price-uncertainty", type=str, default=None, metavar="SHARE",
+    help="Each model's prices may be this share off list, either way (a 90% interval), "
+         "e.g. 10%; with --uncertain (default: kbase/uncertainty.yaml price_uncertainty).")
+
+
+def _price_share(text: str | None) -> float | None:
+    """`--price-uncertainty` as a share (10% or 0.1)."""
+    if text is None:
+        return None
+    from runplan import units
+
+    try:
+        share = units.share(text)
+    except ValueError as exc:
+        raise UserError(Problem("--price-uncertainty", None, "--price-uncertainty",
+                                str(exc))) from None
+    if not 0 <= share < 1:
+        raise UserError(Problem("--price-uncertainty", None, "--price-uncertainty",
+                                "must be at least 0 and below 100%"))
+    return share
+
+
+def _uncertain(advisor: Advisor, component: Component, result: Result, draws: int | None,
+               prices: str | None, plot: Path | None = None) -> tuple[Result, Any]:
+    """The Result with the draws' probability as its confidence, and the summary (None
+    without --uncertain)."""
+    if draws is None:
+        if prices is not None:
+            raise UserError(Problem("--price-uncertainty", None, "--price-uncertainty",
+                                    "takes effect with --uncertain"))
+        return result, None
+    from runplan.uncertainty.report import uncertain, with_probability
+
+    summary = uncertain(advisor, component, result, draws, _price_share(prices))
+    if plot is not None:
+        from runplan.uncertainty.plot import plot_tornado
+
+        with atomic_bytes(plot, "--plot") as f:
+            plot_tornado(summary, result.name, f, plot.suffix.lower().lstrip("."))
+        click.echo(f"wrote {printable(str(plot))}", err=True)
+    return with_probability(result, summary), summary
+
+
 def _discovered() -> Path | None:
     """The settings file that applies here (none when the working directory is gone)."""
     from runplan.config import discover
@@ -267,10 +318,15 @@ def _profile(file: Path, advisor: Advisor, provider: str | None) -> Component:
 @provider_option
 @pricing_option
 @free_tier_option
+@uncertain_option
+@price_uncertainty_option
+@click.option("--plot", type=click.Path(path_type=Path), default=None,
+              help="With --uncertain: write the tornado to this .png or .svg file.")
 @boundary
 def advise(file: Path, fmt: str, explain: bool, output: Path | None,
            rules_dirs: tuple[Path, ...], provider: str | None, pricing: Path | None,
-           free_tier: bool) -> None:
+           free_tier: bool, uncertain: int | None, price_uncertainty: str | None,
+           plot: Path | None) -> None:
     """Advise where one component (a profile file, YAML or JSON; `-` for stdin) should run.
 
     \b
@@ -281,25 +337,48 @@ def advise(file: Path, fmt: str, explain: bool, output: Path | None,
     """
     if output is not None:
         check_target(output, "-o")  # refused before any work
+    _check_plot(plot, uncertain)
     advisor = _advisor(rules_dirs, pricing, free_tier)
-    result = advisor.advise(_profile(file, advisor, provider), file=_name(file))
-    _emit(_render(result, fmt, explain), output)
+    component = _profile(file, advisor, provider)
+    result = advisor.advise(component, file=_name(file))
+    result, summary = _uncertain(advisor, component, result, uncertain, price_uncertainty,
+                                 plot)
+    _emit(_render(result, fmt, explain, summary), output)
+
+
+def _check_plot(plot: Path | None, uncertain: int | None) -> None:
+    if plot is None:
+        return
+    if uncertain is None:
+        raise UserError(Problem(str(plot), None, "--plot", "the tornado needs --uncertain"))
+    if plot.suffix.lower() not in (".png", ".svg"):
+        raise UserError(Problem(str(plot), None, "--plot", "must end in .png or .svg"))
+    check_target(plot, "--plot")
 
 
 def _name(file: Path) -> str:
     return display_name(file)
 
 
-def _render(result: Result, fmt: str, explain: bool) -> str:
+def _render(result: Result, fmt: str, explain: bool, summary: Any = None) -> str:
     from runplan.report.data import advise_document
     from runplan.report.markdown import render_markdown
     from runplan.report.text import render_text
 
     if fmt == "json":
-        return _json(advise_document(result, explain))
+        data = advise_document(result, explain)
+        if summary is not None:  # after the result's fields, before the document's own
+            from runplan.uncertainty.report import summary_data
+
+            tail: dict[str, Any] = {k: data.pop(k) for k in ("currency", "explanation")
+                                    if k in data}
+            data = {**data, "uncertainty": summary_data(summary), **tail}
+        return _json(data)
     if fmt == "markdown":
-        return render_markdown(result)
-    return render_text(result, explain)
+        text = render_markdown(result)
+        return text if summary is None else text + f"\n**Uncertainty:** {summary.line()}\n"
+    text = render_text(result, explain)
+    return text if summary is None else text.rstrip("\n") + f"\nuncertain: {summary.line()}\n"
 
 
 @main.command()
@@ -311,10 +390,14 @@ def _render(result: Result, fmt: str, explain: bool) -> str:
               show_default=True)
 @output_option
 @click.option("--plot", type=click.Path(path_type=Path), default=None,
-              help="Write the cost curve to this .png or .svg file.")
+              help="Write the cost curve to this .png or .svg file (with --uncertain: the "
+                   "tornado).")
+@uncertain_option
+@price_uncertainty_option
 @boundary
 def cost(file: Path, provider: str | None, pricing: Path | None, free_tier: bool, fmt: str,
-         output: Path | None, plot: Path | None) -> None:
+         output: Path | None, plot: Path | None, uncertain: int | None,
+         price_uncertainty: str | None) -> None:
     """The cost core alone: both models' monthly cost by line item, break-even, cold starts.
 
     FILE is a profile (YAML or JSON); `-` reads it from stdin.
@@ -340,16 +423,27 @@ def cost(file: Path, provider: str | None, pricing: Path | None, free_tier: bool
         raise UserError(Problem(_name(file), None, "--plot", "a component with parts has no "
                                 "cost curve of its own: plot each part as a profile"))
     result = advisor.advise(component, file=_name(file), flips=False)
+    result, summary = _uncertain(advisor, component, result, uncertain, price_uncertainty,
+                                 plot)
     if fmt == "json":
         data = {"name": result.name, "costs": costs_data(result),
                 "platforms": [platform_data(o, result.costs) for o in result.platforms],
                 "cold_start": cold_start_data(result),
                 "assumptions": [str(a) for a in result.assumptions],
                 "overridden_figures": list(result.overridden), "currency": currency()}
+        if summary is not None:
+            from runplan.uncertainty.report import summary_data
+
+            data["uncertainty"] = summary_data(summary)
         _emit(_json(data), output)
     else:
-        _emit(render_cost_text(result), output)
-    if plot is not None:
+        text = render_cost_text(result)
+        if summary is not None:
+            from runplan.uncertainty.report import cost_lines
+
+            text = text.rstrip("\n") + "\n" + "".join(f"{x}\n" for x in cost_lines(summary))
+        _emit(text, output)
+    if plot is not None and summary is None:
         from runplan.report.charts import plot_cost_curve
 
         be = result.costs.break_even
@@ -386,11 +480,14 @@ SCORE_FORMATS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown":
 @provider_option
 @pricing_option
 @free_tier_option
+@uncertain_option
+@price_uncertainty_option
 @boundary
 def score(file: Path, input_format: str | None, defaults_file: Path | None, fmt: str | None,
           output: Path | None, jobs: int | None, quiet: bool, fail_on_error: bool,
           no_flips: bool, rules_dirs: tuple[Path, ...], provider: str | None,
-          pricing: Path | None, free_tier: bool) -> None:
+          pricing: Path | None, free_tier: bool, uncertain: int | None,
+          price_uncertainty: str | None) -> None:
     """Score every component of an inventory and answer for the estate as a whole.
 
     FILE is YAML or JSON ({defaults: ..., components: [...]}), CSV (dotted profile fields as
@@ -425,11 +522,15 @@ def score(file: Path, input_format: str | None, defaults_file: Path | None, fmt:
                                         "--format"))
             fmt = SCORE_FORMATS[suffix]
     check_not_input(output, (file, defaults_file, pricing))
+    if price_uncertainty is not None and uncertain is None:
+        raise UserError(Problem("--price-uncertainty", None, "--price-uncertainty",
+                                "takes effect with --uncertain"))
     code = run_score(file, input_format, defaults_file, fmt, output, jobs, quiet, fail_on_error,
                      Settings(tuple(rules_dirs), pricing, free_tier, provider,
                               flips=not no_flips, curves=fmt == "html",
                               figures=_config().kbase_settings(),
-                              currency=_config().currency or "USD"))
+                              currency=_config().currency or "USD", uncertain=uncertain,
+                              price_uncertainty=_price_share(price_uncertainty)))
     sys.exit(code)
 
 

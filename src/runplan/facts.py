@@ -15,6 +15,11 @@ COST_FACTS: dict[str, str] = {
                                 "cheapest that fits: Lambda, Cloud Run services, ...)",
     "cost.view": "the view the Kubernetes figures are in: marginal (joining a cluster that "
                  "exists or is justified anyway) or standalone (a new cluster for it alone)",
+    "cost.kubernetes_runs_cluster": "the Kubernetes platform is a cluster the team runs: "
+                                    "nodes (EKS, GKE Standard, AKS, on-premises) or a control "
+                                    "plane it upgrades (EKS on Fargate); false on node-less "
+                                    "platforms with no cluster to run (ECS on Fargate, GKE "
+                                    "Autopilot, Container Apps)",
     "cost.kubernetes_usd": "Kubernetes monthly cost in cost.view, people included, USD",
     "cost.serverless_usd": "serverless monthly cost, people included, USD (null where no "
                            "functions exist)",
@@ -25,18 +30,26 @@ COST_FACTS: dict[str, str] = {
     "cost.ratio": "Kubernetes cost / serverless cost",
     "cost.saving_usd": "Kubernetes cost minus serverless cost, USD per month",
     "cost.break_even_rps": "average rps at which both models cost the same (null: never)",
+    "cold_start.platform": "the platform the cold_start figures are of: the serverless "
+                           "model's (Lambda, Cloud Run services, ...; functions where none "
+                           "fits)",
     "cold_start.share": "share of requests that meet a cold start, 0..1",
     "cold_start.added_ms": "latency a cold start adds, ms",
-    "cold_start.p99_ms": "estimated p99 latency on functions, ms",
+    "cold_start.p99_ms": "estimated p99 latency on the serverless platform, ms",
     "cold_start.breaches_slo": "cold starts push the p99 estimate over latency.p99_slo_ms, "
                                "which the warm path meets (provisioned concurrency fixes it)",
-    "cold_start.warm_p99_ms": "the warm path on functions: duration plus invoke overhead, ms",
-    "cold_start.p99_to_slo": "the p99 estimate on functions / latency.p99_slo_ms",
-    "cold_start.warm_to_slo": "the warm path on functions / latency.p99_slo_ms (over 1: no "
-                              "warm instance meets the objective)",
+    "cold_start.warm_p99_ms": "the warm path on the serverless platform: duration plus "
+                              "invoke overhead, ms",
+    "cold_start.p99_to_slo": "the p99 estimate on the serverless platform / "
+                             "latency.p99_slo_ms",
+    "cold_start.warm_to_slo": "the warm path on the serverless platform / latency.p99_slo_ms "
+                              "(over 1: no warm instance meets the objective)",
     "limits.functions_available": "the provider offers managed functions",
-    "limits.function_max_duration_s": "the provider's function time limit, s",
-    "limits.function_memory_max_mb": "the provider's function memory ceiling, MB",
+    "limits.platform": "the platform the limits are of: the serverless model's (the "
+                       "functions where none fits)",
+    "limits.function_max_duration_s": "the time limit of limits.platform for this kind, s "
+                                      "(null: none, as Container Apps jobs)",
+    "limits.function_memory_max_mb": "the memory ceiling of limits.platform, MB",
     "limits.exceeds_duration": "execution.max_duration_s is over the function time limit",
     "limits.exceeds_memory": "execution.memory_mb is over the function memory ceiling",
     "limits.gpu_unavailable": "a GPU is needed and functions have none",

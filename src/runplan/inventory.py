@@ -514,6 +514,8 @@ FALSE = {"false", "no", "n", "0"}
 
 def _cell(value: str, kind: str) -> Any:
     text = value.strip()
+    if kind == "number" and ".." in text:
+        return text  # a range (`2M..8M`): read with the profile (`uncertainty.ranges`)
     if kind == "number":
         try:
             number = float(text.replace("_", ""))
@@ -649,13 +651,18 @@ def check_entry(entry: Entry, kb: KnowledgeBase, provider: str | None = None) ->
     entry = decoded(entry)
     if entry.problem is not None:
         return Checked(None, [entry.problem])
+    from runplan.uncertainty.ranges import strip_ranges
+
     data = with_provider(entry.data, provider)
     prefix = entry.prefix
     try:
+        data, ranges = strip_ranges(data, entry.file, entry.lines, prefix)
         component = parse_component(data, entry.file, entry.lines, prefix)
         resolved = check_component(component, kb, entry.file, entry.lines, prefix)
     except UserError as exc:
         return Checked(None, [_at_row(p, entry) for p in exc.problems])
+    if ranges:
+        component._ranges = ranges
     return Checked(component, [], resolved)
 
 

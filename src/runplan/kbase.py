@@ -94,6 +94,22 @@ class PlatformLimits:
 
 
 @dataclass(frozen=True)
+class ColdStartFigures:
+    """What a scale-to-zero platform's cold starts are estimated from (`cost.coldstart`): the
+    start-up time per runtime plus an overhead, how long an idle instance is kept, and the
+    warm path's overhead per request."""
+
+    cold_start_ms: dict[str, float]
+    cold_start_overhead_ms: float
+    keep_alive_s: float
+    warm_latency_ms: float
+
+    def start_ms(self, runtime: str) -> float:
+        """What a cold start adds for `runtime`, ms."""
+        return self.cold_start_ms.get(runtime, 0.0) + self.cold_start_overhead_ms
+
+
+@dataclass(frozen=True)
 class Platform:
     """One way to run a workload under an execution model, with its limits and its bill."""
 
@@ -107,6 +123,10 @@ class Platform:
     limits: PlatformLimits
     prices: dict[str, Any]
     joins_existing_cluster: bool = False  # runs on a team's cluster, no new cluster fee
+    # The team runs a cluster on it (nodes, or a control plane it upgrades): Kubernetes on
+    # nodes always; a node-less platform as kbase says (`team_runs_cluster`, absent: no).
+    team_runs_cluster: bool = False
+    cold_start: ColdStartFigures | None = None  # a scale-to-zero platform's (functions' own)
 
 
 @dataclass(frozen=True)
@@ -245,14 +265,31 @@ def _limits(raw: dict[str, Any], fn: FunctionPricing | None) -> PlatformLimits:
                           number("http_max_duration_s"), number("event_max_duration_s"))
 
 
+def _cold_start(fn: FunctionPricing | None, raw: dict[str, Any] | None,
+                ) -> ColdStartFigures | None:
+    """A platform's cold-start figures: a functions platform's from its functions figures, a
+    serverless container platform's from its own `cold_start` group."""
+    if fn is not None:
+        return ColdStartFigures(dict(fn.cold_start_ms), fn.cold_start_overhead_ms,
+                                fn.keep_alive_s, fn.warm_latency_ms)
+    if raw is None:
+        return None
+    return ColdStartFigures({k: float(v) for k, v in raw["cold_start_ms"].items()},
+                            float(raw.get("cold_start_overhead_ms", 0.0)),
+                            float(raw["keep_alive_s"]), float(raw["warm_latency_ms"]))
+
+
 def _platform(raw: dict[str, Any], functions: dict[str, FunctionPricing]) -> Platform:
     prices = dict(raw.get("prices", {}))
     if "vcpu_by_memory_mb" in prices:
         prices["vcpu_by_memory_mb"] = _vcpu_table(prices["vcpu_by_memory_mb"])
+    fn = functions.get(raw["bill"])
+    runs = raw["kind"] == "kubernetes-nodes" or bool(raw.get("team_runs_cluster", False))
     return Platform(raw["name"], raw["title"], raw["model"], raw["kind"], raw["status"],
                     tuple(str(n).lower() for n in raw["names"]), raw["bill"],
-                    _limits(raw["limits"], functions.get(raw["bill"])), prices,
-                    bool(raw.get("joins_existing_cluster", False)))
+                    _limits(raw["limits"], fn), prices,
+                    bool(raw.get("joins_existing_cluster", False)), runs,
+                    _cold_start(fn, raw.get("cold_start")))
 
 
 def _provider(doc: dict[str, Any]) -> Provider:

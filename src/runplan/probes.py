@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -133,8 +133,10 @@ class BatchProbes:
         return Batch(rows, names, np.array([names.index(w.provider) for w in ws], dtype=int))
 
     def _price(self, batch: Batch, who: Array, rows: Rows, cold: bool = True,
-               ) -> tuple[dict[str, Array], dict[str, Costs]]:
-        """Rows priced per provider: (row indices per provider, their costs)."""
+               scale: Scale | None = None) -> tuple[dict[str, Array], dict[str, Costs]]:
+        """Rows priced per provider: (row indices per provider, their costs). `scale`: per
+        row, a factor on each model's bill without its people line (`--uncertain`'s price
+        draws; `scaled`)."""
         code = batch.provider[who]
         groups: dict[str, Array] = {}
         priced = {}
@@ -142,8 +144,12 @@ class BatchProbes:
             index = np.flatnonzero(code == c)
             if len(index):
                 groups[name] = index
-                priced[name] = costs(rows.take(index), self.kb.provider(name), self.kb,
+                taken = rows.take(index)
+                priced[name] = costs(taken, self.kb.provider(name), self.kb,
                                      self.free_tier, cold)
+                if scale is not None:
+                    priced[name] = scaled(priced[name], taken, scale[0][index],
+                                          scale[1][index])
         return groups, priced
 
     # -- break-even ---------------------------------------------------------------------------
@@ -236,6 +242,8 @@ class BatchProbes:
         sls = np.full(n, np.nan)
         share, p99, warm = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
         breaches = np.zeros(n)
+        added = np.full(n, np.nan)
+        runs = np.ones(n)
         has_fn = np.zeros(n, dtype=bool)
         conc = rows.peak_rps * rows.avg_duration_ms / 1000
         lim = {k: np.zeros(n) for k in ("function_max_duration_s", "function_memory_max_mb",
@@ -245,20 +253,23 @@ class BatchProbes:
             k8s[index], people[index], fixed[index] = \
                 np.where(c.kubernetes_priced, c.kubernetes_usd, np.nan), c.people_usd, \
                 c.fixed_usd  # NaN: not priced, the fact is None as in `cost_facts`
+            runs[index] = c.runs_cluster
             fn = p.functions
             if c.serverless_usd is None or not fn.available:
                 continue
             assert c.cold_share is not None and c.cold_p99_ms is not None
+            assert c.cold_warm_p99_ms is not None and c.cold_added_ms is not None
+            assert c.max_duration_s is not None and c.memory_max_mb is not None
             has_fn[index] = True
             sls[index] = c.serverless_usd
             share[index], p99[index] = c.cold_share, c.cold_p99_ms
-            warm[index] = rows.avg_duration_ms[index] + fn.warm_latency_ms
+            warm[index], added[index] = c.cold_warm_p99_ms, c.cold_added_ms
             breaches[index] = c.breaches_slo
-            max_s = np.where(rows.http[index], fn.duration_limit_s(True),
-                             np.where(rows.event[index], fn.duration_limit_s(False, True),
-                                      fn.duration_limit_s(False)))
-            lim["function_max_duration_s"][index] = max_s
-            lim["function_memory_max_mb"][index] = fn.memory_max_mb
+            # the serverless model's platform's (`limits_of`): none (inf) is None
+            lim["function_max_duration_s"][index] = np.where(np.isinf(c.max_duration_s), np.nan,
+                                                             c.max_duration_s)
+            lim["function_memory_max_mb"][index] = np.where(np.isinf(c.memory_max_mb), np.nan,
+                                                            c.memory_max_mb)
             for flag in LIMIT_FLAGS:  # the serverless model's (`cost.vector.costs`)
                 lim[flag][index] = c.flags[flag]
         none = ~has_fn
@@ -286,7 +297,8 @@ class BatchProbes:
             out["traffic.peak_to_avg"].values[rows.avg_rps == 0] = np.nan
             out["traffic.peak_to_avg"].none[rows.avg_rps == 0] = True
         num("cost.break_even_rps", np.full(n, np.nan))
-        num("cold_start.added_ms", np.where(has_fn, rows.cold_start_ms, np.nan))
+        num("cold_start.added_ms", added)
+        out["cost.kubernetes_runs_cluster"] = Field(runs, no, True)
         out["cold_start.breaches_slo"] = Field(breaches, none, True)
         out["limits.functions_available"] = Field(has_fn.astype(float), no, True)
         for name in ("function_max_duration_s", "function_memory_max_mb"):
@@ -301,15 +313,29 @@ class BatchProbes:
         return _sliced(lambda s: self._verdicts_rows(
             batch, who[s], {k: v[s] for k, v in moving.items()}, fixed), len(who))
 
+    def judged(self, batch: Batch, who: Array, moving: dict[str, Array], fixed: Array,
+               scale: Scale | None = None) -> tuple[Array, Array, Array]:
+        """`verdicts` with each row's Kubernetes and serverless monthly totals (as the verdict
+        weighs them: serverless inf where it has no figure), prices scaled by `scale`
+        (`--uncertain`, `runplan.uncertainty.sample`). `moving` may also set the rows'
+        people lines (`k8s_people_usd`, `sls_people_usd`)."""
+        k8s: list[Array] = []
+        sls: list[Array] = []
+        codes = _sliced(lambda s: self._verdicts_rows(
+            batch, who[s], {k: v[s] for k, v in moving.items()}, fixed,
+            None if scale is None else (scale[0][s], scale[1][s]), (k8s, sls)), len(who))
+        return codes, np.concatenate(k8s), np.concatenate(sls)
+
     def _verdicts_rows(self, batch: Batch, who: Array, moving: dict[str, Array], fixed: Array,
-                       ) -> Array:
+                       scale: Scale | None = None,
+                       keep: tuple[list[Array], list[Array]] | None = None) -> Array:
         """The verdict (index into VERDICTS) of workload `who` (per row) with the `moving`
         fields changed. `fixed`: each workload's outcomes of every leaf, of which those on
         fields that do not move are read, (workloads, leaves)."""
         rows = batch.rows.take(who)
         for name, values in moving.items():
             setattr(rows, name, values)
-        groups, priced = self._price(batch, who, rows)
+        groups, priced = self._price(batch, who, rows, scale=scale)
         fields = self._fields(rows, groups, priced)
         n = len(who)
         fixed = fixed[who]
@@ -352,6 +378,9 @@ class BatchProbes:
             if c.serverless_usd is not None:  # NaN: not priced, as `decide`'s None
                 sls_total[index] = np.where(np.isnan(c.serverless_usd), np.inf,
                                             c.serverless_usd)
+        if keep is not None:
+            keep[0].append(k8s_total)
+            keep[1].append(sls_total)
         cost = {"serverless": sls_total, "kubernetes": k8s_total, "hybrid": np.full(n, np.inf)}
         feasible = {o: ~excluded[o] & ((scores[o] > 0) if o == "hybrid" else ~zeros)
                     for o in OPTIONS}
@@ -368,6 +397,18 @@ class BatchProbes:
             best_cost = np.where(better, cost[o], best_cost)
         out: Array = best
         return out
+
+
+Scale = tuple[Array, Array]  # per row: the Kubernetes and the serverless price factor
+
+
+def scaled(c: Costs, rows: Rows, k8s: Array, sls: Array) -> Costs:
+    """Each model's bill with its priced lines (all but people) times a factor per row: the
+    Kubernetes model's total and fixed cost by `k8s`, the serverless model's by `sls`."""
+    serverless = None if c.serverless_usd is None else \
+        rows.sls_people_usd + (c.serverless_usd - rows.sls_people_usd) * sls
+    return replace(c, kubernetes_usd=c.people_usd + (c.kubernetes_usd - c.people_usd) * k8s,
+                   fixed_usd=c.fixed_usd * k8s, serverless_usd=serverless)
 
 
 def _holds(node: Any, outcome: dict[int, Array], fixed: Array, facts: dict[str, Array],

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic import ValidationError as PydanticError
 
 from runplan.errors import Problem, UserError
@@ -182,6 +182,10 @@ class Component(Part):
         "does not set from this component, except the volume: a part's own requests_per_month "
         "or avg_rps replaces the component's volume and peak_rps. The component costs the sum "
         "of its parts, each on its own verdict.")
+    # The ranges the profile gave (`runplan.uncertainty.ranges.strip_ranges`), by where they
+    # stood: () for the component, ("parts", i) for a part; each field's value is the range's
+    # median. Not a field: the schema and every code path see plain values.
+    _ranges: dict[tuple[str | int, ...], Any] = PrivateAttr(default_factory=dict)
 
 
 SECTIONS = ("traffic", "execution", "latency", "architecture", "team", "constraints")
@@ -363,10 +367,8 @@ def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str
                                          f"kbase/traffic.yaml {values['pattern']} idle share"))
     _check_idle(values, {a.field for a in assumed}, hours, file)
     active_avg = values["avg_rps"] / max(1e-9, 1 - values["idle_fraction"])
-    # An assumed peak is at least the rate while active (never rounded below it).
-    assumed_peak = max(active_avg, values["avg_rps"] * shape.peak_to_avg)
     values["peak_rps"] = float(take(
-        "peak_rps", max(round(assumed_peak, 6), active_avg),
+        "peak_rps", derived_peak(values["avg_rps"], values["idle_fraction"], shape.peak_to_avg),
         f"{shape.peak_to_avg:g} x avg_rps, kbase/traffic.yaml {values['pattern']} peak factor"))
     if "peak_rps" in given and "idle_fraction" in given \
             and values["peak_rps"] < active_avg * (1 - 1e-9):
@@ -387,7 +389,7 @@ def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str
                                            "kbase/traffic.yaml default_duration_ms"))
     values["max_duration_s"] = float(take(
         "max_duration_s",
-        round(values["avg_duration_ms"] * kb.traffic.max_to_avg_duration / 1000, 6),
+        derived_max_s(values["avg_duration_ms"], kb.traffic.max_to_avg_duration),
         f"{kb.traffic.max_to_avg_duration:g} x avg_duration_ms"))
     if values["max_duration_s"] * 1000 < values["avg_duration_ms"]:
         raise UserError(Problem(file, None, "execution.max_duration_s",
@@ -397,7 +399,7 @@ def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str
     values["memory_mb"] = float(take("memory_mb", kb.traffic.default_memory_mb,
                                      "kbase/traffic.yaml default_memory_mb"))
     share = kb.operations.cpu_fraction_by_runtime[values["runtime"]]
-    values["cpu_ms"] = float(take("cpu_ms", round(values["avg_duration_ms"] * share, 6),
+    values["cpu_ms"] = float(take("cpu_ms", derived_cpu_ms(values["avg_duration_ms"], share),
                                   f"{share:g} x avg_duration_ms for {values['runtime']}, "
                                   "kbase/operations.yaml cpu_fraction_by_runtime"))
     values["compliance"] = tuple(sorted({c.lower() for c in values["compliance"]}))
@@ -427,6 +429,26 @@ def _check_idle(values: dict[str, Any], assumed: set[str], hours: float, file: s
 def max_idle_fraction(hours: float) -> float:
     """The largest idle share a month with traffic may give: all but one hour idle."""
     return 1 - 1 / hours
+
+
+# The figures `resolve` derives from others when not given, written once for a float and for
+# numpy arrays (`runplan.uncertainty.sample` passes np.maximum and `cost.vector.pyround`).
+def derived_peak(avg_rps: Any, idle: Any, factor: Any, top: Any = max, rnd: Any = round,
+                 ) -> Any:
+    """The peak not given: the pattern's factor times the average, at least the average over
+    the active hours (never rounded below it)."""
+    active = avg_rps / top(1e-9, 1 - idle)
+    return top(rnd(top(active, avg_rps * factor), 6), active)
+
+
+def derived_max_s(avg_duration_ms: Any, max_to_avg: Any, rnd: Any = round) -> Any:
+    """The longest run not given: kbase's multiple of the average duration, in seconds."""
+    return rnd(avg_duration_ms * max_to_avg / 1000, 6)
+
+
+def derived_cpu_ms(avg_duration_ms: Any, share: Any, rnd: Any = round) -> Any:
+    """CPU time not given: the runtime's share of the duration."""
+    return rnd(avg_duration_ms * share, 6)
 
 
 def _check_feasible(values: dict[str, Any], assumed: set[str], file: str) -> None:
@@ -468,8 +490,31 @@ def with_load(w: Workload, requests_per_month: float, hours: float) -> Workload:
 
 
 def profile_schema() -> dict[str, Any]:
-    """The JSON Schema of a component profile, as published in kbase/schemas/."""
-    return Component.model_json_schema()
+    """The JSON Schema of a component profile, as published in kbase/schemas/: the model's,
+    with a range (`runplan.uncertainty.ranges`) allowed beside the number on each field that
+    takes one (ranges are read before the model sees the profile)."""
+    from runplan.uncertainty.ranges import RANGEABLE
+
+    schema = Component.model_json_schema()
+    defs = schema["$defs"]
+    for field in RANGEABLE:
+        section, key = field.split(".")
+        prop = defs[section.capitalize()]["properties"][key]
+        prop["anyOf"].insert(1, {"$ref": "#/$defs/Range"})
+    defs["Range"] = {
+        "description": "A range instead of a value (runplan --uncertain): `low..high` or "
+        "{low, high}, a 90% interval, or {p10, p50, p90}; units as in the questionnaire "
+        "(2k..8k, 300ms..2s, 512MB..2GB, 10%..40%).",
+        "anyOf": [
+            {"type": "string", "pattern": "\\.\\."},
+            {"type": "object", "additionalProperties": False, "required": ["low", "high"],
+             "properties": {"low": {"type": ["number", "string"]},
+                            "high": {"type": ["number", "string"]}}},
+            {"type": "object", "additionalProperties": False,
+             "required": ["p10", "p50", "p90"],
+             "properties": {k: {"type": ["number", "string"]} for k in ("p10", "p50", "p90")}},
+        ]}
+    return schema
 
 
 def parse_component(data: Any, file: str, lines: LineMap,
@@ -567,7 +612,12 @@ def component_from(data: Any, lines: LineMap, name: str, kb: KnowledgeBase,
     if isinstance(data, dict) and isinstance(data.get("components"), list):
         raise UserError(Problem(name, line_of(lines, ("components",)), "",
                                 f"this looks like an inventory: use runplan score {name}"))
+    from runplan.uncertainty.ranges import strip_ranges
+
     data = with_provider(data, provider)
+    data, ranges = strip_ranges(data, name, lines)
     component = parse_component(data, name, lines)
     check_component(component, kb, name, lines)
+    if ranges:
+        component._ranges = ranges
     return component

@@ -21,9 +21,12 @@ from runplan.paths import kbase_dir
 from runplan.profile import FIELD_PATHS
 from runplan.rulebase.load import parse_cond
 from runplan.rulebase.spec import Cond, FieldCond, leaves
+from runplan.uncertainty.ranges import RANGEABLE, parse_range
 from runplan.validation import validate
 from runplan.yamlio import line_of, load_data_file
 
+# Volume questions offer "a range" in their hint; any numeric field takes one.
+VOLUMES = frozenset({"traffic.requests_per_month", "traffic.avg_rps", "traffic.peak_rps"})
 NONE_WORDS = ("none", "null", "-", "n/a", "no slo", "no", "n")
 YES = ("y", "yes", "true", "1")
 NO = ("n", "no", "false", "0")
@@ -56,6 +59,8 @@ class Question:
             parts.append("y/n")
         elif self.unit:
             parts.append(self.unit)
+        if self.field in VOLUMES:
+            parts.append("or a range, e.g. 2k..8k")
         if self.default == []:
             parts.append("Enter: none")
         elif self.default is not None:
@@ -110,6 +115,8 @@ def parse_answer(q: Question, text: str) -> Any:
         return [x.strip().lower() for x in t.replace(";", ",").split(",") if x.strip()]
     if q.nullable and t.lower() in NONE_WORDS:
         return None
+    if ".." in t and q.field in RANGEABLE:
+        return _range(q, t)
     value = units.quantity(t, q.unit)
     if q.min is not None and value < q.min:
         raise ValueError(f"must be at least {q.min:g}{_unit(q)}, got {value:g}")
@@ -122,6 +129,20 @@ def parse_answer(q: Question, text: str) -> Any:
             raise ValueError(f"must be a whole number, got {value:g}")
         return int(value)
     return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def _range(q: Question, raw: Any) -> Any:
+    """A range answer (`2k..8k`, `{low: .., high: ..}`), checked as the profile checks it
+    (`uncertainty.ranges`) and its ends against the question's bounds; kept as given, for
+    the profile."""
+    dist = parse_range(raw, q.field)
+    assert dist is not None
+    for end in (dist.low, dist.high):
+        if q.min is not None and end < q.min:
+            raise ValueError(f"must be at least {q.min:g}{_unit(q)}, got {end:g}")
+        if q.max is not None and end > q.max:
+            raise ValueError(f"must be at most {q.max:g}{_unit(q)}, got {end:g}")
+    return raw
 
 
 def _unit(q: Question) -> str:
@@ -144,6 +165,8 @@ def coerce(q: Question, value: Any) -> Any:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return [v.lower() for v in value]
         raise ValueError("expected a list of names")
+    if isinstance(value, dict) and q.field in RANGEABLE:
+        return _range(q, value)
     if q.type in ("number", "integer") and isinstance(value, int | float) and \
             not isinstance(value, bool):
         return parse_answer(q, repr(value))

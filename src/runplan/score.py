@@ -48,6 +48,7 @@ CHUNK = 512  # entries a worker scores together (runplan.probes works over array
 MIN_CHUNK = 32
 TAIL_SHARES = 2  # near the end, a chunk is at most half of what is left per worker,
 TAIL_MIN = 128  # and not under this: a 128-entry chunk costs 10-15% more per entry than 512
+UNCERTAIN_GROUP = 64  # components sampled together under --uncertain (their draws then freed)
 GC_YOUNG = 100_000  # allocations between young-generation collections while scoring (`_batch_gc`)
 
 
@@ -69,6 +70,8 @@ class Settings:
     survey: bool = False  # the first pass: placements only (no JSON, rows, flips, break-evens)
     figures: SettingsFigures | None = None  # the settings file's kbase figures (`config`)
     currency: str = "USD"  # the settings file's currency label (`fmt.set_currency`)
+    uncertain: int | None = None  # --uncertain: draws per component (None: off)
+    price_uncertainty: float | None = None  # --price-uncertainty (None: kbase's default)
 
 
 @dataclass(slots=True)  # a value, not frozen: see runplan.advise.Reason
@@ -82,6 +85,7 @@ class Scored:
     problems: tuple[Problem, ...] = ()
     claim: Claim | None = None  # the name it claims, for `inventory.Names` (in input order)
     internal: bool = False  # its problem is runplan's failure, not the row's (`_failed`)
+    draws: Any = None  # --uncertain: `uncertainty.estate.ComponentDraws`
 
 
 _advisor: Advisor | None = None
@@ -152,6 +156,7 @@ def score_entries(entries: list[Entry]) -> list[Scored]:
                 results.append(exc)  # else this row's figures'
             except Exception as exc:
                 results.append(exc)
+    summaries = _uncertain(good, results)
     for (k, entry, _), result in zip(good, results, strict=True):
         if isinstance(result, UserError):
             out[k] = Scored(entry.index, entry.label, entry.line, None, None, None,
@@ -160,7 +165,10 @@ def score_entries(entries: list[Entry]) -> list[Scored]:
         try:
             if isinstance(result, BaseException):
                 raise result
-            out[k] = _scored(entry, result)
+            summary = summaries.get(k)
+            if isinstance(summary, BaseException):
+                raise summary
+            out[k] = _scored(entry, result, summary)
         except Exception as exc:
             out[k] = _failed(entry, exc)
     return [x for x in out if x is not None]
@@ -175,6 +183,50 @@ def _advise(good: list[tuple[int, Entry, Checked]]) -> list[Result]:
                                 break_evens=not s.survey)
 
 
+def _uncertain(good: list[tuple[int, Entry, Checked]],
+               results: list[Result | BaseException]) -> dict[int, Any]:
+    """--uncertain: each advised component's summary (`uncertainty.report.uncertain_many`)
+    by its place in the chunk, or the exception it raised; none for a component with
+    parts (each part is its own profile) or in the survey."""
+    assert _advisor is not None and _settings is not None, "call _init first"
+    s = _settings
+    if s.uncertain is None or s.survey:
+        return {}
+    from runplan.uncertainty.report import uncertain_many
+
+    todo = [(k, c.component, r) for (k, _, c), r in zip(good, results, strict=True)
+            if isinstance(r, Result) and c.component is not None and not c.component.parts]
+    out: dict[int, Any] = {}
+    for start in range(0, len(todo), UNCERTAIN_GROUP):  # each group's draws freed after it
+        group = todo[start:start + UNCERTAIN_GROUP]
+        try:
+            found = uncertain_many(_advisor, [(c, r) for _, c, r in group], s.uncertain,
+                                   s.price_uncertainty)
+            out.update({k: _compact(x, r) for (k, _, r), x in zip(group, found, strict=True)})
+        except UserError:
+            raise  # rules the arrays cannot judge: the whole run's problem
+        except Exception:
+            for k, c, r in group:  # one at a time, so that only the row that fails is lost
+                try:
+                    out[k] = _compact(uncertain_many(_advisor, [(c, r)], s.uncertain,
+                                                     s.price_uncertainty)[0], r)
+                except Exception as exc:
+                    out[k] = exc
+    return out
+
+
+def _compact(summary: Any, result: Result) -> Any:
+    """The summary with its draws replaced by what the estate needs of them
+    (`uncertainty.estate.ComponentDraws`, float32), so a chunk does not hold them all."""
+    from runplan.uncertainty.estate import component_draws
+
+    assert _advisor is not None
+    summary.estate = component_draws(summary, result.name,
+                                     _advisor.kb.provider(result.workload.provider).provider)
+    summary.draws_judged = summary.point = None
+    return summary
+
+
 def _failed(entry: Entry, exc: BaseException) -> Scored:
     """A row the code failed on: its error, with the exception's type only."""
     problem = Problem(entry.file, entry.line, "", f"internal error ({type(exc).__name__}) "
@@ -183,9 +235,15 @@ def _failed(entry: Entry, exc: BaseException) -> Scored:
                   internal=True)
 
 
-def _scored(entry: Entry, result: Result) -> Scored:
+def _scored(entry: Entry, result: Result, summary: Any = None) -> Scored:
     assert _advisor is not None and _settings is not None, "call _init first"
     adv, s = _advisor, _settings
+    draws = None
+    if summary is not None:
+        from runplan.uncertainty.report import with_probability
+
+        result = with_probability(result, summary)
+        draws = summary.estate
     if s.survey:
         placed = placement(result, adv.kb, adv.free_tier)
         if placed.justifies_cluster:
@@ -193,14 +251,25 @@ def _scored(entry: Entry, result: Result) -> Scored:
         return Scored(entry.index, result.name, entry.line, None, None, placed,
                       claim=claim(entry))
     data = result_data(result)
+    if s.uncertain is not None:
+        from runplan.uncertainty.report import summary_data
+
+        data["uncertainty"] = None if summary is None else summary_data(summary)
     if s.curves and entry.index < MAX_DETAILS and not result.parts:  # parts: no own curve
         data["cost_curve"] = curve_data(adv, result, points=25)
     placed = placement(result, adv.kb, adv.free_tier)
     row = None
     if s.rows:
         row = summary_row(result)
+        if s.uncertain is not None:
+            top = None if summary is None else summary.top_input
+            row.update(probability=None if summary is None else summary.probability,
+                       top_input=top or "",
+                       top_input_value_usd=None if summary is None or top is None else
+                       summary.value_of_information.get(top, 0.0))
     return Scored(entry.index, result.name, entry.line,
-                  component_json(data) if s.encode else data, row, placed, claim=claim(entry))
+                  component_json(data) if s.encode else data, row, placed, claim=claim(entry),
+                  draws=draws)
 
 
 def _score_chunk(chunk: list[Entry]) -> list[Scored]:

@@ -67,6 +67,17 @@ def _suggest(word: str, choices: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def _is_range(error: ValidationError, index: Any) -> bool:
+    """Whether branch `index` of an anyOf is the profile's range (`profile.profile_schema`)."""
+    options = error.schema.get("anyOf") if isinstance(error.schema, dict) else None
+    return isinstance(options, list) and isinstance(index, int) and index < len(options) \
+        and options[index] == {"$ref": "#/$defs/Range"}
+
+
+def _looks_like_range(value: Any) -> bool:
+    return (isinstance(value, str) and ".." in value) or isinstance(value, dict)
+
+
 def _leaf_errors(error: ValidationError) -> list[ValidationError]:
     """For anyOf/oneOf, every problem of the branch the value fits (the one whose type it
     has: an object given for `object or null` is checked as an object, each of its problems
@@ -77,11 +88,13 @@ def _leaf_errors(error: ValidationError) -> list[ValidationError]:
             branches.setdefault(e.relative_schema_path[0], []).append(e)
         here = len(error.absolute_path)
 
-        def fits(errors: list[ValidationError]) -> bool:
+        def fits(index: Any, errors: list[ValidationError]) -> bool:
+            if _is_range(error, index) and not _looks_like_range(error.instance):
+                return False  # a plain value: the number's problem, not the range syntax's
             return not any(e.validator == "type" and len(e.absolute_path) == here
                            for e in errors)
 
-        fitting = [b for b in branches.values() if fits(b)]
+        fitting = [b for i, b in branches.items() if fits(i, b)]
         if fitting:
             best = max(fitting, key=lambda b: max(len(e.absolute_path) for e in b))
             return [leaf for e in best for leaf in _leaf_errors(e)]

@@ -34,6 +34,7 @@ class ColdStart:
     warm_p99_ms: float = 0.0  # duration plus the warm invoke overhead
     p99_to_slo: float | None = None  # p99 estimate / SLO
     warm_to_slo: float | None = None  # warm path / SLO
+    platform: str = ""  # the title of the platform these are the cold starts of
 
 
 def cold_start_estimate(shape: Shape, duration_ms: float, keep_alive_s: float,

@@ -23,10 +23,11 @@ from runplan.cost.platforms import (
     cheapest,
     platform_costs,
     workload_breaks,
+    workload_limit,
 )
 from runplan.cost.serverless import ServerlessCost, add_up
 from runplan.cost.traffic import Shape, hourly_shape
-from runplan.kbase import KnowledgeBase, Provider
+from runplan.kbase import KnowledgeBase, Platform, Provider
 from runplan.profile import EVENT_KINDS, HTTP_KINDS, Workload, with_load
 
 
@@ -50,23 +51,35 @@ class CostReport:
     def facts(self) -> dict[str, Any]:
         """Cost, cold-start and limit facts as rule fields (`cost.ratio`, `cold_start.share`)."""
         titles = {o.platform.name: o.platform.title for o in self.platforms}
+        on = next((o.platform for o in self.platforms
+                   if o.platform.name == self.kubernetes.platform), None)
         return {**cost_facts(self.kubernetes.monthly_usd if self.kubernetes.priced else None,
                              self.kubernetes.people_usd, self.kubernetes.fixed_usd,
                              self.serverless.monthly_usd if self.serverless else None,
-                             self.break_even, self.cold_start, self.limits, self.view),
+                             self.break_even, self.cold_start, self.limits, self.view,
+                             runs_cluster(on)),
                 "cost.kubernetes_platform": titles.get(self.kubernetes.platform),
                 "cost.serverless_platform": None if self.serverless is None
                 else titles.get(self.serverless.platform)}
 
 
+def runs_cluster(platform: Platform | None) -> bool:
+    """Whether the Kubernetes model's platform is a cluster the team runs (`cost.
+    kubernetes_runs_cluster`): its kbase figure; no platform, Kubernetes on nodes (as
+    `cost.vector.costs` has it, over rows)."""
+    return True if platform is None else platform.team_runs_cluster
+
+
 def cost_facts(k8s: float | None, people: float, fixed: float, sls: float | None,
                break_even: BreakEven | None, cold: ColdStart | None, limits: dict[str, Any],
-               view: str) -> dict[str, Any]:
+               view: str, cluster: bool = True) -> dict[str, Any]:
     """The cost core's figures as rule fields; one function for reports and probes alike.
     Every Kubernetes figure is in `view`, the one the verdict compares; `k8s` None: the nodes
-    bill is not priced (a GPU component with no sourced GPU node price), so no ratio."""
+    bill is not priced (a GPU component with no sourced GPU node price), so no ratio.
+    `cluster`: the Kubernetes model's platform is a cluster the team runs (`runs_cluster`)."""
     out: dict[str, Any] = {
         "cost.view": view,
+        "cost.kubernetes_runs_cluster": cluster,
         "cost.kubernetes_usd": None if k8s is None else round(k8s, 2),
         "cost.serverless_usd": None if sls is None else round(sls, 2),
         "cost.people_usd": round(people, 2),
@@ -83,6 +96,7 @@ def cost_facts(k8s: float | None, people: float, fixed: float, sls: float | None
         else round(cold.p99_to_slo, 4),
         "cold_start.warm_to_slo": None if cold is None or cold.warm_to_slo is None
         else round(cold.warm_to_slo, 4),
+        "cold_start.platform": None if cold is None else cold.platform or None,
     }
     out.update({f"limits.{k}": v for k, v in limits.items()})
     return out
@@ -111,31 +125,61 @@ def cold_start_ms(w: Workload, p: Provider) -> float:
     return fn.cold_start_ms.get(w.runtime, 0.0) + fn.cold_start_overhead_ms
 
 
-def limits_of(w: Workload, p: Provider, serverless_fits: bool) -> dict[str, Any]:
-    """What the provider's function platform allows, against what the workload needs. The
+def limits_of(w: Workload, p: Provider, serverless: Platform | None) -> dict[str, Any]:
+    """What the serverless model's platform allows, against what the workload needs. The
     hard-limit flags are the serverless model's: none is set where some serverless platform
-    fits (`serverless_fits`: a Cloud Run service holds the websocket a function cannot);
-    where none fits, the functions' own."""
+    fits (`serverless`, the one it runs on: a Cloud Run service holds the websocket a
+    function cannot); where none fits (None), the functions' own. The time limit and the
+    memory ceiling (`function_max_duration_s`, `function_memory_max_mb`, None: none) are
+    those of the platform the serverless model runs on, the functions' where none fits;
+    `platform` names it."""
     fn = p.functions
     concurrency = w.peak_rps * w.avg_duration_ms / 1000
     if not fn.available:
         return {"functions_available": False, "function_max_duration_s": None,
                 "exceeds_duration": None, "exceeds_memory": None, "gpu_unavailable": None,
                 "connections_unsupported": None, "peak_concurrency": round(concurrency, 3),
-                "exceeds_concurrency": None, "function_memory_max_mb": None}
+                "exceeds_concurrency": None, "function_memory_max_mb": None,
+                "platform": None}
     functions = next((pl for pl in p.platforms if pl.bill == "functions"), None)
     breaks = dict.fromkeys(LIMIT_FLAGS, False)
-    if functions is not None and not serverless_fits:
+    if functions is not None and serverless is None:
         breaks = workload_breaks(functions.limits, w)
+    if functions is not None and serverless is not None and serverless.name == functions.name:
+        # the quota counts where the model runs on functions: see HARD_LIMITS
+        breaks["exceeds_concurrency"] = workload_breaks(functions.limits, w)["exceeds_concurrency"]
+    on = serverless or functions
+    if on is None:  # no functions platform listed: the functions figures themselves
+        max_s: float | None = fn.duration_limit_s(w.kind in HTTP_KINDS, w.kind in EVENT_KINDS)
+        memory: float | None = fn.memory_max_mb
+    else:
+        max_s, memory = workload_limit(on.limits, w), on.limits.memory_max_mb
     return {
         "functions_available": True,
-        "function_max_duration_s": fn.duration_limit_s(w.kind in HTTP_KINDS,
-                                                       w.kind in EVENT_KINDS),
-        "function_memory_max_mb": fn.memory_max_mb,
+        "function_max_duration_s": max_s,
+        "function_memory_max_mb": memory,
         **{f: breaks[f] for f in LIMIT_FLAGS[:4]},
         "peak_concurrency": round(concurrency, 3),
         "exceeds_concurrency": breaks["exceeds_concurrency"],
+        "platform": None if on is None else on.title,
     }
+
+
+def serverless_cold(w: Workload, p: Provider, shape: Shape, cs: ColdStart | None,
+                    serverless: Platform | None) -> ColdStart | None:
+    """The cold starts of the serverless model's platform (`serverless`; None: none fits, the
+    functions'): `cs`, the functions' (`_cold`), unless it runs on another platform with
+    figures of its own (Cloud Run services, Container Apps), as `cost.vector.costs` has it."""
+    if cs is None:
+        return None
+    functions = next((pl for pl in p.platforms if pl.bill == "functions"), None)
+    on = serverless or functions
+    if on is None or on.bill == "functions" or on.cold_start is None:
+        return replace(cs, platform=functions.title if functions is not None else "")
+    f = on.cold_start
+    got = cold_start_estimate(shape, w.avg_duration_ms, f.keep_alive_s, f.start_ms(w.runtime),
+                              f.warm_latency_ms, w.p99_slo_ms)
+    return replace(got, platform=on.title)
 
 
 def _cold(w: Workload, p: Provider, shape: Shape) -> tuple[ColdStart, int]:
@@ -202,11 +246,14 @@ def probe_facts(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
     k8s_usd = None if math.isnan(c.kubernetes_usd[0]) else float(c.kubernetes_usd[0])
     sls = None if c.serverless_usd is None or math.isnan(c.serverless_usd[0]) \
         else float(c.serverless_usd[0])
-    cs = _cold(w, p, shape_of(w, kb))[0] if p.functions.available else None
-    limits = limits_of(w, p, bool(c.options.serverless[0] >= 0))
     k, s_ = int(c.options.kubernetes[0]), int(c.options.serverless[0])
+    shape = shape_of(w, kb)
+    on = p.platforms[s_] if s_ >= 0 else None
+    cs = serverless_cold(w, p, shape, _cold(w, p, shape)[0], on) if p.functions.available \
+        else None
+    limits = limits_of(w, p, on)
     facts = cost_facts(k8s_usd, float(c.people_usd[0]), float(c.fixed_usd[0]), sls, None, cs,
-                       limits, view)
+                       limits, view, bool(c.runs_cluster[0]))
     # The titles as `CostReport.facts` has them: what the messages name (no rule reads them).
     facts["cost.kubernetes_platform"] = None if k < 0 else p.platforms[k].title
     facts["cost.serverless_platform"] = None if s_ < 0 or sls is None else p.platforms[s_].title
@@ -301,10 +348,11 @@ def finish(d: Draft, priced: Priced, kb: KnowledgeBase, free_tier: bool = False,
     if with_break_even and model_sls is not None and k8s.priced:
         be = nearest_crossing(load_scan(w, kb, free_tier, cache, d.view), w.requests_per_month,
                               kb.operations.hours_per_month)
+    s = cheapest(options, "serverless")
+    on = None if s is None else s.platform
     return CostReport(w.provider if w.provider != "any" else "aws", model_sls, k8s, be,
-                      d.cold_start, d.instances,
-                      limits_of(w, p, cheapest(options, "serverless") is not None), free_tier,
-                      options)
+                      serverless_cold(w, p, d.shape, d.cold_start, on), d.instances,
+                      limits_of(w, p, on), free_tier, options)
 
 
 def model_bills(nodes: KubernetesCost, functions: ServerlessCost | None,

@@ -156,6 +156,10 @@ def task_hours_bill(u: Usage, prices: dict[str, Any], task_vcpu: float,
 
 LIMIT_FLAGS = ("exceeds_duration", "exceeds_memory", "gpu_unavailable",
                "connections_unsupported", "exceeds_concurrency")
+# The limits that rule a platform out. A concurrency quota does not: it is a default the
+# provider raises on request (Lambda's 1,000 concurrent executions a Region is a "default
+# quota"), so going over it is a risk the rules weigh (LIMIT-CONCURRENCY-001), not a wall.
+HARD_LIMITS = LIMIT_FLAGS[:4]
 
 
 def limit_breaks(limits: PlatformLimits, max_duration_s: Array, memory_mb: Array, gpu: Array,
@@ -170,15 +174,35 @@ def limit_breaks(limits: PlatformLimits, max_duration_s: Array, memory_mb: Array
     def limit(value: float | None) -> float:
         return math.inf if value is None else value
 
-    held = connections & limits.long_lived_connections
-    max_s = np.where(http | held, limit(limits.duration_limit_s(True)),
-                     np.where(event, limit(limits.duration_limit_s(False, True)),
-                              limit(limits.duration_limit_s(False))))
+    max_s = duration_limit(limits, http, event, connections)
     return {"exceeds_duration": max_duration_s > max_s,
             "exceeds_memory": memory_mb > limit(limits.memory_max_mb),
             "gpu_unavailable": gpu & (not limits.gpu),
             "connections_unsupported": connections & (not limits.long_lived_connections),
             "exceeds_concurrency": concurrency > limit(limits.concurrency_max)}
+
+
+def duration_limit(limits: PlatformLimits, http: Array, event: Array, connections: Array,
+                   ) -> Array:
+    """The time limit of a platform for each row (inf: none): the HTTP one for an HTTP kind
+    and for long-lived connections the platform holds, the event-driven one for an event
+    kind, else the platform's own."""
+    def limit(value: float | None) -> float:
+        return math.inf if value is None else value
+
+    held = connections & limits.long_lived_connections
+    out: Array = np.where(http | held, limit(limits.duration_limit_s(True)),
+                          np.where(event, limit(limits.duration_limit_s(False, True)),
+                                   limit(limits.duration_limit_s(False))))
+    return out
+
+
+def workload_limit(limits: PlatformLimits, w: Workload) -> float | None:
+    """`duration_limit` for one workload (None: none)."""
+    got = float(duration_limit(limits, np.array([w.kind in HTTP_KINDS]),
+                               np.array([w.kind in EVENT_KINDS]),
+                               np.array([w.long_lived_connections]))[0])
+    return None if math.isinf(got) else got
 
 
 def workload_breaks(limits: PlatformLimits, w: Workload) -> dict[str, bool]:
@@ -194,7 +218,8 @@ def workload_breaks(limits: PlatformLimits, w: Workload) -> dict[str, bool]:
 
 
 def broken_limits(limits: PlatformLimits, w: Workload) -> list[str]:
-    """Every limit of a platform the workload breaks, each as `field: what`."""
+    """Every hard limit of a platform the workload breaks (`HARD_LIMITS`), each as
+    `field: what`."""
     breaks = workload_breaks(limits, w)
     out = []
     if breaks["exceeds_duration"]:
@@ -209,10 +234,6 @@ def broken_limits(limits: PlatformLimits, w: Workload) -> list[str]:
         out.append("execution.gpu: no GPU on this platform")
     if breaks["connections_unsupported"]:
         out.append("execution.long_lived_connections: cannot hold long-lived connections open")
-    if breaks["exceeds_concurrency"]:
-        concurrency = w.peak_rps * w.avg_duration_ms / 1000
-        out.append(f"traffic.peak_rps x execution.avg_duration_ms: {concurrency:,.0f} at once, "
-                   f"over the {limits.concurrency_max:,.0f} limit")
     return out
 
 

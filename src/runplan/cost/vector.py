@@ -31,19 +31,31 @@ from runplan.cost.kubernetes import CHEAPER_BY, GPUS_PER_REPLICA, KubernetesCost
 from runplan.cost.people import PEOPLE_ITEM, people_fte, people_note, people_usd
 from runplan.cost.platforms import (
     CONTAINER_BILLS,
+    HARD_LIMITS,
     LIMIT_FLAGS,
     Bill,
     Usage,
     choose,
     container_bill,
     container_people_usd,
+    duration_limit,
     joins,
     limit_breaks,
 )
 from runplan.cost.serverless import LineItem, ServerlessCost
 from runplan.cost.traffic import FLAT_TOLERANCE, Shape, _pattern_layout
 from runplan.fmt import num, rate
-from runplan.kbase import FunctionPricing, KnowledgeBase, NodeType, Operations, Platform, Provider, Tier
+from runplan.kbase import (
+    RUNTIMES,
+    ColdStartFigures,
+    FunctionPricing,
+    KnowledgeBase,
+    NodeType,
+    Operations,
+    Platform,
+    Provider,
+    Tier,
+)
 from runplan.profile import EVENT_KINDS, HTTP_KINDS, MATURITY_ORDER, Workload
 
 Array = np.ndarray[Any, np.dtype[Any]]
@@ -75,6 +87,7 @@ class Rows:
     long_lived_connections: Array  # bool
     job: Array  # bool: a job (one task per run on a node-less platform)
     maturity: Array  # int: the team's DevOps maturity, an index into MATURITY_ORDER
+    runtime: Array  # int: an index into kbase.RUNTIMES (a platform's own cold start)
 
     def take(self, index: Array) -> Rows:
         moving = {n: getattr(self, n)[index] for n in MOVING}
@@ -85,7 +98,8 @@ class Rows:
                     event=self.event[index],
                     cold_start_ms=self.cold_start_ms[index], gpu=self.gpu[index],
                     long_lived_connections=self.long_lived_connections[index],
-                    job=self.job[index], maturity=self.maturity[index])
+                    job=self.job[index], maturity=self.maturity[index],
+                    runtime=self.runtime[index])
 
 
 def rows_of(ws: Sequence[Workload], kb: KnowledgeBase,
@@ -110,7 +124,8 @@ def rows_of(ws: Sequence[Workload], kb: KnowledgeBase,
                                                 dtype=bool),
                 job=np.array([w.kind == "job" for w in ws], dtype=bool),
                 maturity=np.array([MATURITY_ORDER.index(w.devops_maturity) for w in ws],
-                                  dtype=int))
+                                  dtype=int),
+                runtime=np.array([RUNTIMES.index(w.runtime) for w in ws], dtype=int))
 
 
 def patterns(kb: KnowledgeBase) -> tuple[str, ...]:
@@ -251,12 +266,18 @@ class Costs:
     people_usd: Array  # the Kubernetes platform's people line
     fixed_usd: Array  # the Kubernetes platform's fixed cost (cluster, load balancer)
     serverless_usd: Array | None  # None: the provider has no functions; NaN: not priced
-    cold_share: Array | None
+    cold_share: Array | None  # the cold starts of the serverless model's platform
     cold_p99_ms: Array | None
     breaches_slo: Array | None
     flags: dict[str, Array]  # `platforms.LIMIT_FLAGS` of the serverless model (see `costs`)
     options: Options
     kubernetes_priced: Array  # bool: False on nodes with no sourced GPU node type (a GPU row)
+    runs_cluster: Array  # bool: the Kubernetes model's platform is a cluster the team runs
+    cold_added_ms: Array | None = None  # what a cold start adds on that platform, ms
+    cold_warm_p99_ms: Array | None = None  # its warm path: duration plus overhead, ms
+    limits_at: Array | None = None  # per row, the platform the serverless limits are of
+    max_duration_s: Array | None = None  # that platform's time limit for the row (inf: none)
+    memory_max_mb: Array | None = None  # its memory ceiling (inf: none)
 
 
 @dataclass
@@ -275,9 +296,12 @@ class Options:
     legacy: dict[int, FunctionsBill]  # the functions' legacy plans' bills, by index
 
 
-def cold_starts(rows: Rows, shape: Shapes, p: Provider) -> tuple[Array, Array, Array]:
-    """`coldstart.cold_start_estimate` for every row: (share, p99 estimate, breaches SLO)."""
-    fn = p.functions
+def cold_starts(rows: Rows, shape: Shapes, figures: ColdStartFigures,
+                cold_ms: Array | None = None) -> tuple[Array, Array, Array]:
+    """`coldstart.cold_start_estimate` for every row on a platform's cold-start figures:
+    (share, p99 estimate, breaches SLO). `cold_ms`: what a cold start adds per row (None:
+    `start_ms(rows, figures)`)."""
+    cold_ms = start_ms(rows, figures) if cold_ms is None else cold_ms
     duration_s = rows.avg_duration_ms / 1000
     load, serve = shape.load, shape.serve
     warm = np.where(load > 0, np.maximum(_ceil9(load.ravel() * np.repeat(duration_s, 3))
@@ -290,7 +314,7 @@ def cold_starts(rows: Rows, shape: Shapes, p: Provider) -> tuple[Array, Array, A
     # the month's start, with nothing warm.
     rate = load[:, None, :]
     requests = rate * 3600
-    gap_cold = requests * np.exp(-rate * fn.keep_alive_s)
+    gap_cold = requests * np.exp(-rate * figures.keep_alive_s)
     warm_before = np.concatenate([np.zeros((len(load), 1)), warm], axis=1)[:, :, None]
     scale_out = np.maximum(0, needed[:, None, :] - warm_before)
     n = shape.transitions
@@ -300,13 +324,19 @@ def cold_starts(rows: Rows, shape: Shapes, p: Provider) -> tuple[Array, Array, A
     cold = each.reshape(len(load), 12).cumsum(axis=1)[:, -1]
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(total != 0, cold / total, 0.0)
-    warm_p99 = rows.avg_duration_ms + fn.warm_latency_ms
-    p99 = warm_p99 + np.where(share >= P99_SHARE, rows.cold_start_ms, 0.0)
+    warm_p99 = rows.avg_duration_ms + figures.warm_latency_ms
+    p99 = warm_p99 + np.where(share >= P99_SHARE, cold_ms, 0.0)
     slo = rows.p99_slo_ms
     # Cold starts break an SLO the warm path meets (`coldstart.cold_start_estimate`).
     breaches = ~np.isnan(slo) & (p99 > np.where(np.isnan(slo), np.inf, slo)) & \
         (np.where(np.isnan(slo), -np.inf, slo) >= warm_p99)
     return share, p99, breaches
+
+
+def start_ms(rows: Rows, figures: ColdStartFigures) -> Array:
+    """What a cold start adds on a platform, per row (by the row's runtime)."""
+    out: Array = np.array([figures.start_ms(r) for r in RUNTIMES])[rows.runtime]
+    return out
 
 
 @dataclass
@@ -656,7 +686,8 @@ def costs(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
     fb = share = p99 = breaches = None
     if p.functions.available:
         if cold or not np.isnan(rows.p99_slo_ms).all():
-            share, p99, breaches = cold_starts(rows, shape, p)
+            share, p99, breaches = cold_starts(rows, shape, functions_figures(p),
+                                               rows.cold_start_ms)
         else:
             share = p99 = np.zeros(n)
             breaches = np.zeros(n, dtype=bool)
@@ -681,8 +712,11 @@ def costs(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
             fee, door = bill.usd[bill.names.index("cluster fee")], \
                 bill.usd[bill.names.index("load balancer")]
             k_fixed = np.where(mine, fee + door, k_fixed)
+    runs = np.array([pl.team_runs_cluster for pl in o.platforms] or [True], dtype=bool)
+    runs_cluster = on_nodes | runs[np.maximum(k, 0)]  # nodes (or none priced): a cluster
     flags = {f: np.zeros(n, dtype=bool) for f in LIMIT_FLAGS}
     serverless = None
+    added = warm = limits_at = max_s = memory = None
     if functions is not None:
         s_usd = o.usd[np.maximum(s_, 0), cols] if len(o.platforms) else np.full(n, np.nan)
         # None fits: the functions bill, which the hard-limit rules then exclude; one fits but
@@ -691,10 +725,55 @@ def costs(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
         fn = next((pl for pl in o.platforms if pl.bill == "functions"), None)
         if fn is not None:
             breaks = _breaks(fn, rows)
-            flags = {f: breaks[f] & (s_ < 0) for f in LIMIT_FLAGS}
+            flags = {f: breaks[f] & (s_ < 0) for f in HARD_LIMITS}
+            # The quota is the functions' own: it counts where the model runs on them.
+            on_fn = (s_ < 0) | (s_ == o.platforms.index(fn))
+            flags["exceeds_concurrency"] = breaks["exceeds_concurrency"] & on_fn
+        assert share is not None and p99 is not None and breaches is not None
+        added, warm = rows.cold_start_ms, rows.avg_duration_ms + p.functions.warm_latency_ms
+        fn_at = next((i for i, pl in enumerate(o.platforms) if pl.bill == "functions"), -1)
+        limits_at = np.where(s_ < 0, fn_at, s_)
+        for i, pl in enumerate(o.platforms):
+            mine = s_ == i
+            if pl.bill == "functions" or pl.cold_start is None or not mine.any() or \
+                    not (cold or not np.isnan(rows.p99_slo_ms).all()):
+                continue
+            # The serverless model runs on another platform (Cloud Run services): its cold
+            # starts, not the functions' (whose bill keeps its own, provisioned concurrency
+            # included).
+            ms = start_ms(rows, pl.cold_start)
+            got = cold_starts(rows, shape, pl.cold_start, ms)
+            share, p99, breaches = (np.where(mine, g, f) for g, f in
+                                    zip(got, (share, p99, breaches), strict=True))
+            added = np.where(mine, ms, added)
+            warm = np.where(mine, rows.avg_duration_ms + pl.cold_start.warm_latency_ms, warm)
+        max_s, memory = serverless_limits(o.platforms, limits_at, rows)
     priced = ~on_nodes | nb.priced  # the model's figure: None on nodes not priced
     return Costs(kubernetes, k_people, k_fixed, serverless, share, p99, breaches, flags, o,
-                 priced)
+                 priced, runs_cluster, added, warm, limits_at, max_s, memory)
+
+
+def functions_figures(p: Provider) -> ColdStartFigures:
+    """The cold-start figures of the provider's functions (the functions bill's)."""
+    fn = p.functions
+    return ColdStartFigures(fn.cold_start_ms, fn.cold_start_overhead_ms, fn.keep_alive_s,
+                            fn.warm_latency_ms)
+
+
+def serverless_limits(platforms: Sequence[Platform], at: Array, rows: Rows,
+                      ) -> tuple[Array, Array]:
+    """Per row, the time limit and the memory ceiling of platform `at` (its index; -1: none)
+    for that row (`platforms.duration_limit`), inf where it sets none."""
+    n = len(at)
+    max_s, memory = np.full(n, np.inf), np.full(n, np.inf)
+    for i, pl in enumerate(platforms):
+        mine = at == i
+        if mine.any():
+            max_s = np.where(mine, duration_limit(pl.limits, rows.http, rows.event,
+                                                  rows.long_lived_connections), max_s)
+            memory = np.where(mine, math.inf if pl.limits.memory_max_mb is None
+                              else pl.limits.memory_max_mb, memory)
+    return max_s, memory
 
 
 def _breaks(platform: Platform, rows: Rows) -> dict[str, Array]:
@@ -737,7 +816,7 @@ def _options(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase, free_tie
     nodes_priced = nb.priced
     for i, pl in enumerate(plats):
         breaks = _breaks(pl, rows)
-        fit = ~np.any(np.array([breaks[f] for f in LIMIT_FLAGS]), axis=0) if n \
+        fit = ~np.any(np.array([breaks[f] for f in HARD_LIMITS]), axis=0) if n \
             else np.zeros(0, dtype=bool)
         fits[i] = fit
         # A GPU workload is priced on functions (which rule it out) and on nodes with a

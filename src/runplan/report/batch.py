@@ -32,6 +32,17 @@ CSV_COLUMNS = ("name", "verdict", "confidence", "kubernetes_usd", "kubernetes_vi
                "platform_usd", "parts_usd")
 
 
+# With --uncertain: the probability of the verdict (also its `confidence` then), the input
+# most worth measuring and what knowing it is worth a month.
+UNCERTAIN_COLUMNS = ("probability", "top_input", "top_input_value_usd")
+
+
+def uncertain_header() -> tuple[str, ...]:
+    key = money_key()
+    return tuple(c.removesuffix("_usd") + f"_{key}" if c.endswith("_usd") else c
+                 for c in UNCERTAIN_COLUMNS)
+
+
 def csv_header() -> tuple[str, ...]:
     """The CSV column names, money columns named by the currency label (`kubernetes_eur`)."""
     key = money_key()
@@ -213,6 +224,17 @@ class TextSink:
         console.print(_text("\nIs a cluster justified?"))
         for line in cluster_lines(p):
             console.print(_text("  " + line))
+        u = p.get("uncertainty")
+        if u is not None:
+            from runplan.uncertainty.estate import estate_lines, measure_lines
+
+            console.print(_text("\nUnder uncertainty:"))
+            for line in estate_lines(u):
+                console.print(_text("  " + line))
+            if u["measure_first"]:
+                console.print(_text("\nMeasure these first:"))
+                for line in measure_lines(u):
+                    console.print(_text("  " + line))
         stake, close = top_lines(p)
         if stake:
             console.print(_text("\nMost money at stake:"))
@@ -294,16 +316,19 @@ def _indent(text: str, n: int) -> str:
 class CsvSink:
     out: TextIO
     writer: Any = None
+    uncertain: bool = False  # --uncertain: UNCERTAIN_COLUMNS after the others
 
     def __post_init__(self) -> None:
         # Every text cell quoted (a separator inside one never starts a new cell, whatever
         # separator a spreadsheet assumes) and neutralised by `fmt.csv_cell` (OWASP's advice
         # on CSV injection); numbers unquoted, as they are.
         self.writer = csv.writer(self.out, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
-        self.out.write(",".join(csv_header()) + "\n")  # runplan's own names: nothing to quote
+        self.columns = CSV_COLUMNS + (UNCERTAIN_COLUMNS if self.uncertain else ())
+        header = csv_header() + (uncertain_header() if self.uncertain else ())
+        self.out.write(",".join(header) + "\n")  # runplan's own names: nothing to quote
 
     def component(self, row: dict[str, Any], data: dict[str, Any] | bytes) -> None:
-        self.writer.writerow([csv_cell(row[c]) for c in CSV_COLUMNS])
+        self.writer.writerow([csv_cell(row[c]) for c in self.columns])
 
     def finish(self, o: Outcome) -> None:
         pass  # the summary and the rejected rows go to stderr
@@ -339,6 +364,14 @@ class MarkdownSink:
         w("\n## Is a cluster justified?\n\n")
         for line in cluster_lines(p):
             w(f"{md(line)}\n")
+        u = p.get("uncertainty")
+        if u is not None:
+            from runplan.uncertainty.estate import estate_lines, measure_lines
+
+            w("\n## Under uncertainty\n\n" + "".join(f"- {md(x)}\n" for x in estate_lines(u)))
+            if u["measure_first"]:
+                w("\n## Measure these first\n\n" + "".join(f"{md(x)}\n"
+                                                          for x in measure_lines(u)))
         stake, close = top_lines(p)
         if stake:
             w("\n## Most money at stake\n\n" + "".join(f"{md(x)}\n" for x in stake))

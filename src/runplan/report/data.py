@@ -78,7 +78,7 @@ def cold_start_data(r: Result) -> dict[str, Any] | None:
     return {"share_of_requests": round(cs.share_of_requests, 6),
             "added_latency_ms": round(cs.added_latency_ms, 1),
             "p99_estimate_ms": round(cs.p99_estimate_ms, 1),
-            "breaches_slo": cs.breaches_slo}
+            "breaches_slo": cs.breaches_slo, "platform": cs.platform or None}
 
 
 def result_data(r: Result) -> dict[str, Any]:

@@ -170,6 +170,16 @@ class HtmlSink:
         if self.rows:
             w(f"<figure id=\"chart-portfolio\">{portfolio_chart(p)}</figure>\n")
             w(f"<figure id=\"chart-costs\">{cost_chart(self.rows)}</figure>\n")
+        u = p.get("uncertainty")
+        if u is not None:
+            from runplan.uncertainty.estate import estate_lines, measure_lines
+
+            w("<h2>Under uncertainty</h2>\n<ul id=\"uncertainty\">" + "".join(
+                f"<li>{_esc(x)}</li>" for x in estate_lines(u)) + "</ul>\n")
+            if u["measure_first"]:
+                w("<h2>Measure these first</h2><ol id=\"measure-first\">" + "".join(
+                    f"<li>{_esc(x.split('. ', 1)[1])}</li>" for x in measure_lines(u))
+                  + "</ol>\n")
         stake, close = top_lines(p)
         if stake:
             w("<h2>Most money at stake</h2><ol>" + "".join(
@@ -180,7 +190,7 @@ class HtmlSink:
         w("<h2>Components</h2>\n<table id=\"components\"><thead><tr><th>component</th>"
           "<th>verdict</th><th>confidence</th><th>Kubernetes/mo</th><th>view</th>"
           "<th>allocated/mo</th><th>serverless/mo</th><th>cheaper</th><th>nearest flip</th>"
-          "</tr></thead>"
+          + ("<th>measure first</th>" if u is not None else "") + "</tr></thead>"
           "<tbody>\n")
         allocated = allocated_by_name(p)
         for r in self.rows:
@@ -192,7 +202,9 @@ class HtmlSink:
               f"<td class=\"num\">{usd(allocated.get(r['name']))}</td>"
               f"<td class=\"num\">{usd(r['serverless_usd'])}</td>"
               f"<td>{_esc(cheaper_cell(r))}</td>"
-              f"<td>{_esc(r['nearest_flip'] or '-')}</td></tr>\n")
+              f"<td>{_esc(r['nearest_flip'] or '-')}</td>"
+              + (f"<td>{_esc(r.get('top_input') or '-')}</td>" if u is not None else "")
+              + "</tr>\n")
         more = len(self.rows) - len(self.details)
         w("</tbody></table>\n<h2>Details</h2>\n<p class=\"muted\">Open a component for its "
           "reasons, costs and cost curve."
@@ -242,6 +254,12 @@ def _details(row: dict[str, Any], data: dict[str, Any], open_: bool) -> str:
             f"<li>{_esc(f['field'])}: {num(f['from'], 4)}"
             f"{' (assumed)' if f['assumed'] else ''} → {num(f['to'], 4)} gives "
             f"{_esc(f['verdict'])}</li>" for f in data["flips"]) + "</ul>")
+    u = data.get("uncertainty")
+    if u:
+        from runplan.uncertainty.plot import tornado_svg
+
+        parts.append(f"<p><b>Under uncertainty</b>: {_esc(u['summary'])}</p>"
+                     + tornado_svg(u["tornado"], _esc))
     if curve:
         parts.append("<div class=\"curve-slot\"></div><script type=\"application/json\" "
                      "class=\"curve-data\">" + json.dumps(curve, allow_nan=False).replace("</", "<\\/")

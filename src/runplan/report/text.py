@@ -51,10 +51,13 @@ def cost_lines(r: Result) -> list[str]:
                      f"{side} is cheaper below it")
     else:
         lines.append("  break-even  none between 1,000 and 10^12 requests/month")
-    functions = next((o for o in r.platforms if o.platform.bill == "functions"), None)
-    if c.cold_start and (functions is None or functions.feasible):  # not for ruled-out ones
+    # The serverless model's platform's cold starts (`estimate.serverless_cold`), not for
+    # one that is ruled out.
+    on = next((o for o in r.platforms if o.platform.title == (c.cold_start.platform
+                                                            if c.cold_start else None)), None)
+    if c.cold_start and (on is None or on.feasible):
         cs = c.cold_start
-        fn_on = f" on {functions.platform.title}" if functions is not None else ""
+        fn_on = f" on {cs.platform}" if cs.platform else ""
         lines.append(f"Cold starts{fn_on}: {num(cs.share_of_requests * 100, 2)}% of requests, "
                      f"+{cs.added_latency_ms:,.0f} ms each; p99 about "
                      f"{cs.p99_estimate_ms:,.0f} ms"

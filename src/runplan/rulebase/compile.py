@@ -280,13 +280,17 @@ def _format(value: Any, style: str | None) -> str:
     return num(value, 4)
 
 
-def render(template: str, fields: dict[str, Any]) -> str:
-    """Fill `{traffic.idle_fraction:pct}`-style placeholders from the fields."""
+def render(template: str, fields: dict[str, Any],
+           assumed: Callable[[str], bool] | None = None) -> str:
+    """Fill `{traffic.idle_fraction:pct}`-style placeholders from the fields; a figure that
+    stands on an input nobody gave (`assumed`) says so: "Idle 80% (assumed) of the month"."""
     out = []
     for text, name, style in _pieces(template):
         out.append(text)
         if name is not None:
             out.append(_format(fields.get(name), style))
+            if assumed is not None and fields.get(name) is not None and assumed(name):
+                out.append(" (assumed)")
     return "".join(out)
 
 

@@ -1,0 +1,82 @@
+"""The tornado chart (`--plot` with `--uncertain`): each input's p10-p90 swing of the cost
+gap, widest on top, bars that cross a flip in another colour."""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from runplan.fmt import currency, usd
+from runplan.report.charts import label
+from runplan.uncertainty.report import Summary
+
+MAX_BARS = 12
+
+
+def plot_tornado(s: Summary, name: str, out: IO[bytes], fmt: str) -> None:
+    """Write the tornado of `s` to `out` as PNG or SVG (same input, same bytes)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    bars = [b for b in s.tornado if b.gap_low is not None and b.gap_high is not None]
+    bars = bars[:MAX_BARS][::-1]  # widest on top
+    base = s.percentiles["gap_usd"]["p50"]
+    fig, ax = plt.subplots(figsize=(8, 0.45 * max(3, len(bars)) + 1.6), dpi=100)
+    for y, b in enumerate(bars):
+        assert b.gap_low is not None and b.gap_high is not None
+        lo, hi = sorted((b.gap_low, b.gap_high))
+        ax.barh(y, hi - lo, left=lo, color="#d9534f" if b.crosses else "#5b8bd6",
+                edgecolor="black", linewidth=0.5)
+    ax.set_yticks(range(len(bars)),
+                  [label(f"{b.input}{'  (crosses a flip)' if b.crosses else ''}") for b in bars],
+                  fontsize=8)
+    if base is not None:
+        ax.axvline(base, color="grey", linestyle="--", linewidth=1, label="median gap")
+    ax.axvline(0, color="black", linewidth=1, label="break-even (gap 0)")
+    ax.set_xlabel(label(f"Kubernetes minus serverless, {currency()} a month (each input p10 "
+                        "to p90, others at their medians)"), fontsize=8)
+    ax.set_title(label(f"{name}: {s.line()}"), fontsize=8, wrap=True)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
+    plt.close(fig)
+
+
+def tornado_svg(tornado: list[dict[str, Any]], esc: Any) -> str:
+    """The tornado as a small inline SVG (the HTML estate report's component details): one
+    bar per input from its gap at p10 to its gap at p90, red where it crosses a flip, a line
+    at gap 0. `tornado`: `summary_data`'s list; `esc`: the report's HTML escaping."""
+    bars = [b for b in tornado if b["gap_usd_at_p10"] is not None and
+            b["gap_usd_at_p90"] is not None][:MAX_BARS]
+    if not bars:
+        return ""
+    lo = min(0.0, *(min(b["gap_usd_at_p10"], b["gap_usd_at_p90"]) for b in bars))
+    hi = max(0.0, *(max(b["gap_usd_at_p10"], b["gap_usd_at_p90"]) for b in bars))
+    span = hi - lo or 1.0
+    left, width, row = 230, 420, 18
+
+    def x(v: float) -> float:
+        return float(round(left + (v - lo) / span * width, 1))
+
+    h = row * len(bars) + 34
+    out = [f"<svg class=\"tornado\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{left + width + 20}\" "
+           f"height=\"{h}\" role=\"img\" aria-label=\"tornado: the cost gap's swing per input\">"]
+    for k, b in enumerate(bars):
+        a, c = sorted((b["gap_usd_at_p10"], b["gap_usd_at_p90"]))
+        y = 4 + k * row
+        colour = "#d9534f" if b["crosses_flip"] else "#5b8bd6"
+        out.append(f"<text x=\"{left - 6}\" y=\"{y + 12}\" text-anchor=\"end\" font-size=\"11\">"
+                   f"{esc(b['input'])}</text><rect x=\"{x(a)}\" y=\"{y + 2}\" "
+                   f"width=\"{max(1.0, round(x(c) - x(a), 1))}\" height=\"{row - 5}\" "
+                   f"fill=\"{colour}\"><title>{esc(b['input'])}: p10 {b['p10']:g} gives "
+                   f"{esc(usd(b['gap_usd_at_p10']))}, p90 {b['p90']:g} gives "
+                   f"{esc(usd(b['gap_usd_at_p90']))}</title></rect>")
+    y0 = 4 + len(bars) * row
+    out.append(f"<line x1=\"{x(0.0)}\" y1=\"2\" x2=\"{x(0.0)}\" y2=\"{y0}\" stroke=\"#000\"/>"
+               f"<text x=\"{left}\" y=\"{y0 + 14}\" font-size=\"10\">{esc(usd(lo))}</text>"
+               f"<text x=\"{left + width}\" y=\"{y0 + 14}\" font-size=\"10\" "
+               f"text-anchor=\"end\">{esc(usd(hi))}</text><text x=\"{x(0.0)}\" y=\"{y0 + 26}\" "
+               "font-size=\"10\" text-anchor=\"middle\">gap 0 (Kubernetes minus serverless)"
+               "</text></svg>")
+    return "".join(out)

@@ -1,0 +1,246 @@
+"""Ranges where a number goes: their syntax, and the distribution each stands for.
+
+A numeric profile field may be a value or a range:
+
+- `2M..8M` or `{low: 2M, high: 8M}`: a 90% interval (5th to 95th percentile);
+- `{p10: .., p50: .., p90: ..}`: three percentiles.
+
+Units work inside a range as in the questionnaire (`runplan.units`): `2k..8k` rps,
+`300ms..2s`, `512MB..2GB`, `10%..40%`, `2M/month..8M/month`.
+
+Distributions (`Dist`): volumes, durations, memory and SLOs are log-normal (positive, and an
+error of 2x either way is as likely as the other); the idle share is logit-normal (bounded to
+0..1). An interval fits the distribution whose 5th and 95th percentiles are its ends (median:
+their geometric mean, or the inverse logit of the mean of their logits). A triple fits a
+two-piece ("split") distribution: one spread below the median, from p10, and another above it,
+from p90, so a skewed triple (p50 nearer one end) keeps all three points exactly. kbase ranges
+(a default with its low and high) are the same two-piece fit with the default as median.
+
+Ranges are read from the raw data before validation (`strip_ranges`): each becomes its median,
+so every code path sees a plain profile, and the ranges are kept in a side table by field.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from runplan import units
+from runplan.errors import Problem, UserError
+from runplan.yamlio import LineMap, dotted, line_of
+
+Z90 = 1.6448536269514722  # the standard normal's 95th percentile: a 90% interval's end
+Z80 = 1.2815515655446004  # its 90th percentile: p10 and p90
+SHARE_EPS = 1e-6  # a share's logit is taken at 1e-6..1-1e-6 (0 and 1 have none)
+
+# The fields a range may stand in, each with its unit's parser and whether it is a share.
+RANGEABLE: dict[str, tuple[Callable[[str], float], bool]] = {
+    "traffic.requests_per_month": (units.per_month, False),
+    "traffic.avg_rps": (units.rate_rps, False),
+    "traffic.peak_rps": (units.rate_rps, False),
+    "traffic.idle_fraction": (units.share, True),
+    "execution.avg_duration_ms": (lambda t: units.duration(t, "ms"), False),
+    "execution.max_duration_s": (lambda t: units.duration(t, "s"), False),
+    "execution.memory_mb": (units.memory_mb, False),
+    "execution.cpu_ms": (lambda t: units.duration(t, "ms"), False),
+    "latency.p99_slo_ms": (lambda t: units.duration(t, "ms"), False),
+}
+SECTIONS = ("traffic", "execution", "latency", "architecture", "team", "constraints")
+FREE_TEXT = frozenset({"name", "description"})
+INTERVAL_KEYS = frozenset({"low", "high"})
+TRIPLE_KEYS = frozenset({"p10", "p50", "p90"})
+RANGE_KEYS = INTERVAL_KEYS | TRIPLE_KEYS
+_RANGE_TEXT = re.compile(r"^\s*([^.]*(?:\.(?!\.)[^.]*)*?)\s*\.\.\s*(.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class Dist:
+    """A two-piece normal in a transformed space: log (positive) or logit (a share).
+    `mu`: the median there; `below`, `above`: the spread on each side."""
+
+    mu: float
+    below: float
+    above: float
+    share: bool
+    low: float  # the range as given (for reports): its 90% interval or p10..p90
+    high: float
+    level: str  # "90%" or "p10-p90"
+
+    @property
+    def median(self) -> float:
+        return float(self.ppf(np.zeros(1))[0])
+
+    def ppf(self, z: np.ndarray[Any, np.dtype[Any]]) -> np.ndarray[Any, np.dtype[Any]]:
+        """The quantile at each standard normal `z`."""
+        t = self.mu + np.where(z < 0, self.below, self.above) * z
+        if self.share:
+            out: np.ndarray[Any, np.dtype[Any]] = 1.0 / (1.0 + np.exp(-t))
+            return out
+        exp: np.ndarray[Any, np.dtype[Any]] = np.exp(t)
+        return exp
+
+    def quantile(self, p: float) -> float:
+        """The value at probability `p` (for p10 and p90 of a tornado)."""
+        return float(self.ppf(np.array([_z(p)]))[0])
+
+
+def _z(p: float) -> float:
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(p)
+
+
+def _forward(x: float, share: bool) -> float:
+    if share:
+        x = min(1 - SHARE_EPS, max(SHARE_EPS, x))
+        return math.log(x / (1 - x))
+    return math.log(x)
+
+
+def fit(low: float, mid: float | None, high: float, share: bool, z: float = Z90,
+        level: str = "90%") -> Dist:
+    """The distribution whose percentiles at -z, 0 and z are low, mid and high (mid None: the
+    centre of low and high in the transformed space)."""
+    a, b = _forward(low, share), _forward(high, share)
+    m = (a + b) / 2 if mid is None else _forward(mid, share)
+    return Dist(m, max(0.0, (m - a) / z), max(0.0, (b - m) / z), share, low, high, level)
+
+
+def _number(raw: Any, parse: Callable[[str], float]) -> float:
+    if isinstance(raw, bool):
+        raise ValueError("expected a number, got true or false")
+    if isinstance(raw, int | float):
+        return float(raw)
+    if isinstance(raw, str):
+        return parse(raw)
+    raise ValueError(f"expected a number, got {type(raw).__name__}")
+
+
+def parse_range(raw: Any, field: str) -> Dist | None:
+    """The distribution a field's raw value stands for, None for a plain value. Raises
+    ValueError with a message that names no user text but numbers."""
+    parse, share = RANGEABLE[field]
+    if isinstance(raw, str):
+        m = _RANGE_TEXT.match(raw)
+        if m is None:
+            return None
+        lo_text, hi_text = m.group(1), m.group(2)
+        if not lo_text or not hi_text:
+            raise ValueError("a range needs both ends: low..high, e.g. 2M..8M")
+        lo, hi = parse(lo_text), parse(hi_text)
+        return _interval(lo, hi, share)
+    if isinstance(raw, dict) and raw and set(raw) <= RANGE_KEYS:
+        keys = set(raw)
+        if keys == INTERVAL_KEYS:
+            return _interval(_number(raw["low"], parse), _number(raw["high"], parse), share)
+        if keys == TRIPLE_KEYS:
+            p10, p50, p90 = (_number(raw[k], parse) for k in ("p10", "p50", "p90"))
+            if not p10 <= p50 <= p90 or p10 == p90:
+                raise ValueError(f"p10 <= p50 <= p90 with p10 below p90, got {p10:g}, "
+                                 f"{p50:g}, {p90:g}")
+            _in_domain(p10, p90, share)
+            return fit(p10, p50, p90, share, Z80, "p10-p90")
+        raise ValueError("a range is {low: .., high: ..} (a 90% interval) or {p10: .., "
+                         "p50: .., p90: ..}; got only " + ", ".join(sorted(keys)))
+    return None
+
+
+def _interval(lo: float, hi: float, share: bool) -> Dist:
+    if not lo < hi:
+        raise ValueError(f"the low end must be below the high end, got {lo:g}..{hi:g}")
+    _in_domain(lo, hi, share)
+    return fit(lo, None, hi, share)
+
+
+def _in_domain(lo: float, hi: float, share: bool) -> None:
+    if share and not (lo >= 0 and hi <= 1):
+        raise ValueError(f"a share's range lies within 0..1, got {lo:g}..{hi:g}")
+    if not share and lo <= 0:
+        raise ValueError(f"a range of this figure is log-normal: its low end must be above 0, "
+                         f"got {lo:g}")
+
+
+def _looks_like_range(raw: Any) -> bool:
+    if isinstance(raw, str):
+        return ".." in raw
+    return isinstance(raw, dict) and bool(raw) and set(raw) <= RANGE_KEYS
+
+
+Ranges = dict[str, Dist]  # dotted field (`traffic.avg_rps`) -> its distribution
+
+
+def strip_ranges(data: Any, file: str, lines: LineMap, prefix: tuple[str | int, ...] = (),
+                 ) -> tuple[Any, dict[tuple[str | int, ...], Ranges]]:
+    """The raw profile with each range replaced by its median, and the ranges by where they
+    stood: () for the component, ("parts", i) for a part (each Ranges by dotted field). Data
+    that is not a profile's shape is returned unchanged, for validation to report."""
+    table: dict[tuple[str | int, ...], Ranges] = {}
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        return data, table
+    out = dict(data)
+    targets: list[tuple[dict[str, Any], tuple[str | int, ...], Callable[[dict[str, Any]], None]]]
+    targets = [(out, (), lambda _d: None)]
+    parts = out.get("parts")
+    if isinstance(parts, list):
+        new_parts = list(parts)
+        out["parts"] = new_parts
+        for i, part in enumerate(parts):
+            if isinstance(part, dict):
+                targets.append((dict(part), ("parts", i), _setter(new_parts, i)))
+    for block, where, put in targets:
+        found: Ranges = {}
+        for key in list(block):
+            value = block[key]
+            if key in SECTIONS and isinstance(value, dict):
+                section = dict(value)
+                for name, raw in value.items():
+                    field = f"{key}.{name}"
+                    path = (*prefix, *where, key, name)
+                    if field not in RANGEABLE:
+                        if _looks_like_range(raw) and isinstance(raw, dict | str):
+                            if isinstance(raw, str) and name in FREE_TEXT:
+                                continue
+                            problems.append(Problem(
+                                file, line_of(lines, path), dotted(path),
+                                "takes one value, not a range (ranges are for " +
+                                ", ".join(RANGEABLE) + ")"))
+                        continue
+                    try:
+                        dist = parse_range(raw, field)
+                    except ValueError as exc:
+                        problems.append(Problem(file, line_of(lines, path), dotted(path),
+                                                str(exc)))
+                        continue
+                    if dist is not None:
+                        found[field] = dist
+                        section[name] = _point(dist, field)
+                block[key] = section
+            elif key not in SECTIONS and key not in ("parts",) and key not in FREE_TEXT \
+                    and _looks_like_range(value):
+                path = (*prefix, *where, key)
+                problems.append(Problem(file, line_of(lines, path), dotted(path),
+                                        "takes one value, not a range"))
+        if found:
+            table[where] = found
+        put(block)
+    if problems:
+        raise UserError(problems)
+    return out, table
+
+
+def _setter(items: list[Any], i: int) -> Callable[[dict[str, Any]], None]:
+    def put(d: dict[str, Any]) -> None:
+        items[i] = d
+    return put
+
+
+def _point(dist: Dist, field: str) -> float:
+    """The value a range stands at without --uncertain: its median, to 6 significant digits
+    (a figure a person could have typed; the same on every machine)."""
+    return float(f"{dist.median:.6g}")

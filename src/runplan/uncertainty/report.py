@@ -1,0 +1,346 @@
+"""What the draws say: the probability of the verdict, percentiles, a tornado, the value of
+information.
+
+- Probability: the share of draws whose verdict is the most probable one, with the 95%
+  Wilson interval's half-width from the number of draws as its margin of error.
+- Percentiles: p10, p50, p90 of each model's monthly cost and of the gap (Kubernetes minus
+  serverless) over the draws.
+- Tornado: each uncertain input at its p10 and at its p90, every other input at its median:
+  how far that swing moves the cost gap, and whether either end has another verdict (the swing
+  crosses a flip).
+- Value of information (`evpi`): the regret of a draw is what being on the most probable
+  verdict costs when the rules, knowing that draw's inputs, choose another: the two
+  verdicts' monthly costs apart. The expected value of perfect information on one input is
+  the expected regret avoided by knowing it exactly: the draws are binned on that input
+  (deciles); in each bin the decision is the rules' most probable verdict there, and where
+  that differs from the overall one the regret it avoids is counted. A bin changes its
+  verdict only when its lead is more than 3 standard errors (of the two counts), so an input
+  that cannot change the decision gets 0, not sampling noise. The value of knowing every
+  input is the verdict's expected regret itself.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from runplan.advise import Advisor, Result
+from runplan.cost.platforms import cheapest
+from runplan.cost.vector import Array
+from runplan.errors import Problem, UserError
+from runplan.fmt import num, usd
+from runplan.probes import VERDICTS
+from runplan.profile import Component
+from runplan.uncertainty.ranges import Z80
+from runplan.uncertainty.sample import (
+    DEFAULT_DRAWS,
+    Draws,
+    Input,
+    default_price_uncertainty,
+    judge_many,
+    prepare,
+)
+
+Z95 = 1.959963984540054
+BINS = 10
+SIGNIFICANT_SE = 3.0
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One input's swing in the tornado."""
+
+    input: str
+    low: float  # the input at its p10
+    high: float  # and at its p90
+    gap_low: float | None  # the cost gap there (Kubernetes minus serverless), USD a month
+    gap_high: float | None
+    verdict_low: str
+    verdict_high: str
+    crosses: bool
+
+    @property
+    def swing(self) -> float:
+        if self.gap_low is None or self.gap_high is None:
+            return math.inf if self.crosses else 0.0
+        return abs(self.gap_high - self.gap_low)
+
+
+@dataclass
+class Summary:
+    draws: int
+    verdict: str  # the most probable
+    probability: float
+    margin: float
+    shares: dict[str, float]
+    percentiles: dict[str, dict[str, float | None]]
+    tornado: list[Bar]
+    value_of_information: dict[str, float]  # input -> USD a month, largest first
+    regret_usd: float  # the verdict's expected regret: the value of knowing every input exactly
+    inputs: list[Input] = field(default_factory=list)
+    point_verdict: str = ""
+    # input -> how far the verdict's share ranges over the input's deciles, largest first
+    moves: dict[str, float] = field(default_factory=dict)
+    draws_judged: Draws | None = None  # the draws themselves (the estate sums them)
+    point: Draws | None = None  # the tornado's rows; the first: every input at its median
+    estate: Any = None  # `score`: what the estate needs of the draws (`estate.ComponentDraws`)
+
+    @property
+    def top_input(self) -> str | None:
+        """The input most worth measuring: highest value of information, else widest swing."""
+        if self.value_of_information and max(self.value_of_information.values()) > 0:
+            return next(iter(self.value_of_information))
+        crossing = [b for b in self.tornado if b.crosses]
+        if crossing:
+            return crossing[0].input
+        if self.probability < 1 and self.moves and next(iter(self.moves.values())) > 0:
+            return next(iter(self.moves))
+        return None
+
+    def line(self) -> str:
+        """The one-line text summary."""
+        p = self.probability
+        share = f"{p:.1%}" if 0.99 < p < 1 or 0 < p < 0.01 else f"{p:.0%}"
+        margin = f"{self.margin:.1%}" if self.margin < 0.01 else f"{self.margin:.0%}"
+        head = (f"{self.verdict} in {share} of plausible cases "
+                f"(+/-{margin}, {self.draws:,} draws)")
+        top = self.top_input
+        if top is None:
+            return f"{head}; " + ("no input's range changes it" if p == 1 else
+                                  "no single input's range decides it")
+        worth = self.value_of_information.get(top, 0.0)
+        if worth <= 0:
+            return f"{head}; {top} moves it most (no one input's value alone would change it)"
+        return f"{head}; {top} decides it: measure it first, worth up to {usd(worth)}/month"
+
+
+def wilson_margin(p: float, n: int) -> float:
+    """The 95% Wilson score interval's larger half-width for a share p of n draws."""
+    z2 = Z95 * Z95
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return max(abs(centre + half - p), abs(p - (centre - half)))
+
+
+def regrets(verdict: Array, k8s: Array, sls: Array) -> Array:
+    """(options, N): each verdict's regret in each draw: 0 where the draw's own verdict is
+    it, else the two verdicts' monthly costs apart (0 where either has no figure); inf for
+    a verdict that no draw takes."""
+    cost = np.vstack([sls if o == "serverless" else k8s if o == "kubernetes"
+                      else np.full(len(k8s), np.inf) for o in VERDICTS])
+    own = cost[verdict, np.arange(len(verdict))]
+    with np.errstate(invalid="ignore"):
+        apart = np.abs(cost - own)
+    apart = np.where(np.isfinite(apart), apart, 0.0)
+    out: Array = np.where(np.arange(len(VERDICTS))[:, None] == verdict[None, :], 0.0, apart)
+    chosen = np.bincount(verdict, minlength=len(VERDICTS)) > 0
+    out[~chosen] = np.inf  # a verdict no draw takes is no option (hybrid has no one cost)
+    return out
+
+
+def evpi(x: Array, verdict: Array, regret: Array, chosen: int, bins: int = BINS) -> float:
+    """The expected regret avoided by knowing `x` exactly (see the module's notes)."""
+    return float(evpi_all(x[None, :], verdict, regret, chosen, bins)[0][0])
+
+
+def evpi_all(x: Array, verdict: Array, regret: Array, chosen: int, bins: int = BINS,
+             ) -> tuple[Array, Array]:
+    """`evpi` of each row of `x` (inputs, N) at once, and each input's spread: how far the
+    share of draws on the verdict ranges over its bins (what says which input moves the
+    verdict most where knowing none alone would change it)."""
+    d, n = x.shape
+    options = len(regret)
+    bins = max(1, min(bins, n // 2))
+    edges = np.quantile(x, np.linspace(0, 1, bins + 1)[1:-1], axis=1)  # (bins - 1, d)
+    where = (edges.T[:, :, None] <= x[:, None, :]).sum(axis=1)  # (d, N); ties stay together
+    cell = np.arange(d)[:, None] * bins + where  # (input, bin)
+    counts = np.bincount((cell * options + verdict[None, :]).ravel(),
+                         minlength=d * bins * options).reshape(d, bins, options)
+    other = np.argmax(counts, axis=2)  # the rules' verdict knowing x: each bin's most probable
+    c_other = np.take_along_axis(counts, other[:, :, None], axis=2)[:, :, 0]
+    c_chosen = counts[:, :, chosen]
+    switch = (other != chosen) & \
+        (c_other - c_chosen > SIGNIFICANT_SE * np.sqrt(c_other + c_chosen))
+    total = np.zeros((d, bins, options))
+    for o in range(options):
+        if np.isfinite(regret[o]).all():
+            total[:, :, o] = np.bincount(cell.ravel(), weights=np.broadcast_to(
+                regret[o], (d, n)).ravel(), minlength=d * bins).reshape(d, bins)
+    kept = total[:, :, chosen]
+    moved = np.take_along_axis(total, other[:, :, None], axis=2)[:, :, 0]
+    saved: Array = np.where(switch, np.maximum(0.0, kept - moved), 0.0).sum(axis=1) / n
+    size = counts.sum(axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(size > 0, c_chosen / size, np.nan)
+    spread: Array = np.nanmax(share, axis=1) - np.nanmin(share, axis=1)
+    return saved, spread
+
+
+def _percentiles(a: Array) -> dict[str, float | None]:
+    finite = a[np.isfinite(a)]
+    if len(finite) < len(a) or not len(a):
+        return {"p10": None, "p50": None, "p90": None}
+    p = np.percentile(finite, [10, 50, 90])
+    return {"p10": round(float(p[0]), 2), "p50": round(float(p[1]), 2),
+            "p90": round(float(p[2]), 2)}
+
+
+def summarise(result: Result, d: Draws, t: Draws) -> Summary:
+    """The probability, percentiles, tornado and value of information of the draws `d`
+    (`t`: the tornado's draws, `tornado_values`)."""
+    n = len(d.verdict)
+    counts = np.bincount(d.verdict, minlength=len(VERDICTS))
+    chosen = int(np.argmax(counts))  # ties: the first in tie order (`verdict.TIE_ORDER`)
+    p = float(counts[chosen]) / n
+    gap = d.kubernetes_usd - d.serverless_usd
+    regret = regrets(d.verdict, d.kubernetes_usd, d.serverless_usd)
+    worth, spread = evpi_all(d.values, d.verdict, regret, chosen) if d.inputs else \
+        (np.zeros(0), np.zeros(0))
+    voi = {i.name: round(float(v), 2) for i, v in zip(d.inputs, worth.tolist(), strict=True)}
+    voi = dict(sorted(voi.items(), key=lambda kv: (-kv[1], kv[0])))
+    moves = {i.name: round(float(v), 4) for i, v in zip(d.inputs, spread.tolist(), strict=True)}
+    moves = dict(sorted(moves.items(), key=lambda kv: (-kv[1], kv[0])))
+    return Summary(
+        draws=n, verdict=VERDICTS[chosen], probability=round(p, 4),
+        margin=round(wilson_margin(p, n), 4),
+        shares={VERDICTS[k]: round(float(c) / n, 4) for k, c in enumerate(counts.tolist())},
+        percentiles={"kubernetes_usd": _percentiles(d.kubernetes_usd),
+                     "serverless_usd": _percentiles(d.serverless_usd),
+                     "gap_usd": _percentiles(gap)},
+        tornado=_bars(d.inputs, t),
+        value_of_information=voi, moves=moves,
+        regret_usd=round(float(regret[chosen].mean()), 2),
+        inputs=d.inputs, point_verdict=result.verdict.verdict, draws_judged=d, point=t)
+
+
+def tornado_values(inputs: list[Input]) -> Array:
+    """(inputs, 1 + 2 x inputs): every input at its median, then each at its p10 and its
+    p90 with the others at their medians."""
+    k = len(inputs)
+    z = np.zeros((k, 1 + 2 * k))
+    for j in range(k):
+        z[j, 1 + 2 * j], z[j, 2 + 2 * j] = -Z80, Z80
+    out: Array = np.vstack([i.dist.ppf(z[j]) for j, i in enumerate(inputs)]) if k else \
+        np.zeros((0, 1))
+    return out
+
+
+def _bars(inputs: list[Input], t: Draws) -> list[Bar]:
+    """The tornado, widest swing first."""
+    gap = t.kubernetes_usd - t.serverless_usd
+    base = int(t.verdict[0])
+
+    def money(x: float) -> float | None:
+        return round(x, 2) if math.isfinite(x) else None
+
+    bars = []
+    for j, i in enumerate(inputs):
+        lo, hi = 1 + 2 * j, 2 + 2 * j
+        bars.append(Bar(i.name, float(t.values[j, lo]), float(t.values[j, hi]),
+                        money(float(gap[lo])), money(float(gap[hi])),
+                        VERDICTS[int(t.verdict[lo])], VERDICTS[int(t.verdict[hi])],
+                        int(t.verdict[lo]) != base or int(t.verdict[hi]) != base))
+    return sorted(bars, key=lambda b: (-b.swing, b.input))
+
+
+def uncertain(advisor: Advisor, component: Component, result: Result, n: int = DEFAULT_DRAWS,
+              price_uncertainty: float | None = None) -> Summary:
+    """The summary of a component without parts: the one call for a component, and the one a
+    decision record takes its probability (`Summary.probability`), top drivers
+    (`Summary.top_input`, `tornado`, `value_of_information`) and switching values
+    (`result.flips`) from. `price_uncertainty` None: kbase/uncertainty.yaml's default."""
+    if component.parts:
+        raise UserError(Problem(result.name, None, "--uncertain", "a component with parts is "
+                                "not sampled as a whole: give each part as a profile"))
+    return uncertain_many(advisor, [(component, result)], n, price_uncertainty)[0]
+
+
+def uncertain_many(advisor: Advisor, items: list[tuple[Component, Result]], n: int,
+                   price_uncertainty: float | None = None) -> list[Summary]:
+    """`uncertain` for many components (none with parts), their draws and tornados judged
+    together (`sample.judge_many`)."""
+    if advisor.probes is None or not advisor.probes.supported:
+        raise UserError(Problem(items[0][1].name if items else "", None, "--uncertain",
+                                "these rules have a condition the array evaluation cannot "
+                                "judge, which the draws need"))
+    pu = default_price_uncertainty() if price_uncertainty is None else price_uncertainty
+    jobs: list[tuple[Result, list[Input], Array]] = []
+    for c, r in items:
+        inputs, values = prepare(c, r, advisor.view_of(r.workload), advisor.kb, n, pu)
+        # the draws and the tornado's rows in one block, split after judging
+        jobs.append((r, inputs, np.hstack([values, tornado_values(inputs)])))
+    out = []
+    for (_, r), d in zip(items, judge_many(advisor, jobs), strict=True):
+        draws = Draws(d.inputs, d.values[:, :n], d.verdict[:n], d.kubernetes_usd[:n],
+                      d.serverless_usd[:n])
+        point = Draws(d.inputs, d.values[:, n:], d.verdict[n:], d.kubernetes_usd[n:],
+                      d.serverless_usd[n:])
+        out.append(summarise(r, draws, point))
+    return out
+
+
+def with_probability(result: Result, s: Summary) -> Result:
+    """The Result with the most probable verdict and its probability as the confidence."""
+    verdict = replace(result.verdict, verdict=s.verdict, confidence=s.probability)
+    if s.verdict == result.verdict.verdict:
+        return replace(result, verdict=verdict)
+    return replace(result, verdict=verdict, platform=cheapest(result.platforms, s.verdict))
+
+
+def summary_data(s: Summary) -> dict[str, Any]:
+    """The summary as plain data (the JSON contract's `uncertainty`)."""
+    return {
+        "draws": s.draws, "verdict": s.verdict, "probability": s.probability,
+        "margin_of_error": s.margin, "verdict_at_point_values": s.point_verdict,
+        "shares": s.shares, "percentiles": s.percentiles,
+        "inputs": [{"input": i.name, "low": _sig(i.dist.low), "high": _sig(i.dist.high),
+                    "interval": i.dist.level, "median": _sig(i.dist.median),
+                    "distribution": ("logit-normal" if i.dist.share else "log-normal") +
+                    ("" if math.isclose(i.dist.below, i.dist.above, rel_tol=1e-9)
+                     else " (two-piece)"),
+                    "assumed": i.assumed, "source": i.source} for i in s.inputs],
+        "tornado": [{"input": b.input, "p10": _sig(b.low), "p90": _sig(b.high),
+                     "gap_usd_at_p10": b.gap_low, "gap_usd_at_p90": b.gap_high,
+                     "verdict_at_p10": b.verdict_low, "verdict_at_p90": b.verdict_high,
+                     "crosses_flip": b.crosses} for b in s.tornado],
+        "value_of_information_usd": s.value_of_information,
+        "verdict_share_spread": s.moves,
+        "expected_regret_usd": s.regret_usd,
+        "top_input": s.top_input,
+        "summary": s.line(),
+    }
+
+
+def _sig(x: float) -> float:
+    return float(f"{x:.6g}")
+
+
+def describe(b: Bar) -> str:
+    """A tornado bar in words."""
+    def gap(x: float | None) -> str:
+        return "no figure" if x is None else usd(x)
+
+    cross = f" (crosses a flip: {b.verdict_low} at p10, {b.verdict_high} at p90)" \
+        if b.crosses else ""
+    return (f"{b.input} {num(b.low)}..{num(b.high)}: gap {gap(b.gap_low)} to "
+            f"{gap(b.gap_high)}{cross}")
+
+
+def cost_lines(s: Summary) -> list[str]:
+    """`runplan cost --uncertain`: the summary line, the percentiles and the tornado."""
+    def money(x: float | None) -> str:
+        return "no figure" if x is None else usd(x)
+
+    out = [f"uncertain: {s.line()}"]
+    for key, label in (("kubernetes_usd", "Kubernetes"), ("serverless_usd", "serverless"),
+                       ("gap_usd", "gap (Kubernetes - serverless)")):
+        p = s.percentiles[key]
+        out.append(f"  {label}: p10 {money(p['p10'])}, p50 {money(p['p50'])}, "
+                   f"p90 {money(p['p90'])} a month")
+    out += [f"  tornado: {describe(b)}" for b in s.tornado]
+    out += [f"  value of information: {name} {usd(v)}/month"
+            for name, v in s.value_of_information.items() if v > 0]
+    return out
