@@ -66,12 +66,6 @@ def test_an_assumed_peak_is_at_least_the_rate_while_active(kb: KnowledgeBase) ->
                                          "idle_fraction": 0.9})
     w, _ = resolve(given, kb)
     assert w.peak_rps == pytest.approx(1 / (1 - 0.9))
-    # a rate so small that rounding the assumed peak to 6 decimals would drop it below
-    tiny = Component(name="t", traffic={"pattern": "steady",  # type: ignore[arg-type]
-                                        "requests_per_month": 10, "idle_fraction": 0.9})
-    w, _ = resolve(tiny, kb)
-    active = 10 / (730 * 3600) / (1 - 0.9)  # 3.8e-5 rps
-    assert w.peak_rps >= active
 
 
 def test_idle_all_but_a_moment_is_refused(runner: CliRunner, tmp_path: Path) -> None:

@@ -231,7 +231,7 @@ def test_row_errors_are_the_clis(client: TestClient, tmp_path: Path) -> None:
     page = client.post("/estate", files={"file": ("estate.yaml", text.encode())})
     assert page.status_code == 200
     assert ('<li class="error">estate.yaml:6: error: components[1].traffic.idle_fraction: '
-            'must be &lt;= 1, got 7</li>') in page.text
+            'must be at most 1, got 7</li>') in page.text
 
 
 def test_a_broken_yaml_upload(client: TestClient) -> None:

@@ -371,7 +371,7 @@ def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str
         "peak_rps", derived_peak(values["avg_rps"], values["idle_fraction"], shape.peak_to_avg),
         f"{shape.peak_to_avg:g} x avg_rps, kbase/traffic.yaml {values['pattern']} peak factor"))
     if "peak_rps" in given and "idle_fraction" in given \
-            and values["peak_rps"] < active_avg * (1 - 1e-9):
+            and values["peak_rps"] < active_avg * (1 - 1e-5) - 1e-6:  # written to 6 digits
         volume = "traffic.requests_per_month" if "requests_per_month" in given \
             else "traffic.avg_rps"
         raise UserError(Problem(
@@ -436,9 +436,8 @@ def max_idle_fraction(hours: float) -> float:
 def derived_peak(avg_rps: Any, idle: Any, factor: Any, top: Any = max, rnd: Any = round,
                  ) -> Any:
     """The peak not given: the pattern's factor times the average, at least the average over
-    the active hours (never rounded below it)."""
-    active = avg_rps / top(1e-9, 1 - idle)
-    return top(rnd(top(active, avg_rps * factor), 6), active)
+    the active hours."""
+    return rnd(top(avg_rps / top(1e-9, 1 - idle), avg_rps * factor), 6)
 
 
 def derived_max_s(avg_duration_ms: Any, max_to_avg: Any, rnd: Any = round) -> Any:
