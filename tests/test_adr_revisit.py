@@ -408,9 +408,9 @@ def test_as_of_must_be_a_date(runner: CliRunner, value: str) -> None:
 
 
 @pytest.mark.parametrize("setting,message", [
-    ("fragile-below = 1.5", "fragile-below: must be <= 1, got 1.5"),
+    ("fragile-below = 1.5", "fragile-below: must be at most 1, got 1.5"),
     ("fragile-below = \"low\"", "fragile-below: must be number; got \"low\""),
-    ("review-months = 0", "review-months: must be >= 1, got 0"),
+    ("review-months = 0", "review-months: must be at least 1, got 0"),
     ("review-months = 2.5", "review-months: must be integer; got 2.5"),
 ])
 def test_settings_are_validated(runner: CliRunner, tmp_path: Path, setting: str,

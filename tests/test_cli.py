@@ -80,7 +80,7 @@ def test_flips_say_where_the_verdict_changes(runner: CliRunner) -> None:
 
 BAD = [
     ("name: x\ntraffic:\n  peak_rps: -5\n",
-     "{f}:3: error: traffic.peak_rps: must be >= 0, got -5"),
+     "{f}:3: error: traffic.peak_rps: must be at least 0, got -5"),
     ("name: x\ntraffic:\n  pattern: spikey\n",
      "{f}:3: error: traffic.pattern: must be one of steady, diurnal, business-hours, bursty, "
      "scheduled, event-driven; got \"spikey\""),
@@ -89,9 +89,9 @@ BAD = [
      "avg_duration_ms, cpu_ms, gpu, idempotent, long_lived_connections, max_duration_s, "
      "memory_mb, runtime, stateful"),
     ("name: x\nexecution:\n  memory_mb: .nan\n",
-     "{f}:3: error: execution.memory_mb: must be a finite number, got nan"),
+     "{f}:3: error: execution.memory_mb: must be a finite number, got NaN"),
     ("name: x\nexecution:\n  memory_mb: .inf\n",
-     "{f}:3: error: execution.memory_mb: must be a finite number, got inf"),
+     "{f}:3: error: execution.memory_mb: must be a finite number, got a number too large to use"),
     ("name: x\nexecution:\n  memory_mb: lots\n",
      "{f}:3: error: execution.memory_mb: must be number; got \"lots\""),
     ("kind: api\n", "{f}:1: error: name: is required"),
@@ -323,12 +323,12 @@ def test_contradictions_found_after_defaults_name_their_line(runner: CliRunner,
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         f"{f}:10: error: parts[2].name: duplicate part name 'a' (also parts[0])",
-        f"{f}:4: error: traffic.peak_rps: must be >= the average rate (3.805 rps), got 1",
-        f"{f}:6: error: parts[0].traffic.peak_rps: must be >= the average rate (3.805 rps), "
+        f"{f}:4: error: traffic.peak_rps: must be at least the average rate (3.805 rps), got 1",
+        f"{f}:6: error: parts[0].traffic.peak_rps: must be at least the average rate (3.805 rps), "
         "got 1",
-        f"{f}:9: error: parts[1].execution.max_duration_s: must be >= avg_duration_ms "
+        f"{f}:9: error: parts[1].execution.max_duration_s: must be at least avg_duration_ms "
         "(9,000 ms), got 2 s",
-        f"{f}:10: error: parts[2].traffic.peak_rps: must be >= the average rate (3.805 rps), "
+        f"{f}:10: error: parts[2].traffic.peak_rps: must be at least the average rate (3.805 rps), "
         "got 1",
     ]
 

@@ -107,7 +107,7 @@ def test_score_workers_use_the_files_figures(runner: CliRunner, tmp_path: Path) 
      ["runplan.toml:1: error: provider: must be one of aws, gcp, azure, any, on-prem; got "
       "\"gpc\" (did you mean 'gcp'?)"]),
     ("[people]\nfte_monthly_usd = -5\n",
-     ["runplan.toml:2: error: people.fte_monthly_usd: must be >= 0, got -5"]),
+     ["runplan.toml:2: error: people.fte_monthly_usd: must be at least 0, got -5"]),
     ("[people.service_fte.serverless]\nbasik = 0.01\n",
      ["runplan.toml:2: error: people.service_fte.serverless.basik: unknown field (did you "
       "mean 'basic'?); allowed: basic, established, none, platform"]),

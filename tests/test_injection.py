@@ -213,7 +213,7 @@ def test_messages_give_numbers_without_exponents(runner: CliRunner, tmp_path: Pa
     profile.write_text("name: x\ntraffic:\n  avg_rps: 2000000\n  peak_rps: 1500000\n")
     result = runner.invoke(main, ["advise", str(profile)])
     assert (result.exit_code, result.stderr) == (
-        2, f"{profile}:4: error: traffic.peak_rps: must be >= the average rate (2,000,000 rps), "
+        2, f"{profile}:4: error: traffic.peak_rps: must be at least the average rate (2,000,000 rps), "
         "got 1,500,000\n")  # was `(2e+06 rps), got 1.5e+06`
 
 

@@ -325,7 +325,7 @@ def test_advise_and_cost_read_a_profile_from_stdin(runner: CliRunner) -> None:
     assert costed.stdout == runner.invoke(main, ["cost", str(WEBHOOK)]).stdout
     bad = runner.invoke(main, ["advise", "-"], input="name: x\ntraffic:\n  peak_rps: -5\n")
     assert (bad.exit_code, bad.stderr) == (
-        2, "<stdin>:3: error: traffic.peak_rps: must be >= 0, got -5\n")
+        2, "<stdin>:3: error: traffic.peak_rps: must be at least 0, got -5\n")
 
 
 def test_cost_o_writes_the_report(runner: CliRunner, tmp_path: Path) -> None:

@@ -374,7 +374,8 @@ def test_more_runs_at_once_than_in_the_month_is_an_error(runner: CliRunner,
     assert result.stderr == (
         f"{path}:3: error: traffic.peak_rps: traffic.peak_rps 2 x execution.avg_duration_ms "
         "1,500,000 ms means 3,000 runs at once, more than the 900 runs a month "
-        "(traffic.requests_per_month); lower the peak to the runs that start together\n")
+        "(traffic.requests_per_month); lower the peak to the runs that start together, at most "
+        "0.6 rps, or leave it out\n")
 
 
 def test_idle_all_month_with_traffic_is_an_error(runner: CliRunner, tmp_path: Path) -> None:

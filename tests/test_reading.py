@@ -349,8 +349,9 @@ def test_json_profiles_take_json_numbers_and_refuse_what_json_does_not_allow(
     for value, message in [
             ("0x10", "3: error: invalid JSON: Expecting ',' delimiter (column 30)"),
             ("1:30", "3: error: invalid JSON: Expecting ',' delimiter (column 30)"),
-            ("NaN", "3: error: execution.memory_mb: must be a finite number, got nan"),
-            ("1e400", "3: error: execution.memory_mb: must be a finite number, got inf")]:
+            ("NaN", "3: error: execution.memory_mb: must be a finite number, got NaN"),
+            ("1e400", "3: error: execution.memory_mb: must be a finite number, got a number too "
+             "large to use")]:
         bad = tmp_path / "bad.json"
         bad.write_text('{"name": "x",\n "kind": "api",\n "execution": {"memory_mb": '
                        f'{value}}}}}\n')
@@ -457,7 +458,7 @@ def test_a_bad_json_row_names_its_own_line_and_field(runner: CliRunner, tmp_path
     path.write_text(path.read_text().replace('"kind": "job", ', ""))
     result = runner.invoke(main, ["score", str(path), "--format", "json", "-q", "-j", "1"])
     assert result.exit_code == 0
-    assert result.stderr == f"{path}:6: error: components[1].execution.memory_mb: must be >= 1, " \
+    assert result.stderr == f"{path}:6: error: components[1].execution.memory_mb: must be at least 1, " \
         "got -5\n"
     assert [c["name"] for c in json.loads(result.stdout)["components"]] == ["a", "c"]
 
@@ -496,8 +497,8 @@ def test_the_summary_counts_rows_not_problems(runner: CliRunner, tmp_path: Path)
     result = runner.invoke(main, ["score", str(path), "--format", "json", "-j", "1"])
     assert result.exit_code == 0
     assert result.stderr.splitlines() == [
-        f"{path}:4: error: components[1].traffic.avg_rps: must be >= 0, got -1",
-        f"{path}:4: error: components[1].traffic.peak_rps: must be >= 0, got -5",
+        f"{path}:4: error: components[1].traffic.avg_rps: must be at least 0, got -1",
+        f"{path}:4: error: components[1].traffic.peak_rps: must be at least 0, got -5",
         "runplan score: 3 components read: 2 scored, 1 rejected"]
     summary = json.loads(result.stdout)["summary"]
     assert (summary["scored"], summary["rejected"]) == (2, 1)
@@ -511,7 +512,7 @@ def test_every_problem_of_a_bad_section_is_reported(runner: CliRunner, tmp_path:
     result = runner.invoke(main, ["advise", str(path)])
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        f"{path}:3: error: traffic.avg_rps: must be >= 0, got -1",
+        f"{path}:3: error: traffic.avg_rps: must be at least 0, got -1",
         f"{path}:4: error: traffic.pattern: must be one of steady, diurnal, business-hours, "
         'bursty, scheduled, event-driven; got "weird"',
         f'{path}:5: error: execution.memory_mb: must be number; got "lots"']

@@ -96,7 +96,7 @@ def test_bad_rows_are_named_and_the_rest_scored(runner: CliRunner, tmp_path: Pat
     assert [c["name"] for c in data["components"]] == ["good-one", "good-two"]
     f = str(path)
     expected = [
-        f"{f}:9: error: components[1].traffic.peak_rps: must be >= 0, got -5",
+        f"{f}:9: error: components[1].traffic.peak_rps: must be at least 0, got -5",
         f"{f}:11: error: components[2].traffic.patern: unknown field (did you mean "
         "'pattern'?); allowed: avg_rps, idle_fraction, pattern, peak_rps, requests_per_month",
         f"{f}:12: error: components[3]: a profile must be a mapping of fields, got str",
@@ -151,9 +151,9 @@ def test_bad_jsonl_lines(runner: CliRunner, tmp_path: Path) -> None:
     assert [c["name"] for c in data["components"]] == ["a", "d"]
     assert stderr.splitlines() == [
         f"{path}:2: error: invalid JSON: Expecting value (column 22)",
-        f"{path}:4: error: execution.memory_mb: must be >= 1, got 0",
+        f"{path}:4: error: execution.memory_mb: must be at least 1, got 0",
         f"{path}:5: error: a profile must be a mapping of fields, got list",
-        f"{path}:7: error: traffic.avg_rps: must be a finite number, got nan"]
+        f"{path}:7: error: traffic.avg_rps: must be a finite number, got NaN"]
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
@@ -173,7 +173,7 @@ def test_jsonl_duplicates_are_found_in_input_order_whoever_decodes(runner: CliRu
     assert [c["name"] for c in data["components"]] == ["a", "c"]
     lines = result.stderr.splitlines()
     assert lines[:5] == [
-        f"{path}:2: error: execution.memory_mb: must be >= 1, got 0",
+        f"{path}:2: error: execution.memory_mb: must be at least 1, got 0",
         f"{path}:3: error: invalid JSON: Expecting property name enclosed in double quotes "
         "(column 14)",
         f"{path}:4: error: name: duplicate name 'b' (first on line 2)",

@@ -163,7 +163,7 @@ def test_api_advise_is_the_clis_json(client: TestClient) -> None:
     ({"traffic": {"requests_per_mnth": 5}}, "traffic.requests_per_mnth: unknown field (did "
      "you mean 'requests_per_month'?); allowed: avg_rps, idle_fraction, pattern, peak_rps, "
      "requests_per_month"),
-    ({"traffic": {"idle_fraction": 2}}, "traffic.idle_fraction: must be <= 1, got 2"),
+    ({"traffic": {"idle_fraction": 2}}, "traffic.idle_fraction: must be at most 1, got 2"),
     ({"constraints": {"provider": "mars"}}, "constraints.provider: must be one of aws, gcp, "
      "azure, any, on-prem; got \"mars\""),
 ])
@@ -224,14 +224,14 @@ def test_row_errors_are_the_clis(client: TestClient, tmp_path: Path) -> None:
     finally:
         os.chdir(Path(__file__).parent.parent)
     assert web == [line for line in cli.stderr.splitlines() if line.startswith("estate.yaml:")]
-    assert web == ["estate.yaml:6: error: components[1].traffic.idle_fraction: must be <= 1, "
+    assert web == ["estate.yaml:6: error: components[1].traffic.idle_fraction: must be at most 1, "
                    "got 7",
                    "estate.yaml:8: error: components[2].kind: must be one of api, web, worker, job, "
                    "webhook, stream, event-handler, ml-inference; got \"lambda\""]
     page = client.post("/estate", files={"file": ("estate.yaml", text.encode())})
     assert page.status_code == 200
     assert ('<li class="error">estate.yaml:6: error: components[1].traffic.idle_fraction: '
-            'must be &lt;= 1, got 7</li>') in page.text
+            'must be at most 1, got 7</li>') in page.text
 
 
 def test_a_broken_yaml_upload(client: TestClient) -> None:

@@ -8,6 +8,9 @@
   always to the cent, `rate` a unit price to a few significant digits. Every money figure in
   text, Markdown, HTML, CSV headers and reasons goes through these (runplan does not convert:
   the label names the currency the organisation's figures and price overrides are in).
+- `figure`: a number a user gave, in a message about it: `num` to 6 digits, `NaN`, `a number
+  too large to use` (infinity, or 10^18 and above, which `num` would print as 19+ digits) and
+  `a number too close to 0 to use` (below 10^-10, which `num` prints as `~0`).
 - `value`: any input or fact as a person would write it (`none`, `kubernetes 4, serverless 0`),
   never a Python repr.
 - `printable`: a user's string made safe for a terminal: control characters (C0, DEL, C1, NUL,
@@ -44,6 +47,21 @@ def num(x: float, digits: int = 3) -> str:
         return "~0"
     text = f"{x:,.{decimals}f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+LARGEST_FIGURE = 1e18  # from here a user's figure is shown as "a number too large to use"
+
+
+def figure(x: float) -> str:
+    """A number a user gave, as a message about it shows it: never `1e+308` or `Infinity`."""
+    if math.isnan(x):
+        return "NaN"
+    sign = "a negative " if x < 0 else "a "
+    if abs(x) >= LARGEST_FIGURE:
+        return f"{sign}number too large to use"
+    if x != 0 and abs(x) < 10.0 ** -MAX_DECIMALS:
+        return f"{sign}number too close to 0 to use"
+    return num(x, 6)
 
 
 _CURRENCY = ["USD"]  # the label in effect (one per process: set by the CLI and each worker)

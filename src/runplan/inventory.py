@@ -26,15 +26,18 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import math
 import re
 import types
 import typing
+from collections import Counter
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 from runplan.errors import Problem, UserError
+from runplan.fmt import figure
 from runplan.formats import INPUT_FORMATS
 from runplan.kbase import KnowledgeBase
 from runplan.profile import (
@@ -518,6 +521,8 @@ def _cell(value: str, kind: str) -> Any:
             number = float(text.replace("_", ""))
         except ValueError:
             raise ValueError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(number):  # `inf`, `NaN`, `1e400`: as YAML and JSON say it
+            raise ValueError(f"must be a finite number, got {figure(number)}")
         return int(number) if number.is_integer() and abs(number) < 2**53 else number
     if kind == "integer":
         try:
@@ -537,6 +542,53 @@ def _cell(value: str, kind: str) -> Any:
     return text
 
 
+MAX_COLUMNS = 1_000  # a profile has about 40 fields; a wider header is not an inventory
+SHOWN_COLUMNS = 3  # of many unknown (or doubled) columns, those named, each at most 30 characters
+
+
+def _header_problems(columns: list[str], types_: dict[str, str], file: str) -> list[Problem]:
+    """A CSV header's problems: too many columns, unknown ones (one message, the first few
+    named), a missing name column, columns given twice. Linear in the header's width."""
+    if len(columns) > MAX_COLUMNS:
+        return [Problem(file, 1, "", f"the header has {len(columns):,} columns, more than "
+                        f"{MAX_COLUMNS:,}; columns are dotted profile fields, e.g. "
+                        "traffic.peak_rps")]
+    problems: list[Problem] = []
+    unknown = [c for c in dict.fromkeys(columns) if c not in types_]
+    if len(unknown) == 1:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], list(types_), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        problems.append(Problem(file, 1, _shown(unknown[0]), f"unknown column{hint}; columns "
+                                "are dotted profile fields, e.g. traffic.peak_rps"))
+    elif unknown:
+        problems.append(Problem(file, 1, "", f"{len(unknown):,} unknown columns "
+                                f"({_some(unknown)}); columns are dotted profile fields, e.g. "
+                                "traffic.peak_rps"))
+    if "name" not in columns:
+        problems.append(Problem(file, 1, "name", "a name column is required"))
+    counts = Counter(columns)
+    twice = sorted(c for c in counts if counts[c] > 1)
+    if len(twice) == 1:
+        problems.append(Problem(file, 1, _shown(twice[0]), "column given twice"))
+    elif twice:
+        problems.append(Problem(file, 1, "", f"{len(twice):,} columns given twice "
+                                f"({_some(twice)})"))
+    return problems
+
+
+def _shown(column: str) -> str:
+    return column if len(column) <= 30 else column[:27] + "..."
+
+
+def _some(columns: list[str]) -> str:
+    """The first few of many column names, shortened, and how many more."""
+    shown = ", ".join(_shown(c) for c in columns[:SHOWN_COLUMNS])
+    more = len(columns) - SHOWN_COLUMNS
+    return f"{shown} and {more:,} more" if more > 0 else shown
+
+
 def _csv_entries(f: BinaryIO, file: str, defaults: dict[str, Any] | None) -> Iterator[Entry]:
     types_ = column_types()
     lines = _text_lines(f, file, "CSV")
@@ -550,19 +602,7 @@ def _csv_entries(f: BinaryIO, file: str, defaults: dict[str, Any] | None) -> Ite
         except csv.Error as exc:
             raise UserError(Problem(file, 1, "", f"unreadable CSV header: {exc}")) from None
         columns = [h.strip() for h in header]
-        problems = []
-        for col in columns:
-            if col not in types_:
-                import difflib
-
-                close = difflib.get_close_matches(col, list(types_), n=1)
-                hint = f" (did you mean {close[0]}?)" if close else ""
-                problems.append(Problem(file, 1, col, f"unknown column{hint}; columns are "
-                                        "dotted profile fields, e.g. traffic.peak_rps"))
-        if "name" not in columns:
-            problems.append(Problem(file, 1, "name", "a name column is required"))
-        dupes = {c for c in columns if columns.count(c) > 1}
-        problems += [Problem(file, 1, c, "column given twice") for c in sorted(dupes)]
+        problems = _header_problems(columns, types_, file)
         if problems:
             raise UserError(problems)
         index = 0

@@ -7,6 +7,7 @@ rather than given, so the explanation can say so.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic import ValidationError as PydanticError
 
 from runplan.errors import Problem, UserError
-from runplan.fmt import num
+from runplan.fmt import figure, num
 from runplan.fmt import value as value_text
 from runplan.kbase import KnowledgeBase
 from runplan.validation import validate
@@ -357,18 +358,32 @@ def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str
         field, got = ("traffic.avg_rps", rps) if "requests_per_month" not in given else \
             ("traffic.requests_per_month", rpm)
         raise UserError(Problem(file, None, field, f"must be 0 or at least "
-                                f"{MIN_REQUESTS_PER_MONTH:g} requests a month "
-                                f"({MIN_REQUESTS_PER_MONTH / seconds:.2g} rps), got {got!r}"))
+                                f"{num(MIN_REQUESTS_PER_MONTH)} requests a month (one request "
+                                f"in {1 / MIN_REQUESTS_PER_MONTH / 12:,.0f} years), "
+                                f"got {figure(got or 0.0)}"))
     values["requests_per_month"] = float(rpm)
     values["avg_rps"] = float(rpm) / seconds
     values["idle_fraction"] = float(take("idle_fraction", shape.idle_fraction,
                                          f"kbase/traffic.yaml {values['pattern']} idle share"))
+    _check_idle(values, {a.field for a in assumed}, hours, file)
+    active_avg = values["avg_rps"] / max(1e-9, 1 - values["idle_fraction"])
     values["peak_rps"] = float(take(
         "peak_rps", derived_peak(values["avg_rps"], values["idle_fraction"], shape.peak_to_avg),
         f"{shape.peak_to_avg:g} x avg_rps, kbase/traffic.yaml {values['pattern']} peak factor"))
+    if "peak_rps" in given and "idle_fraction" in given \
+            and values["peak_rps"] < active_avg * (1 - 1e-5) - 1e-6:  # written to 6 digits
+        volume = "traffic.requests_per_month" if "requests_per_month" in given \
+            else "traffic.avg_rps"
+        raise UserError(Problem(
+            file, None, "traffic.peak_rps",
+            f"{num(values['peak_rps'], 6)} is below the rate while active: {volume} "
+            f"({num(values['avg_rps'], 4)} rps on average) over the "
+            f"{num(100 * (1 - values['idle_fraction']), 4)}% of the month not idle "
+            f"(traffic.idle_fraction {num(values['idle_fraction'], 6)}) is "
+            f"{num(active_avg, 4)} rps; raise the peak or lower the idle share"))
     if values["peak_rps"] < values["avg_rps"]:
         raise UserError(Problem(file, None, "traffic.peak_rps",
-                                f"must be >= the average rate ({num(values['avg_rps'], 4)} rps), "
+                                f"must be at least the average rate ({num(values['avg_rps'], 4)} rps), "
                                 f"got {num(values['peak_rps'], 6)}"))
     values["avg_duration_ms"] = float(take("avg_duration_ms", kb.traffic.default_duration_ms,
                                            "kbase/traffic.yaml default_duration_ms"))
@@ -378,7 +393,7 @@ def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str
         f"{kb.traffic.max_to_avg_duration:g} x avg_duration_ms"))
     if values["max_duration_s"] * 1000 < values["avg_duration_ms"]:
         raise UserError(Problem(file, None, "execution.max_duration_s",
-                                f"must be >= avg_duration_ms ({num(values['avg_duration_ms'], 6)} ms), "
+                                f"must be at least avg_duration_ms ({num(values['avg_duration_ms'], 6)} ms), "
                                 f"got {num(values['max_duration_s'], 6)} s"))
     _check_feasible(values, {a.field for a in assumed}, file)
     values["memory_mb"] = float(take("memory_mb", kb.traffic.default_memory_mb,
@@ -389,6 +404,31 @@ def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str
                                   "kbase/operations.yaml cpu_fraction_by_runtime"))
     values["compliance"] = tuple(sorted({c.lower() for c in values["compliance"]}))
     return Workload(**values), assumed
+
+
+def _check_idle(values: dict[str, Any], assumed: set[str], hours: float, file: str) -> None:
+    """A month with traffic has at least one hour with requests: idle_fraction at most
+    1 - 1 / hours_per_month (0.99863 in a 730-hour month); 1 means no traffic at all."""
+    rpm, idle = values["requests_per_month"], values["idle_fraction"]
+    volume = "traffic.requests_per_month (assumed)" \
+        if "traffic.requests_per_month" in assumed else "traffic.requests_per_month"
+    if rpm > 0 and idle >= 1:
+        raise UserError(Problem(
+            file, None, "traffic.idle_fraction",
+            f"1 means no traffic at all, but {volume} is {rpm:,.0f} a month; give the share of "
+            "the month with no traffic, below 1"))
+    most = max_idle_fraction(hours)
+    if rpm > 0 and idle > most:
+        got = f"{idle:.10f}".rstrip("0")  # 0..1: no exponent; `num` would round it to 1
+        raise UserError(Problem(
+            file, None, "traffic.idle_fraction",
+            f"must be at most {num(most, 5)} when there is traffic (at least one of the month's "
+            f"{hours:,.0f} hours has requests), got {got}"))
+
+
+def max_idle_fraction(hours: float) -> float:
+    """The largest idle share a month with traffic may give: all but one hour idle."""
+    return 1 - 1 / hours
 
 
 # The figures `resolve` derives from others when not given, written once for a float and for
@@ -412,25 +452,29 @@ def derived_cpu_ms(avg_duration_ms: Any, share: Any, rnd: Any = round) -> Any:
 
 def _check_feasible(values: dict[str, Any], assumed: set[str], file: str) -> None:
     """Traffic no month can hold: the runs in flight at the peak (peak rate x duration) cannot
-    outnumber the month's runs, and a month idle all the time carries no traffic."""
+    outnumber the month's runs. Says the largest peak that fits."""
     def named(field: str) -> str:
         return f"{field} (assumed)" if field in assumed else field
 
     rpm = values["requests_per_month"]
-    if rpm > 0 and values["idle_fraction"] >= 1:
-        raise UserError(Problem(
-            file, None, "traffic.idle_fraction",
-            f"1 means no traffic at all, but {named('traffic.requests_per_month')} is "
-            f"{rpm:,.0f} a month; give the share of the month with no traffic, below 1"))
     at_once = values["peak_rps"] * values["avg_duration_ms"] / 1000
     if rpm > 0 and at_once > rpm:
+        fits = _floor3(rpm / (values["avg_duration_ms"] / 1000))
+        advice = f"give traffic.peak_rps, at most {fits} rps" \
+            if "traffic.peak_rps" in assumed else \
+            f"lower the peak to the runs that start together, at most {fits} rps, or leave it out"
         raise UserError(Problem(
             file, None, "traffic.peak_rps",
             f"{named('traffic.peak_rps')} {num(values['peak_rps'], 6)} x "
             f"{named('execution.avg_duration_ms')} {values['avg_duration_ms']:,.0f} ms means "
             f"{at_once:,.0f} runs at once, more than the {rpm:,.0f} runs a month "
-            f"({named('traffic.requests_per_month')}); lower the peak to the runs that "
-            "start together"))
+            f"({named('traffic.requests_per_month')}); {advice}"))
+
+
+def _floor3(x: float) -> str:
+    """`x` to 3 significant digits, rounded down (a peak shown as fitting must fit)."""
+    step = 10.0 ** (math.floor(math.log10(x)) - 2)
+    return num(math.floor(x / step * (1 + 1e-12)) * step, 3)
 
 
 def with_load(w: Workload, requests_per_month: float, hours: float) -> Workload:

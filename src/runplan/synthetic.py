@@ -16,6 +16,7 @@ a traffic layout (what a real estate's figures look like to runplan's caches).
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections.abc import Iterator
 from typing import Any
@@ -107,7 +108,11 @@ def component(rng: random.Random, name: str, team: dict[str, Any],
                             "stateful": True},
                  architecture={"legacy_monolith": True})
     if distribution == "real" and c["traffic"]["pattern"] != "scheduled":
-        c["traffic"]["idle_fraction"] = round(rng.betavariate(2, 5), 4)  # measured, per service
+        idle = round(rng.betavariate(2, 5), 4)  # measured, per service
+        traffic = c["traffic"]
+        if traffic.get("peak_rps"):  # a measured peak is at least the rate while active
+            idle = min(idle, math.floor((1 - traffic["avg_rps"] / traffic["peak_rps"]) * 1e4) / 1e4)
+        traffic["idle_fraction"] = idle
     return c
 
 

@@ -1,17 +1,19 @@
 """JSON Schema validation whose errors read as one actionable line each (cfgv style).
 
-`inventory.yaml:14: error: components[3].traffic.peak_rps: must be >= 0, got -5`
+`inventory.yaml:14: error: components[3].traffic.peak_rps: must be at least 0, got -5`
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import math
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runplan.errors import Problem
+from runplan.fmt import figure
 from runplan.paths import kbase_dir, rules_dir
 from runplan.yamlio import LineMap, dotted, line_of
 
@@ -44,7 +46,18 @@ def validator(name: str) -> jsonschema.protocols.Validator:
     return cls(schema(name), registry=registry)
 
 
+def _number(value: float) -> str:
+    """A bound or a user's number as the messages show numbers (`100,000,000`, never
+    `100000000.0`, `1e+308` or `Infinity`); an integer past a float's range is too large."""
+    try:
+        return figure(float(value))
+    except OverflowError:
+        return figure(math.inf if value > 0 else -math.inf)
+
+
 def _short(value: Any) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _number(value)
     text = json.dumps(value, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -114,8 +127,9 @@ def describe(error: Any) -> tuple[tuple[str | int, ...], str]:
         kinds = arg if isinstance(arg, list) else [arg]
         return path, f"must be {' or '.join(kinds)}; got {_short(inst)}"
     if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        sym = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
-        return path, f"must be {sym[v]} {arg}, got {_short(inst)}"
+        words = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
+                 "exclusiveMaximum": "less than"}
+        return path, f"must be {words[v]} {_number(arg)}, got {_short(inst)}"
     if v == "required":
         missing = error.message.split("'")[1] if "'" in error.message else "?"
         return (*path, missing), "is required"

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from runplan.errors import Problem, UserError
+from runplan.fmt import figure
 from runplan.userfile import MAX_FILE_BYTES, read_text
 
 __all__ = ["MAX_FILE_BYTES", "LineMap", "SourceLines", "dotted", "line_of", "load_data_file",
@@ -146,7 +147,7 @@ def _check_finite(value: Any, path: Path_, name: str, lines: LineMap) -> None:
     """Refuse NaN and infinities (`.nan`, `1e400`) wherever they sit."""
     if isinstance(value, float) and not math.isfinite(value):
         raise UserError(
-            Problem(name, line_of(lines, path), dotted(path), f"must be a finite number, got {value}")
+            Problem(name, line_of(lines, path), dotted(path), f"must be a finite number, got {figure(value)}")
         )
     if isinstance(value, dict):
         for k, v in value.items():
@@ -325,6 +326,14 @@ def _invalid(exc: json.JSONDecodeError, text: str, name: str, first_line: int) -
     return UserError(Problem(name, line, "", f"invalid JSON: {exc.msg} (column {col})"))
 
 
+def _not_finite(text: str) -> str:
+    """A JSON constant or overflowing number as messages show it (never its text)."""
+    try:
+        return figure(float(text))
+    except ValueError:
+        return "a number too large to use"
+
+
 def _located(exc: _Duplicate | _NotFinite, text: str, name: str, start: int, first_line: int,
              prefix: Path_) -> UserError:
     """A duplicate key or a non-finite number, with its field and line where they can be
@@ -345,7 +354,7 @@ def _located(exc: _Duplicate | _NotFinite, text: str, name: str, start: int, fir
         pass  # no field or line for it: the value's own
     if isinstance(exc, _NotFinite):
         return UserError(Problem(name, here, dotted(prefix), "must be a finite number, got "
-                                 f"{str(exc)[:40]}"))
+                                 f"{_not_finite(str(exc))}"))
     return UserError(Problem(name, here, dotted(prefix), f"duplicate key {json.dumps(exc.key)}"))
 
 

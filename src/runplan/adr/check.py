@@ -351,14 +351,14 @@ def _structure(rec: Record, add: Any) -> None:
     title_line = rec.title.line if rec.title else 1
     needed: tuple[str, ...]
     if rec.form == "madr":
-        needed = ("context and problem statement", "considered options", "decision outcome")
+        needed = ("Context and Problem Statement", "Considered Options", "Decision Outcome")
     else:
-        needed = ("status", "context", "decision", "consequences")
+        needed = ("Status", "Context", "Decision", "Consequences")
     if rec.title is None:
         add("ADR-SECTION-MISSING", "no title (a `# ...` heading)", 1)
     for name in needed:
-        if rec.section(name) is None:
-            add("ADR-SECTION-MISSING", f"no '{name.title()}' section", title_line)
+        if rec.section(name.lower()) is None:  # matched case-insensitively, named as MADR spells it
+            add("ADR-SECTION-MISSING", f"no '{name}' section", title_line)
     status = rec.status
     if status is None:
         if rec.form == "madr" and rec.front:

@@ -43,6 +43,7 @@ from runplan.profile import (
     derived_cpu_ms,
     derived_max_s,
     derived_peak,
+    max_idle_fraction,
 )
 from runplan.uncertainty.ranges import Dist, Ranges, fit
 from runplan.userfile import read_text
@@ -231,14 +232,16 @@ def workload_arrays(w: Workload, inputs: list[Input], values: Array, kb: Knowled
     else:
         rpm = full(n, w.requests_per_month)
     avg = rpm / seconds
-    idle = np.minimum(got.get("traffic.idle_fraction", full(n, w.idle_fraction)), 1 - 1e-6)
+    idle = np.minimum(got.get("traffic.idle_fraction", full(n, w.idle_fraction)),
+                      max_idle_fraction(kb.operations.hours_per_month))
+    active = avg / (1 - idle)  # a drawn peak is at least the draw's rate while active
     if "traffic.peak_rps" in got:
-        peak = np.maximum(got["traffic.peak_rps"], avg)
+        peak = np.maximum(got["traffic.peak_rps"], active)
     elif "traffic.peak_rps" in assumed:
         factor = got.get("traffic.peak_to_avg", kb.traffic.patterns[w.pattern].peak_to_avg)
         peak = derived_peak(avg, idle, factor, np.maximum, pyround)
     else:
-        peak = np.maximum(w.peak_rps, avg)  # given: it stays, never below the average
+        peak = np.maximum(w.peak_rps, active)  # given: it stays, never below the active rate
     duration = got.get("execution.avg_duration_ms", full(n, w.avg_duration_ms))
     if "execution.max_duration_s" in got:
         longest = np.maximum(got["execution.max_duration_s"], duration / 1000)

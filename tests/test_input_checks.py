@@ -1,0 +1,166 @@
+"""Input-checking defects found by review: each bad input is one exact message, exit 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from runplan.cli import main
+from runplan.kbase import KnowledgeBase
+from runplan.profile import Component, max_idle_fraction, resolve
+
+ADR = Path(__file__).resolve().parent / "data" / "adr"
+
+
+def _run(runner: CliRunner, *args: str) -> tuple[int, str]:
+    result = runner.invoke(main, list(args))
+    return result.exit_code, result.stderr
+
+
+# -- 1. a CSV header: bounded, linear, one line for many unknown columns ----------------------
+
+def test_a_million_column_header_is_one_message(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "w.csv"  # hung score for 300 s at 318 MB (columns.count per column)
+    path.write_text("name,kind" + "," * 999_998 + "\nfoo,api" + "," * 999_998 + "\n")
+    assert _run(runner, "score", str(path)) == (2, (
+        f"{path}:1: error: the header has 1,000,000 columns, more than 1,000; columns are "
+        "dotted profile fields, e.g. traffic.peak_rps\n"))
+
+
+def test_many_unknown_columns_are_one_line_with_their_count(runner: CliRunner,
+                                                            tmp_path: Path) -> None:
+    path = tmp_path / "u.csv"
+    columns = ["name", "kind", "x" * 40, *(f"col{i}" for i in range(997))]  # 1,000 columns
+    path.write_text(",".join(columns) + "\nfoo,api" + "," * 998 + "\n")
+    assert _run(runner, "score", str(path)) == (2, (
+        f"{path}:1: error: 998 unknown columns ({'x' * 27}..., col0, col1 and 995 more); "
+        "columns are dotted profile fields, e.g. traffic.peak_rps\n"))
+
+
+def test_columns_given_twice_are_one_line(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text("name,kind,kind,traffic.avg_rps,traffic.avg_rps\nfoo,api,api,1,1\n")
+    assert _run(runner, "score", str(path)) == (2, (
+        f"{path}:1: error: 2 columns given twice (kind, traffic.avg_rps)\n"))
+
+
+# -- 2. traffic that contradicts itself --------------------------------------------------------
+
+def test_a_peak_below_the_rate_while_active_is_an_error(runner: CliRunner,
+                                                        tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"  # 1 rps over the 10% of the month not idle is 10 rps, above 5
+    path.write_text("{name: x, kind: api, traffic: {pattern: diurnal, avg_rps: 1, peak_rps: 5, "
+                    "idle_fraction: 0.9}, execution: {avg_duration_ms: 100, memory_mb: 512}}\n")
+    assert _run(runner, "advise", str(path)) == (2, (
+        f"{path}:1: error: traffic.peak_rps: 5 is below the rate while active: traffic.avg_rps "
+        "(1 rps on average) over the 10% of the month not idle (traffic.idle_fraction 0.9) is "
+        "10 rps; raise the peak or lower the idle share\n"))
+
+
+def test_an_assumed_peak_is_at_least_the_rate_while_active(kb: KnowledgeBase) -> None:
+    # steady: peak factor 1.5, but 1 rps over 10% of the month is 10 rps while active
+    given = Component(name="x", traffic={"pattern": "steady", "avg_rps": 1,  # type: ignore[arg-type]
+                                         "idle_fraction": 0.9})
+    w, _ = resolve(given, kb)
+    assert w.peak_rps == pytest.approx(1 / (1 - 0.9))
+
+
+def test_idle_all_but_a_moment_is_refused(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "i.yaml"  # 1 rps in 0.26 s of the month: 10 million rps while active
+    path.write_text("{name: x, kind: api, traffic: {avg_rps: 1, idle_fraction: 0.9999999}}\n")
+    assert _run(runner, "advise", str(path)) == (2, (
+        f"{path}:1: error: traffic.idle_fraction: must be at most 0.99863 when there is "
+        "traffic (at least one of the month's 730 hours has requests), got 0.9999999\n"))
+    assert max_idle_fraction(730) == pytest.approx(1 - 1 / 730)
+    path.write_text("{name: x, kind: job, traffic: {requests_per_month: 1, "
+                    "idle_fraction: 0.99863}}\n")  # one run a month, in its one hour
+    assert runner.invoke(main, ["advise", str(path)]).exit_code == 0
+
+
+# -- 3. a peak too high says what would fit ---------------------------------------------------
+
+def test_a_peak_too_high_for_the_runs_says_the_largest_that_fits(runner: CliRunner,
+                                                                  tmp_path: Path) -> None:
+    path = tmp_path / "n.yaml"  # one 45-minute run a month: 1 run / 2,700 s = 0.00037 rps
+    path.write_text("name: nightly\nkind: job\n"
+                    "traffic: {pattern: scheduled, requests_per_month: 1, peak_rps: 1}\n"
+                    "execution: {avg_duration_ms: 2700000}\n")
+    assert _run(runner, "advise", str(path)) == (2, (
+        f"{path}:3: error: traffic.peak_rps: traffic.peak_rps 1 x execution.avg_duration_ms "
+        "2,700,000 ms means 2,700 runs at once, more than the 1 runs a month "
+        "(traffic.requests_per_month); lower the peak to the runs that start together, at most "
+        "0.00037 rps, or leave it out\n"))
+    path.write_text(path.read_text().replace("peak_rps: 1", "peak_rps: 0.00037"))
+    assert runner.invoke(main, ["advise", str(path)]).exit_code == 0
+
+
+# -- 4. numbers in messages: runplan's wording, the same in every format ----------------------
+
+def test_a_figure_past_its_bound_reads_as_a_person_writes_it(runner: CliRunner,
+                                                             tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("name: t\ntraffic: {avg_rps: 1e308}\nexecution: {memory_mb: 5e-324}\n")
+    assert _run(runner, "advise", str(path)) == (2, (
+        f"{path}:2: error: traffic.avg_rps: must be at most 100,000,000, got a number too large "
+        f"to use\n{path}:3: error: execution.memory_mb: must be at least 1, got a number too "
+        "close to 0 to use\n"))
+
+
+@pytest.mark.parametrize("name,text", [
+    ("p.yaml", "name: t\nexecution: {memory_mb: .inf}\n"),
+    ("p.json", '{"name": "t", "execution": {"memory_mb": Infinity}}\n'),
+    ("p.jsonl", '{"name": "t", "execution": {"memory_mb": 1e400}}\n'),
+    ("p.csv", "name,execution.memory_mb\nt,inf\n"),
+])
+def test_infinity_is_one_wording_in_every_format(runner: CliRunner, tmp_path: Path,
+                                                 name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    result = runner.invoke(main, ["score", str(path), "--format", "json", "-q", "-j", "1"])
+    [error] = json.loads(result.stdout)["errors"] if result.stdout else [None]
+    line = 1 if name.endswith((".json", ".jsonl")) else 2
+    message = "must be a finite number, got a number too large to use"
+    if error is None:  # a YAML or JSON document's problem is the file's: exit 2
+        assert (result.exit_code, result.stderr) == (
+            2, f"{path}:{line}: error: execution.memory_mb: {message}\n")
+    else:
+        assert (error["line"], error["field"], error["message"]) == (
+            line, "execution.memory_mb", message)
+
+
+@pytest.mark.parametrize("name,text", [
+    ("p.yaml", "name: t\ntraffic: {avg_rps: .nan}\n"),
+    ("p.jsonl", '{"name": "t", "traffic": {"avg_rps": NaN}}\n'),
+    ("p.csv", "name,traffic.avg_rps\nt,NaN\n"),
+])
+def test_nan_is_named_nan_in_every_format(runner: CliRunner, tmp_path: Path, name: str,
+                                          text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    result = runner.invoke(main, ["score", str(path), "-q", "-j", "1"])
+    line = 1 if name.endswith(".jsonl") else 2
+    assert f"{path}:{line}: error: traffic.avg_rps: must be a finite number, got NaN\n" \
+        in result.stderr
+    assert "Input should be" not in result.stderr and "got nan" not in result.stderr
+
+
+# -- 5. adr check names MADR's sections as MADR spells them -----------------------------------
+
+def test_a_missing_madr_section_is_named_as_madr_spells_it(runner: CliRunner,
+                                                           tmp_path: Path) -> None:
+    text = (ADR / "0001-stripe-webhook-on-lambda.md").read_text()
+    path = tmp_path / "0009-no-context.md"
+    path.write_text(text.replace("## Context and Problem Statement", "## Background"))
+    result = runner.invoke(main, ["adr", "check", str(path), "--format", "json",
+                                  "--fail-on", "never"])
+    assert [(f["check"], f["message"], f["line"]) for f in json.loads(result.stdout)["findings"]
+            ] == [("ADR-SECTION-MISSING", "no 'Context and Problem Statement' section", 35)]
+    # matched whatever its case
+    path.write_text(text.replace("## Context and Problem Statement",
+                                 "## context AND problem statement"))
+    result = runner.invoke(main, ["adr", "check", str(path), "--format", "json",
+                                  "--fail-on", "never"])
+    assert json.loads(result.stdout)["findings"] == []
