@@ -11,6 +11,9 @@ from runplan.profile import FIELD_PATHS
 COST_FACTS: dict[str, str] = {
     "cost.kubernetes_platform": "the platform the Kubernetes figures are the bill of (the "
                                 "cheapest that fits: EKS on nodes, ECS on Fargate, ...)",
+    "cost.kubernetes_platform_view": "the view of that platform's own bill: standalone, "
+                                     "marginal or per-use (ECS on Fargate: no cluster to "
+                                     "pay for); what the cost reasons name",
     "cost.serverless_platform": "the platform the serverless figures are the bill of (the "
                                 "cheapest that fits: Lambda, Cloud Run services, ...)",
     "cost.view": "the view the Kubernetes figures are in: marginal (joining a cluster that "

@@ -22,6 +22,7 @@ from runplan.cost.platforms import (
     Priced,
     cheapest,
     platform_costs,
+    platform_view,
     workload_breaks,
     workload_limit,
 )
@@ -59,6 +60,8 @@ class CostReport:
                              self.break_even, self.cold_start, self.limits, self.view,
                              runs_cluster(on)),
                 "cost.kubernetes_platform": titles.get(self.kubernetes.platform),
+                "cost.kubernetes_platform_view": next(
+                    (o.view for o in self.platforms if o.platform is on), self.view),
                 "cost.serverless_platform": None if self.serverless is None
                 else titles.get(self.serverless.platform)}
 
@@ -256,6 +259,8 @@ def probe_facts(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
                        limits, view, bool(c.runs_cluster[0]))
     # The titles as `CostReport.facts` has them: what the messages name (no rule reads them).
     facts["cost.kubernetes_platform"] = None if k < 0 else p.platforms[k].title
+    facts["cost.kubernetes_platform_view"] = view if k < 0 or p.platforms[k].bill == "nodes" \
+        else platform_view(p.platforms[k], view)
     facts["cost.serverless_platform"] = None if s_ < 0 or sls is None else p.platforms[s_].title
     return facts, {"kubernetes": k8s_usd, "serverless": sls}
 

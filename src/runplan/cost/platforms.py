@@ -368,7 +368,7 @@ def container_people_usd(kb: KnowledgeBase, platform: Platform, maturity: Array,
         kind, v = _people_of(platform, view)
         return np.array([people_usd(kb.operations, kind, m, v) for m in MATURITY_ORDER])
 
-    alone = table(_view(platform, "standalone"))
+    alone = table(platform_view(platform, "standalone"))
     out: Array = np.where(joined, table("marginal")[maturity], alone[maturity])
     return out
 
@@ -397,7 +397,7 @@ def _one(i: int, platform: Platform, b: Billed, o: Any, row: int, kb: KnowledgeB
          nodes: KubernetesCost, functions: ServerlessCost | None) -> PlatformCost:
     """Platform `i` for one workload (row `row` of the provider's `cost.vector.Options`)."""
     w = b.workload
-    view = b.kubernetes_view if platform.bill == "nodes" else _view(platform, b.kubernetes_view)
+    view = b.kubernetes_view if platform.bill == "nodes" else platform_view(platform, b.kubernetes_view)
     if not o.fits[i, row]:
         return PlatformCost(platform, False, ruled_out_by(platform.limits, w), None, view, ())
     note = _unpriced(platform, w, kb.provider(w.provider))
@@ -415,7 +415,7 @@ def _one(i: int, platform: Platform, b: Billed, o: Any, row: int, kb: KnowledgeB
     return PlatformCost(platform, True, None, add_up(x.monthly_usd for x in items), view, items)
 
 
-def _view(p: Platform, kubernetes_view: str) -> str:
+def platform_view(p: Platform, kubernetes_view: str) -> str:
     """The view of a platform's bill: node-less containers that join a cluster the team runs
     anyway (the Kubernetes bill is not standalone) are marginal, those with a cluster of their
     own standalone (a new one), those with no cluster to pay for per-use, as are functions and
