@@ -154,6 +154,17 @@ def test_what_if_past_a_flip_changes_the_verdict(page: Any, url: str) -> None:
     profile = yaml.safe_load((EXAMPLES / "payments-webhook.yaml").read_text())
     page.goto(f"{url}/result?p={encode(profile)}")
     assert page.text_content("#verdict") == "serverless"
+    # The uncertainty as `advise --uncertain` gives it, its tornado's bars drawn by the CSS.
+    out = CliRunner().invoke(main, ["advise", str(EXAMPLES / "payments-webhook.yaml"),
+                                    "--uncertain", "--format", "json"])
+    u = json.loads(out.output)["uncertainty"]
+    assert page.text_content("#u-summary") == u["summary"]
+    rows = page.locator("#tornado tbody tr")
+    assert rows.evaluate_all("(rs) => rs.map((r) => r.cells[0].textContent)") == \
+        [b["input"] for b in u["tornado"]]
+    for k in range(rows.count()):
+        box = rows.nth(k).locator(".bar").bounding_box()
+        assert box is not None and box["width"] >= 1 and box["height"] > 4
     control = page.locator('input[name="w.execution.memory_mb"]')
     control.fill("12000")
     control.dispatch_event("change")  # as leaving the field does

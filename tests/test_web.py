@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 
 from runplan.cli import main
 from runplan.config import Config
+from runplan.fmt import num, usd
 from runplan.rulebase.load import load_rulebase
 from runplan.web.app import MAX_BODY_BYTES, MAX_UPLOAD_BYTES, Site, create_app
 from runplan.web.state import encode
@@ -335,6 +336,59 @@ def test_the_result_page(client: TestClient) -> None:
     bad = client.get("/result", params={"p": encode(profile), "w.execution.memory_mb": "lots"})
     assert bad.status_code == 422
     assert '<li class="error">what-if: error: execution.memory_mb: expected a number</li>' in bad.text
+
+
+ON_FLIP = """name: big-memory-api
+kind: api
+traffic: {pattern: business-hours, avg_rps: 2, peak_rps: 10, idle_fraction: 0.7}
+execution: {avg_duration_ms: 200, max_duration_s: 5, memory_mb: {low: 5120, high: 20480},
+            cpu_ms: 100, runtime: python}
+team: {devops_maturity: basic, existing_cluster: false, engineers: 4}
+constraints: {provider: aws}
+"""
+
+
+def _cells(page: str, table: str) -> list[list[str]]:
+    body = re.search(f'<table id="{table}".*?<tbody>(.*?)</tbody>', page, re.S)
+    assert body is not None
+    return [[html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+             for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body.group(1), re.S)]
+
+
+def test_the_result_page_shows_the_uncertainty_as_advise_does(client: TestClient,
+                                                              tmp_path: Path) -> None:
+    """Memory straddles AWS Lambda's 10,240 MB limit: the page's tornado has the rows, gaps,
+    flip crossings and values of information of `advise --uncertain --format json`."""
+    path = tmp_path / "big-memory-api.yaml"
+    path.write_text(ON_FLIP)
+    out = CliRunner().invoke(main, ["advise", str(path), "--uncertain", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    u = json.loads(out.output)["uncertainty"]
+    page = client.get("/result", params={"p": encode(yaml.safe_load(ON_FLIP))}).text
+    assert f'<p id="u-summary">{html.escape(u["summary"])}</p>' in page
+    assert f'id="u-probability">{u["probability"]:.2f}</b>' in page
+    voi = u["value_of_information_usd"]
+
+    def money(x: float | None) -> str:
+        return "\u2013" if x is None else usd(x)
+
+    want = [[b["input"], num(b["p10"], 4), num(b["p90"], 4), money(b["gap_usd_at_p10"]),
+             money(b["gap_usd_at_p90"]), "",
+             f"yes: {b['verdict_at_p10']} at p10, {b['verdict_at_p90']} at p90"
+             if b["crosses_flip"] else "no",
+             f"{usd(voi[b['input']])}/month" if b["input"] in voi else "\u2013"]
+            for b in u["tornado"]]
+    assert _cells(page, "tornado") == want
+    memory = next(b for b in u["tornado"] if b["input"] == "execution.memory_mb")
+    assert memory["crosses_flip"] and voi["execution.memory_mb"] > 0
+    assert page.count('class="bar crosses"') == sum(b["crosses_flip"] for b in u["tornado"])
+
+
+def test_a_component_with_parts_has_no_tornado(client: TestClient) -> None:
+    profile = yaml.safe_load((EXAMPLES / "media-service.yaml").read_text())
+    page = client.get("/result", params={"p": encode(profile)}).text
+    assert 'id="verdict"' in page and 'id="uncertainty"' not in page
 
 
 def test_downloads(client: TestClient, tmp_path: Path) -> None:

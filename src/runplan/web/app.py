@@ -275,6 +275,29 @@ def _plain(x: float) -> str:
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+def tornado_rows(u: dict[str, Any]) -> dict[str, Any]:
+    """The result page's uncertainty: `summary_data`'s block with each tornado row's bar placed
+    on one scale (percent of the width, from the lowest gap to the highest, gap 0 included) for
+    the page's CSS bars. Rows without a figure at both ends keep no bar."""
+    gaps = [g for b in u["tornado"] for g in (b["gap_usd_at_p10"], b["gap_usd_at_p90"])
+            if g is not None]
+    lo, hi = min([0.0, *gaps]), max([0.0, *gaps])
+    span = hi - lo or 1.0
+
+    def at(v: float) -> float:
+        return float(round((v - lo) / span * 100, 2))
+
+    rows = []
+    for b in u["tornado"]:
+        a, c = b["gap_usd_at_p10"], b["gap_usd_at_p90"]
+        bar = None
+        if a is not None and c is not None:
+            left, right = sorted((at(a), at(c)))
+            bar = {"left": left, "width": max(0.5, round(right - left, 2))}
+        rows.append({**b, "bar": bar, "worth": u["value_of_information_usd"].get(b["input"])})
+    return {**u, "rows": rows, "zero": at(0.0), "low": lo, "high": hi}
+
+
 def upload_name(filename: str | None) -> str:
     """The upload's base name, reduced to safe characters (it names the temporary file, so
     that `score` tells its format as it would from the file's own name)."""
@@ -473,10 +496,15 @@ def create_app(site: Site) -> ASGIApp:
 
                 curve = json.dumps(curve_data(site.advisor, result), allow_nan=False)
             controls = whatif_fields(result, profile)
+            spread = None
+            if not component.parts:
+                from runplan.uncertainty.report import summary_data, uncertain
+
+                spread = tornado_rows(summary_data(uncertain(site.advisor, component, result)))
         data = advise_document(result)
         token = encode(profile)
         response = page("result.html", title=f"{result.name}: {result.verdict.verdict}",
-                        r=result, d=data, curve=curve, controls=controls, token=token,
+                        r=result, d=data, curve=curve, controls=controls, token=token, u=spread,
                         share=url, downloads=urlencode({"p": token}))
         if "hx-request" in request.headers:
             response.headers["HX-Push-Url"] = url
