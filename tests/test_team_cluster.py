@@ -18,6 +18,8 @@ from runplan.cost.estimate import probe_facts
 from runplan.kbase import KnowledgeBase
 from runplan.profile import Component, resolve
 
+from .conftest import EXAMPLES
+
 # A queue worker for a team of four at basic DevOps maturity with no cluster yet: 800 ms a
 # message, 40 ms of it CPU, 3,008 MB, 600 messages a second, steady.
 WORKER: dict[str, Any] = {
@@ -161,3 +163,13 @@ def test_the_long_run_rule_names_the_platform_and_its_limit(advisor: Advisor) ->
     assert facts["limits.platform"] == "Azure Container Apps (consumption)"
     assert facts["limits.function_max_duration_s"] is None
     assert facts["limits.exceeds_duration"] is False
+
+
+def test_a_jobs_cold_starts_are_per_run_with_no_p99(runner: CliRunner) -> None:
+    """examples/nightly-reconcile-azure.yaml: 30 runs a month of 10 minutes on Container Apps
+    jobs, every run cold (nothing stays warm for a day). A p99 of its 600-second duration
+    plus the start would be a figure no one waits on; the line says runs and stops there."""
+    out = runner.invoke(main, ["advise", str(EXAMPLES / "nightly-reconcile-azure.yaml")]).stdout
+    assert "Cold starts on Azure Container Apps (consumption): 100% of runs, +1,600 ms each\n" \
+        in out
+    assert "p99 about" not in out

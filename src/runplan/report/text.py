@@ -61,9 +61,11 @@ def cost_lines(r: Result) -> list[str]:
     if c.cold_start and (on is None or on.feasible):
         cs = c.cold_start
         fn_on = f" on {cs.platform}" if cs.platform else ""
-        lines.append(f"Cold starts{fn_on}: {num(cs.share_of_requests * 100, 2)}% of requests, "
-                     f"+{cs.added_latency_ms:,.0f} ms each; p99 about "
-                     f"{cs.p99_estimate_ms:,.0f} ms"
+        job = r.workload.kind == "job"  # runs, not requests: no one waits on a p99
+        lines.append(f"Cold starts{fn_on}: {num(cs.share_of_requests * 100, 2)}% of "
+                     f"{'runs' if job else 'requests'}, +{cs.added_latency_ms:,.0f} ms each"
+                     + ("" if job and r.workload.p99_slo_ms is None else
+                        f"; p99 about {cs.p99_estimate_ms:,.0f} ms")
                      + (" (breaches the SLO)" if cs.breaches_slo else ""))
     return lines
 
