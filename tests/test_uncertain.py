@@ -29,6 +29,7 @@ from runplan.uncertainty.sample import PEOPLE, PRICES, inputs_for, judge, lhs, s
 from runplan.yamlio import load_yaml
 
 from .conftest import ROOT
+from .test_adr_revisit import ORDERS_2
 
 
 def _load(text: str, kb: KnowledgeBase, name: str = "p.yaml") -> Component:
@@ -480,14 +481,6 @@ def test_the_published_schema_accepts_ranges() -> None:
     for bad in ({"traffic": {"avg_rps": {"low": 2}}}, {"team": {"engineers": "2..5"}},
                 {"execution": {"runtime": {"low": 1, "high": 2}}}):
         assert list(v.iter_errors({"name": "a", **bad}))
-
-
-ORDERS_2 = ("name: orders-api\nkind: api\n"
-            "traffic: {pattern: steady, avg_rps: 2, peak_rps: 4, idle_fraction: 0.05}\n"
-            "execution: {avg_duration_ms: 150, max_duration_s: 10, memory_mb: 1024, "
-            "runtime: node}\nlatency: {p99_slo_ms: 800, user_facing: true}\n"
-            "team: {devops_maturity: basic, existing_cluster: false, engineers: 5}\n"
-            "constraints: {provider: aws}\n")
 
 
 def test_decision_records_carry_the_sampled_probability(runner: CliRunner,

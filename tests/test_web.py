@@ -27,6 +27,7 @@ from runplan.web.app import MAX_BODY_BYTES, MAX_UPLOAD_BYTES, Site, create_app
 from runplan.web.state import encode
 
 from .conftest import EXAMPLES
+from .test_uncertain import ON_FLIP
 
 # The article's webhook for a small team (tests/test_ask.py's WEBHOOK), by question id.
 WEBHOOK = {"name": "payments-webhook", "kind": "webhook", "provider": "aws",
@@ -338,14 +339,6 @@ def test_the_result_page(client: TestClient) -> None:
     assert '<li class="error">what-if: error: execution.memory_mb: expected a number</li>' in bad.text
 
 
-ON_FLIP = """name: big-memory-api
-kind: api
-traffic: {pattern: business-hours, avg_rps: 2, peak_rps: 10, idle_fraction: 0.7}
-execution: {avg_duration_ms: 200, max_duration_s: 5, memory_mb: {low: 5120, high: 20480},
-            cpu_ms: 100, runtime: python}
-team: {devops_maturity: basic, existing_cluster: false, engineers: 4}
-constraints: {provider: aws}
-"""
 
 
 def _cells(page: str, table: str) -> list[list[str]]:

@@ -387,10 +387,7 @@ def create_app(site: Site) -> ASGIApp:
 
     @app.exception_handler(UserError)
     async def user_error(request: Request, exc: UserError) -> Response:
-        if request.url.path.startswith("/api/"):
-            return problems_json(exc)
-        return page("error.html", 422, title="Not accepted",
-                    messages=[str(p) for p in exc.problems])
+        return user_error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
