@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -19,8 +20,9 @@ from typing import Any
 from runplan.errors import Problem, UserError
 from runplan.formats import PROVIDERS
 from runplan.paths import kbase_dir
+from runplan.uncertainty.ranges import Dist, looks_like_range, parse_range_of, point_of, price
 from runplan.validation import validate
-from runplan.yamlio import LineMap, load_data_file
+from runplan.yamlio import LineMap, dotted, line_of, load_data_file
 
 RUNTIMES = ("python", "node", "java", "go", "dotnet", "ruby", "rust", "container")
 
@@ -214,10 +216,24 @@ class KnowledgeBase:
     traffic: TrafficDefaults
     raw: dict[str, Any]
     overridden: tuple[str, ...] = ()
+    # Ranges a `--pricing` file gave on provider prices, by the figure's dotted path
+    # (`aws.functions.request_usd_per_million`, `aws.kubernetes.node_types.t3.medium.hourly_usd`,
+    # `aws.functions.gb_second_tiers.0.usd`): what `--uncertain` draws them from.
+    price_ranges: dict[str, PriceRange] = field(default_factory=dict)
 
     def provider(self, name: str) -> Provider:
         """The pricing used for a profile's provider (`any` is priced as AWS)."""
         return self.providers["aws" if name == "any" else name]
+
+
+@dataclass(frozen=True)
+class PriceRange:
+    """A provider price given as a range: its distribution, the value it stands at without
+    `--uncertain` (its median, which the figure takes), and where it was given."""
+
+    dist: Dist
+    point: float
+    source: str
 
 
 def _values(tree: Any) -> Any:
@@ -347,13 +363,25 @@ def _raw_documents() -> dict[str, tuple[Any, LineMap, str, str]]:
 FIGURE_KEYS = ("value", "unit", "source", "as_of")
 
 
+RANGE_FROM = "range from "  # how a range a --pricing file gave is sourced (not assumed)
+RANGE_ENTRY_KEYS = ("hourly_usd", "usd")  # the prices inside list figures (node types, tiers)
+
+
 def _apply_overrides(docs: dict[str, Any], overrides: Any, name: str, lines: LineMap,
-                     ) -> list[str]:
+                     ranges: dict[str, PriceRange] | None = None) -> list[str]:
     """Write override values into the figures they name; returns the dotted keys changed.
 
     A figure is overridden by its value (`hours_per_month: 720`) or in the kbase's own shape
     (`hours_per_month: {value: 720, source: ..., as_of: ...}`, its unit, if given, the kbase's);
-    a figure whose value is a mapping (`cpu_fraction_by_runtime`) by some of its keys."""
+    a figure whose value is a mapping (`cpu_fraction_by_runtime`) by some of its keys.
+
+    A provider's price (a figure in USD, or a node type's `hourly_usd` and a tier's `usd` in a
+    list) may be a range, as a profile's numbers may (`0.15..0.25`, `{low, high}`, `{p10, p50,
+    p90}`): the figure takes its median and `ranges` its distribution. A figure kbase gives a
+    plausible range (`low`, `high`: people and traffic defaults) may be a range too: it
+    replaces kbase's. Any other figure takes one value."""
+    if ranges is None:
+        ranges = {}
     if not isinstance(overrides, dict):
         raise UserError(Problem(name, 1, "", "a pricing override file must be a mapping"))
     changed: list[str] = []
@@ -384,6 +412,13 @@ def _apply_overrides(docs: dict[str, Any], overrides: Any, name: str, lines: Lin
                 figure["as_of"] = value["as_of"]
             here, value = (*here, "value"), value["value"]
         current = figure["value"]
+        changed_key = ".".join(k for k in here if k != "value")
+        if looks_like_range(value):
+            value = ranged(figure, value, here, changed_key)
+            if value is None:
+                return
+        elif isinstance(current, list) and isinstance(value, list):
+            value = [ranged_entry(entry, i, here, changed_key) for i, entry in enumerate(value)]
         if isinstance(current, dict) and isinstance(value, dict):
             for key in value:
                 if key not in current:
@@ -392,7 +427,59 @@ def _apply_overrides(docs: dict[str, Any], overrides: Any, name: str, lines: Lin
         else:
             figure["value"] = value
         figure["source"] = source
-        changed.append(".".join(k for k in here if k != "value"))
+        changed.append(changed_key)
+
+    def parsed(raw: Any, here: tuple[str | int, ...]) -> Dist | None:
+        try:
+            dist = parse_range_of(raw, price, False)
+            if dist is not None and not math.isfinite(dist.high):
+                raise ValueError("a range's ends must be finite numbers")
+        except ValueError as exc:
+            problems.append(Problem(name, line_of(lines, here), dotted(here), str(exc)))
+            return None
+        return dist
+
+    def ranged(figure: dict[str, Any], raw: Any, here: tuple[str, ...], key: str) -> Any:
+        """A range on a figure: its median, with the range kept; None after a problem."""
+        price_figure = here[0] in PROVIDERS and "USD" in str(figure.get("unit", ""))
+        kbase_range = "low" in figure and "high" in figure
+        current = figure["value"]
+        if isinstance(current, bool) or not isinstance(current, int | float) or \
+                not (price_figure or kbase_range):
+            problems.append(Problem(name, line_of(lines, here), key,
+                                    "takes one value, not a range (ranges are for a provider's "
+                                    "prices and for figures kbase gives a range: low, high)"))
+            return None
+        dist = parsed(raw, here)
+        if dist is None:
+            return None
+        point = point_of(dist)
+        if kbase_range:  # kbase's range replaced: `--uncertain` draws it from low and high
+            figure["low"], figure["high"] = (float(f"{dist.quantile(q):.9g}")
+                                             for q in (0.05, 0.95))
+            figure["range_source"] = f"{RANGE_FROM}{name}"
+        else:
+            ranges[key] = PriceRange(dist, point, f"{RANGE_FROM}{name}")
+        return point
+
+    def ranged_entry(entry: Any, i: int, here: tuple[str, ...], key: str) -> Any:
+        """A list figure's entry (a node type, a tier) with a range on its price."""
+        if not isinstance(entry, dict):
+            return entry
+        out = dict(entry)
+        for field_name in RANGE_ENTRY_KEYS:
+            raw = entry.get(field_name)
+            if raw is None or not looks_like_range(raw):
+                continue
+            where: tuple[str | int, ...] = (*here, i, field_name)
+            dist = parsed(raw, where)
+            if dist is None:
+                continue
+            out[field_name] = point = point_of(dist)
+            label = entry.get("name") if isinstance(entry.get("name"), str) else i
+            ranges[f"{key}.{label}.{field_name}"] = PriceRange(dist, point,
+                                                              f"{RANGE_FROM}{name}")
+        return out
 
     def walk(target: Any, update: Any, path: tuple[str, ...]) -> None:
         if isinstance(target, list):  # platforms, named by their `name`
@@ -459,11 +546,12 @@ def _load_cached(pricing: Path | None, settings: SettingsFigures | None = None,
     if problems:  # the shipped kbase is broken: still a clear message, never a traceback
         raise UserError(problems)
     docs = {key: copy.deepcopy(entry[0]) for key, entry in raw.items()}
+    ranges: dict[str, PriceRange] = {}
     overridden: list[str] = [] if settings is None else _apply_settings(docs, settings)
     if pricing is not None:
         name = str(pricing)
         data, lines = load_data_file(pricing)
-        overridden += _apply_overrides(docs, data or {}, name, lines)
+        overridden += _apply_overrides(docs, data or {}, name, lines, ranges)
         for key, (_, _, _file, schema_name) in raw.items():
             # Paths end in the figure's `value`, which the override file does not spell out.
             problems += [
@@ -480,6 +568,7 @@ def _load_cached(pricing: Path | None, settings: SettingsFigures | None = None,
         traffic=_traffic(docs["traffic"]),
         raw=docs,
         overridden=tuple(dict.fromkeys(overridden)),
+        price_ranges=dict(sorted(ranges.items())),
     )
 
 

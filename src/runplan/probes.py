@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -133,10 +133,9 @@ class BatchProbes:
         return Batch(rows, names, np.array([names.index(w.provider) for w in ws], dtype=int))
 
     def _price(self, batch: Batch, who: Array, rows: Rows, cold: bool = True,
-               scale: Scale | None = None) -> tuple[dict[str, Array], dict[str, Costs]]:
-        """Rows priced per provider: (row indices per provider, their costs). `scale`: per
-        row, a factor on each model's bill without its people line (`--uncertain`'s price
-        draws; `scaled`)."""
+               ) -> tuple[dict[str, Array], dict[str, Costs]]:
+        """Rows priced per provider: (row indices per provider, their costs), each row at its
+        price and people factors (`Rows.factors`: `--uncertain`'s draws)."""
         code = batch.provider[who]
         groups: dict[str, Array] = {}
         priced = {}
@@ -144,12 +143,8 @@ class BatchProbes:
             index = np.flatnonzero(code == c)
             if len(index):
                 groups[name] = index
-                taken = rows.take(index)
-                priced[name] = costs(taken, self.kb.provider(name), self.kb,
+                priced[name] = costs(rows.take(index), self.kb.provider(name), self.kb,
                                      self.free_tier, cold)
-                if scale is not None:
-                    priced[name] = scaled(priced[name], taken, scale[0][index],
-                                          scale[1][index])
         return groups, priced
 
     # -- break-even ---------------------------------------------------------------------------
@@ -314,20 +309,20 @@ class BatchProbes:
             batch, who[s], {k: v[s] for k, v in moving.items()}, fixed), len(who))
 
     def judged(self, batch: Batch, who: Array, moving: dict[str, Array], fixed: Array,
-               scale: Scale | None = None) -> tuple[Array, Array, Array]:
+               factors: dict[str, Array] | None = None) -> tuple[Array, Array, Array]:
         """`verdicts` with each row's Kubernetes and serverless monthly totals (as the verdict
-        weighs them: serverless inf where it has no figure), prices scaled by `scale`
-        (`--uncertain`, `runplan.uncertainty.sample`). `moving` may also set the rows'
-        people lines (`k8s_people_usd`, `sls_people_usd`)."""
+        weighs them: serverless inf where it has no figure), each row at its price and people
+        factors (`Rows.factors`; `--uncertain`, `runplan.uncertainty.sample`). `moving` may
+        also set the rows' people lines (`k8s_people_usd`, `sls_people_usd`)."""
         k8s: list[Array] = []
         sls: list[Array] = []
         codes = _sliced(lambda s: self._verdicts_rows(
             batch, who[s], {k: v[s] for k, v in moving.items()}, fixed,
-            None if scale is None else (scale[0][s], scale[1][s]), (k8s, sls)), len(who))
+            {k: v[s] for k, v in (factors or {}).items()}, (k8s, sls)), len(who))
         return codes, np.concatenate(k8s), np.concatenate(sls)
 
     def _verdicts_rows(self, batch: Batch, who: Array, moving: dict[str, Array], fixed: Array,
-                       scale: Scale | None = None,
+                       factors: dict[str, Array] | None = None,
                        keep: tuple[list[Array], list[Array]] | None = None) -> Array:
         """The verdict (index into VERDICTS) of workload `who` (per row) with the `moving`
         fields changed. `fixed`: each workload's outcomes of every leaf, of which those on
@@ -335,7 +330,8 @@ class BatchProbes:
         rows = batch.rows.take(who)
         for name, values in moving.items():
             setattr(rows, name, values)
-        groups, priced = self._price(batch, who, rows, scale=scale)
+        rows.factors = factors or {}
+        groups, priced = self._price(batch, who, rows)
         fields = self._fields(rows, groups, priced)
         n = len(who)
         fixed = fixed[who]
@@ -397,18 +393,6 @@ class BatchProbes:
             best_cost = np.where(better, cost[o], best_cost)
         out: Array = best
         return out
-
-
-Scale = tuple[Array, Array]  # per row: the Kubernetes and the serverless price factor
-
-
-def scaled(c: Costs, rows: Rows, k8s: Array, sls: Array) -> Costs:
-    """Each model's bill with its priced lines (all but people) times a factor per row: the
-    Kubernetes model's total and fixed cost by `k8s`, the serverless model's by `sls`."""
-    serverless = None if c.serverless_usd is None else \
-        rows.sls_people_usd + (c.serverless_usd - rows.sls_people_usd) * sls
-    return replace(c, kubernetes_usd=c.people_usd + (c.kubernetes_usd - c.people_usd) * k8s,
-                   fixed_usd=c.fixed_usd * k8s, serverless_usd=serverless)
 
 
 def _holds(node: Any, outcome: dict[int, Array], fixed: Array, facts: dict[str, Array],

@@ -28,7 +28,7 @@ with their line items as arrays too.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,8 +94,17 @@ def _table_lookup(table: tuple[tuple[float, float], ...], memory_mb: Array,
     return t[at, 0], t[at, 1]
 
 
-def request_containers_bill(u: Usage, prices: dict[str, Any], free_tier: bool) -> Bill:
-    """Cloud Run services (request-based billing) and Container Apps consumption."""
+Factor = Array | float  # per row, or one for every row (`cost.vector.price_factor`)
+
+
+def _list_price(_name: str) -> Factor:
+    return 1.0
+
+
+def request_containers_bill(u: Usage, prices: dict[str, Any], free_tier: bool,
+                            f: Callable[[str], Factor] = _list_price) -> Bill:
+    """Cloud Run services (request-based billing) and Container Apps consumption; `f(name)`:
+    the factor on price `name` (`cost.vector.price_factor`)."""
     size_mb, vcpu = _table_lookup(prices["vcpu_by_memory_mb"], u.memory_mb)
     size_mb = np.maximum(size_mb, u.memory_mb)  # above the table: the memory itself
     gib = size_mb / 1024
@@ -117,8 +126,9 @@ def request_containers_bill(u: Usage, prices: dict[str, Any], free_tier: bool) -
         ("container requests", "container compute (vCPU-s)", "container compute (GiB-s)"),
         ("requests", "vCPU-s", "GiB-s"),
         np.array([req, vcpu_s, gib_s]),
-        np.array([req * prices["request_usd_per_million"] / 1e6,
-                  vcpu_s * prices["vcpu_second_usd"], gib_s * prices["gib_second_usd"]]),
+        np.array([req * prices["request_usd_per_million"] * f("request_usd_per_million") / 1e6,
+                  vcpu_s * prices["vcpu_second_usd"] * f("vcpu_second_usd"),
+                  gib_s * prices["gib_second_usd"] * f("gib_second_usd")]),
         (f"{rate(prices['request_usd_per_million'])} per 1M{free_note}",
          f"{rate(prices['vcpu_second_usd'])} per vCPU-s, up to "
          f"{num(prices['requests_per_instance'], 6)} requests per instance{free_note}",
@@ -126,7 +136,8 @@ def request_containers_bill(u: Usage, prices: dict[str, Any], free_tier: bool) -
 
 
 def task_hours_bill(u: Usage, prices: dict[str, Any], task_vcpu: float,
-                    joined: Array | None = None) -> Bill:
+                    joined: Array | None = None, f: Callable[[str], Factor] = _list_price,
+                    ) -> Bill:
     """ECS or EKS on Fargate and GKE Autopilot: per task (pod) for the vCPU and memory asked.
     Rows `joined` run on a cluster that is there anyway: no cluster fee, and the load
     balancer's capacity units only (`u.shared_door_usd`)."""
@@ -134,7 +145,8 @@ def task_hours_bill(u: Usage, prices: dict[str, Any], task_vcpu: float,
     run_s = np.maximum(u.avg_duration_ms / 1000, prices["min_billed_s"])
     task_hours = np.where(u.job, u.requests * run_s / 3600, u.replica_hours)
     n = len(task_hours)
-    fee = max(0.0, prices["cluster_hourly_usd"] * u.hours - prices["cluster_credit_usd"])
+    fee = np.maximum(0.0, prices["cluster_hourly_usd"] * f("cluster_hourly_usd") * u.hours
+                     - prices["cluster_credit_usd"])
     on = np.zeros(n, dtype=bool) if joined is None else joined
     cluster = np.where(on, 0.0, fee)
     door = u.front_door_usd if u.shared_door_usd is None else \
@@ -144,8 +156,8 @@ def task_hours_bill(u: Usage, prices: dict[str, Any], task_vcpu: float,
         ("vCPU-hours", "GB-hours", "cluster-months", "months"),
         np.array([task_hours * task_vcpu, task_hours * gb, np.where(on, 0.0, 1.0),
                   np.ones(n)]),
-        np.array([task_hours * task_vcpu * prices["vcpu_hour_usd"],
-                  task_hours * gb * prices["gb_hour_usd"], cluster, door]),
+        np.array([task_hours * task_vcpu * prices["vcpu_hour_usd"] * f("vcpu_hour_usd"),
+                  task_hours * gb * prices["gb_hour_usd"] * f("gb_hour_usd"), cluster, door]),
         (f"{num(task_vcpu, 6)} vCPU per task at {rate(prices['vcpu_hour_usd'])}/vCPU-h",
          f"at least {num(prices['min_gb_per_vcpu'], 6)} GB per vCPU at "
          f"{rate(prices['gb_hour_usd'])}/GB-h",
@@ -385,12 +397,13 @@ def _container_people(kb: KnowledgeBase, platform: Platform, maturity: str, view
 
 
 def container_bill(platform: Platform, u: Usage, kb: KnowledgeBase, free_tier: bool,
-                   joined: Array | None = None) -> Bill:
+                   joined: Array | None = None, f: Callable[[str], Factor] = _list_price,
+                   ) -> Bill:
     """A container platform's bill over rows, without its people line (`joined`: rows on an
-    existing cluster, `joins`)."""
+    existing cluster, `joins`; `f(name)`: the factor on its price `name`)."""
     if platform.bill == "request-containers":
-        return request_containers_bill(u, platform.prices, free_tier)
-    return task_hours_bill(u, platform.prices, kb.operations.pod_vcpu, joined)
+        return request_containers_bill(u, platform.prices, free_tier, f)
+    return task_hours_bill(u, platform.prices, kb.operations.pod_vcpu, joined, f)
 
 
 def _one(i: int, platform: Platform, b: Billed, o: Any, row: int, kb: KnowledgeBase,

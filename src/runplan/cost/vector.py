@@ -18,8 +18,8 @@ arrays too, so rows of different components can share a pass.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -34,6 +34,7 @@ from runplan.cost.platforms import (
     HARD_LIMITS,
     LIMIT_FLAGS,
     Bill,
+    Factor,
     Usage,
     choose,
     container_bill,
@@ -88,6 +89,12 @@ class Rows:
     job: Array  # bool: a job (one task per run on a node-less platform)
     maturity: Array  # int: the team's DevOps maturity, an index into MATURITY_ORDER
     runtime: Array  # int: an index into kbase.RUNTIMES (a platform's own cold start)
+    # Per row, factors on price figures and people lines (`--uncertain`'s draws), by key: a
+    # price figure's dotted kbase path (`aws.functions.request_usd_per_million`), a model's
+    # prices (`prices.kubernetes`, `prices.serverless`: `--price-uncertainty`) or a model's
+    # people lines on node-less platforms (`people.kubernetes`, `people.serverless`). Empty:
+    # list prices (`price_factor`).
+    factors: dict[str, Array] = field(default_factory=dict)
 
     def take(self, index: Array) -> Rows:
         moving = {n: getattr(self, n)[index] for n in MOVING}
@@ -99,7 +106,29 @@ class Rows:
                     cold_start_ms=self.cold_start_ms[index], gpu=self.gpu[index],
                     long_lived_connections=self.long_lived_connections[index],
                     job=self.job[index], maturity=self.maturity[index],
-                    runtime=self.runtime[index])
+                    runtime=self.runtime[index],
+                    factors={k: v[index] for k, v in self.factors.items()})
+
+
+
+def price_factor(rows: Rows, key: str, model: str) -> Factor:
+    """Per row, the factor on the price figure `key` (its dotted kbase path) in a bill of
+    `model`: the figure's own draw times the model's (`Rows.factors`); 1.0 at list prices. A
+    bill line is its quantity times its price, so a factor on the price is the same bill as a
+    kbase whose figure is that much higher (tests compare the two)."""
+    if not rows.factors:
+        return 1.0
+    out: Factor = 1.0
+    for k in (key, f"prices.{model}"):
+        got = rows.factors.get(k)
+        if got is not None:
+            out = out * got
+    return out
+
+
+def priced_by(rows: Rows, prefix: str, model: str) -> Callable[[str], Factor]:
+    """`price_factor` for the figures under one kbase path (`aws.functions`)."""
+    return lambda name: price_factor(rows, f"{prefix}.{name}", model)
 
 
 def rows_of(ws: Sequence[Workload], kb: KnowledgeBase,
@@ -108,8 +137,10 @@ def rows_of(ws: Sequence[Workload], kb: KnowledgeBase,
     in its view (`views`; None: `estimate.default_view`)."""
     view = [default_view(w) for w in ws] if views is None else list(views)
     ops = kb.operations
-    return Rows(**{n: np.array([math.nan if getattr(w, n) is None else float(getattr(w, n))
-                                for w in ws]) for n in MOVING},
+    moving: dict[str, Any] = {n: np.array([math.nan if getattr(w, n) is None
+                                            else float(getattr(w, n)) for w in ws])
+                              for n in MOVING}
+    return Rows(**moving,
                 pattern=pattern_codes(kb, [w.pattern for w in ws]),
                 http=np.array([w.kind in HTTP_KINDS for w in ws], dtype=bool),
                 standalone=np.array([v == "standalone" for v in view], dtype=bool),
@@ -243,15 +274,18 @@ def _layout_row(pattern: str, hours: int, active: int, peak_hours: int) -> Array
     return row
 
 
-def tiered(quantity: Array, tiers: tuple[Tier, ...], per: float = 1.0) -> Array:
+def tiered(quantity: Array, tiers: tuple[Tier, ...], per: float = 1.0,
+           factor: Callable[[int], Factor] | None = None) -> Array:
     """Price `quantity` through cumulative tiers (`up_to` is the tier's upper bound, in units),
-    every row; `per` divides the unit price, e.g. 1e6 for prices per million requests."""
+    every row; `per` divides the unit price, e.g. 1e6 for prices per million requests;
+    `factor(i)`: the factor on tier i's price (`price_factor`)."""
     total = np.zeros(len(quantity))
     floor = 0.0
-    for tier in tiers:
+    for i, tier in enumerate(tiers):
         top = np.inf if tier.up_to is None else float(tier.up_to)
         used = np.minimum(quantity, top) - floor
-        total = total + np.where(quantity > floor, used * tier.usd / per, 0.0)
+        usd = tier.usd if factor is None else tier.usd * factor(i)
+        total = total + np.where(quantity > floor, used * usd / per, 0.0)
         floor = top
     return total
 
@@ -483,7 +517,16 @@ def nodes_bill(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase) -> Nod
         nodes = np.maximum(floor, np.ceil(replicas[:, None, :] / per_node[:, :, None]))
         node_hours = _node_hours(nodes, shape, ops)
     quantity_all = np.where(standalone[:, None], node_hours, replica_hours[:, None] * fraction)
-    cost_all = quantity_all * np.array([t.hourly_usd for t in types])
+    hourly = np.array([t.hourly_usd for t in types])
+    if rows.factors:  # per row and type: each node type's price draw
+        lists = ["node_types"] * len(k8s.node_types) + ["gpu_node_types"] * len(k8s.gpu_node_types)
+        hourly = hourly[None, :] * np.stack([np.broadcast_to(price_factor(
+            rows, f"{p.provider}.kubernetes.{where}.{t.name}.hourly_usd", "kubernetes"), (n,))
+            for where, t in zip(lists, types, strict=True)], axis=1) if types \
+            else np.zeros((n, 0))
+    else:
+        hourly = np.broadcast_to(hourly, (n, len(types)))
+    cost_all = quantity_all * hourly
     best_cost = np.full(n, np.inf)
     best = np.full(n, -1)
     for k in range(len(types)):  # in kbase order, a later type only if cheaper
@@ -506,10 +549,10 @@ def nodes_bill(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase) -> Nod
         fallback = np.where(gpu, g, fallback)
     else:  # a GPU row with no GPU node type: no node cost (the bill is not priced)
         fallback = np.where(gpu, -1, fallback)
-    hourly = np.array([t.hourly_usd for t in types])
     node = np.where(found, best, fallback)
     node_usd = np.where(found, best_cost, np.where(
-        fallback >= 0, replica_hours * hourly[np.maximum(fallback, 0)], 0.0))
+        fallback >= 0, replica_hours * (hourly[cols, np.maximum(fallback, 0)] if len(types)
+                                        else 0.0), 0.0))
     hours = counts.sum(axis=1)  # whole numbers: exact in any order
     lcu_hours = np.zeros(n)
     for level in range(3):
@@ -517,11 +560,15 @@ def nodes_bill(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase) -> Nod
         lcu_hours = lcu_hours + np.where((c > 0) & (shape.load[:, level] > 0),
                                          c * shape.serve[:, level]
                                          / door.capacity_unit_new_connections_per_s, 0.0)
+    f = priced_by(rows, p.provider, "kubernetes")
     return NodesBill(
         types, node, found, quantity, node_usd,
-        np.where(standalone, k8s.control_plane_hourly_usd * hours, 0.0),
-        np.where(standalone & rows.http, door.load_balancer_hourly_usd * hours, 0.0),
-        lcu_hours, lcu_hours * door.capacity_unit_hourly_usd, rows.k8s_people_usd,
+        np.where(standalone, k8s.control_plane_hourly_usd
+                 * f("kubernetes.control_plane_hourly_usd") * hours, 0.0),
+        np.where(standalone & rows.http, door.load_balancer_hourly_usd
+                 * f("front_door.load_balancer_hourly_usd") * hours, 0.0),
+        lcu_hours, lcu_hours * door.capacity_unit_hourly_usd
+        * f("front_door.capacity_unit_hourly_usd"), rows.k8s_people_usd,
         replica_hours, max_replicas, standalone, rows.http, gpu, hours)
 
 
@@ -638,6 +685,7 @@ def functions_bill(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
     """Every row on the provider's functions (or their legacy plan: `bill`), `instances`
     provisioned per row; `people`: with the service's people line."""
     fn, door = p.function_pricing(bill), p.front_door
+    f = priced_by(rows, f"{p.provider}.{bill}", "serverless")
     step = fn.memory_increment_mb
     gb = np.maximum(fn.memory_min_mb, _ceil9(rows.memory_mb / step) * step) / 1024
     billed_ms = np.maximum(fn.min_billed_ms, _ceil9(rows.avg_duration_ms / fn.billing_increment_ms)
@@ -650,8 +698,10 @@ def functions_bill(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
     billable_req = np.maximum(0.0, requests - free_req)
     use_pc = (instances > 0) & (fn.provisioned_duration_gb_second_usd is not None)
     billable_gbs = np.where(use_pc, gb_seconds, np.maximum(0.0, gb_seconds - free_gbs))
-    compute = np.where(use_pc, billable_gbs * (fn.provisioned_duration_gb_second_usd or 0.0),
-                       tiered(billable_gbs, fn.gb_second_tiers))
+    compute = np.where(use_pc, billable_gbs * (fn.provisioned_duration_gb_second_usd or 0.0)
+                       * f("provisioned_duration_gb_second_usd"),
+                       tiered(billable_gbs, fn.gb_second_tiers,
+                              factor=lambda i: f(f"gb_second_tiers.{i}.usd")))
     vcpu = vcpu_s = vcpu_usd = None
     if fn.vcpu_second_usd:
         # The vCPU allotted at a memory size: the smallest size in the platform's table at or
@@ -660,16 +710,18 @@ def functions_bill(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
         vcpu = table[np.minimum(np.searchsorted(table[:, 0], gb * 1024, side="left"),
                                 len(table) - 1), 1]
         vcpu_s = np.maximum(0.0, seconds * vcpu - (fn.free_vcpu_seconds if free_tier else 0.0))
-        vcpu_usd = vcpu_s * fn.vcpu_second_usd
+        vcpu_usd = vcpu_s * fn.vcpu_second_usd * f("vcpu_second_usd")
     reserved_gbs = None
     reserved_usd = np.zeros(len(requests))
     if fn.provisioned_gb_second_usd is not None:
         reserved_gbs = instances * gb * (kb.operations.hours_per_month * 3600)
-        reserved_usd = reserved_gbs * fn.provisioned_gb_second_usd
+        reserved_usd = reserved_gbs * fn.provisioned_gb_second_usd * f("provisioned_gb_second_usd")
     return FunctionsBill(
         fn, free_tier, gb, billed_ms, requests, billable_req,
-        billable_req * fn.request_usd_per_million / 1e6, use_pc, billable_gbs, compute, vcpu,
-        vcpu_s, vcpu_usd, rows.http, tiered(requests, door.http_api_tiers, per=1e6),
+        billable_req * fn.request_usd_per_million * f("request_usd_per_million") / 1e6, use_pc,
+        billable_gbs, compute, vcpu, vcpu_s, vcpu_usd, rows.http,
+        tiered(requests, door.http_api_tiers, per=1e6, factor=lambda i: price_factor(
+            rows, f"{p.provider}.front_door.http_api_tiers.{i}.usd", "serverless")),
         instances, reserved_gbs, reserved_usd, rows.sls_people_usd if people else None)
 
 
@@ -793,7 +845,9 @@ def usage(rows: Rows, shape: Shapes, nb: NodesBill, p: Provider, kb: KnowledgeBa
     Kubernetes replica model; an HTTP one pays the load balancer a new cluster would."""
     hours = float(int(kb.operations.hours_per_month))  # a layout's whole hours
     replica_hours, lcu = nb.replica_hours, nb.lcu_usd
-    door = np.where(rows.http, p.front_door.load_balancer_hourly_usd * hours + lcu, 0.0)
+    lb = p.front_door.load_balancer_hourly_usd * price_factor(
+        rows, f"{p.provider}.front_door.load_balancer_hourly_usd", "kubernetes")
+    door = np.where(rows.http, lb * hours + lcu, 0.0)
     active = (shape.counts * (shape.load > 0)).sum(axis=1)  # whole hours: exact in any order
     return Usage(rows.requests_per_month, rows.avg_duration_ms, rows.cpu_ms, rows.memory_mb,
                  active, replica_hours, rows.job, door, kb.operations.hours_per_month,
@@ -835,8 +889,10 @@ def _options(rows: Rows, shape: Shapes, p: Provider, kb: KnowledgeBase, free_tie
             if u is None:
                 u = usage(rows, shape, nb, p, kb)
             joined = joins(pl, rows.standalone)  # EKS on Fargate on the team's cluster
-            bills[i] = bill = container_bill(pl, u, kb, free_tier, joined)
-            people[i] = container_people_usd(kb, pl, rows.maturity, joined)
+            bills[i] = bill = container_bill(pl, u, kb, free_tier, joined, priced_by(
+                rows, f"{p.provider}.platforms.{pl.name}.prices", pl.model))
+            people[i] = container_people_usd(kb, pl, rows.maturity, joined) \
+                * rows.factors.get(f"people.{pl.model}", 1.0)
             total = bill.total() + people[i]
         if total is not None:
             usd[i] = np.where(priced, total, np.nan)

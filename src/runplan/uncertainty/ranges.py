@@ -125,6 +125,22 @@ def parse_range(raw: Any, field: str) -> Dist | None:
     """The distribution a field's raw value stands for, None for a plain value. Raises
     ValueError with a message that names no user text but numbers."""
     parse, share = RANGEABLE[field]
+    return parse_range_of(raw, parse, share)
+
+
+def price(text: str) -> float:
+    """A price as a `--pricing` range's end may give it: `0.20`, `$0.20`, `1,200`."""
+    try:
+        got = float(text.strip().removeprefix("$").replace(",", ""))
+    except ValueError:
+        raise ValueError("expected a price in the figure's unit, e.g. 0.20 or $0.20") from None
+    if not math.isfinite(got):
+        raise ValueError("a price must be a finite number")
+    return got
+
+
+def parse_range_of(raw: Any, parse: Callable[[str], float], share: bool) -> Dist | None:
+    """`parse_range` for a value whose ends `parse` reads (a kbase figure's: `price`)."""
     if isinstance(raw, str):
         m = _RANGE_TEXT.match(raw)
         if m is None:
@@ -163,6 +179,11 @@ def _in_domain(lo: float, hi: float, share: bool) -> None:
     if not share and lo <= 0:
         raise ValueError(f"a range of this figure is log-normal: its low end must be above 0, "
                          f"got {lo:g}")
+
+
+def looks_like_range(raw: Any) -> bool:
+    """Whether a raw value is written as a range (`a..b`, `{low, high}`, `{p10, p50, p90}`)."""
+    return _looks_like_range(raw)
 
 
 def _looks_like_range(raw: Any) -> bool:
@@ -243,4 +264,9 @@ def _setter(items: list[Any], i: int) -> Callable[[dict[str, Any]], None]:
 def _point(dist: Dist, field: str) -> float:
     """The value a range stands at without --uncertain: its median, to 6 significant digits
     (a figure a person could have typed; the same on every machine)."""
+    return point_of(dist)
+
+
+def point_of(dist: Dist) -> float:
+    """`_point` for any range (a kbase figure's too)."""
     return float(f"{dist.median:.6g}")

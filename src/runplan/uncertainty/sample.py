@@ -34,7 +34,7 @@ import numpy as np
 
 from runplan.advise import Advisor, Result
 from runplan.cost.vector import MOVING, Array, pyround
-from runplan.kbase import KnowledgeBase
+from runplan.kbase import RANGE_FROM, KnowledgeBase
 from runplan.paths import kbase_dir
 from runplan.profile import (
     SECONDS_PER_HOUR,
@@ -63,6 +63,7 @@ class Input:
     dist: Dist
     source: str  # where its range comes from
     assumed: bool  # not given by the profile
+    point: float | None = None  # a price figure's value in kbase (its draws' factor is x/point)
 
 
 @dataclass
@@ -124,7 +125,8 @@ def inputs_for(component: Component, w: Workload, assumed: set[str], kb: Knowled
         dist = _kbase_fit(figure, share)
         if dist is not None:
             why = figure.get("range_source")
-            out.append(Input(name, dist, f"{where} ({why})" if why else where, True))
+            given = str(why).startswith(RANGE_FROM)  # a range the --pricing file gave
+            out.append(Input(name, dist, f"{where} ({why})" if why else where, not given))
 
     if "traffic.requests_per_month" in assumed:
         add("traffic.requests_per_month", traffic["default_requests_per_month"],
@@ -163,6 +165,9 @@ def inputs_for(component: Component, w: Workload, assumed: set[str], kb: Knowled
                      _factor(figure["low"] / figure["value"], figure["high"] / figure["value"]),
                      f"kbase/operations.yaml people.service_fte.serverless.{w.devops_maturity}"
                      " low/high", True))
+    for key, r in kb.price_ranges.items():
+        if key.startswith(f"{kb.provider(w.provider).provider}."):
+            out.append(Input(f"prices.{key}", r.dist, r.source, False, r.point))
     if price_uncertainty > 0:
         pu = min(price_uncertainty, 0.9)
         for name in PRICES:
@@ -199,9 +204,14 @@ def draw_z(inputs: list[Input], n: int, seed: int) -> Array:
     organisation's estate does."""
     z = lhs(len(inputs), n, seed)
     for k, i in enumerate(inputs):
-        if i.name in PEOPLE or i.name in PRICES:
+        if estate_wide(i.name):
             z[k] = lhs(1, n, _digest(["estate-wide", i.name, n]))[0]
     return z
+
+
+def estate_wide(name: str) -> bool:
+    """An input that is the organisation's, not the component's: a people figure or a price."""
+    return name in PEOPLE or name.startswith("prices.")
 
 
 def prepare(component: Component, result: Result, view: str, kb: KnowledgeBase, n: int,
@@ -259,25 +269,40 @@ def workload_arrays(w: Workload, inputs: list[Input], values: Array, kb: Knowled
         cpu = full(n, w.cpu_ms)
     slo = got.get("latency.p99_slo_ms",
                   full(n, np.nan if w.p99_slo_ms is None else w.p99_slo_ms))
-    fte = got.get("people.fte_monthly_usd")
-    ratio = 1.0 if fte is None else fte / kb.operations.fte_monthly_usd
+    factor = people_factors(inputs, values, kb)
     out = {"requests_per_month": rpm, "avg_rps": avg, "peak_rps": peak, "idle_fraction": idle,
            "avg_duration_ms": duration, "max_duration_s": longest,
            "memory_mb": got.get("execution.memory_mb", full(n, w.memory_mb)), "cpu_ms": cpu,
            "p99_slo_ms": slo,
-           "k8s_people_usd": people[0] * ratio * got.get("people.kubernetes_fte", 1.0),
-           "sls_people_usd": people[1] * ratio * got.get("people.serverless_fte", 1.0)}
+           "k8s_people_usd": people[0] * factor["people.kubernetes"],
+           "sls_people_usd": people[1] * factor["people.serverless"]}
     assert set(MOVING) <= set(out)
     return {k: np.asarray(v, dtype=float) * np.ones(n) for k, v in out.items()}
 
 
-def price_scale(inputs: list[Input], values: Array) -> tuple[Array, Array]:
-    """Per draw, the Kubernetes and the serverless price factors (1 without price draws)."""
-    names = [i.name for i in inputs]
+def people_factors(inputs: list[Input], values: Array, kb: KnowledgeBase) -> dict[str, Array]:
+    """Per draw, the factor on each model's people lines: the FTE cost's draw over its kbase
+    figure times the model's FTE draw (`people.kubernetes`, `people.serverless`; the nodes and
+    functions bills' lines, and the node-less platforms' through `Rows.factors`)."""
+    got = {i.name: values[k] for k, i in enumerate(inputs)}
     n = values.shape[1]
-    k = values[names.index(PRICES[0])] if PRICES[0] in names else np.ones(n)
-    s = values[names.index(PRICES[1])] if PRICES[1] in names else np.ones(n)
-    return k, s
+    fte = got.get("people.fte_monthly_usd")
+    ratio = np.ones(n) if fte is None else fte / kb.operations.fte_monthly_usd
+    return {"people.kubernetes": ratio * got.get("people.kubernetes_fte", 1.0),
+            "people.serverless": ratio * got.get("people.serverless_fte", 1.0)}
+
+
+def draw_factors(inputs: list[Input], values: Array, kb: KnowledgeBase) -> dict[str, Array]:
+    """Per draw, the factors a bill reads (`cost.vector.Rows.factors`): the people lines'
+    and the prices': a model's (`--price-uncertainty`) as drawn, a figure's as its draw over
+    its kbase value."""
+    out = people_factors(inputs, values, kb)
+    for k, i in enumerate(inputs):
+        if i.name in PRICES:
+            out[i.name] = values[k]
+        elif i.name.startswith("prices.") and i.point:
+            out[i.name.removeprefix("prices.")] = values[k] / i.point
+    return out
 
 
 ROWS_PER_PASS = 16_384  # draws judged together (several components' at once)
@@ -317,8 +342,7 @@ def _judge_group(advisor: Advisor, group: list[tuple[Result, list[Input], Array]
         fixed_rows.append(list(advisor.inference.outcomes))
     fixed = np.array(fixed_rows, dtype=bool).reshape(len(group), -1)
     moving: dict[str, list[Array]] = {}
-    scale_k: list[Array] = []
-    scale_s: list[Array] = []
+    factors: list[dict[str, Array]] = []
     who: list[Array] = []
     for j, (r, inputs, values) in enumerate(group):
         people = (float(batch.rows.k8s_people_usd[j]), float(batch.rows.sls_people_usd[j]))
@@ -326,14 +350,13 @@ def _judge_group(advisor: Advisor, group: list[tuple[Result, list[Input], Array]
                                  {a.field for a in r.assumptions})
         for name, a in arrays.items():
             moving.setdefault(name, []).append(a)
-        k, s = price_scale(inputs, values)
-        scale_k.append(k)
-        scale_s.append(s)
+        factors.append(draw_factors(inputs, values, advisor.kb))
         who.append(np.full(values.shape[1], j, dtype=int))
     joined = {name: np.concatenate(parts) for name, parts in moving.items()}
-    priced = any(i.name in PRICES for _, inputs, _ in group for i in inputs)
-    scale = (np.concatenate(scale_k), np.concatenate(scale_s)) if priced else None
-    codes, k8s, sls = probes.judged(batch, np.concatenate(who), joined, fixed, scale)
+    keys = sorted({k for f in factors for k in f})
+    by_key = {k: np.concatenate([f.get(k, np.ones(len(w))) for f, w in
+                                 zip(factors, who, strict=True)]) for k in keys}
+    codes, k8s, sls = probes.judged(batch, np.concatenate(who), joined, fixed, by_key)
     out = []
     start = 0
     for _r, inputs, values in group:
