@@ -137,11 +137,38 @@ def test_a_peak_too_high_for_the_runs_says_the_largest_that_fits(runner: CliRunn
                     "execution: {avg_duration_ms: 2700000}\n")
     assert _run(runner, "advise", str(path)) == (2, (
         f"{path}:3: error: traffic.peak_rps: traffic.peak_rps 1 x execution.avg_duration_ms "
-        "2,700,000 ms means 2,700 runs at once, more than the 1 runs a month "
+        "2,700,000 ms means 2,700 runs at once, more than the 1 run a month "
         "(traffic.requests_per_month); lower the peak to the runs that start together, at most "
         "0.00037 rps, or leave it out\n"))
     path.write_text(path.read_text().replace("peak_rps: 1", "peak_rps: 0.00037"))
-    assert runner.invoke(main, ["advise", str(path)]).exit_code == 0
+    out = runner.invoke(main, ["advise", str(path), "--format", "json"])
+    assert out.exit_code == 0
+    # One run a month, in the reasons as in the message: a count of 1 takes the singular.
+    assert "Runs on a schedule (1 run a month): compute is needed only while it runs." in [
+        r["message"] for r in json.loads(out.stdout)["reasons"]]
+    assert "1 runs" not in out.stdout
+
+
+def test_a_count_takes_its_noun_in_the_right_number() -> None:
+    """Rule templates' `{field:style noun}` and `fmt.plural`: the singular only for a figure
+    shown as 1 (0.6 shows as 1 in whole numbers; 0.5 in four digits is 0.5)."""
+    from runplan.fmt import plural
+    from runplan.rulebase.compile import placeholders, render
+
+    template = "({traffic.requests_per_month:int run} a month, {x:num request} in flight)"
+    assert placeholders(template) == ["traffic.requests_per_month", "x"]
+    assert render(template, {"traffic.requests_per_month": 1, "x": 1.0}) == \
+        "(1 run a month, 1 request in flight)"
+    assert render(template, {"traffic.requests_per_month": 0.6, "x": 0.5}) == \
+        "(1 run a month, 0.5 requests in flight)"
+    assert render(template, {"traffic.requests_per_month": 30, "x": 2}) == \
+        "(30 runs a month, 2 requests in flight)"
+    assert render(template, {"traffic.requests_per_month": 1, "x": 3},
+                  lambda f: f == "traffic.requests_per_month") == \
+        "(1 (assumed) run a month, 3 requests in flight)"
+    assert [plural(n, "component") for n in (0, 1, 2, 1_024)] == [
+        "0 components", "1 component", "2 components", "1,024 components"]
+    assert plural(1, "entity", "entities") == "1 entity" and plural(1.0, "run") == "1 run"
 
 
 # -- 4. numbers in messages: runplan's wording, the same in every format ----------------------

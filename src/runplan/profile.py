@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic import ValidationError as PydanticError
 
 from runplan.errors import Problem, UserError
-from runplan.fmt import figure, num
+from runplan.fmt import figure, num, plural
 from runplan.fmt import value as value_text
 from runplan.kbase import KnowledgeBase
 from runplan.validation import validate
@@ -511,7 +511,7 @@ def _check_feasible(values: dict[str, Any], assumed: set[str], file: str) -> Non
             file, None, "traffic.peak_rps",
             f"{named('traffic.peak_rps')} {num(values['peak_rps'], 6)} x "
             f"{named('execution.avg_duration_ms')} {values['avg_duration_ms']:,.0f} ms means "
-            f"{at_once:,.0f} runs at once, more than the {rpm:,.0f} runs a month "
+            f"{plural(at_once, 'run')} at once, more than the {plural(rpm, 'run')} a month "
             f"({named('traffic.requests_per_month')}); {advice}"))
 
 

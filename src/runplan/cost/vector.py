@@ -44,7 +44,7 @@ from runplan.cost.platforms import (
 )
 from runplan.cost.serverless import LineItem, ServerlessCost
 from runplan.cost.traffic import FLAT_TOLERANCE, Shape, _pattern_layout
-from runplan.fmt import num, rate
+from runplan.fmt import num, plural, rate
 from runplan.kbase import (
     RUNTIMES,
     ColdStartFigures,
@@ -642,7 +642,7 @@ class FunctionsBill:
             else:
                 items.append(LineItem("provisioned concurrency", float(self.reserved_gbs[r]),
                                       "GB-s reserved", float(self.reserved_usd[r]),
-                                      f"{instances} instances all month at "
+                                      f"{plural(instances, 'instance')} all month at "
                                       f"{rate(fn.provisioned_gb_second_usd or 0.0)} per GB-s"))
         if self.people_usd is not None:
             ops = kb.operations
