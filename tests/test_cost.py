@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runplan.cost.estimate import estimate, monthly_costs
-from runplan.cost.traffic import hourly_shape
-from runplan.cost.vector import tiered
+from runplan.cost.vector import rows_of, shapes, tiered
 from runplan.kbase import KnowledgeBase, Tier
 from runplan.profile import resolve, with_load
 
@@ -258,20 +257,38 @@ def test_scheduled_job(kb: KnowledgeBase) -> None:
     assert "front door (HTTP API)" not in _items(sls)
 
 
-def test_traffic_shape_keeps_total_peak_and_idle_hours() -> None:
-    shape = hourly_shape("diurnal", 10_000_000, 20.0, 0.25, 0.15)
-    assert sum(x * 3600 for x in shape.load_rps) == pytest.approx(10_000_000)
-    assert max(shape.load_rps) == pytest.approx(20.0)
-    assert sum(1 for x in shape.load_rps if x == 0) == round(0.25 * 730)
+def _shape(kb: KnowledgeBase, pattern: str, requests: float, peak_rps: float, idle: float,
+           ) -> tuple[list[float], list[float]]:
+    """One workload's month (`cost.vector.shapes`' one row): (hours per level, each level's
+    average rps), levels idle, active, peak."""
+    w, _ = resolve(component(kind="api", traffic={
+        "pattern": pattern, "requests_per_month": requests, "peak_rps": peak_rps,
+        "idle_fraction": idle}), kb)
+    sh = shapes(rows_of([w], kb), kb)
+    return sh.counts[0].tolist(), sh.load[0].tolist()
+
+
+def test_traffic_shape_keeps_total_peak_and_idle_hours(kb: KnowledgeBase) -> None:
+    # 10M requests, 25% of 730 hours idle: round(182.5) = 182 idle (half to even), 548
+    # active; diurnal's peak-hour share 0.15: round(82.2) = 82 hours at the 20 rps peak
+    # (5.904M requests), the other 466 at (10M - 5.904M) / (466 x 3,600) = 2.4416 rps.
+    counts, load = _shape(kb, "diurnal", 10_000_000, 20.0, 0.25)
+    assert kb.traffic.patterns["diurnal"].peak_hour_share == 0.15
+    assert counts == [182, 466, 82]
+    assert load[0] == 0.0 and load[2] == 20.0
+    assert load[1] == pytest.approx((10_000_000 - 82 * 20 * 3600) / (466 * 3600))
+    assert sum(n * x * 3600 for n, x in zip(counts, load, strict=True)) == pytest.approx(
+        10_000_000)
 
 
 @pytest.mark.parametrize("pattern", ["steady", "diurnal", "business-hours", "bursty",
                                      "scheduled", "event-driven"])
-def test_every_pattern_keeps_the_total(pattern: str) -> None:
-    shape = hourly_shape(pattern, 5_000_000, 30.0, 0.5, 0.1)
-    assert sum(x * 3600 for x in shape.load_rps) == pytest.approx(5_000_000)
-    assert sum(1 for x in shape.load_rps if x == 0) == 365
-    assert max(shape.load_rps) <= 30.0 + 1e-9
+def test_every_pattern_keeps_the_total(kb: KnowledgeBase, pattern: str) -> None:
+    counts, load = _shape(kb, pattern, 5_000_000, 30.0, 0.5)
+    assert sum(n * x * 3600 for n, x in zip(counts, load, strict=True)) == pytest.approx(
+        5_000_000)
+    assert counts[0] == 365 and sum(counts) == 730
+    assert max(x for n, x in zip(counts, load, strict=True) if n) <= 30.0 + 1e-9
 
 
 def test_break_even_lies_where_the_curves_cross(kb: KnowledgeBase) -> None:
@@ -336,3 +353,30 @@ def test_cold_starts_rare_for_steady_traffic(kb: KnowledgeBase) -> None:
     cs = estimate(w, kb, with_break_even=False).cold_start
     assert cs is not None and cs.share_of_requests < 0.0001
     assert cs.p99_estimate_ms == pytest.approx(100 + 25)
+
+
+def test_a_reports_cold_starts_are_the_arrays_one_row(kb: KnowledgeBase) -> None:
+    """A flat 0.005 rps on Lambda, 100 ms of python a request, p99 objective 150 ms, idle
+    never: 18 requests an hour over 730 hours = 13,140 a month. Each hour exp(-0.005 x 600 s
+    keep-alive) = exp(-3) of them find no warm instance, and the month's first hour starts
+    one: share = exp(-3) + 1/13,140 = 0.049863. Over 1%, so p99 is a cold request: 100 ms +
+    25 ms warm overhead + 84.6 ms python init + 115 ms provisioning = 324.6 ms; the warm path
+    (125 ms) meets the objective, the cold tail breaks it, so one instance (0.005 x 0.1 s in
+    flight, at least 1) is kept warm."""
+    w, _ = resolve(component(kind="worker", constraints={"provider": "aws"},
+                             traffic={"pattern": "steady", "avg_rps": 0.005, "peak_rps": 0.005,
+                                      "idle_fraction": 0},
+                             execution={"avg_duration_ms": 100, "memory_mb": 512,
+                                        "runtime": "python"},
+                             latency={"p99_slo_ms": 150}), kb)
+    report = estimate(w, kb, with_break_even=False)
+    cs = report.cold_start
+    assert cs is not None and cs.platform == "AWS Lambda"
+    assert cs.share_of_requests == pytest.approx(math.exp(-3) + 1 / 13_140, rel=1e-12)
+    assert round(cs.share_of_requests, 6) == 0.049863
+    assert cs.added_latency_ms == pytest.approx(84.6 + 115)
+    assert cs.warm_p99_ms == 125 and cs.p99_estimate_ms == pytest.approx(324.6)
+    assert cs.breaches_slo is True and report.provisioned_instances == 1
+    assert cs.p99_to_slo == pytest.approx(324.6 / 150) and cs.warm_to_slo == 125 / 150
+    facts = report.facts()
+    assert facts["cold_start.share"] == 0.049863 and facts["cold_start.p99_to_slo"] == 2.164

@@ -14,8 +14,9 @@ from click.testing import CliRunner
 
 from runplan.advise import Advisor
 from runplan.cli import main
-from runplan.cost.estimate import estimate, shape_of
+from runplan.cost.estimate import estimate
 from runplan.cost.traffic import Shape
+from runplan.cost.vector import rows_of, shapes
 from runplan.kbase import KnowledgeBase
 from runplan.profile import resolve
 
@@ -157,10 +158,12 @@ def test_gpu_inference_example_is_priced_on_l4_nodes(runner: CliRunner, kb: Know
     w, _ = resolve(component(**_example(path)), kb)
     # Replicas per hour: the CPU each hour's load needs at the target utilisation, at least
     # min_replicas (the model of `cost.vector.nodes_bill`, worked out here per hour).
-    ops, shape = kb.operations, shape_of(w, kb)
-    replica_hours = sum(max(ops.min_replicas, math.ceil(round(
-        shape.rate_to_serve(h) * w.cpu_ms / 1000 / (ops.pod_vcpu * ops.target_utilisation), 9)))
-        for h in range(shape.layout.hours))
+    # The hours at each level of load and the rate each must serve: `cost.vector.shapes`.
+    ops, shape = kb.operations, shapes(rows_of([w], kb), kb)
+    replica_hours = sum(int(hours) * max(ops.min_replicas, math.ceil(round(
+        rate * w.cpu_ms / 1000 / (ops.pod_vcpu * ops.target_utilisation), 9)))
+        for hours, rate in zip(shape.counts[0].tolist(), shape.serve[0].tolist(), strict=True))
+    assert sum(shape.counts[0].tolist()) == 730
     share = k["breakdown"]["node share"]
     assert share["quantity"] == replica_hours
     assert share["monthly_usd"] == round(replica_hours * G2_STANDARD_4, 2)

@@ -60,6 +60,53 @@ def test_a_peak_below_the_rate_while_active_is_an_error(runner: CliRunner,
         "10 rps; raise the peak or lower the idle share\n"))
 
 
+def test_an_assumed_idle_share_gives_way_to_a_given_peak(runner: CliRunner, kb: KnowledgeBase,
+                                                        tmp_path: Path) -> None:
+    """A bursty webhook at 1 rps with a given peak of 2 rps and no idle share: bursty's
+    default 0.8 idle would make the rate while active 1 / (1 - 0.8) = 5 rps, above the given
+    peak. The largest idle share the peak allows is 1 - 1/2 = 0.5 (then the active rate is
+    the peak), and the assumption says why; no error."""
+    traffic = {"pattern": "bursty", "avg_rps": 1, "peak_rps": 2}
+    assert kb.traffic.patterns["bursty"].idle_fraction == 0.8
+    w, assumed = resolve(Component(name="x", kind="webhook", traffic=traffic), kb)  # type: ignore[arg-type]
+    assert w.idle_fraction == 0.5 and w.peak_rps == 2.0
+    [idle] = [a for a in assumed if a.field == "traffic.idle_fraction"]
+    assert str(idle) == (
+        "traffic.idle_fraction not given: assumed 0.5 (the largest idle share the given "
+        "traffic.peak_rps allows, 1 - avg_rps / peak_rps: the bursty default 0.8 "
+        "(kbase/traffic.yaml) would put the rate while active at 5 rps, above the given peak "
+        "of 2 rps)")
+    # A peak at or above the default's active rate (5 rps) leaves the default alone.
+    w, _ = resolve(Component(name="x", kind="webhook", traffic={**traffic, "peak_rps": 5}), kb)  # type: ignore[arg-type]
+    assert w.idle_fraction == 0.8
+    path = tmp_path / "x.yaml"
+    path.write_text(json.dumps({"name": "x", "kind": "webhook", "traffic": traffic}))
+    result = runner.invoke(main, ["advise", str(path), "--format", "json"])
+    assert result.exit_code == 0
+    assert str(idle) in json.loads(result.stdout)["assumptions"]
+
+
+def test_the_draws_hold_an_assumed_idle_share_to_a_given_peak(kb: KnowledgeBase) -> None:
+    """The uncertainty draws clamp as `resolve` does: the given peak 2 rps, drawn volumes
+    0.5, 1, 1.6, 0.5 rps allow idle shares of at most 1 - avg/2 = 0.75, 0.5, 0.2, 0.75; drawn
+    idle shares 0.8, 0.9, 0.3, 0.3 become 0.75, 0.5, 0.2, 0.3, and the peak stays 2 (the
+    rate while active is 2, 2, 2 and 0.5 / 0.7 = 0.714)."""
+    import numpy as np
+
+    from runplan.uncertainty.ranges import fit
+    from runplan.uncertainty.sample import Input, workload_arrays
+
+    w, assumed = resolve(Component(name="x", kind="webhook", traffic={  # type: ignore[arg-type]
+        "pattern": "bursty", "avg_rps": 1, "peak_rps": 2}), kb)
+    dist = fit(0.1, 0.5, 0.9, True)  # any: the values are given below
+    inputs = [Input("traffic.avg_rps", dist, "test", False),
+              Input("traffic.idle_fraction", dist, "test", True)]
+    values = np.array([[0.5, 1.0, 1.6, 0.5], [0.8, 0.9, 0.3, 0.3]])
+    got = workload_arrays(w, inputs, values, kb, (0.0, 0.0), {a.field for a in assumed})
+    assert got["idle_fraction"].tolist() == pytest.approx([0.75, 0.5, 0.2, 0.3])
+    assert got["peak_rps"].tolist() == [2.0, 2.0, 2.0, 2.0]
+
+
 def test_an_assumed_peak_is_at_least_the_rate_while_active(kb: KnowledgeBase) -> None:
     # steady: peak factor 1.5, but 1 rps over 10% of the month is 10 rps while active
     given = Component(name="x", traffic={"pattern": "steady", "avg_rps": 1,  # type: ignore[arg-type]
@@ -90,11 +137,38 @@ def test_a_peak_too_high_for_the_runs_says_the_largest_that_fits(runner: CliRunn
                     "execution: {avg_duration_ms: 2700000}\n")
     assert _run(runner, "advise", str(path)) == (2, (
         f"{path}:3: error: traffic.peak_rps: traffic.peak_rps 1 x execution.avg_duration_ms "
-        "2,700,000 ms means 2,700 runs at once, more than the 1 runs a month "
+        "2,700,000 ms means 2,700 runs at once, more than the 1 run a month "
         "(traffic.requests_per_month); lower the peak to the runs that start together, at most "
         "0.00037 rps, or leave it out\n"))
     path.write_text(path.read_text().replace("peak_rps: 1", "peak_rps: 0.00037"))
-    assert runner.invoke(main, ["advise", str(path)]).exit_code == 0
+    out = runner.invoke(main, ["advise", str(path), "--format", "json"])
+    assert out.exit_code == 0
+    # One run a month, in the reasons as in the message: a count of 1 takes the singular.
+    assert "Runs on a schedule (1 run a month): compute is needed only while it runs." in [
+        r["message"] for r in json.loads(out.stdout)["reasons"]]
+    assert "1 runs" not in out.stdout
+
+
+def test_a_count_takes_its_noun_in_the_right_number() -> None:
+    """Rule templates' `{field:style noun}` and `fmt.plural`: the singular only for a figure
+    shown as 1 (0.6 shows as 1 in whole numbers; 0.5 in four digits is 0.5)."""
+    from runplan.fmt import plural
+    from runplan.rulebase.compile import placeholders, render
+
+    template = "({traffic.requests_per_month:int run} a month, {x:num request} in flight)"
+    assert placeholders(template) == ["traffic.requests_per_month", "x"]
+    assert render(template, {"traffic.requests_per_month": 1, "x": 1.0}) == \
+        "(1 run a month, 1 request in flight)"
+    assert render(template, {"traffic.requests_per_month": 0.6, "x": 0.5}) == \
+        "(1 run a month, 0.5 requests in flight)"
+    assert render(template, {"traffic.requests_per_month": 30, "x": 2}) == \
+        "(30 runs a month, 2 requests in flight)"
+    assert render(template, {"traffic.requests_per_month": 1, "x": 3},
+                  lambda f: f == "traffic.requests_per_month") == \
+        "(1 (assumed) run a month, 3 requests in flight)"
+    assert [plural(n, "component") for n in (0, 1, 2, 1_024)] == [
+        "0 components", "1 component", "2 components", "1,024 components"]
+    assert plural(1, "entity", "entities") == "1 entity" and plural(1.0, "run") == "1 run"
 
 
 # -- 4. numbers in messages: runplan's wording, the same in every format ----------------------

@@ -419,7 +419,8 @@ def test_every_reason_figure_is_the_cost_report_figure(advisor: Advisor,
             for p in placeholders(spec.message):
                 if p.startswith(("cost.", "cold_start.", "limits.", "traffic.")):
                     value = r.inputs[p]
-                    style = re.search(r"\{" + re.escape(p) + r"(?::(\w+))?\}", spec.message)
+                    style = re.search(r"\{" + re.escape(p) + r"(?::(\w+)(?: [a-z]+)?)?\}",
+                                      spec.message)
                     assert style is not None
                     assert _format(value, style.group(1)) in x.message, (r.name, x.rule, p)
         if r.against_cost:

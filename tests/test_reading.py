@@ -425,7 +425,7 @@ def test_a_json_inventory_past_the_old_cap_scores(runner: CliRunner, tmp_path: P
     _json_estate(path, 5_000)
     result = runner.invoke(main, ["score", str(path), "--format", "csv", "--no-flips", "-j", "2"])
     assert result.exit_code == 0, result.stderr
-    assert result.stderr == "runplan score: 5000 components read: 5000 scored, 0 rejected\n"
+    assert result.stderr == "runplan score: 5,000 components read: 5,000 scored, 0 rejected\n"
     assert len(result.stdout.splitlines()) == 5_001
 
 
@@ -438,7 +438,7 @@ def test_a_50000_component_json_inventory_scores(tmp_path: Path) -> None:
     result = run("score", str(path), "--format", "csv", "--no-flips", "-o",
                  str(tmp_path / "out.csv"))
     assert result.returncode == 0, result.stderr
-    assert result.stderr.startswith("runplan score: 50000 components read: 50000 scored, 0 "
+    assert result.stderr.startswith("runplan score: 50,000 components read: 50,000 scored, 0 "
                                     "rejected; wrote")
 
 

@@ -64,7 +64,7 @@ def test_poison_rows_are_their_own_errors_in_a_1000_row_estate(runner: CliRunner
     elif fmt == "csv":
         assert len(result.stdout.splitlines()) == 1 + 996
     else:
-        assert "1000 components read: 996 scored, 4 rejected" in " ".join(result.stdout.split())
+        assert "1,000 components read: 996 scored, 4 rejected" in " ".join(result.stdout.split())
 
 
 @pytest.mark.parametrize("depth", [33, 40, 500])

@@ -450,6 +450,41 @@ def test_served_inventory(tmp_path: Path) -> None:
     assert none.status_code == 422
 
 
+_OPEN = re.compile(r'<a class="open" href="([^"]*)" title="result page">&#8599;</a> '
+                   r'<a href="#c-([^"]*)">')
+
+
+def test_an_estates_component_page_shows_the_estate_figure(client: TestClient,
+                                                           runner: CliRunner) -> None:
+    """examples/inventory.yaml: the estate decides a shared aws cluster (fraud-scoring needs
+    GPU nodes), so `score` prices storefront-web at marginal cost on it, $266.35. Its page,
+    opened from the estate, shows that figure and says so, and its JSON download is the
+    estate's entry for it, for every component (the same `Advisor.clusters` pricing);
+    opened on its own (no `c`), the component is priced by its team alone, a new cluster."""
+    data = (EXAMPLES / "inventory.yaml").read_bytes()
+    page = client.post("/estate", files={"file": ("inventory.yaml", data)}).text
+    links = {html.unescape(n): html.unescape(h) for h, n in _OPEN.findall(page)}
+    assert len(links) == 28
+    scored = runner.invoke(main, ["score", str(EXAMPLES / "inventory.yaml"), "--format",
+                                  "json", "-q"])
+    estate = {c["name"]: c for c in json.loads(scored.stdout)["components"]}
+    assert estate["storefront-web"]["costs"]["kubernetes"]["monthly_usd"] == 266.35
+    href = links["storefront-web"]
+    assert parse_qs(urlsplit(href).query)["c"] == ["aws"]
+    shown = client.get(href).text
+    assert "on the estate's shared aws cluster, at marginal cost" in shown
+    assert "<caption>Kubernetes: aws-eks-nodes (marginal): <b>$266</b></caption>" in shown
+    for name, link in links.items():  # the advise JSON carries a currency the rows do not
+        got = client.get("/result/result.json?" + urlsplit(link).query).json()
+        assert {k: v for k, v in got.items() if k != "currency"} == estate[name], name
+    alone = {k: v for k, v in parse_qs(urlsplit(href).query).items() if k != "c"}
+    own = client.get("/result/result.json", params={"p": alone["p"][0]}).json()
+    assert own["costs"]["kubernetes"]["view"] == "standalone"
+    assert own["costs"]["kubernetes"]["monthly_usd"] != 266.35
+    assert "estate-pricing" not in client.get("/result", params={"p": alone["p"][0]}).text
+    assert client.get("/result", params={"p": alone["p"][0], "c": "mars"}).status_code == 422
+
+
 def test_serve_starts_prints_its_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     import urllib.request
 

@@ -355,7 +355,7 @@ class Advisor:
         parts = parts_facts(())
         inferred = {}
         outcomes = {}  # each component's field-condition outcomes, which the flips reuse
-        drafts = [draft(w, self.kb, self.view_of(w)) for _, w, _ in todo]
+        drafts = [draft(w, self.view_of(w)) for _, w, _ in todo]
         options = platform_costs([d.billed() for d in drafts], self.kb, self.free_tier)
         for (k, w, _), d, on in zip(todo, drafts, options, strict=True):
             costs = finish(d, on, self.kb, self.free_tier, with_break_even=False)

@@ -52,10 +52,12 @@ def _output(path: Path | None) -> Iterator[TextIO]:
 
 def run_score(file: Path, input_format: str | None, defaults_file: Path | None, fmt: str,
               output: Path | None, jobs: int | None, quiet: bool, fail_on_error: bool,
-              settings: Settings, name: str | None = None, log: TextIO | None = None) -> int:
+              settings: Settings, name: str | None = None, log: TextIO | None = None,
+              decided: dict[str, Any] | None = None) -> int:
     """Score an inventory into the chosen view; the exit code (see `runplan score --help`).
     `name`: what messages call the file; `log`: where rejected rows and the summary go
-    (stderr)."""
+    (stderr); `decided`: filled with the first pass's cluster decision per provider
+    (`survey_clusters`), for a caller that prices a component as the estate does."""
     log = log or sys.stderr
     kb = load_kbase(settings.pricing, settings.figures)  # file-level problems surface here
     # For JSON, workers encode each component and make no summary row (the JSON has none).
@@ -74,6 +76,8 @@ def run_score(file: Path, input_format: str | None, defaults_file: Path | None, 
             # First pass: does the estate have a cluster anyway? Then each component is
             # priced at marginal cost where it does (`portfolio.ClusterSurvey`).
             decisions = survey_clusters(inventory, settings, jobs, kb, show_progress)
+            if decided is not None:
+                decided.update(decisions)
             settings = replace(settings, clusters=frozenset(p for p, d in decisions.items()
                                                             if d["justified"]))
             inventory = again()

@@ -119,9 +119,17 @@ def rate(x: float, digits: int = 6) -> str:
     return f"{money_sign()}{text}"
 
 
-def plural(n: int, noun: str, nouns: str | None = None) -> str:
-    """`1 rule`, `2 rules`, `1,024 files`: a count with its noun in the right number."""
-    return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"
+def plural(n: float, noun: str, nouns: str | None = None) -> str:
+    """`1 rule`, `2 rules`, `1,024 files`: a count, as a whole number, with its noun in the
+    right number."""
+    text = f"{n:,.0f}"
+    return f"{text} {number_of(text, noun, nouns)}"
+
+
+def number_of(shown: str, noun: str, nouns: str | None = None) -> str:
+    """The noun in the number a figure shown as `shown` takes: singular for `1` only
+    (`1 run`, `0.5 runs`, `1,000 runs`)."""
+    return noun if shown == "1" else nouns or noun + "s"
 def value(v: Any) -> str:
     """An input, a fact or a score table in words: `none`, `true`, `pci, hipaa`, `4`."""
     if v is None:

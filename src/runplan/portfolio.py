@@ -407,7 +407,7 @@ class Portfolio:
                     "infeasible_components": self.sls_infeasible,
                     "infeasible_examples": self.sls_infeasible_names,
                     "note": "" if not self.sls_infeasible else
-                    f"{self.sls_infeasible} components cannot run on functions (hard "
+                    f"{plural(self.sls_infeasible, 'component')} cannot run on functions (hard "
                     "constraints or no functions); the total prices only the others"},
                 "recommended_mix": {
                     "monthly_usd": round(mix_total, 2),

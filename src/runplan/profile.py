@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic import ValidationError as PydanticError
 
 from runplan.errors import Problem, UserError
-from runplan.fmt import figure, num
+from runplan.fmt import figure, num, plural
 from runplan.fmt import value as value_text
 from runplan.kbase import KnowledgeBase
 from runplan.validation import validate
@@ -366,12 +366,14 @@ def resolve(part: Part, kb: KnowledgeBase, parent: Part | None = None, file: str
     values["idle_fraction"] = float(take("idle_fraction", shape.idle_fraction,
                                          f"kbase/traffic.yaml {values['pattern']} idle share"))
     _check_idle(values, {a.field for a in assumed}, hours, file)
-    active_avg = values["avg_rps"] / max(1e-9, 1 - values["idle_fraction"])
+    if "peak_rps" in given and "idle_fraction" not in given:
+        _idle_for_peak(values, float(given["peak_rps"]), assumed)
+    active_avg = active_rate(values["avg_rps"], values["idle_fraction"])
     values["peak_rps"] = float(take(
         "peak_rps", derived_peak(values["avg_rps"], values["idle_fraction"], shape.peak_to_avg),
         f"{shape.peak_to_avg:g} x avg_rps, kbase/traffic.yaml {values['pattern']} peak factor"))
     if "peak_rps" in given and "idle_fraction" in given \
-            and values["peak_rps"] < active_avg * (1 - 1e-5) - 1e-6:  # written to 6 digits
+            and below_active(values["peak_rps"], active_avg):
         volume = "traffic.requests_per_month" if "requests_per_month" in given \
             else "traffic.avg_rps"
         raise UserError(Problem(
@@ -426,6 +428,48 @@ def _check_idle(values: dict[str, Any], assumed: set[str], hours: float, file: s
             f"{hours:,.0f} hours has requests), got {got}"))
 
 
+def _idle_for_peak(values: dict[str, Any], peak: float, assumed: list[Assumption]) -> None:
+    """An assumed idle share that would put the rate while active above the given peak
+    gives way to the largest one the peak allows (`idle_under_peak`), and says so."""
+    default = values["idle_fraction"]
+    idle = idle_under_peak(values["avg_rps"], default, peak)
+    if idle == default:
+        return
+    values["idle_fraction"] = idle
+    at = next(k for k, a in enumerate(assumed) if a.field == "traffic.idle_fraction")
+    assumed[at] = Assumption(
+        "traffic.idle_fraction", idle,
+        f"the largest idle share the given traffic.peak_rps allows, 1 - avg_rps / peak_rps: "
+        f"the {values['pattern']} default {num(default, 6)} (kbase/traffic.yaml) would put the "
+        f"rate while active at {num(active_rate(values['avg_rps'], default), 4)} rps, above "
+        f"the given peak of {num(peak, 6)} rps")
+
+
+def active_rate(avg_rps: Any, idle: Any, top: Any = max) -> Any:
+    """The rate while active: the average over the share of the month not idle."""
+    return avg_rps / top(1e-9, 1 - idle)
+
+
+def below_active(peak_rps: Any, active: Any) -> Any:
+    """A peak below the rate while active (beyond the 6 digits a peak is written to)."""
+    return peak_rps < active * (1 - 1e-5) - 1e-6
+
+
+def _pick(condition: Any, yes: Any, no: Any) -> Any:
+    return yes if condition else no
+
+
+def idle_under_peak(avg_rps: Any, idle: Any, peak_rps: Any, top: Any = max,
+                    where: Any = _pick) -> Any:
+    """An assumed idle share, or where the rate while active would then be above a given
+    peak (`below_active`), the largest share the peak allows: 1 - avg_rps / peak_rps, the
+    peak then being the rate while active (0 for a peak at or below the average, which
+    `resolve` refuses). Written once for a float and for numpy arrays (`top` np.maximum,
+    `where` np.where), for `resolve` and the uncertainty draws."""
+    allowed = top(0.0, 1 - avg_rps / top(peak_rps, 1e-300))
+    return where(below_active(peak_rps, active_rate(avg_rps, idle, top)), allowed, idle)
+
+
 def max_idle_fraction(hours: float) -> float:
     """The largest idle share a month with traffic may give: all but one hour idle."""
     return 1 - 1 / hours
@@ -437,7 +481,7 @@ def derived_peak(avg_rps: Any, idle: Any, factor: Any, top: Any = max, rnd: Any 
                  ) -> Any:
     """The peak not given: the pattern's factor times the average, at least the average over
     the active hours."""
-    return rnd(top(avg_rps / top(1e-9, 1 - idle), avg_rps * factor), 6)
+    return rnd(top(active_rate(avg_rps, idle, top), avg_rps * factor), 6)
 
 
 def derived_max_s(avg_duration_ms: Any, max_to_avg: Any, rnd: Any = round) -> Any:
@@ -467,7 +511,7 @@ def _check_feasible(values: dict[str, Any], assumed: set[str], file: str) -> Non
             file, None, "traffic.peak_rps",
             f"{named('traffic.peak_rps')} {num(values['peak_rps'], 6)} x "
             f"{named('execution.avg_duration_ms')} {values['avg_duration_ms']:,.0f} ms means "
-            f"{at_once:,.0f} runs at once, more than the {rpm:,.0f} runs a month "
+            f"{plural(at_once, 'run')} at once, more than the {plural(rpm, 'run')} a month "
             f"({named('traffic.requests_per_month')}); {advice}"))
 
 

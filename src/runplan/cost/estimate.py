@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from runplan.cost.breakeven import BreakEven, Scan, nearest_crossing
-from runplan.cost.coldstart import ColdStart, cold_start_estimate
+from runplan.cost.coldstart import ColdStart
 from runplan.cost.kubernetes import KubernetesCost
 from runplan.cost.people import PEOPLE_ITEM, people_usd
 from runplan.cost.platforms import (
@@ -27,7 +27,6 @@ from runplan.cost.platforms import (
     workload_limit,
 )
 from runplan.cost.serverless import ServerlessCost, add_up
-from runplan.cost.traffic import Shape, hourly_shape
 from runplan.kbase import KnowledgeBase, Platform, Provider
 from runplan.profile import EVENT_KINDS, HTTP_KINDS, Workload, with_load
 
@@ -117,12 +116,6 @@ def serverless_people_usd(w: Workload, kb: KnowledgeBase) -> float:
     return people_usd(kb.operations, "serverless", w.devops_maturity, "marginal")
 
 
-def shape_of(w: Workload, kb: KnowledgeBase) -> Shape:
-    pattern = kb.traffic.patterns[w.pattern]
-    return hourly_shape(w.pattern, w.requests_per_month, w.peak_rps, w.idle_fraction,
-                        pattern.peak_hour_share, int(kb.operations.hours_per_month))
-
-
 def cold_start_ms(w: Workload, p: Provider) -> float:
     fn = p.functions
     return fn.cold_start_ms.get(w.runtime, 0.0) + fn.cold_start_overhead_ms
@@ -166,35 +159,6 @@ def limits_of(w: Workload, p: Provider, serverless: Platform | None) -> dict[str
         "exceeds_concurrency": breaks["exceeds_concurrency"],
         "platform": None if on is None else on.title,
     }
-
-
-def serverless_cold(w: Workload, p: Provider, shape: Shape, cs: ColdStart | None,
-                    serverless: Platform | None) -> ColdStart | None:
-    """The cold starts of the serverless model's platform (`serverless`; None: none fits, the
-    functions'): `cs`, the functions' (`_cold`), unless it runs on another platform with
-    figures of its own (Cloud Run services, Container Apps), as `cost.vector.costs` has it."""
-    if cs is None:
-        return None
-    functions = next((pl for pl in p.platforms if pl.bill == "functions"), None)
-    on = serverless or functions
-    if on is None or on.bill == "functions" or on.cold_start is None:
-        return replace(cs, platform=functions.title if functions is not None else "")
-    f = on.cold_start
-    got = cold_start_estimate(shape, w.avg_duration_ms, f.keep_alive_s, f.start_ms(w.runtime),
-                              f.warm_latency_ms, w.p99_slo_ms)
-    return replace(got, platform=on.title)
-
-
-def _cold(w: Workload, p: Provider, shape: Shape) -> tuple[ColdStart, int]:
-    """Cold starts, and the instances kept warm to hide them when they break the SLO."""
-    fn = p.functions
-    cs = cold_start_estimate(shape, w.avg_duration_ms, fn.keep_alive_s, cold_start_ms(w, p),
-                             fn.warm_latency_ms, w.p99_slo_ms)
-    instances = 0
-    if cs.breaches_slo and w.requests_per_month > 0:
-        # Hide cold starts: keep enough instances warm for the peak's concurrency.
-        instances = max(1, math.ceil(round(w.peak_rps * w.avg_duration_ms / 1000, 9)))
-    return cs, instances
 
 
 def monthly_costs(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
@@ -241,7 +205,7 @@ def probe_facts(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
                 view: str | None = None) -> tuple[dict[str, Any], dict[str, float | None]]:
     """`estimate(w, with_break_even=False).facts()` and both monthly totals, without line
     items: what a flip-search probe needs to reach a verdict (`cost.vector`'s one row)."""
-    from runplan.cost.vector import costs, rows_of  # which imports this module
+    from runplan.cost.vector import cold_start, costs, rows_of  # which imports this module
 
     p = kb.provider(w.provider)
     view = view or default_view(w)
@@ -250,10 +214,8 @@ def probe_facts(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
     sls = None if c.serverless_usd is None or math.isnan(c.serverless_usd[0]) \
         else float(c.serverless_usd[0])
     k, s_ = int(c.options.kubernetes[0]), int(c.options.serverless[0])
-    shape = shape_of(w, kb)
     on = p.platforms[s_] if s_ >= 0 else None
-    cs = serverless_cold(w, p, shape, _cold(w, p, shape)[0], on) if p.functions.available \
-        else None
+    cs = cold_start(c, 0, p, w.p99_slo_ms)
     limits = limits_of(w, p, on)
     facts = cost_facts(k8s_usd, float(c.people_usd[0]), float(c.fixed_usd[0]), sls, None, cs,
                        limits, view, bool(c.runs_cluster[0]))
@@ -306,28 +268,18 @@ def load_scan(w: Workload, kb: KnowledgeBase, free_tier: bool,
 @dataclass(slots=True)
 class Draft:
     """A workload before its platforms are priced (which `Advisor.advise_many` does for many
-    workloads at once): its traffic shape, the view of its bill on nodes, its cold starts."""
+    workloads at once): the workload and the view of its bill on nodes."""
 
     workload: Workload
-    shape: Shape
     view: str
-    cold_start: ColdStart | None
-    instances: int
 
     def billed(self) -> Billed:
         return Billed(self.workload, self.view)
 
 
-def draft(w: Workload, kb: KnowledgeBase, view: str | None = None) -> Draft:
-    """The workload's shape and cold starts, its bill on nodes in `view` (None:
-    `default_view`)."""
-    p = kb.provider(w.provider)
-    shape = shape_of(w, kb)
-    cs = None
-    instances = 0
-    if p.functions.available:
-        cs, instances = _cold(w, p, shape)
-    return Draft(w, shape, view or default_view(w), cs, instances)
+def draft(w: Workload, view: str | None = None) -> Draft:
+    """The workload, its bill on nodes in `view` (None: `default_view`)."""
+    return Draft(w, view or default_view(w))
 
 
 def estimate(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
@@ -336,7 +288,7 @@ def estimate(w: Workload, kb: KnowledgeBase, free_tier: bool = False,
     """Everything the cost core knows about a workload, each model on its platform (the
     cheapest that fits, `model_bills`), a Kubernetes bill on nodes in `view` (marginal |
     standalone; None: `default_view`)."""
-    d = draft(w, kb, view)
+    d = draft(w, view)
     return finish(d, platform_costs([d.billed()], kb, free_tier)[0], kb, free_tier,
                   with_break_even, cache)
 
@@ -356,7 +308,7 @@ def finish(d: Draft, priced: Priced, kb: KnowledgeBase, free_tier: bool = False,
     s = cheapest(options, "serverless")
     on = None if s is None else s.platform
     return CostReport(w.provider if w.provider != "any" else "aws", model_sls, k8s, be,
-                      serverless_cold(w, p, d.shape, d.cold_start, on), d.instances,
+                      priced.cold_start, priced.provisioned_instances,
                       limits_of(w, p, on), free_tier, options)
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from runplan.cost.coldstart import ColdStart
 from runplan.cost.kubernetes import KubernetesCost
 from runplan.cost.people import PEOPLE_ITEM, people_fte, people_note, people_usd
 from runplan.cost.serverless import LineItem, ServerlessCost, add_up
@@ -315,6 +316,8 @@ class Priced:
     options: tuple[PlatformCost, ...]
     nodes: KubernetesCost
     functions: ServerlessCost | None  # None: the provider has no functions
+    cold_start: ColdStart | None = None  # the serverless model's platform's (`vector.cold_start`)
+    provisioned_instances: int = 0  # kept warm in the functions bill to hide its cold starts
 
 
 def platform_costs(many: Sequence[Billed], kb: KnowledgeBase, free_tier: bool,
@@ -323,7 +326,7 @@ def platform_costs(many: Sequence[Billed], kb: KnowledgeBase, free_tier: bool,
     their bill, the others with the limit that rules them out, and the nodes and functions
     bills. Priced by `cost.vector`, once per provider over all the workloads' rows, where each
     model's platform is chosen (`choose`)."""
-    from runplan.cost.vector import costs, rows_of  # which imports this module
+    from runplan.cost.vector import cold_start, costs, rows_of  # which imports this module
 
     out: list[Priced | None] = [None for _ in many]
     groups: dict[str, list[int]] = {}
@@ -333,7 +336,8 @@ def platform_costs(many: Sequence[Billed], kb: KnowledgeBase, free_tier: bool,
         p = kb.providers[name]
         rows = rows_of([many[k].workload for k in index], kb,
                        [many[k].kubernetes_view for k in index])
-        o = costs(rows, p, kb, free_tier).options
+        c = costs(rows, p, kb, free_tier)
+        o = c.options
         nb, fb = o.nodes, o.functions
         for row, k in enumerate(index):
             b = many[k]
@@ -341,7 +345,9 @@ def platform_costs(many: Sequence[Billed], kb: KnowledgeBase, free_tier: bool,
             nodes = nb.report(row, w.memory_mb, p, kb, w.devops_maturity)
             functions = None if fb is None else fb.report(row, kb, w.devops_maturity)
             out[k] = Priced(tuple(_one(i, pl, b, o, row, kb, nodes, functions)
-                                  for i, pl in enumerate(p.platforms)), nodes, functions)
+                                  for i, pl in enumerate(p.platforms)), nodes, functions,
+                            cold_start(c, row, p, w.p99_slo_ms),
+                            0 if fb is None else int(fb.instances[row]))
     return [x for x in out if x is not None]
 
 

@@ -11,6 +11,9 @@ When the month's volume cannot fill even one whole hour at the peak (a job that 
 minutes a day), the peak is shorter than an hour: every active hour then carries an equal share
 of the volume and is flagged as containing a burst at `peak_rps`, which is what capacity and
 cold starts are sized on.
+
+The shape is computed once, over arrays (`cost.vector.shapes`); this module holds the layouts
+(which hour is at which level) and `Shape`, a shape given hour by hour for hand calculations.
 """
 
 from __future__ import annotations
@@ -139,27 +142,3 @@ def _spread_key(hour: int, hours: int) -> float:
         n, rem = divmod(n, 2)
         out += rem / denom
     return out
-
-
-def hourly_shape(pattern: str, requests_per_month: float, peak_rps: float,
-                 idle_fraction: float, peak_hour_share: float, hours: int = 730) -> Shape:
-    """The month's hourly load for a traffic pattern (see the module docstring)."""
-    if requests_per_month <= 0:
-        return Shape((0.0, 0.0, 0.0), (0.0, 0.0, 0.0), _pattern_layout(pattern, hours, 0, 0),
-                     peak_rps)
-    active = max(1, hours - round(idle_fraction * hours))
-    mean_active = requests_per_month / (active * 3600)
-    peak = max(peak_rps, mean_active)
-    k = max(1, round(active * peak_hour_share))
-    if peak <= mean_active * (1 + FLAT_TOLERANCE) or k >= active:
-        # Every active hour carries the same rate; it holds a burst if the peak is higher.
-        serve = peak if peak > mean_active else mean_active
-        return Shape((0.0, mean_active, 0.0), (0.0, serve, 0.0),
-                     _pattern_layout(pattern, hours, active, 0), peak)
-    k = min(k, math.floor(requests_per_month / (peak * 3600)))
-    if k == 0:  # the peak is a sub-hour burst in every active hour
-        return Shape((0.0, mean_active, 0.0), (0.0, peak, 0.0),
-                     _pattern_layout(pattern, hours, active, 0), peak)
-    rest = (requests_per_month - k * peak * 3600) / ((active - k) * 3600)
-    return Shape((0.0, rest, peak), (0.0, rest, peak), _pattern_layout(pattern, hours, active, k),
-                 peak)

@@ -4,10 +4,10 @@ Every bill is written here once, over arrays, with its line items as arrays too 
 `FunctionsBill`, and the container platforms' `platforms.Bill`): a single component's report
 is the one-row case (`estimate`), and the flip search and the break-even scan price tens of
 probes per component in one pass. Tests check the bills against hand calculations. The traffic
-shape and the cold starts follow the scalar functions step for step (`traffic.hourly_shape`,
-`coldstart`), in the same order of operations, so each figure is the same float; tests compare
-the two on thousands of synthetic workloads. Rounding that rules read (`round(x, 2)`) goes
-through Python's own `round`, which numpy's differs from on halfway cases.
+shape (`shapes`, the model in the `cost.traffic` docstring) and the cold starts (`cold_starts`,
+the model in the `cost.coldstart` docstring) are written here once too: a report's cold starts
+are the one-row case (`cold_start`). Rounding that rules read (`round(x, 2)`) goes through
+Python's own `round`, which numpy's differs from on halfway cases.
 
 A probe is a row: the fields that move (`MOVING`) as float arrays (NaN for a missing SLO) and,
 per row, the fields that do not (pattern, HTTP or not, runtime's cold start, the Kubernetes
@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from runplan.cost.coldstart import P99_SHARE
+from runplan.cost.coldstart import P99_SHARE, ColdStart
 from runplan.cost.estimate import cold_start_ms, default_view, serverless_people_usd
 from runplan.cost.kubernetes import CHEAPER_BY, GPUS_PER_REPLICA, KubernetesCost
 from runplan.cost.people import PEOPLE_ITEM, people_fte, people_note, people_usd
@@ -45,7 +45,7 @@ from runplan.cost.platforms import (
 )
 from runplan.cost.serverless import LineItem, ServerlessCost
 from runplan.cost.traffic import FLAT_TOLERANCE, Shape, _pattern_layout
-from runplan.fmt import num, rate
+from runplan.fmt import num, plural, rate
 from runplan.kbase import (
     RUNTIMES,
     ColdStartFigures,
@@ -195,8 +195,10 @@ def _ceil9(a: Array) -> Array:
 
 @dataclass
 class Shapes:
-    """`traffic.Shape` for every row: levels 0..2 (idle, active, peak), hours per level and
-    transitions between levels ((previous + 1, level), previous -1 = the month's start)."""
+    """The month's load of every row (the `cost.traffic` model; `traffic.Shape` holds one
+    given by hand): levels 0..2 (idle, active, peak), each level's average rate (`load`) and
+    the rate capacity must meet in it (`serve`), hours per level and transitions between
+    levels ((previous + 1, level), previous -1 = the month's start)."""
 
     load: Array  # (n, 3)
     serve: Array  # (n, 3)
@@ -206,7 +208,9 @@ class Shapes:
 
 
 def shapes(rows: Rows, kb: KnowledgeBase) -> Shapes:
-    """`traffic.hourly_shape` for every row."""
+    """The month's hourly load of every row (see the `cost.traffic` docstring): of the
+    active hours, the pattern's peak-hour share at the peak and the rest sharing what is left
+    of the month's volume; a peak no whole hour can hold is a burst in every active hour."""
     hours = int(kb.operations.hours_per_month)
     rpm, idle = rows.requests_per_month, rows.idle_fraction
     n = len(rpm)
@@ -312,6 +316,22 @@ class Costs:
     limits_at: Array | None = None  # per row, the platform the serverless limits are of
     max_duration_s: Array | None = None  # that platform's time limit for the row (inf: none)
     memory_max_mb: Array | None = None  # its memory ceiling (inf: none)
+    cold_at: Array | None = None  # per row, the platform the cold starts are of (-1: none)
+
+
+def cold_start(c: Costs, row: int, p: Provider, p99_slo_ms: float | None) -> ColdStart | None:
+    """One row's cold starts as a report has them (`costs`' figures for that row, on the
+    serverless model's platform, `Costs.cold_at`); None where the provider has no
+    functions."""
+    if c.cold_share is None or c.cold_at is None:
+        return None
+    assert c.cold_p99_ms is not None and c.breaches_slo is not None
+    assert c.cold_added_ms is not None and c.cold_warm_p99_ms is not None
+    at = int(c.cold_at[row])
+    return ColdStart(float(c.cold_share[row]), float(c.cold_added_ms[row]),
+                     float(c.cold_p99_ms[row]), bool(c.breaches_slo[row]),
+                     float(c.cold_warm_p99_ms[row]), p99_slo_ms,
+                     p.platforms[at].title if at >= 0 else "")
 
 
 @dataclass
@@ -332,9 +352,9 @@ class Options:
 
 def cold_starts(rows: Rows, shape: Shapes, figures: ColdStartFigures,
                 cold_ms: Array | None = None) -> tuple[Array, Array, Array]:
-    """`coldstart.cold_start_estimate` for every row on a platform's cold-start figures:
-    (share, p99 estimate, breaches SLO). `cold_ms`: what a cold start adds per row (None:
-    `start_ms(rows, figures)`)."""
+    """The cold starts of every row on a platform's cold-start figures (the model in the
+    `cost.coldstart` docstring): (share of requests, p99 estimate, breaches SLO). `cold_ms`:
+    what a cold start adds per row (None: `start_ms(rows, figures)`)."""
     cold_ms = start_ms(rows, figures) if cold_ms is None else cold_ms
     duration_s = rows.avg_duration_ms / 1000
     load, serve = shape.load, shape.serve
@@ -361,7 +381,7 @@ def cold_starts(rows: Rows, shape: Shapes, figures: ColdStartFigures,
     warm_p99 = rows.avg_duration_ms + figures.warm_latency_ms
     p99 = warm_p99 + np.where(share >= P99_SHARE, cold_ms, 0.0)
     slo = rows.p99_slo_ms
-    # Cold starts break an SLO the warm path meets (`coldstart.cold_start_estimate`).
+    # Cold starts break an SLO the warm path meets (`coldstart.ColdStart.breaches_slo`).
     breaches = ~np.isnan(slo) & (p99 > np.where(np.isnan(slo), np.inf, slo)) & \
         (np.where(np.isnan(slo), -np.inf, slo) >= warm_p99)
     return share, p99, breaches
@@ -669,7 +689,7 @@ class FunctionsBill:
             else:
                 items.append(LineItem("provisioned concurrency", float(self.reserved_gbs[r]),
                                       "GB-s reserved", float(self.reserved_usd[r]),
-                                      f"{instances} instances all month at "
+                                      f"{plural(instances, 'instance')} all month at "
                                       f"{rate(fn.provisioned_gb_second_usd or 0.0)} per GB-s"))
         if self.people_usd is not None:
             ops = kb.operations
@@ -768,7 +788,7 @@ def costs(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
     runs_cluster = on_nodes | runs[np.maximum(k, 0)]  # nodes (or none priced): a cluster
     flags = {f: np.zeros(n, dtype=bool) for f in LIMIT_FLAGS}
     serverless = None
-    added = warm = limits_at = max_s = memory = None
+    added = warm = limits_at = max_s = memory = cold_at = None
     if functions is not None:
         s_usd = o.usd[np.maximum(s_, 0), cols] if len(o.platforms) else np.full(n, np.nan)
         # None fits: the functions bill, which the hard-limit rules then exclude; one fits but
@@ -785,6 +805,7 @@ def costs(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
         added, warm = rows.cold_start_ms, rows.avg_duration_ms + p.functions.warm_latency_ms
         fn_at = next((i for i, pl in enumerate(o.platforms) if pl.bill == "functions"), -1)
         limits_at = np.where(s_ < 0, fn_at, s_)
+        cold_at = np.full(n, fn_at)
         for i, pl in enumerate(o.platforms):
             mine = s_ == i
             if pl.bill == "functions" or pl.cold_start is None or not mine.any() or \
@@ -799,10 +820,11 @@ def costs(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
                                     zip(got, (share, p99, breaches), strict=True))
             added = np.where(mine, ms, added)
             warm = np.where(mine, rows.avg_duration_ms + pl.cold_start.warm_latency_ms, warm)
+            cold_at = np.where(mine, i, cold_at)
         max_s, memory = serverless_limits(o.platforms, limits_at, rows)
     priced = ~on_nodes | nb.priced  # the model's figure: None on nodes not priced
     return Costs(kubernetes, k_people, k_fixed, serverless, share, p99, breaches, flags, o,
-                 priced, runs_cluster, added, warm, limits_at, max_s, memory)
+                 priced, runs_cluster, added, warm, limits_at, max_s, memory, cold_at)
 
 
 def functions_figures(p: Provider) -> ColdStartFigures:

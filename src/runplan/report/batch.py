@@ -21,7 +21,7 @@ from rich.text import Text
 
 from runplan.advise import Result
 from runplan.errors import Problem
-from runplan.fmt import csv_cell, currency, md, money_key, money_unit, num, printable, usd
+from runplan.fmt import csv_cell, currency, md, money_key, money_unit, num, plural, printable, usd
 from runplan.inventory import Skipped
 from runplan.portfolio import nearest_flip
 from runplan.report.text import top_reasons
@@ -110,9 +110,9 @@ class Outcome:
 
     def counts_line(self) -> str:
         skipped = sum(self.skipped.counts.values())
-        return (f"{self.scored + self.rejected} components read: {self.scored} scored, "
-                f"{self.rejected} rejected" + (f", {skipped} entities skipped" if skipped
-                                                 else ""))
+        return (f"{plural(self.scored + self.rejected, 'component')} read: {self.scored:,} "
+                f"scored, {self.rejected:,} rejected"
+                + (f", {plural(skipped, 'entity', 'entities')} skipped" if skipped else ""))
 
     def skipped_lines(self) -> list[str]:
         return [f"skipped {n} ({reason}): {', '.join(self.skipped.names[reason][:10])}"

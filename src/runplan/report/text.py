@@ -54,7 +54,7 @@ def cost_lines(r: Result) -> list[str]:
                      f"{side} is cheaper below it")
     else:
         lines.append("  break-even  none between 1,000 and 10^12 requests/month")
-    # The serverless model's platform's cold starts (`estimate.serverless_cold`), not for
+    # The serverless model's platform's cold starts (`cost.vector.cold_start`), not for
     # one that is ruled out.
     on = next((o for o in r.platforms if o.platform.title == (c.cold_start.platform
                                                             if c.cold_start else None)), None)

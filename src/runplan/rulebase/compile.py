@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from runplan.fmt import num, usd
+from runplan.fmt import num, number_of, usd
 from runplan.rulebase.spec import (
     AllCond,
     AnyCond,
@@ -239,7 +239,10 @@ def stratify(rules: list[RuleSpec], last_theme: str = "verdict") -> dict[str, in
     return tier
 
 
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)(?::(pct|usd|int|num|ms|s|list|a|A))?\}")
+# `{field}`, `{field:style}`, or `{field:style noun}`: a count with its noun, singular when the
+# figure shows as 1 (`{traffic.requests_per_month:int run}`: "1 run", "30 runs").
+_PLACEHOLDER = re.compile(
+    r"\{([a-z_][a-z0-9_.]*)(?::(pct|usd|int|num|ms|s|list|a|A)(?: ([a-z]+))?)?\}")
 # Words read with a vowel sound though spelled with a consonant (`an ml-inference`).
 _VOWEL_SOUND = re.compile(r"[aeio]|u(?!ni|se|sa|ti)|ml\b|ml-|sql\b|x-|html?\b|http", re.I)
 
@@ -285,23 +288,26 @@ def render(template: str, fields: dict[str, Any],
     """Fill `{traffic.idle_fraction:pct}`-style placeholders from the fields; a figure that
     stands on an input nobody gave (`assumed`) says so: "Idle 80% (assumed) of the month"."""
     out = []
-    for text, name, style in _pieces(template):
+    for text, name, style, noun in _pieces(template):
         out.append(text)
         if name is not None:
-            out.append(_format(fields.get(name), style))
+            shown = _format(fields.get(name), style)
+            out.append(shown)
             if assumed is not None and fields.get(name) is not None and assumed(name):
                 out.append(" (assumed)")
+            if noun is not None:
+                out.append(f" {number_of(shown, noun)}")
     return "".join(out)
 
 
 @functools.lru_cache(maxsize=4096)
-def _pieces(template: str) -> tuple[tuple[str, str | None, str | None], ...]:
-    """A template split once into (text before, placeholder field, style) pieces: a batch
-    renders the same few dozen messages for every component."""
-    out: list[tuple[str, str | None, str | None]] = []
+def _pieces(template: str) -> tuple[tuple[str, str | None, str | None, str | None], ...]:
+    """A template split once into (text before, placeholder field, style, noun) pieces: a
+    batch renders the same few dozen messages for every component."""
+    out: list[tuple[str, str | None, str | None, str | None]] = []
     at = 0
     for m in _PLACEHOLDER.finditer(template):
-        out.append((template[at:m.start()], m.group(1), m.group(2)))
+        out.append((template[at:m.start()], m.group(1), m.group(2), m.group(3)))
         at = m.end()
-    out.append((template[at:], None, None))
+    out.append((template[at:], None, None, None))
     return tuple(out)

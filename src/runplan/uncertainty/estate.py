@@ -130,9 +130,10 @@ class EstateDraws:
 
 def estate_lines(u: dict[str, Any]) -> list[str]:
     """The estate's uncertainty in sentences (text, Markdown, HTML)."""
-    from runplan.fmt import usd
+    from runplan.fmt import plural, usd
 
-    lines = [f"{u['components_sampled']:,} components sampled, {u['draws']:,} draws each."]
+    lines = [f"{plural(u['components_sampled'], 'component')} sampled, {u['draws']:,} draws "
+             "each."]
     for provider, p in u["cluster_justified_probability"].items():
         lines.append(f"A cluster on {provider} is justified in {p:.0%} of plausible cases.")
     names = {"all_kubernetes": "all Kubernetes", "all_serverless": "all serverless",

@@ -40,9 +40,11 @@ from runplan.profile import (
     SECONDS_PER_HOUR,
     Component,
     Workload,
+    active_rate,
     derived_cpu_ms,
     derived_max_s,
     derived_peak,
+    idle_under_peak,
     max_idle_fraction,
 )
 from runplan.uncertainty.ranges import Dist, Ranges, fit
@@ -132,8 +134,12 @@ def inputs_for(component: Component, w: Workload, assumed: set[str], kb: Knowled
         add("traffic.requests_per_month", traffic["default_requests_per_month"],
             "kbase/traffic.yaml default_requests_per_month")
     if "traffic.idle_fraction" in assumed:
+        held = "traffic.peak_rps" not in assumed and w.idle_fraction < pattern[
+            "idle_fraction"]["value"]  # the given peak holds it down (`idle_under_peak`)
         add("traffic.idle_fraction", pattern["idle_fraction"],
-            f"kbase/traffic.yaml {w.pattern} idle_fraction", share=True)
+            f"kbase/traffic.yaml {w.pattern} idle_fraction"
+            + (", each draw held to at most 1 - avg_rps / peak_rps by the given peak"
+               if held else ""), share=True)
     if "traffic.peak_rps" in assumed:
         add("traffic.peak_to_avg", pattern["peak_to_avg"],
             f"kbase/traffic.yaml {w.pattern} peak_to_avg")
@@ -244,7 +250,12 @@ def workload_arrays(w: Workload, inputs: list[Input], values: Array, kb: Knowled
     avg = rpm / seconds
     idle = np.minimum(got.get("traffic.idle_fraction", full(n, w.idle_fraction)),
                       max_idle_fraction(kb.operations.hours_per_month))
-    active = avg / (1 - idle)  # a drawn peak is at least the draw's rate while active
+    if "traffic.idle_fraction" in assumed and "traffic.peak_rps" not in assumed:
+        # An assumed idle share gives way to a given peak, as in `resolve`.
+        with np.errstate(over="ignore", divide="ignore"):
+            idle = idle_under_peak(avg, idle, got.get("traffic.peak_rps", w.peak_rps),
+                                   np.maximum, np.where)
+    active = active_rate(avg, idle, np.maximum)  # a peak is at least the rate while active
     if "traffic.peak_rps" in got:
         peak = np.maximum(got["traffic.peak_rps"], active)
     elif "traffic.peak_rps" in assumed:

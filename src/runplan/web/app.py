@@ -79,6 +79,18 @@ class Site:
         kb = load_kbase(pricing, self.config.kbase_settings())
         self.advisor = Advisor(kb, load_rulebase(self.rules_dirs))
         self.questionnaire = load_questionnaire()
+        self._estate_advisors: dict[frozenset[str], Advisor] = {}
+
+    def advisor_for(self, clusters: frozenset[str]) -> Advisor:
+        """The advisor that prices a component as `score` does in an estate with a cluster on
+        `clusters` (`Advisor.clusters`, the estate's joint decision); none: on its own. At
+        most one per set of providers, built on first use; call under `lock`."""
+        if not clusters:
+            return self.advisor
+        if clusters not in self._estate_advisors:
+            self._estate_advisors[clusters] = Advisor(self.advisor.kb, self.advisor.rulebase,
+                                                      clusters=clusters)
+        return self._estate_advisors[clusters]
 
 
 # -- safety: size limits and headers ------------------------------------------------------------
@@ -307,9 +319,11 @@ def upload_name(filename: str | None) -> str:
 
 
 def score_bytes(site: Site, data: bytes, filename: str, input_format: str | None, fmt: str,
-                ) -> tuple[str, dict[str, Any]]:
-    """`runplan score` on an upload: the report (json or html) and each good component's
-    profile by name. The upload lives in a temporary directory removed on return."""
+                ) -> tuple[str, dict[str, Any], frozenset[str]]:
+    """`runplan score` on an upload: the report (json or html), each good component's
+    profile by name, and the providers on which the estate has a cluster (`score`'s joint
+    decision, `Advisor.clusters`). The upload lives in a temporary directory removed on
+    return."""
     from runplan.batch import run_score
     from runplan.inventory import decoded, read_inventory
     from runplan.score import Settings
@@ -329,8 +343,9 @@ def score_bytes(site: Site, data: bytes, filename: str, input_format: str | None
         out = Path(tmp) / "report.out"
         try:
             with site.lock:
+                decided: dict[str, Any] = {}
                 run_score(src, input_format, None, fmt, out, 1, True, False, settings,
-                          name=filename, log=io.StringIO())
+                          name=filename, log=io.StringIO(), decided=decided)
                 profiles: dict[str, Any] = {}
                 for e in read_inventory(src, input_format, None, filename).entries:
                     e = decoded(e)
@@ -341,15 +356,17 @@ def score_bytes(site: Site, data: bytes, filename: str, input_format: str | None
                                      p.field, p.message) for p in exc.problems]) from None
         finally:
             set_currency(site.config.currency)
-        return out.read_text(encoding="utf-8"), profiles
+        clusters = frozenset(k for k, d in decided.items() if d["justified"])
+        return out.read_text(encoding="utf-8"), profiles, clusters
 
 
 _ROW = re.compile(r'<tr><td><a href="#c-([^"]*)">')
 
 
-def estate_page(report: str, profiles: dict[str, Any]) -> str:
+def estate_page(report: str, profiles: dict[str, Any], clusters: frozenset[str]) -> str:
     """The body of `score -o report.html` for the site's page: its inline script dropped
-    (the site serves curve.js as a file), each component linked to its result page."""
+    (the site serves curve.js as a file), each component linked to its result page, priced
+    there as in the estate (`c`: the providers with the estate's cluster)."""
     import html
 
     body = report[report.index("<body>") + len("<body>"):report.rindex("</body>")]
@@ -360,12 +377,17 @@ def estate_page(report: str, profiles: dict[str, Any]) -> str:
         profile = profiles.get(name)
         if profile is None:
             return m.group(0)
-        href = "/result?" + urlencode({"p": encode(profile)})
+        href = "/result?" + urlencode({"p": encode(profile), **estate_arg(clusters)})
         return (f'<tr><td><a class="open" href="{html.escape(href)}" title="result page">'
                 f'&#8599;</a> <a href="#c-{m.group(1)}">')
 
     body = _ROW.sub(link, body)
     return body.replace("<h1>", "<h1 class=\"report-title\">", 1)
+
+
+def estate_arg(clusters: frozenset[str]) -> dict[str, str]:
+    """The link argument that carries the estate's clusters to a result page (none: none)."""
+    return {"c": ",".join(sorted(clusters))} if clusters else {}
 
 
 # -- the application ----------------------------------------------------------------------------
@@ -473,58 +495,66 @@ def create_app(site: Site) -> ASGIApp:
                         inputs=_inputs())
 
     @app.get("/result", response_class=HTMLResponse, include_in_schema=False)
-    def result_page(request: Request, p: str) -> Response:
+    def result_page(request: Request, p: str, c: str = "") -> Response:
         profile = _profile_arg(p)
+        clusters = _clusters_arg(c)
+        estate = estate_arg(clusters)
         changed = {k[2:]: v for k, v in request.query_params.items() if k.startswith("w.")}
         if changed:
             for key, raw in sorted(changed.items()):
                 profile = set_field(profile, key, _number(key, raw))
-            url = "/result?" + urlencode({"p": encode(profile)})
+            url = "/result?" + urlencode({"p": encode(profile), **estate})
             if "hx-request" not in request.headers:
                 return _see(url)
         else:
-            url = str(request.url.path) + "?" + urlencode({"p": p})
+            url = str(request.url.path) + "?" + urlencode({"p": p, **estate})
         with site.lock:
+            advisor = site.advisor_for(clusters)
             component = load_profile(site, profile)
-            result = site.advisor.advise(component, file="profile")
+            result = advisor.advise(component, file="profile")
             curve = None
             if not result.parts:
                 from runplan.report.charts import curve_data
 
-                curve = json.dumps(curve_data(site.advisor, result), allow_nan=False)
+                curve = json.dumps(curve_data(advisor, result), allow_nan=False)
             controls = whatif_fields(result, profile)
             spread = None
             if not component.parts:
                 from runplan.uncertainty.report import summary_data, uncertain
 
-                spread = tornado_rows(summary_data(uncertain(site.advisor, component, result)))
+                spread = tornado_rows(summary_data(uncertain(advisor, component, result)))
+            # On the estate's cluster (`Advisor.view_of`): priced as the estate table has it.
+            shared = bool(clusters) and not result.parts and \
+                advisor.kb.provider(result.workload.provider).provider in clusters
         data = advise_document(result)
         token = encode(profile)
         response = page("result.html", title=f"{result.name}: {result.verdict.verdict}",
                         r=result, d=data, curve=curve, controls=controls, token=token, u=spread,
-                        share=url, downloads=urlencode({"p": token}))
+                        share=url, downloads=urlencode({"p": token, **estate}),
+                        estate=estate.get("c"), shared=shared)
         if "hx-request" in request.headers:
             response.headers["HX-Push-Url"] = url
         return response
 
     @app.get("/result/profile.yaml", include_in_schema=False)
-    def profile_download(p: str) -> Response:
+    def profile_download(p: str, c: str = "") -> Response:
         profile = _profile_arg(p)
         with site.lock:
-            result = site.advisor.advise(load_profile(site, profile), file="profile")
+            advisor = site.advisor_for(_clusters_arg(c))
+            result = advisor.advise(load_profile(site, profile), file="profile")
         name = _file_stem(result.name)
         text = profile_text(result, profile, f"{name}.yaml", by="runplan serve")
         return _download(text, f"{name}.yaml", "application/yaml")
 
     @app.get("/result/adr.md", include_in_schema=False)
-    def adr_download(p: str) -> Response:
+    def adr_download(p: str, c: str = "") -> Response:
         from runplan.adr.madr import new_record, today
         from runplan.adr.revisit import review_by
 
         profile = _profile_arg(p)
         with site.lock:
             component = load_profile(site, profile)
-            result = site.advisor.advise(component, file="profile")
+            result = site.advisor_for(_clusters_arg(c)).advise(component, file="profile")
         data = component.model_dump(exclude_unset=True)
         text = new_record(result, data, f"Where {result.name} runs", data.get("description"),
                           None, command="runplan serve",
@@ -532,10 +562,11 @@ def create_app(site: Site) -> ASGIApp:
         return _download(text, f"{_file_stem(result.name)}-decision.md", "text/markdown")
 
     @app.get("/result/result.json", include_in_schema=False)
-    def json_download(p: str) -> Response:
+    def json_download(p: str, c: str = "") -> Response:
         profile = _profile_arg(p)
         with site.lock:
-            result = site.advisor.advise(load_profile(site, profile), file="profile")
+            result = site.advisor_for(_clusters_arg(c)).advise(load_profile(site, profile),
+                                                               file="profile")
         return _download(_json(advise_document(result)), f"{_file_stem(result.name)}.json",
                          "application/json")
 
@@ -547,9 +578,10 @@ def create_app(site: Site) -> ASGIApp:
     @app.post("/estate", response_class=HTMLResponse, include_in_schema=False)
     async def estate_upload(request: Request) -> HTMLResponse:
         data, name, fmt = await _upload(request)
-        report, profiles = score_bytes(site, data, name, fmt, "html")
+        report, profiles, clusters = score_bytes(site, data, name, fmt, "html")
         return page("estate.html", title=f"Estate: {name}", formats=INPUT_FORMATS,
-                    body=estate_page(report, profiles), served=site.inventory is not None,
+                    body=estate_page(report, profiles, clusters),
+                    served=site.inventory is not None,
                     limit=MAX_UPLOAD_BYTES)
 
     @app.get("/estate/served", response_class=HTMLResponse, include_in_schema=False)
@@ -560,10 +592,12 @@ def create_app(site: Site) -> ASGIApp:
         from runplan.userfile import read_bytes
 
         data = read_bytes(site.inventory)
-        report, profiles = score_bytes(site, data, upload_name(site.inventory.name), None,
+        report, profiles, clusters = score_bytes(site, data, upload_name(site.inventory.name),
+                                                 None,
                                        "html")
         return page("estate.html", title=f"Estate: {site.inventory.name}",
-                    formats=INPUT_FORMATS, body=estate_page(report, profiles), served=True,
+                    formats=INPUT_FORMATS, body=estate_page(report, profiles, clusters),
+                    served=True,
                     limit=MAX_UPLOAD_BYTES)
 
     @app.get("/rules", response_class=HTMLResponse, include_in_schema=False)
@@ -604,7 +638,7 @@ def create_app(site: Site) -> ASGIApp:
     async def api_score(request: Request) -> Response:
         """The report of `runplan score FILE --format json` for the uploaded inventory."""
         data, name, fmt = await _upload(request)
-        report, _ = score_bytes(site, data, name, fmt, "json")
+        report, _, _ = score_bytes(site, data, name, fmt, "json")
         return Response(report, media_type="application/json")
 
     @app.get("/api/rules", tags=["api"], summary="Every rule")
@@ -650,6 +684,15 @@ def _profile_arg(p: str) -> dict[str, Any]:
     if not isinstance(profile, dict):
         raise UserError(Problem("link", None, "p", "does not hold a profile (a mapping)"))
     return profile
+
+
+def _clusters_arg(c: str) -> frozenset[str]:
+    """The link's `c`: the providers on which the estate it came from has a cluster."""
+    names = frozenset(x for x in c.split(",") if x) if c else frozenset()
+    if any(x not in PROVIDERS for x in names):
+        raise UserError(Problem("link", None, "c", "must name providers: "
+                                + ", ".join(PROVIDERS)))
+    return names
 
 
 def _number(key: str, raw: str) -> float | int:
