@@ -249,3 +249,12 @@ def test_a_models_price_factor_scales_its_bill_but_not_its_people(kb: KnowledgeB
     for j, f in enumerate(values[0]):
         assert drawn.serverless_usd[j] == pytest.approx(people + (sls.monthly_usd - people) * f,
                                                         rel=1e-12)
+
+
+def test_a_long_input_name_wraps_after_its_dots_in_the_tornado() -> None:
+    from runplan.uncertainty.plot import wrapped
+
+    name = "prices.aws.platforms.aws-ecs-fargate.prices.vcpu_hour_usd"
+    assert wrapped(name) == "prices.aws.platforms.\naws-ecs-fargate.prices.vcpu_hour_usd"
+    assert wrapped("traffic.avg_rps") == "traffic.avg_rps"
+    assert wrapped(name).replace("\n", "") == name

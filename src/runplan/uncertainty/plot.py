@@ -3,6 +3,7 @@ gap, widest on top, bars that cross a flip in another colour."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import IO, Any
 
 from runplan.fmt import currency, usd
@@ -10,6 +11,22 @@ from runplan.report.charts import label
 from runplan.uncertainty.report import Summary
 
 MAX_BARS = 12
+LABEL_WIDTH = 36  # characters a tick label's line holds (a price's kbase path is longer)
+
+
+def wrapped(name: str, width: int = LABEL_WIDTH) -> str:
+    """An input's name on lines of at most `width` characters, broken after its dots."""
+    lines = [""]
+    for part in name.replace(".", ".\n").split("\n"):
+        if lines[-1] and len(lines[-1]) + len(part) > width:
+            lines.append("")
+        lines[-1] += part
+    return "\n".join(lines)
+
+
+def _text(text: str) -> str:
+    """`charts.label` line by line (it escapes a newline as any control character)."""
+    return "\n".join(label(line) for line in text.split("\n"))
 
 
 def plot_tornado(s: Summary, name: str, out: IO[bytes], fmt: str) -> None:
@@ -22,21 +39,22 @@ def plot_tornado(s: Summary, name: str, out: IO[bytes], fmt: str) -> None:
     bars = [b for b in s.tornado if b.gap_low is not None and b.gap_high is not None]
     bars = bars[:MAX_BARS][::-1]  # widest on top
     base = s.percentiles["gap_usd"]["p50"]
-    fig, ax = plt.subplots(figsize=(8, 0.45 * max(3, len(bars)) + 1.6), dpi=100)
+    fig, ax = plt.subplots(figsize=(8, 0.55 * max(3, len(bars)) + 1.8), dpi=100)
     for y, b in enumerate(bars):
         assert b.gap_low is not None and b.gap_high is not None
         lo, hi = sorted((b.gap_low, b.gap_high))
         ax.barh(y, hi - lo, left=lo, color="#d9534f" if b.crosses else "#5b8bd6",
                 edgecolor="black", linewidth=0.5)
     ax.set_yticks(range(len(bars)),
-                  [label(f"{b.input}{'  (crosses a flip)' if b.crosses else ''}") for b in bars],
+                  [_text(wrapped(b.input) + ("\n(crosses a flip)" if b.crosses else ""))
+                   for b in bars],
                   fontsize=8)
     if base is not None:
         ax.axvline(base, color="grey", linestyle="--", linewidth=1, label="median gap")
     ax.axvline(0, color="black", linewidth=1, label="break-even (gap 0)")
-    ax.set_xlabel(label(f"Kubernetes minus serverless, {currency()} a month (each input p10 "
+    ax.set_xlabel(_text(f"Kubernetes minus serverless, {currency()} a month\n(each input p10 "
                         "to p90, others at their medians)"), fontsize=8)
-    ax.set_title(label(f"{name}: {s.line()}"), fontsize=8, wrap=True)
+    ax.set_title(_text(textwrap.fill(f"{name}: {s.line()}", 90)), fontsize=8)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
