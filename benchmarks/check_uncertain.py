@@ -61,7 +61,7 @@ def main() -> None:
         result = fast.advise(c)
         w = result.workload
         assumed = {x.field for x in result.assumptions}
-        inputs = [i for i in inputs_for(c, w, assumed, kb, fast.view_of(w), 0.0)
+        inputs = [i for i in inputs_for(c._ranges.get((), {}), w, assumed, kb, fast.view_of(w), 0.0)
                   if i.name not in PEOPLE + PRICES]
         if not inputs:
             continue

@@ -293,8 +293,13 @@ def test_cost_plot_of_a_component_with_parts_is_refused(runner: CliRunner,
     assert result.exit_code == 2
     assert result.output.strip() == (
         f"{profile}: error: --plot: a component with parts has no cost curve of its own: "
-        "plot each part as a profile")
+        "plot each part as a profile, or its tornado with --uncertain")
     assert not target.exists()
+    # with --uncertain, --plot is the tornado of its parts' inputs
+    result = runner.invoke(main, ["cost", str(profile), "--uncertain=100", "--plot",
+                                  str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_a_part_functions_cannot_run_leaves_the_component_no_functions_bill(

@@ -174,7 +174,7 @@ def test_draws_judged_over_arrays_are_experta_verdicts(kb: KnowledgeBase,
         c = _load(yaml.safe_dump(raw), kb)
         result = fast.advise(c)
         w = result.workload
-        inputs = [i for i in inputs_for(c, w, {a.field for a in result.assumptions}, kb,
+        inputs = [i for i in inputs_for(c._ranges.get((), {}), w, {a.field for a in result.assumptions}, kb,
                                         fast.view_of(w), 0.0)
                   if i.name not in PEOPLE + PRICES]
         if not inputs:

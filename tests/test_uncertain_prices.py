@@ -137,7 +137,7 @@ def test_a_range_on_a_people_figure_replaces_kbases_range(tmp_path: Path, adviso
     c = _load(EXACT, kb)
     ranged = Advisor(kb, rulebase)
     result = ranged.advise(c)
-    fte = next(i for i in inputs_for(c, result.workload, set(), kb,
+    fte = next(i for i in inputs_for(c._ranges.get((), {}), result.workload, set(), kb,
                                      ranged.view_of(result.workload), 0.0)
                if i.name == "people.fte_monthly_usd")
     assert not fte.assumed and fte.source.endswith(f"(range from {tmp_path / 'prices.yaml'})")
@@ -181,7 +181,7 @@ def test_a_price_draw_is_the_bill_at_that_price(tmp_path: Path, rulebase: RuleBa
     c = _load(profile, kb)
     result = fast.advise(c)
     w = result.workload
-    inputs = [i for i in inputs_for(c, w, set(), kb, fast.view_of(w), 0.0)
+    inputs = [i for i in inputs_for(c._ranges.get((), {}), w, set(), kb, fast.view_of(w), 0.0)
               if i.name.startswith("prices.")]
     assert len(inputs) == 6
     n = 6
@@ -216,7 +216,7 @@ def test_people_draws_reach_a_node_less_platforms_people_line(tmp_path: Path, kb
     result = fast.advise(c)
     assert result.costs.kubernetes.platform == "aws-ecs-fargate"
     w = result.workload
-    inputs = [i for i in inputs_for(c, w, set(), kb, fast.view_of(w), 0.0)
+    inputs = [i for i in inputs_for(c._ranges.get((), {}), w, set(), kb, fast.view_of(w), 0.0)
               if i.name == "people.fte_monthly_usd"]
     values = np.array([[9000.0, 12500.0, 20000.0]])
     drawn = judge(fast, result, inputs, values)
@@ -239,7 +239,7 @@ def test_a_models_price_factor_scales_its_bill_but_not_its_people(kb: KnowledgeB
     c = _load(EXACT, kb)
     result = advisor.advise(c)
     w = result.workload
-    inputs = [i for i in inputs_for(c, w, set(), kb, advisor.view_of(w), 0.2)
+    inputs = [i for i in inputs_for(c._ranges.get((), {}), w, set(), kb, advisor.view_of(w), 0.2)
               if i.name == "prices.serverless"]
     values = np.array([[0.8, 1.0, 1.25]])
     drawn = judge(advisor, result, inputs, values)

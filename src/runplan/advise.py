@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from runplan.cost.estimate import (
     CostReport,
     CrossingCache,
@@ -225,17 +227,25 @@ class Advisor:
         runs on Kubernetes on a new cluster of nodes (standalone, paying the control plane and
         the people who run it), the component's other parts on that provider join that
         cluster (marginal) and are judged again at that price. The first such part carries
-        the cluster, so the component still costs the sum of its parts."""
-        anchor = next((r for r in results if r.verdict.verdict != "serverless"
-                       and r.costs.view == "standalone" and self._on_nodes(r)), None)
-        if anchor is None:
+        the cluster (`cluster_anchor`), so the component still costs the sum of its parts."""
+        standalone = [r.costs.view == "standalone" for r in results]
+        anchor = int(cluster_anchor(np.array(
+            [[s and r.verdict.verdict != "serverless" and self._on_nodes(r)]
+             for s, r in zip(standalone, results, strict=True)], dtype=bool))[0])
+        if anchor < 0:
             return results
-        provider = self.kb.provider(anchor.workload.provider).provider
-        return tuple(
-            self._result(part, component, file, flips=False, view="marginal")
-            if r is not anchor and r.costs.view == "standalone"
-            and self.kb.provider(r.workload.provider).provider == provider else r
-            for part, r in zip(component.parts, results, strict=True))
+        providers = [self.kb.provider(r.workload.provider).provider for r in results]
+        joins = joins_cluster(np.array([anchor]), np.array(standalone),
+                              np.array(providers, dtype=object))[:, 0]
+        return tuple(self._result(part, component, file, flips=False, view="marginal")
+                     if join else r
+                     for part, r, join in zip(component.parts, results, joins, strict=True))
+
+    def part_result(self, component: Component, i: int, view: str) -> Result:
+        """Part i of `component` judged with its Kubernetes bill in `view` (`_share_cluster`
+        judges a part that joins another's cluster so; `--uncertain` judges each part both
+        ways)."""
+        return self._result(component.parts[i], component, "", flips=False, view=view)
 
     def _on_nodes(self, r: Result) -> bool:
         """The Kubernetes model's platform is nodes the team runs (a cluster to share)."""
@@ -254,10 +264,7 @@ class Advisor:
         w, assumed = resolve(component, self.kb, file=file)
         parts = parts_facts(part_results)
         costs = parts_costs(part_results)
-        fields = {k: None if k.startswith(PARENT_ABSENT) else v
-                  for k, v in self.fields_for(w, costs.facts(), parts).items()}
-        fields["traffic.avg_concurrency"] = None  # computed from the absent figures
-        fields.update(dict.fromkeys(PARENT_UNCOMPARED))
+        fields = whole_fields(self.fields_for(w, costs.facts(), parts))
         fired = self.fire(fields)
         monthly = {"kubernetes": costs.kubernetes.monthly_usd,
                    "serverless": costs.serverless.monthly_usd if costs.serverless else None,
@@ -635,6 +642,36 @@ PARENT_ABSENT = ("kind", "traffic.", "execution.", "latency.")
 # would count the cost a second time, and could set the component against all its parts);
 # the sums themselves are (the team rules quote them).
 PARENT_UNCOMPARED = ("cost.ratio", "cost.saving_usd", "cost.break_even_rps")
+
+
+def whole_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """The rule fields of a component with parts, from `fields_for`'s: no traffic, execution
+    or latency of its own (`PARENT_ABSENT`), no ratio of its sums (`PARENT_UNCOMPARED`)."""
+    out = {k: None if k.startswith(PARENT_ABSENT) else v for k, v in fields.items()}
+    out["traffic.avg_concurrency"] = None  # computed from the absent figures
+    out.update(dict.fromkeys(PARENT_UNCOMPARED))
+    return out
+
+
+def cluster_anchor(candidates: np.ndarray[Any, np.dtype[Any]]) -> np.ndarray[Any, np.dtype[Any]]:
+    """Per column of `candidates` (parts, cases), the part that carries the component's
+    cluster: the first candidate (a part on a new cluster of nodes: standalone, not
+    serverless, on nodes); -1 where none is."""
+    first = np.argmax(candidates, axis=0)
+    out: np.ndarray[Any, np.dtype[Any]] = np.where(candidates.any(axis=0), first, -1)
+    return out
+
+
+def joins_cluster(anchor: np.ndarray[Any, np.dtype[Any]],
+                  standalone: np.ndarray[Any, np.dtype[Any]],
+                  providers: np.ndarray[Any, np.dtype[Any]]) -> np.ndarray[Any, np.dtype[Any]]:
+    """(parts, cases): the parts that join the cluster the anchor part (per case, -1: none)
+    stands up: every other part priced standalone on the anchor's provider."""
+    parts = np.arange(len(standalone))[:, None]
+    same = providers[:, None] == providers[np.maximum(anchor, 0)][None, :]
+    out: np.ndarray[Any, np.dtype[Any]] = (anchor[None, :] >= 0) & (parts != anchor[None, :]) \
+        & standalone[:, None] & same
+    return out
 
 
 def part_bill(p: Result) -> float:

@@ -419,9 +419,10 @@ def cost(file: Path, provider: str | None, pricing: Path | None, free_tier: bool
         check_target(output, "-o")
     advisor = _advisor((), pricing, free_tier)
     component = _profile(file, advisor, provider)
-    if plot is not None and component.parts:  # its costs are sums over parts, not a curve
+    if plot is not None and component.parts and uncertain is None:  # sums, not a curve
         raise UserError(Problem(_name(file), None, "--plot", "a component with parts has no "
-                                "cost curve of its own: plot each part as a profile"))
+                                "cost curve of its own: plot each part as a profile, or its "
+                                "tornado with --uncertain"))
     result = advisor.advise(component, file=_name(file), flips=False)
     result, summary = _uncertain(advisor, component, result, uncertain, price_uncertainty,
                                  plot)

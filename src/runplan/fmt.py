@@ -97,7 +97,9 @@ def usd(x: float | None) -> str:
         return "n/a"
     if not math.isfinite(x):
         return "n/a"
-    return f"{money_sign()}{x:,.0f}" if abs(x) >= 100 else f"{money_sign()}{x:,.2f}"
+    sign = "-" if x <= -0.005 else ""  # -$202, not $-202; no -$0.00
+    x = abs(x)
+    return f"{sign}{money_sign()}{x:,.0f}" if x >= 100 else f"{sign}{money_sign()}{x:,.2f}"
 
 
 def cents(x: float) -> str:

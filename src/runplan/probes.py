@@ -125,10 +125,12 @@ class BatchProbes:
 
     # -- rows ---------------------------------------------------------------------------------
 
-    def base(self, ws: Sequence[Workload]) -> Batch:
-        """The workloads as rows, to be repeated and changed into probes."""
-        rows = rows_of(ws, self.kb, None if self.view_of is None else
-                       [self.view_of(w) for w in ws])
+    def base(self, ws: Sequence[Workload], views: Sequence[str] | None = None) -> Batch:
+        """The workloads as rows, to be repeated and changed into probes; `views`: each
+        one's Kubernetes view, where not `view_of`'s."""
+        if views is None and self.view_of is not None:
+            views = [self.view_of(w) for w in ws]
+        rows = rows_of(ws, self.kb, None if views is None else list(views))
         names = sorted({w.provider for w in ws})
         return Batch(rows, names, np.array([names.index(w.provider) for w in ws], dtype=int))
 
@@ -309,25 +311,20 @@ class BatchProbes:
             batch, who[s], {k: v[s] for k, v in moving.items()}, fixed), len(who))
 
     def judged(self, batch: Batch, who: Array, moving: dict[str, Array], fixed: Array,
-               factors: dict[str, Array] | None = None,
-               ) -> tuple[Array, Array, Array, Array]:
-        """`verdicts` with each row's Kubernetes and serverless monthly totals (as the verdict
-        weighs them: serverless inf where it has no figure) and whether its Kubernetes
-        platform is a cluster the team runs (`Costs.runs_cluster`), each row at its price and
-        people factors (`Rows.factors`; `--uncertain`, `runplan.uncertainty.sample`).
-        `moving` may also set the rows' people lines (`k8s_people_usd`, `sls_people_usd`)."""
-        k8s: list[Array] = []
-        sls: list[Array] = []
-        runs: list[Array] = []
+               factors: dict[str, Array] | None = None) -> Judged:
+        """`verdicts` with what else each row's judgement says (`Judged`), each row at its
+        price and people factors (`Rows.factors`; `--uncertain`, `runplan.uncertainty.
+        sample`). `moving` may also set the rows' people lines (`k8s_people_usd`,
+        `sls_people_usd`)."""
+        keep: dict[str, list[Array]] = {k: [] for k in JUDGED}
         codes = _sliced(lambda s: self._verdicts_rows(
             batch, who[s], {k: v[s] for k, v in moving.items()}, fixed,
-            {k: v[s] for k, v in (factors or {}).items()}, (k8s, sls, runs)), len(who))
-        return codes, np.concatenate(k8s), np.concatenate(sls), np.concatenate(runs)
+            {k: v[s] for k, v in (factors or {}).items()}, keep), len(who))
+        return Judged(codes, **{k: np.concatenate(v) for k, v in keep.items()})
 
     def _verdicts_rows(self, batch: Batch, who: Array, moving: dict[str, Array], fixed: Array,
                        factors: dict[str, Array] | None = None,
-                       keep: tuple[list[Array], list[Array], list[Array]] | None = None,
-                       ) -> Array:
+                       keep: dict[str, list[Array]] | None = None) -> Array:
         """The verdict (index into VERDICTS) of workload `who` (per row) with the `moving`
         fields changed. `fixed`: each workload's outcomes of every leaf, of which those on
         fields that do not move are read, (workloads, leaves)."""
@@ -373,17 +370,19 @@ class BatchProbes:
         k8s_total = np.zeros(n)
         sls_total = np.full(n, np.inf)
         runs = np.ones(n, dtype=bool)
+        nodes = np.ones(n, dtype=bool)
         for name, index in groups.items():
             c = priced[name]
             k8s_total[index] = c.kubernetes_usd
             runs[index] = c.runs_cluster
+            nodes[index] = c.on_nodes
             if c.serverless_usd is not None:  # NaN: not priced, as `decide`'s None
                 sls_total[index] = np.where(np.isnan(c.serverless_usd), np.inf,
                                             c.serverless_usd)
         if keep is not None:
-            keep[0].append(k8s_total)
-            keep[1].append(sls_total)
-            keep[2].append(runs)
+            for name, got in zip(JUDGED, (k8s_total, sls_total, runs, nodes,
+                                          excluded["serverless"]), strict=True):
+                keep[name].append(got)
         cost = {"serverless": sls_total, "kubernetes": k8s_total, "hybrid": np.full(n, np.inf)}
         feasible = {o: ~excluded[o] & ((scores[o] > 0) if o == "hybrid" else ~zeros)
                     for o in OPTIONS}
@@ -400,6 +399,22 @@ class BatchProbes:
             best_cost = np.where(better, cost[o], best_cost)
         out: Array = best
         return out
+
+
+JUDGED = ("kubernetes_usd", "serverless_usd", "runs_cluster", "on_nodes", "serverless_excluded")
+
+
+@dataclass(frozen=True)
+class Judged:
+    """`BatchProbes.judged`: per row, the verdict and what a component with parts needs of
+    its parts' judgements (`uncertainty.parts`) and the estate of its members'."""
+
+    verdict: Array  # index into VERDICTS
+    kubernetes_usd: Array  # as the verdict weighs it
+    serverless_usd: Array  # inf: no figure
+    runs_cluster: Array  # bool: the Kubernetes platform is a cluster the team runs
+    on_nodes: Array  # bool: it is Kubernetes on nodes (a cluster to share: `Advisor._on_nodes`)
+    serverless_excluded: Array  # bool: a hard constraint rules functions out
 
 
 def _holds(node: Any, outcome: dict[int, Array], fixed: Array, facts: dict[str, Array],

@@ -186,8 +186,7 @@ def _advise(good: list[tuple[int, Entry, Checked]]) -> list[Result]:
 def _uncertain(good: list[tuple[int, Entry, Checked]],
                results: list[Result | BaseException]) -> dict[int, Any]:
     """--uncertain: each advised component's summary (`uncertainty.report.uncertain_many`)
-    by its place in the chunk, or the exception it raised; none for a component with
-    parts (each part is its own profile) or in the survey."""
+    by its place in the chunk, or the exception it raised; none in the survey."""
     assert _advisor is not None and _settings is not None, "call _init first"
     s = _settings
     if s.uncertain is None or s.survey:
@@ -195,7 +194,7 @@ def _uncertain(good: list[tuple[int, Entry, Checked]],
     from runplan.uncertainty.report import uncertain_many
 
     todo = [(k, c.component, r) for (k, _, c), r in zip(good, results, strict=True)
-            if isinstance(r, Result) and c.component is not None and not c.component.parts]
+            if isinstance(r, Result) and c.component is not None]
     out: dict[int, Any] = {}
     for start in range(0, len(todo), UNCERTAIN_GROUP):  # each group's draws freed after it
         group = todo[start:start + UNCERTAIN_GROUP]

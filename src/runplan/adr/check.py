@@ -338,7 +338,7 @@ def check_record(rec: Record, advisor: Advisor, provider: str | None = None,
             rec.front_start or 1)
     else:
         result = advisor.advise(component, file=rec.file)
-        if policy.uncertain is not None and not result.parts:  # parts are not sampled
+        if policy.uncertain is not None:
             from runplan.uncertainty.report import uncertain, with_probability
 
             result = with_probability(result, uncertain(advisor, component, result,

@@ -311,6 +311,7 @@ class Costs:
     options: Options
     kubernetes_priced: Array  # bool: False on nodes with no sourced GPU node type (a GPU row)
     runs_cluster: Array  # bool: the Kubernetes model's platform is a cluster the team runs
+    on_nodes: Array  # bool: that platform is Kubernetes on nodes (or none priced fits)
     cold_added_ms: Array | None = None  # what a cold start adds on that platform, ms
     cold_warm_p99_ms: Array | None = None  # its warm path: duration plus overhead, ms
     limits_at: Array | None = None  # per row, the platform the serverless limits are of
@@ -824,7 +825,8 @@ def costs(rows: Rows, p: Provider, kb: KnowledgeBase, free_tier: bool,
         max_s, memory = serverless_limits(o.platforms, limits_at, rows)
     priced = ~on_nodes | nb.priced  # the model's figure: None on nodes not priced
     return Costs(kubernetes, k_people, k_fixed, serverless, share, p99, breaches, flags, o,
-                 priced, runs_cluster, added, warm, limits_at, max_s, memory, cold_at)
+                 priced, runs_cluster, on_nodes, added, warm, limits_at, max_s, memory,
+                 cold_at)
 
 
 def functions_figures(p: Provider) -> ColdStartFigures:

@@ -3,6 +3,7 @@ gap, widest on top, bars that cross a flip in another colour."""
 
 from __future__ import annotations
 
+import math
 import textwrap
 from typing import IO, Any
 
@@ -38,7 +39,10 @@ def plot_tornado(s: Summary, name: str, out: IO[bytes], fmt: str) -> None:
 
     bars = [b for b in s.tornado if b.gap_low is not None and b.gap_high is not None]
     bars = bars[:MAX_BARS][::-1]  # widest on top
-    base = s.percentiles["gap_usd"]["p50"]
+    base = None  # where the bars pivot: the gap with every input at its median
+    if s.point is not None:
+        gap = float(s.point.kubernetes_usd[0] - s.point.serverless_usd[0])
+        base = gap if math.isfinite(gap) else None
     fig, ax = plt.subplots(figsize=(8, 0.55 * max(3, len(bars)) + 1.8), dpi=100)
     for y, b in enumerate(bars):
         assert b.gap_low is not None and b.gap_high is not None
@@ -50,11 +54,14 @@ def plot_tornado(s: Summary, name: str, out: IO[bytes], fmt: str) -> None:
                    for b in bars],
                   fontsize=8)
     if base is not None:
-        ax.axvline(base, color="grey", linestyle="--", linewidth=1, label="median gap")
+        ax.axvline(base, color="grey", linestyle="--", linewidth=1,
+                   label="every input at its median")
     ax.axvline(0, color="black", linewidth=1, label="break-even (gap 0)")
     ax.set_xlabel(_text(f"Kubernetes minus serverless, {currency()} a month\n(each input p10 "
                         "to p90, others at their medians)"), fontsize=8)
     ax.set_title(_text(textwrap.fill(f"{name}: {s.line()}", 90)), fontsize=8)
+    ax.use_sticky_edges = False  # a bar's end is not the axis' end: room on both sides
+    ax.margins(x=0.05)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else None)

@@ -87,6 +87,8 @@ class Summary:
     draws_judged: Draws | None = None  # the draws themselves (the estate sums them)
     point: Draws | None = None  # the tornado's rows; the first: every input at its median
     estate: Any = None  # `score`: what the estate needs of the draws (`estate.ComponentDraws`)
+    parts: list[dict[str, Any]] = field(default_factory=list)  # a component with parts: each
+    #   part's most probable verdict and its share of the draws (`uncertainty.parts`)
 
     @property
     def top_input(self) -> str | None:
@@ -248,37 +250,39 @@ def _bars(inputs: list[Input], t: Draws) -> list[Bar]:
 
 def uncertain(advisor: Advisor, component: Component, result: Result, n: int = DEFAULT_DRAWS,
               price_uncertainty: float | None = None) -> Summary:
-    """The summary of a component without parts: the one call for a component, and the one a
-    decision record takes its probability (`Summary.probability`), top drivers
-    (`Summary.top_input`, `tornado`, `value_of_information`) and switching values
-    (`result.flips`) from. `price_uncertainty` None: kbase/uncertainty.yaml's default."""
-    if component.parts:
-        raise UserError(Problem(result.name, None, "--uncertain", "a component with parts is "
-                                "not sampled as a whole: give each part as a profile"))
+    """The summary of a component: the one call for a component, and the one a decision
+    record takes its probability (`Summary.probability`), top drivers (`Summary.top_input`,
+    `tornado`, `value_of_information`) and switching values (`result.flips`) from.
+    `price_uncertainty` None: kbase/uncertainty.yaml's default."""
     return uncertain_many(advisor, [(component, result)], n, price_uncertainty)[0]
 
 
 def uncertain_many(advisor: Advisor, items: list[tuple[Component, Result]], n: int,
                    price_uncertainty: float | None = None) -> list[Summary]:
-    """`uncertain` for many components (none with parts), their draws and tornados judged
-    together (`sample.judge_many`)."""
+    """`uncertain` for many components, the draws and tornados of those without parts judged
+    together (`sample.judge_many`); a component with parts by `uncertainty.parts`."""
     if advisor.probes is None or not advisor.probes.supported:
         raise UserError(Problem(items[0][1].name if items else "", None, "--uncertain",
                                 "these rules have a condition the array evaluation cannot "
                                 "judge, which the draws need"))
     pu = default_price_uncertainty() if price_uncertainty is None else price_uncertainty
+    from runplan.uncertainty.parts import uncertain_parts  # which imports this module
+
     jobs: list[tuple[Result, list[Input], Array]] = []
     for c, r in items:
+        if c.parts:
+            continue
         inputs, values = prepare(c, r, advisor.view_of(r.workload), advisor.kb, n, pu)
         # the draws and the tornado's rows in one block, split after judging
         jobs.append((r, inputs, np.hstack([values, tornado_values(inputs)])))
+    judged = iter(judge_many(advisor, jobs))
     out = []
-    for (_, r), d in zip(items, judge_many(advisor, jobs), strict=True):
-        draws = Draws(d.inputs, d.values[:, :n], d.verdict[:n], d.kubernetes_usd[:n],
-                      d.serverless_usd[:n], d.runs_cluster[:n])
-        point = Draws(d.inputs, d.values[:, n:], d.verdict[n:], d.kubernetes_usd[n:],
-                      d.serverless_usd[n:], d.runs_cluster[n:])
-        out.append(summarise(r, draws, point))
+    for c, r in items:
+        if c.parts:
+            out.append(uncertain_parts(advisor, c, r, n, pu))
+        else:
+            d = next(judged)
+            out.append(summarise(r, d.take(slice(None, n)), d.take(slice(n, None))))
     return out
 
 
@@ -311,6 +315,7 @@ def summary_data(s: Summary) -> dict[str, Any]:
         "expected_regret_usd": s.regret_usd,
         "top_input": s.top_input,
         "summary": s.line(),
+        **({"parts": s.parts} if s.parts else {}),
     }
 
 

@@ -78,6 +78,15 @@ class Draws:
     kubernetes_usd: Array
     serverless_usd: Array  # inf: no figure
     runs_cluster: Array  # (N,) bool: the Kubernetes platform is a cluster the team runs
+    on_nodes: Array  # (N,) bool: Kubernetes on nodes (`probes.Judged`)
+    serverless_excluded: Array  # (N,) bool: a hard constraint rules functions out
+
+    def take(self, columns: slice | Array) -> Draws:
+        """The draws at these columns."""
+        return Draws(self.inputs, self.values[:, columns], self.verdict[columns],
+                     self.kubernetes_usd[columns], self.serverless_usd[columns],
+                     self.runs_cluster[columns], self.on_nodes[columns],
+                     self.serverless_excluded[columns])
 
 
 @lru_cache(maxsize=8)
@@ -116,10 +125,10 @@ def _factor(low: float, high: float) -> Dist:
     return fit(low, 1.0, high, False)
 
 
-def inputs_for(component: Component, w: Workload, assumed: set[str], kb: KnowledgeBase,
+def inputs_for(given: Ranges, w: Workload, assumed: set[str], kb: KnowledgeBase,
                view: str, price_uncertainty: float) -> list[Input]:
-    """The uncertain inputs of a component without parts, in a fixed order."""
-    given: Ranges = component._ranges.get((), {})
+    """The uncertain inputs of a workload (a component without parts, or a part) whose
+    profile gives the ranges `given`, in a fixed order."""
     out = [Input(f, d, "profile range", False) for f, d in given.items()]
     traffic = kb.raw["traffic"]
     pattern = traffic["patterns"][w.pattern]
@@ -128,8 +137,8 @@ def inputs_for(component: Component, w: Workload, assumed: set[str], kb: Knowled
         dist = _kbase_fit(figure, share)
         if dist is not None:
             why = figure.get("range_source")
-            given = str(why).startswith(RANGE_FROM)  # a range the --pricing file gave
-            out.append(Input(name, dist, f"{where} ({why})" if why else where, not given))
+            ranged = str(why).startswith(RANGE_FROM)  # a range the --pricing file gave
+            out.append(Input(name, dist, f"{where} ({why})" if why else where, not ranged))
 
     if "traffic.requests_per_month" in assumed:
         add("traffic.requests_per_month", traffic["default_requests_per_month"],
@@ -225,13 +234,17 @@ def prepare(component: Component, result: Result, view: str, kb: KnowledgeBase, 
             price_uncertainty: float) -> tuple[list[Input], Array]:
     """A component's uncertain inputs and their n drawn values, (inputs, n)."""
     w = result.workload
-    inputs = inputs_for(component, w, {a.field for a in result.assumptions}, kb, view,
-                        price_uncertainty)
-    z = draw_z(inputs, n, seed_of(component, n, price_uncertainty))
+    inputs = inputs_for(component._ranges.get((), {}), w, {a.field for a in result.assumptions},
+                        kb, view, price_uncertainty)
+    return inputs, drawn(inputs, draw_z(inputs, n, seed_of(component, n, price_uncertainty)))
+
+
+def drawn(inputs: list[Input], z: Array) -> Array:
+    """The inputs' values at the standard normal draws `z` (inputs, N)."""
     values = np.empty_like(z)
     for k, i in enumerate(inputs):
         values[k] = i.dist.ppf(z[k])
-    return inputs, values
+    return values
 
 
 def workload_arrays(w: Workload, inputs: list[Input], values: Array, kb: KnowledgeBase,
@@ -320,17 +333,21 @@ def draw_factors(inputs: list[Input], values: Array, kb: KnowledgeBase) -> dict[
 ROWS_PER_PASS = 16_384  # draws judged together (several components' at once)
 
 
+Job = tuple[Result, list[Input], Array]  # a point's result, its inputs, their drawn values
+
+
 def judge(advisor: Advisor, result: Result, inputs: list[Input], values: Array) -> Draws:
     """Price and judge each draw (columns of `values`) over arrays."""
     return judge_many(advisor, [(result, inputs, values)])[0]
 
 
-def judge_many(advisor: Advisor, items: list[tuple[Result, list[Input], Array]],
-               ) -> list[Draws]:
+def judge_many(advisor: Advisor, items: list[Job]) -> list[Draws]:
     """`judge` for several components, their draws priced and judged together in passes of
-    about ROWS_PER_PASS rows (numpy's per-call cost spread over many components)."""
+    about ROWS_PER_PASS rows (numpy's per-call cost spread over many components). Each in
+    the view its result was judged in (a part may join the cluster another part stands
+    up: `Advisor._share_cluster`)."""
     out: list[Draws] = []
-    group: list[tuple[Result, list[Input], Array]] = []
+    group: list[Job] = []
     size = 0
     for item in items:
         group.append(item)
@@ -343,11 +360,10 @@ def judge_many(advisor: Advisor, items: list[tuple[Result, list[Input], Array]],
     return out
 
 
-def _judge_group(advisor: Advisor, group: list[tuple[Result, list[Input], Array]],
-                 ) -> list[Draws]:
+def _judge_group(advisor: Advisor, group: list[Job]) -> list[Draws]:
     probes = advisor.probes
     assert probes is not None
-    batch = probes.base([r.workload for r, _, _ in group])
+    batch = probes.base([r.workload for r, _, _ in group], [r.costs.view for r, _, _ in group])
     fixed_rows = []
     for r, _, _ in group:
         advisor.inference.run(r.inputs)  # the point's field-condition outcomes
@@ -368,13 +384,14 @@ def _judge_group(advisor: Advisor, group: list[tuple[Result, list[Input], Array]
     keys = sorted({k for f in factors for k in f})
     by_key = {k: np.concatenate([f.get(k, np.ones(len(w))) for f, w in
                                  zip(factors, who, strict=True)]) for k in keys}
-    codes, k8s, sls, runs = probes.judged(batch, np.concatenate(who), joined, fixed, by_key)
+    got = probes.judged(batch, np.concatenate(who), joined, fixed, by_key)
     out = []
     start = 0
     for _r, inputs, values in group:
         end = start + values.shape[1]
-        out.append(Draws(inputs, values, codes[start:end], k8s[start:end], sls[start:end],
-                         runs[start:end]))
+        out.append(Draws(inputs, values, got.verdict[start:end], got.kubernetes_usd[start:end],
+                         got.serverless_usd[start:end], got.runs_cluster[start:end],
+                         got.on_nodes[start:end], got.serverless_excluded[start:end]))
         start = end
     return out
 

@@ -518,11 +518,9 @@ def create_app(site: Site) -> ASGIApp:
 
                 curve = json.dumps(curve_data(advisor, result), allow_nan=False)
             controls = whatif_fields(result, profile)
-            spread = None
-            if not component.parts:
-                from runplan.uncertainty.report import summary_data, uncertain
+            from runplan.uncertainty.report import summary_data, uncertain
 
-                spread = tornado_rows(summary_data(uncertain(advisor, component, result)))
+            spread = tornado_rows(summary_data(uncertain(advisor, component, result)))
             # On the estate's cluster (`Advisor.view_of`): priced as the estate table has it.
             shared = bool(clusters) and not result.parts and \
                 advisor.kb.provider(result.workload.provider).provider in clusters
