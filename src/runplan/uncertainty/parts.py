@@ -60,8 +60,9 @@ class _Part:
     name: str
     provider: str
     standalone: bool  # priced standalone at the point unless another part's cluster is shared
-    inputs: list[Input]  # in the standalone view where it has one (the values per view differ
-    #                      only in the people factor's spread)
+    # Its inputs in the standalone view where it has one; the views' differ only in the
+    # spread of the Kubernetes people factor (a cluster's FTE or a service's).
+    inputs: list[Input]
     judged: dict[str, Draws]  # by view: n draws, then 1 + 2 x inputs tornado columns
 
 
