@@ -126,6 +126,11 @@ class SharedInference:
         assert isinstance(cond, AllCond | AnyCond)
         return (kind, tuple(self._compile(c) for c in cond.items))
 
+    @property
+    def fields_read(self) -> frozenset[str]:
+        """The fields some rule's condition reads."""
+        return frozenset(field for field, _ in self._checks)
+
     def key(self, fields: dict[str, Any]) -> tuple[tuple[int, Reduced], ...]:
         outcomes = [check(fields.get(field)) for field, check in self._checks]
         self.outcomes = outcomes  # the last input's outcome per field condition (`_checks`)

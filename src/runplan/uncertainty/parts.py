@@ -51,6 +51,11 @@ from runplan.verdict import decide
 
 SLS = VERDICTS.index("serverless")
 VIEWS = ("standalone", "marginal")
+# The whole's figures a draw moves besides its parts' verdicts, its view and whether its
+# first part runs a cluster; while no rule's condition reads one, the rules fired are the
+# same for every draw with the same of those.
+SUMS = frozenset({"cost.kubernetes_usd", "cost.serverless_usd", "cost.people_usd",
+                  "cost.fixed_usd"})
 
 
 @dataclass
@@ -190,6 +195,8 @@ def _whole(advisor: Advisor, result: Result, parts: list[_Part], cols: Array,
     costs = result.costs
     people, fixed = costs.kubernetes.people_usd, costs.kubernetes.fixed_usd
     codes = np.empty(cases, dtype=int)
+    by_sums = bool(SUMS & advisor.inference.fields_read)
+    fired_for: dict[tuple[Any, ...], Any] = {}
     for c in range(cases):
         facts = cost_facts(float(k8s[c]), people, fixed,
                            float(sls[c]) if on_functions[c] else None, None, None,
@@ -204,8 +211,12 @@ def _whole(advisor: Advisor, result: Result, parts: list[_Part], cols: Array,
         monthly = {"kubernetes": float(k8s[c]),
                    "serverless": float(sls[c]) if on_functions[c] else None,
                    "hybrid": float(hybrid[c])}
-        # experta once per distinct set of conditions (`SharedInference`); the sums break ties
-        codes[c] = VERDICTS.index(decide(advisor.fire(fields), monthly, fields).verdict)
+        key = (c,) if by_sums else (tuple(counts[:, c]), fields["cost.view"],
+                                    fields["cost.kubernetes_runs_cluster"], on_functions[c])
+        fired = fired_for.get(key)
+        if fired is None:  # experta once per distinct set of conditions (`SharedInference`)
+            fired = fired_for[key] = advisor.fire(fields)
+        codes[c] = VERDICTS.index(decide(fired, monthly, fields).verdict)  # sums break ties
     runs: Array = np.asarray(((verdicts != SLS) & got["runs_cluster"]).any(axis=0))
     nodes: Array = np.asarray(got["on_nodes"].any(axis=0))
     return (codes, k8s, sls, runs, nodes, ~on_functions, verdicts)
