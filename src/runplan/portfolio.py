@@ -7,10 +7,12 @@ Per component (`placement`), from its scored Result:
   (`cost.people`), without any of the cluster's fixed cost;
 - its serverless cost (its own operations effort included); the options its hard
   constraints exclude;
-- its cost in the recommended mix: on the shared cluster when the verdict is kubernetes, on
-  functions when serverless; a hybrid with parts is priced part by part on each part's own
-  verdict, a hybrid without parts on the cluster (its split is not in the profile, and the
-  cluster is what a hybrid needs).
+- its cost in the recommended mix: on functions when the verdict is serverless; otherwise on
+  the platform its Kubernetes bill was judged on: the shared cluster (at marginal cost) when
+  that platform is a cluster the team runs (nodes, EKS on Fargate), else that node-less
+  platform (ECS on Fargate, Cloud Run: containers with no cluster, which a cluster's fixed
+  cost never reaches); a hybrid with parts is priced part by part on each part's own
+  verdict, a hybrid without parts as a Kubernetes verdict (its split is not in the profile).
 
 Over the estate (`Portfolio`): one cluster per provider carries every component placed on
 Kubernetes, its fixed cost (control plane, one load balancer when any component is HTTP, the
@@ -66,8 +68,8 @@ class Placement:
     mix_cluster_usd: float  # the part of the mix that runs on the cluster (marginal cost)
     mix_variable_usd: float  # the same part's node share and LB units
     mix_functions_usd: float  # the part of the mix that runs on functions
-    # all of it off the cluster (`off_cluster_usd`; on functions where its verdict is
-    # serverless); None: only a cluster of nodes runs it
+    # all of it off the cluster: `off_cluster_usd` where the mix puts it on the cluster, else
+    # its cost in the mix (functions, node-less containers); None: only nodes run it
     functions_instead_usd: float | None
     flip: tuple[str, float, float, str, bool] | None  # nearest: field, from, to, verdict, assumed
     maturity: str = "basic"  # team.devops_maturity
@@ -79,10 +81,14 @@ class Placement:
     off_cluster_usd: float | None = None
     kubernetes_excluded: bool = False  # a hard constraint excludes the Kubernetes model
     needs_nodes: tuple[str, ...] = ()  # why nothing but a cluster of nodes runs it
+    # The part of the mix on its Kubernetes model's node-less platform (ECS on Fargate, Cloud
+    # Run): containers with no cluster, where its verdict is not serverless.
+    mix_containers_usd: float = 0.0
+    on_cluster: bool = False  # the mix puts it (or one of its parts) on the cluster
 
     @property
     def needs_cluster(self) -> bool:
-        return self.mix_cluster_usd > 0 or self.verdict == "kubernetes"
+        return self.on_cluster
 
     @property
     def justifies_cluster(self) -> bool:
@@ -123,6 +129,8 @@ def placement(r: Result, kb: KnowledgeBase, free_tier: bool) -> Placement:
             marginal, variable = off, 0.0
     sls = r.costs.serverless.monthly_usd if r.costs.serverless else None
     blocked: tuple[str, ...] = () if r.parts else _serverless_blocked(r)
+    containers = 0.0
+    on_cluster = False
     if r.parts:  # whatever the verdict, the parts are what runs
         cluster = functions = cluster_var = 0.0
         instead: float | None = 0.0
@@ -130,22 +138,31 @@ def placement(r: Result, kb: KnowledgeBase, free_tier: bool) -> Placement:
             cluster += pp.mix_cluster_usd
             cluster_var += pp.mix_variable_usd
             functions += pp.mix_functions_usd
+            containers += pp.mix_containers_usd
+            on_cluster = on_cluster or pp.on_cluster
             instead = None if instead is None or pp.functions_instead_usd is None \
                 else instead + pp.functions_instead_usd
             blocked = blocked + tuple(f"{p.name}: {b}" for b in _serverless_blocked(p))
     elif r.verdict.verdict == "serverless":
         cluster, cluster_var, functions = 0.0, 0.0, sls or 0.0
         instead = sls
+    elif not r.costs.runs_cluster:
+        # Its Kubernetes model's platform in the view it was judged in is node-less (ECS on
+        # Fargate, Cloud Run): it runs there, with no cluster, whatever a cluster would cost.
+        cluster = cluster_var = functions = 0.0
+        containers = r.costs.kubernetes.monthly_usd
+        instead = containers
     else:
         cluster, cluster_var, functions = marginal, variable, 0.0
         instead = None  # what it costs off the cluster: `off_cluster_usd`, below
+        on_cluster = True
     if placed:
         offs = [pp.off_cluster_usd for pp in placed]
         off_cluster = None if any(o is None for o in offs) else add_up(o or 0.0 for o in offs)
         needs = tuple(f"{pp.name}: {n}" for pp in placed for n in pp.needs_nodes)
     else:
         off_cluster, needs = _without_nodes(r, sls, blocked)
-        if r.verdict.verdict != "serverless":
+        if on_cluster:
             instead = off_cluster
     nearest = nearest_flip(r.flips)
     return Placement(r.name, r.costs.provider, r.verdict.verdict, r.verdict.confidence,
@@ -156,7 +173,8 @@ def placement(r: Result, kb: KnowledgeBase, free_tier: bool) -> Placement:
                                                    nearest.verdict, nearest.assumed),
                      r.workload.devops_maturity, r.workload.existing_cluster,
                      all(pp.priced for pp in placed) if placed else r.costs.kubernetes.priced,
-                     off_cluster, bool(r.verdict.excluded.get("kubernetes")), needs)
+                     off_cluster, bool(r.verdict.excluded.get("kubernetes")), needs,
+                     containers, on_cluster)
 
 
 def _without_nodes(r: Result, serverless: float | None, blocked: tuple[str, ...],
@@ -288,6 +306,7 @@ class _Cluster:
     required_count: int = 0
     required_variable: float = 0.0  # the required members' marginal cost
     against_verdict: int = 0
+    existing: list[str] = field(default_factory=list)  # members whose team runs it already
 
 
 @dataclass
@@ -308,6 +327,7 @@ class Portfolio:
     k8s_unpriced: int = 0  # GPU components with no sourced GPU node price (no nodes priced)
     k8s_unpriced_names: list[str] = field(default_factory=list)
     mix_functions: float = 0.0
+    mix_containers: float = 0.0  # node-less containers (ECS on Fargate, Cloud Run): no cluster
     clusters: dict[str, _Cluster] = field(default_factory=dict)
     _stake: list[tuple[float, int, str, dict[str, Any]]] = field(default_factory=list)
     _close: list[tuple[float, int, str, dict[str, Any]]] = field(default_factory=list)
@@ -332,6 +352,7 @@ class Portfolio:
         else:
             self.all_sls += p.serverless_usd
         self.mix_functions += p.mix_functions_usd
+        self.mix_containers += p.mix_containers_usd
         if p.needs_cluster:
             c = self.clusters.setdefault(p.provider, _Cluster())
             c.variable += p.mix_cluster_usd
@@ -339,13 +360,16 @@ class Portfolio:
             c.http = c.http or p.http
             c.maturity = most_mature(c.maturity, p.maturity)
             c.members.append((p.name, p.mix_cluster_usd, p.mix_variable_usd))
+            if p.existing_cluster and len(c.existing) < NAMES_KEPT:
+                c.existing.append(p.name)
             if p.functions_instead_usd is None:
                 c.required_count += 1
                 c.required_variable += p.mix_cluster_usd
                 if len(c.required_by) < NAMES_KEPT:
                     c.required_by.append((p.name, p.needs_nodes))
             else:
-                c.functions_instead += p.functions_instead_usd - p.mix_functions_usd
+                c.functions_instead += p.functions_instead_usd - p.mix_functions_usd - \
+                    p.mix_containers_usd
                 if p.verdict != "serverless":
                     c.against_verdict += 1
         stake = p.at_stake_usd
@@ -386,7 +410,7 @@ class Portfolio:
                                    "marginal_usd": round(marginal, 2),
                                    "fixed_share_usd": round(share, 2),
                                    "total_usd": round(marginal + share, 2)})
-        mix_total = mix_cluster_var + mix_fixed + self.mix_functions
+        mix_total = mix_cluster_var + mix_fixed + self.mix_functions + self.mix_containers
         return {
             "components": self.count,
             "verdicts": dict(self.verdicts),
@@ -414,6 +438,7 @@ class Portfolio:
                     "cluster_variable_usd": round(mix_cluster_var, 2),
                     "cluster_fixed_usd": round(mix_fixed, 2),
                     "functions_usd": round(self.mix_functions, 2),
+                    "containers_usd": round(self.mix_containers, 2),
                     "clusters": sorted(self.clusters)},
             },
             "clusters": mix_clusters,
@@ -428,8 +453,10 @@ class Portfolio:
                 "the cluster's fixed cost (control plane, load balancer, the people who run "
                 "the cluster at the DevOps maturity of its most mature member) is allocated "
                 "in proportion to node share and load balancer units (OpenCost-style)",
-                "a hybrid without parts is priced on the cluster (its split is not in the "
-                "profile)",
+                "a component whose Kubernetes runs on a node-less platform (ECS on Fargate, "
+                "Cloud Run) runs there in the mix, with no cluster",
+                "a hybrid without parts is priced as a Kubernetes verdict (its split is not "
+                "in the profile)",
                 "money at stake is the gap between the two figures the verdict compared: "
                 "Kubernetes in its view and functions; none where a hard constraint "
                 "excludes either"],
@@ -473,6 +500,16 @@ class Portfolio:
         view["without_cluster_usd"] = round(without, 2)
         view["difference_usd"] = round(abs(gap), 2)
         view["moved_against_verdict"] = c.against_verdict
+        if c.existing:  # its fixed cost is paid whatever the estate decides
+            named = ", ".join(c.existing[:3]) + (", ..." if len(c.existing) > 3 else "")
+            view["justified"] = "existing"
+            view["existing_for"] = list(c.existing)
+            view["message"] = (
+                f"The {prov} cluster exists already ({named}: the team runs one); its fixed "
+                f"cost {cents(fixed_total)}/month is paid either way. {its.capitalize()} "
+                f"{cost} {cents(c.variable)}/month on it at marginal cost and "
+                f"{cents(without)} off it (functions or node-less containers).")
+            return view
         if gap > 0:
             view["justified"] = "yes"
             view["message"] = (

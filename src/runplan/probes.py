@@ -309,21 +309,25 @@ class BatchProbes:
             batch, who[s], {k: v[s] for k, v in moving.items()}, fixed), len(who))
 
     def judged(self, batch: Batch, who: Array, moving: dict[str, Array], fixed: Array,
-               factors: dict[str, Array] | None = None) -> tuple[Array, Array, Array]:
+               factors: dict[str, Array] | None = None,
+               ) -> tuple[Array, Array, Array, Array]:
         """`verdicts` with each row's Kubernetes and serverless monthly totals (as the verdict
-        weighs them: serverless inf where it has no figure), each row at its price and people
-        factors (`Rows.factors`; `--uncertain`, `runplan.uncertainty.sample`). `moving` may
-        also set the rows' people lines (`k8s_people_usd`, `sls_people_usd`)."""
+        weighs them: serverless inf where it has no figure) and whether its Kubernetes
+        platform is a cluster the team runs (`Costs.runs_cluster`), each row at its price and
+        people factors (`Rows.factors`; `--uncertain`, `runplan.uncertainty.sample`).
+        `moving` may also set the rows' people lines (`k8s_people_usd`, `sls_people_usd`)."""
         k8s: list[Array] = []
         sls: list[Array] = []
+        runs: list[Array] = []
         codes = _sliced(lambda s: self._verdicts_rows(
             batch, who[s], {k: v[s] for k, v in moving.items()}, fixed,
-            {k: v[s] for k, v in (factors or {}).items()}, (k8s, sls)), len(who))
-        return codes, np.concatenate(k8s), np.concatenate(sls)
+            {k: v[s] for k, v in (factors or {}).items()}, (k8s, sls, runs)), len(who))
+        return codes, np.concatenate(k8s), np.concatenate(sls), np.concatenate(runs)
 
     def _verdicts_rows(self, batch: Batch, who: Array, moving: dict[str, Array], fixed: Array,
                        factors: dict[str, Array] | None = None,
-                       keep: tuple[list[Array], list[Array]] | None = None) -> Array:
+                       keep: tuple[list[Array], list[Array], list[Array]] | None = None,
+                       ) -> Array:
         """The verdict (index into VERDICTS) of workload `who` (per row) with the `moving`
         fields changed. `fixed`: each workload's outcomes of every leaf, of which those on
         fields that do not move are read, (workloads, leaves)."""
@@ -368,15 +372,18 @@ class BatchProbes:
                 excluded[option] = excluded[option] | fired
         k8s_total = np.zeros(n)
         sls_total = np.full(n, np.inf)
+        runs = np.ones(n, dtype=bool)
         for name, index in groups.items():
             c = priced[name]
             k8s_total[index] = c.kubernetes_usd
+            runs[index] = c.runs_cluster
             if c.serverless_usd is not None:  # NaN: not priced, as `decide`'s None
                 sls_total[index] = np.where(np.isnan(c.serverless_usd), np.inf,
                                             c.serverless_usd)
         if keep is not None:
             keep[0].append(k8s_total)
             keep[1].append(sls_total)
+            keep[2].append(runs)
         cost = {"serverless": sls_total, "kubernetes": k8s_total, "hybrid": np.full(n, np.inf)}
         feasible = {o: ~excluded[o] & ((scores[o] > 0) if o == "hybrid" else ~zeros)
                     for o in OPTIONS}

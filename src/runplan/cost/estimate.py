@@ -48,16 +48,26 @@ class CostReport:
         """The view the Kubernetes bill is in (marginal | standalone)."""
         return self.kubernetes.view
 
+    @property
+    def kubernetes_platform(self) -> Platform | None:
+        """The platform the Kubernetes bill is of (None: none priced fits, nodes)."""
+        return next((o.platform for o in self.platforms
+                     if o.platform.name == self.kubernetes.platform), None)
+
+    @property
+    def runs_cluster(self) -> bool:
+        """Whether the Kubernetes model runs on a cluster the team runs (`runs_cluster`)."""
+        return runs_cluster(self.kubernetes_platform)
+
     def facts(self) -> dict[str, Any]:
         """Cost, cold-start and limit facts as rule fields (`cost.ratio`, `cold_start.share`)."""
         titles = {o.platform.name: o.platform.title for o in self.platforms}
-        on = next((o.platform for o in self.platforms
-                   if o.platform.name == self.kubernetes.platform), None)
+        on = self.kubernetes_platform
         return {**cost_facts(self.kubernetes.monthly_usd if self.kubernetes.priced else None,
                              self.kubernetes.people_usd, self.kubernetes.fixed_usd,
                              self.serverless.monthly_usd if self.serverless else None,
                              self.break_even, self.cold_start, self.limits, self.view,
-                             runs_cluster(on)),
+                             self.runs_cluster),
                 "cost.kubernetes_platform": titles.get(self.kubernetes.platform),
                 "cost.kubernetes_platform_view": next(
                     (o.view for o in self.platforms if o.platform is on), self.view),

@@ -131,14 +131,16 @@ def portfolio_lines(p: dict[str, Any]) -> list[str]:
     k, sl, mix = s["all_kubernetes"], s["all_serverless"], s["recommended_mix"]
     lines = [
         f"all Kubernetes:   {usd(k['monthly_usd'])}/month (marginal {usd(k['variable_usd'])} + "
-        f"{usd(k['fixed_usd'])} fixed for {len(k['clusters'])} cluster(s))"
+        f"{usd(k['fixed_usd'])} fixed for {plural(len(k['clusters']), 'cluster')})"
         + (f" (not priced in full: {k['note']}: {', '.join(k['not_priced_examples'])})"
            if k["note"] else ""),
         f"all serverless:   {usd(sl['monthly_usd'])}/month"
         + ("" if sl["feasible"] else f" (not feasible: {sl['note']})"),
         f"recommended mix:  {usd(mix['monthly_usd'])}/month (cluster at marginal cost "
         f"{usd(mix['cluster_variable_usd'])} + fixed {usd(mix['cluster_fixed_usd'])}, "
-        f"functions {usd(mix['functions_usd'])})",
+        f"functions {usd(mix['functions_usd'])}"
+        + (f", node-less containers {usd(mix['containers_usd'])}" if mix["containers_usd"]
+           else "") + ")",
     ]
     return lines
 
@@ -148,7 +150,7 @@ def cluster_lines(p: dict[str, Any]) -> list[str]:
                + ("a cluster is justified: " if d["justified"] else "no cluster is justified: ")
                + f"{d['because']})." for prov, d in p.get("cluster_decision", {}).items()]
     if not p["clusters"]:
-        return [*decided, "No component is placed on Kubernetes: no cluster needed."]
+        return [*decided, "No component is placed on a cluster: no cluster needed."]
     return [*decided, *(c["message"] for c in p["clusters"])]
 
 

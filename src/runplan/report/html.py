@@ -104,13 +104,18 @@ def portfolio_chart(p: dict[str, Any]) -> str:
     cluster = [s["all_kubernetes"]["variable_usd"], 0.0, s["recommended_mix"]["cluster_variable_usd"]]
     fixed = [s["all_kubernetes"]["fixed_usd"], 0.0, s["recommended_mix"]["cluster_fixed_usd"]]
     functions = [0.0, s["all_serverless"]["monthly_usd"], s["recommended_mix"]["functions_usd"]]
+    containers = [0.0, 0.0, s["recommended_mix"]["containers_usd"]]
     fig, ax = plt.subplots(figsize=(9.5, 3.6), dpi=100)
     ax.bar(labels, cluster, color="#326ce5", label="cluster: nodes and LB units")
     ax.bar(labels, fixed, bottom=cluster, color="#9db7f0",
            label="cluster: fixed (control plane, LB, people)")
     bottom = [a + b for a, b in zip(cluster, fixed, strict=True)]
     ax.bar(labels, functions, bottom=bottom, color="#ff9900", label="functions")
-    for i, total in enumerate(a + b for a, b in zip(bottom, functions, strict=True)):
+    bottom = [a + b for a, b in zip(bottom, functions, strict=True)]
+    if any(containers):
+        ax.bar(labels, containers, bottom=bottom, color="#5fa35f",
+               label="node-less containers (no cluster)")
+    for i, total in enumerate(a + b for a, b in zip(bottom, containers, strict=True)):
         ax.annotate(f"{whole(total)}", (i, total), ha="center", va="bottom", fontsize=9)
     ax.set_ylabel(f"monthly cost ({currency()})")
     v = p["verdicts"]

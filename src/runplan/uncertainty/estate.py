@@ -10,10 +10,12 @@ sums over components are draws of the estate:
   `portfolio` works them out at the point) plus the sum of its components' deviations in
   the draw (all Kubernetes: their Kubernetes bills; all serverless: their serverless bills;
   the recommended mix: each on its draw's verdict); p10, p50, p90 over the draws;
-- the probability that a cluster is justified: the share of draws in which at least one
-  component's verdict is Kubernetes on a provider (the survey's question, asked of the
-  rules' verdicts; the survey's other reason, a team that runs a cluster already, does not
-  vary with the draws);
+- the probability that the estate runs a cluster on a provider: 1 where the estate has one
+  anyway for a reason the draws do not move (a team runs one already, a component only
+  nodes run: `portfolio.ClusterSurvey`), else the share of draws in which at least one
+  component's verdict puts it on a cluster (its verdict is not serverless and its
+  Kubernetes platform in that draw is a cluster the team runs: nodes, EKS on Fargate; not
+  ECS on Fargate or Cloud Run), as `portfolio.placement` places it at the point;
 - "measure these first": the components and inputs with the highest value of information.
 """
 
@@ -30,7 +32,7 @@ from runplan.probes import VERDICTS
 from runplan.uncertainty.report import Summary
 
 MEASURE_FIRST = 10
-K8S = VERDICTS.index("kubernetes")
+SLS = VERDICTS.index("serverless")
 
 
 @dataclass
@@ -45,7 +47,7 @@ class ComponentDraws:
     kubernetes_delta: Array  # (N,) float32
     serverless_delta: Array
     mix_delta: Array
-    on_kubernetes: Array  # (N,) bool
+    on_cluster: Array  # (N,) bool: the draw's verdict puts it on a cluster
 
 
 def component_draws(s: Summary, name: str, provider: str) -> ComponentDraws:
@@ -71,7 +73,7 @@ def component_draws(s: Summary, name: str, provider: str) -> ComponentDraws:
                           s.value_of_information.get(top, 0.0) if top else 0.0,
                           delta(d.kubernetes_usd, pk).astype(np.float32),
                           delta(d.serverless_usd, ps).astype(np.float32),
-                          mix.astype(np.float32), d.verdict == K8S)
+                          mix.astype(np.float32), (d.verdict != SLS) & d.runs_cluster)
 
 
 @dataclass
@@ -83,7 +85,7 @@ class EstateDraws:
     kubernetes: Array | None = None
     serverless: Array | None = None
     mix: Array | None = None
-    cluster: dict[str, Array] = field(default_factory=dict)  # provider -> any on Kubernetes
+    cluster: dict[str, Array] = field(default_factory=dict)  # provider -> any on a cluster
     _measure: list[tuple[float, int, str, str]] = field(default_factory=list)
 
     def add(self, c: ComponentDraws) -> None:
@@ -96,7 +98,7 @@ class EstateDraws:
         self.serverless += c.serverless_delta
         self.mix += c.mix_delta
         self.cluster[c.provider] = self.cluster.get(c.provider, np.zeros(n, dtype=bool)) | \
-            c.on_kubernetes
+            c.on_cluster
         if c.top_input is not None and c.top_value_usd > 0:
             item = (c.top_value_usd, -i, c.name, c.top_input)
             if len(self._measure) < MEASURE_FIRST:
@@ -120,8 +122,12 @@ class EstateDraws:
             totals[key] = {"p10": round(float(p[0]), 2), "p50": round(float(p[1]), 2),
                            "p90": round(float(p[2]), 2)}
         out["strategy_totals_usd"] = totals
+        decided = portfolio.get("cluster_decision") or {}
+        anyway = {prov for prov, d in decided.items()
+                  if d["justified"] and d["fixed_usd"] is None}  # a team's, or one only nodes run
         out["cluster_justified_probability"] = {
-            provider: round(float(a.mean()), 4) for provider, a in sorted(self.cluster.items())}
+            provider: 1.0 if provider in anyway else round(float(a.mean()), 4)
+            for provider, a in sorted(self.cluster.items())}
         out["measure_first"] = [
             {"name": name, "input": what, "value_usd": round(value, 2)}
             for value, _, name, what in sorted(self._measure, key=lambda x: (-x[0], -x[1]))]

@@ -275,9 +275,9 @@ def uncertain_many(advisor: Advisor, items: list[tuple[Component, Result]], n: i
     out = []
     for (_, r), d in zip(items, judge_many(advisor, jobs), strict=True):
         draws = Draws(d.inputs, d.values[:, :n], d.verdict[:n], d.kubernetes_usd[:n],
-                      d.serverless_usd[:n])
+                      d.serverless_usd[:n], d.runs_cluster[:n])
         point = Draws(d.inputs, d.values[:, n:], d.verdict[n:], d.kubernetes_usd[n:],
-                      d.serverless_usd[n:])
+                      d.serverless_usd[n:], d.runs_cluster[n:])
         out.append(summarise(r, draws, point))
     return out
 

@@ -77,6 +77,7 @@ class Draws:
     verdict: Array  # (N,) index into probes.VERDICTS
     kubernetes_usd: Array
     serverless_usd: Array  # inf: no figure
+    runs_cluster: Array  # (N,) bool: the Kubernetes platform is a cluster the team runs
 
 
 @lru_cache(maxsize=8)
@@ -367,12 +368,13 @@ def _judge_group(advisor: Advisor, group: list[tuple[Result, list[Input], Array]
     keys = sorted({k for f in factors for k in f})
     by_key = {k: np.concatenate([f.get(k, np.ones(len(w))) for f, w in
                                  zip(factors, who, strict=True)]) for k in keys}
-    codes, k8s, sls = probes.judged(batch, np.concatenate(who), joined, fixed, by_key)
+    codes, k8s, sls, runs = probes.judged(batch, np.concatenate(who), joined, fixed, by_key)
     out = []
     start = 0
     for _r, inputs, values in group:
         end = start + values.shape[1]
-        out.append(Draws(inputs, values, codes[start:end], k8s[start:end], sls[start:end]))
+        out.append(Draws(inputs, values, codes[start:end], k8s[start:end], sls[start:end],
+                         runs[start:end]))
         start = end
     return out
 
