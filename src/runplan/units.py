@@ -95,12 +95,13 @@ def _volume(text: str, what: str, plain: tuple[str, ...], per_month_scale: float
 def rate_rps(text: str) -> float:
     """`120`, `2k`, `120 rps`, `120/s`, `120 req/min`, or a volume `3M/month`, `50k/day` ->
     requests per second. A lone `m` (`5m`) is refused: a million, or a minute?"""
-    _, rest = _split(text, "a rate")
+    what = "a rate like 120, 2k, 120 rps or 3M/month"
+    _, rest = _split(text, what)
     if rest == "m":
         n = text.strip()[:-1].strip()  # the number as typed
         raise ValueError(f"{quoted(text.strip())} is ambiguous: write {n}M for {n} million "
                          f"requests per second or {n}/min for {n} per minute")
-    return _volume(text, "a rate like 120, 2k, 120 rps or 3M/month",
+    return _volume(text, what,
                    ("", "rps", "req/s", "/s", "per second", "r/s"), 1 / (HOURS_PER_MONTH * 3600))
 
 

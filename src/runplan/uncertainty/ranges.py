@@ -6,7 +6,9 @@ A numeric profile field may be a value or a range:
 - `{p10: .., p50: .., p90: ..}`: three percentiles.
 
 Units work inside a range as in the questionnaire (`runplan.units`): `2k..8k` rps,
-`300ms..2s`, `512MB..2GB`, `10%..40%`, `2M/month..8M/month`.
+`300ms..2s`, `512MB..2GB`, `10%..40%`, `2M/month..8M/month`; a plain value on these fields
+takes the same units (`30M`, `2k`, `1.5s`, `2GB`, `80%`), read by the same parser
+(`value_of`).
 
 Distributions (`Dist`): volumes, durations, memory and SLOs are log-normal (positive, and an
 error of 2x either way is as likely as the other); the idle share is logit-normal (bounded to
@@ -17,7 +19,8 @@ from p90, so a skewed triple (p50 nearer one end) keeps all three points exactly
 (a default with its low and high) are the same two-piece fit with the default as median.
 
 Ranges are read from the raw data before validation (`strip_ranges`): each becomes its median,
-so every code path sees a plain profile, and the ranges are kept in a side table by field.
+so every code path sees a plain profile, and the ranges are kept in a side table by field. A
+value with its unit becomes its number there too (exactly, not rounded).
 """
 
 from __future__ import annotations
@@ -121,11 +124,20 @@ def _number(raw: Any, parse: Callable[[str], float]) -> float:
     raise ValueError(f"expected a number, got {type(raw).__name__}")
 
 
+def value_of(text: str, field: str) -> float:
+    """A value of a rangeable field written with its unit (`30M`, `2k`, `1.5s`, `2GB`, `80%`),
+    in the field's own unit: what a range's ends are read with too. Raises ValueError with the
+    unit parser's message (which quotes only what was written)."""
+    value = RANGEABLE[field][0](text)
+    if not math.isfinite(value):  # a finite number times its unit (`1e308k`)
+        raise ValueError(f"{units.quoted(text.strip())} is too large a number")
+    return value
+
+
 def parse_range(raw: Any, field: str) -> Dist | None:
     """The distribution a field's raw value stands for, None for a plain value. Raises
     ValueError with a message that names no user text but numbers."""
-    parse, share = RANGEABLE[field]
-    return parse_range_of(raw, parse, share)
+    return parse_range_of(raw, lambda text: value_of(text, field), RANGEABLE[field][1])
 
 
 def price(text: str) -> float:
@@ -197,14 +209,24 @@ Ranges = dict[str, Dist]  # dotted field (`traffic.avg_rps`) -> its distribution
 
 def strip_ranges(data: Any, file: str, lines: LineMap, prefix: tuple[str | int, ...] = (),
                  ) -> tuple[Any, dict[tuple[str | int, ...], Ranges]]:
-    """The raw profile with each range replaced by its median, and the ranges by where they
-    stood: () for the component, ("parts", i) for a part (each Ranges by dotted field). Data
-    that is not a profile's shape is returned unchanged, for validation to report."""
+    """The raw profile with each range replaced by its median and each value with its unit
+    (`30M`) by its number, and the ranges by where they stood: () for the component,
+    ("parts", i) for a part (each Ranges by dotted field). Data that is not a profile's shape
+    is returned unchanged, for validation to report. A range or value that does not read is
+    a problem naming its field, raised with the schema's problems of the rest, so a profile's
+    problems are all reported at once."""
     table: dict[tuple[str | int, ...], Ranges] = {}
     problems: list[Problem] = []
+    refused: list[tuple[dict[str, Any], str]] = []  # where each refused value stands
     if not isinstance(data, dict):
         return data, table
     out = dict(data)
+
+    def refuse(holder: dict[str, Any], key: str, path: tuple[str | int, ...],
+               message: str) -> None:
+        problems.append(Problem(file, line_of(lines, path), dotted(path), message))
+        refused.append((holder, key))
+
     targets: list[tuple[dict[str, Any], tuple[str | int, ...], Callable[[dict[str, Any]], None]]]
     targets = [(out, (), lambda _d: None)]
     parts = out.get("parts")
@@ -227,32 +249,41 @@ def strip_ranges(data: Any, file: str, lines: LineMap, prefix: tuple[str | int, 
                         if _looks_like_range(raw) and isinstance(raw, dict | str):
                             if isinstance(raw, str) and name in FREE_TEXT:
                                 continue
-                            problems.append(Problem(
-                                file, line_of(lines, path), dotted(path),
-                                "takes one value, not a range (ranges are for " +
-                                ", ".join(RANGEABLE) + ")"))
+                            refuse(section, name, path,
+                                   "takes one value, not a range (ranges are for " +
+                                   ", ".join(RANGEABLE) + ")")
                         continue
                     try:
                         dist = parse_range(raw, field)
+                        if dist is not None:
+                            found[field] = dist
+                            section[name] = _point(dist, field)
+                        elif isinstance(raw, str):  # a value with its unit: `30M`, `2GB`, `80%`
+                            section[name] = _plain(value_of(raw, field))
                     except ValueError as exc:
-                        problems.append(Problem(file, line_of(lines, path), dotted(path),
-                                                str(exc)))
-                        continue
-                    if dist is not None:
-                        found[field] = dist
-                        section[name] = _point(dist, field)
+                        refuse(section, name, path, str(exc))
                 block[key] = section
             elif key not in SECTIONS and key not in ("parts",) and key not in FREE_TEXT \
                     and _looks_like_range(value):
-                path = (*prefix, *where, key)
-                problems.append(Problem(file, line_of(lines, path), dotted(path),
-                                        "takes one value, not a range"))
+                refuse(block, key, (*prefix, *where, key), "takes one value, not a range")
         if found:
             table[where] = found
         put(block)
     if problems:
+        from runplan.validation import validate
+
+        for holder, key in refused:
+            del holder[key]
+        problems += validate(out, "component", file, lines, prefix)
+        problems.sort(key=lambda p: p.line or 0)  # stable: a line's own order kept
         raise UserError(problems)
     return out, table
+
+
+def _plain(value: float) -> float | int:
+    """A value read with its unit, exactly: a whole number as an int, as YAML reads `2048`
+    (so `2GB` gives the same output as `2048`)."""
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
 
 def _setter(items: list[Any], i: int) -> Callable[[dict[str, Any]], None]:
