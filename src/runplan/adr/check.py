@@ -501,7 +501,7 @@ def _decision(rec: Record, r: Result, add: Any, advisor: Advisor, meta: revisit.
             assert b is not None
             gap = (f"; {label} costs {usd(mine)}/month against {usd(b)} for {v.verdict} "
                    f"({'+' if mine >= b else '-'}{usd(abs(mine - b))})")
-        flips = "; ".join(f.sentence(v.verdict) for f in r.flips[:2]) if not lifted else ""
+        flips = "; ".join(f.sentence(r.flips_from) for f in r.flips[:2]) if not lifted else ""
         add("ADR-DISAGREES", f"chose {model}; runplan's verdict is {v.verdict} (confidence "
             f"{v.confidence:.2f}): " + " ".join(f"{x.message} [{x.rule}]" for x in top) + gap
             + (f"; {flips}" if flips else ""), line)

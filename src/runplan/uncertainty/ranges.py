@@ -26,9 +26,9 @@ value with its unit becomes its number there too (exactly, not rounded).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -58,7 +58,8 @@ FREE_TEXT = frozenset({"name", "description"})
 INTERVAL_KEYS = frozenset({"low", "high"})
 TRIPLE_KEYS = frozenset({"p10", "p50", "p90"})
 RANGE_KEYS = INTERVAL_KEYS | TRIPLE_KEYS
-_RANGE_TEXT = re.compile(r"^\s*([^.]*(?:\.(?!\.)[^.]*)*?)\s*\.\.\s*(.*?)\s*$")
+MAX_RANGE_TEXT = 200  # `low..high` with units is a few dozen characters
+MAX_SPREAD = 1e6  # a range's high end over its low end: six orders of magnitude at most
 
 
 @dataclass(frozen=True)
@@ -128,16 +129,40 @@ def value_of(text: str, field: str) -> float:
     """A value of a rangeable field written with its unit (`30M`, `2k`, `1.5s`, `2GB`, `80%`),
     in the field's own unit: what a range's ends are read with too. Raises ValueError with the
     unit parser's message (which quotes only what was written)."""
+    if len(text) > MAX_RANGE_TEXT:
+        raise ValueError(f"a value is at most {MAX_RANGE_TEXT} characters, got {len(text):,}")
     value = RANGEABLE[field][0](text)
     if not math.isfinite(value):  # a finite number times its unit (`1e308k`)
         raise ValueError(f"{units.quoted(text.strip())} is too large a number")
-    return value
+    return float(f"{value:.12g}")  # 1.1s is 1100 ms, not 1100.0000000000002
 
 
 def parse_range(raw: Any, field: str) -> Dist | None:
     """The distribution a field's raw value stands for, None for a plain value. Raises
     ValueError with a message that names no user text but numbers."""
-    return parse_range_of(raw, lambda text: value_of(text, field), RANGEABLE[field][1])
+    dist = parse_range_of(raw, lambda text: value_of(text, field), RANGEABLE[field][1])
+    if dist is not None:
+        low, high, strict = bounds(field)
+        if dist.low < low or (strict and dist.low <= low):
+            raise ValueError(f"the low end must be {'above' if strict else 'at least'} "
+                             f"{low:g}, got {dist.low:g}")
+        if dist.high > high:
+            raise ValueError(f"the high end must be at most {high:g}, got {dist.high:g}")
+    return dist
+
+
+@cache
+def bounds(field: str) -> tuple[float, float, bool]:
+    """A rangeable field's limits as the profile's schema has them: (lowest, highest, whether
+    the lowest itself is excluded)."""
+    from runplan.profile import Component  # which reads this module's RANGEABLE
+
+    section, key = field.split(".")
+    prop = Component.model_json_schema()["$defs"][section.capitalize()]["properties"][key]
+    number = next(o for o in prop["anyOf"] if o.get("type") == "number")
+    if "exclusiveMinimum" in number:
+        return float(number["exclusiveMinimum"]), float(number["maximum"]), True
+    return float(number.get("minimum", -math.inf)), float(number["maximum"]), False
 
 
 def price(text: str) -> float:
@@ -154,10 +179,14 @@ def price(text: str) -> float:
 def parse_range_of(raw: Any, parse: Callable[[str], float], share: bool) -> Dist | None:
     """`parse_range` for a value whose ends `parse` reads (a kbase figure's: `price`)."""
     if isinstance(raw, str):
-        m = _RANGE_TEXT.match(raw)
-        if m is None:
+        if ".." not in raw:
             return None
-        lo_text, hi_text = m.group(1), m.group(2)
+        if len(raw) > MAX_RANGE_TEXT:
+            raise ValueError(f"a range is at most {MAX_RANGE_TEXT} characters, got "
+                             f"{len(raw):,}")
+        if "..." in raw or raw.count("..") > 1:
+            raise ValueError("a range is low..high, two dots between two numbers, e.g. 2M..8M")
+        lo_text, _, hi_text = (t.strip() for t in raw.partition(".."))
         if not lo_text or not hi_text:
             raise ValueError("a range needs both ends: low..high, e.g. 2M..8M")
         lo, hi = parse(lo_text), parse(hi_text)
@@ -191,6 +220,9 @@ def _in_domain(lo: float, hi: float, share: bool) -> None:
     if not share and lo <= 0:
         raise ValueError(f"a range of this figure is log-normal: its low end must be above 0, "
                          f"got {lo:g}")
+    if not share and hi / lo > MAX_SPREAD:
+        raise ValueError(f"a range spans at most a factor of {MAX_SPREAD:,.0f} from its low "
+                         f"end to its high end, got {lo:g}..{hi:g}: narrow it")
 
 
 def looks_like_range(raw: Any) -> bool:

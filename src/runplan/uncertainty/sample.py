@@ -47,7 +47,7 @@ from runplan.profile import (
     idle_under_peak,
     max_idle_fraction,
 )
-from runplan.uncertainty.ranges import Dist, Ranges, fit
+from runplan.uncertainty.ranges import RANGEABLE, Dist, Ranges, bounds, fit
 from runplan.userfile import read_text
 from runplan.yamlio import load_yaml
 
@@ -167,20 +167,25 @@ def inputs_for(given: Ranges, w: Workload, assumed: set[str], kb: KnowledgeBase,
         out.append(Input("execution.cpu_share", _factor(spread["low"], spread["high"]),
                          f"kbase/uncertainty.yaml cpu_share_factor ({spread['source']})",
                          True))
+    def fte_factor(name: str, figure: dict[str, Any], where: str) -> None:
+        """A model's FTE as a factor on its kbase figure (none where the organisation gave
+        the figure as one value: `kbase.exact`)."""
+        low, high, value = figure.get("low"), figure.get("high"), figure["value"]
+        if low is None or high is None or not value or not low < high:
+            return
+        why = figure.get("range_source")
+        out.append(Input(name, _factor(low / value, high / value),
+                         f"kbase/operations.yaml {where} " + (f"({why})" if why else "low/high"),
+                         not str(why).startswith(RANGE_FROM)))
+
     ops = kb.raw["operations"]
     add("people.fte_monthly_usd", ops["fte_monthly_usd"], "kbase/operations.yaml fte_monthly_usd")
     people = ops["people"]
     which = "cluster_fte" if view == "standalone" else "service_fte"
-    figure = people[which]["nodes"][w.devops_maturity]
-    out.append(Input("people.kubernetes_fte",
-                     _factor(figure["low"] / figure["value"], figure["high"] / figure["value"]),
-                     f"kbase/operations.yaml people.{which}.nodes.{w.devops_maturity} low/high",
-                     True))
-    figure = people["service_fte"]["serverless"][w.devops_maturity]
-    out.append(Input("people.serverless_fte",
-                     _factor(figure["low"] / figure["value"], figure["high"] / figure["value"]),
-                     f"kbase/operations.yaml people.service_fte.serverless.{w.devops_maturity}"
-                     " low/high", True))
+    fte_factor("people.kubernetes_fte", people[which]["nodes"][w.devops_maturity],
+               f"people.{which}.nodes.{w.devops_maturity}")
+    fte_factor("people.serverless_fte", people["service_fte"]["serverless"][w.devops_maturity],
+               f"people.service_fte.serverless.{w.devops_maturity}")
     for key, r in kb.price_ranges.items():
         if key.startswith(f"{kb.provider(w.provider).provider}."):
             out.append(Input(f"prices.{key}", r.dist, r.source, False, r.point))
@@ -193,11 +198,16 @@ def inputs_for(given: Ranges, w: Workload, assumed: set[str], kb: KnowledgeBase,
 
 
 def seed_of(component: Component, n: int, price_uncertainty: float) -> int:
-    """A seed from the component's canonical content (never Python's hash())."""
+    """A seed from the component's canonical content (never Python's hash()), its
+    descriptions left out: editing prose in a profile does not move its draws (in CI, a
+    record's probability across `--fragile-below`). The name stays: two components of an
+    estate that differ only in name are two services, drawn apart."""
     ranges = {"/".join(map(str, where)): {f: [d.mu, d.below, d.above, d.share]
                                            for f, d in sorted(table.items())}
               for where, table in sorted(component._ranges.items(), key=lambda kv: str(kv[0]))}
-    return _digest([component.model_dump(mode="json"), ranges, n, price_uncertainty])
+    content = component.model_dump(mode="json", exclude={"description": True, "parts": {
+        "__all__": {"description"}}})
+    return _digest([content, ranges, n, price_uncertainty])
 
 
 def lhs(d: int, n: int, seed: int) -> Array:
@@ -244,6 +254,9 @@ def drawn(inputs: list[Input], z: Array) -> Array:
     values = np.empty_like(z)
     for k, i in enumerate(inputs):
         values[k] = i.dist.ppf(z[k])
+        if i.name in RANGEABLE:  # a tail beyond the field's limit stands at the limit
+            low, high, _ = bounds(i.name)
+            values[k] = np.clip(values[k], low, high)
     return values
 
 
