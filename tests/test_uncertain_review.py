@@ -153,3 +153,53 @@ def test_the_tornado_is_centred_on_the_point(kb: KnowledgeBase, advisor: Advisor
     assert (memory.verdict_low, memory.verdict_high) == ("serverless", "kubernetes")
     people = next(b for b in s.tornado if b.input == "people.fte_monthly_usd")
     assert people.verdict_low == people.verdict_high == "serverless"
+
+
+def test_a_bad_range_in_defaults_is_told_once_at_its_line(runner: CliRunner,
+                                                           tmp_path: Path) -> None:
+    path = tmp_path / "estate.yaml"
+    path.write_text("defaults:\n  traffic:\n    avg_rps: 9..1\ncomponents:\n  - name: a\n"
+                    "  - name: b\n")
+    result = runner.invoke(main, ["score", str(path), "-q", "-j", "1"])
+    assert (result.exit_code, result.stderr) == (
+        2, f"{path}:3: error: defaults.traffic.avg_rps: the low end must be below the high "
+           "end, got 9..1\n")
+
+
+def test_a_good_range_in_defaults_reaches_every_component(runner: CliRunner,
+                                                           tmp_path: Path) -> None:
+    path = tmp_path / "estate.yaml"
+    path.write_text("defaults:\n  traffic:\n    avg_rps: 1..4\ncomponents:\n  - name: a\n"
+                    "  - name: b\n")
+    result = runner.invoke(main, ["score", str(path), "-q", "-j", "1", "--format", "json",
+                                  "--uncertain=50"])
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)["components"]
+    assert [c["name"] for c in rows] == ["a", "b"]
+    for c in rows:
+        [rps] = [i for i in c["uncertainty"]["inputs"] if i["input"] == "traffic.avg_rps"]
+        assert (rps["low"], rps["high"], rps["median"], rps["source"]) == \
+            (1.0, 4.0, 2.0, "profile range")  # the median: the ends' geometric mean
+
+
+def test_digits_of_other_scripts_are_not_numbers(runner: CliRunner, tmp_path: Path) -> None:
+    """float() and int() read Arabic-Indic digits: a plain one was refused while a range of
+    them read as 1..5. Neither is a number now, in a profile, a CSV cell or a price file."""
+    code, _, err = _advise(runner, tmp_path, 'name: x\nkind: api\ntraffic:\n  avg_rps: "١..٥"\n')
+    assert (code, err) == (2, f"{tmp_path / 'p.yaml'}:4: error: traffic.avg_rps: expected a "
+                              "rate like 120, 2k, 120 rps or 3M/month, got '١'\n")
+    csv = tmp_path / "estate.csv"
+    csv.write_text("name,kind,traffic.avg_rps,team.engineers\na,api,١,3\nb,api,5,٣\nc,api,5,3\n")
+    result = runner.invoke(main, ["score", str(csv), "-q", "-j", "1", "--format", "json"])
+    assert result.stderr.splitlines() == [
+        f"{csv}:2: error: traffic.avg_rps: expected a rate like 120, 2k, 120 rps or "
+        "3M/month, got '١'",
+        f"{csv}:3: error: team.engineers: expected a whole number, got '٣'"]
+    assert [c["name"] for c in json.loads(result.stdout)["components"]] == ["c"]
+    prices = tmp_path / "prices.yaml"
+    prices.write_text('aws:\n  functions:\n    request_usd_per_million: "٠.١..٠.٣"\n')
+    result = runner.invoke(main, ["advise", str(tmp_path / "p.yaml"), "--pricing",
+                                  str(prices)])
+    assert result.exit_code == 2
+    assert result.stderr.endswith("aws.functions.request_usd_per_million: expected a price in "
+                                  "the figure's unit, e.g. 0.20 or $0.20\n")

@@ -51,7 +51,7 @@ from runplan.profile import (
     parse_component,
     with_provider,
 )
-from runplan.uncertainty.ranges import RANGEABLE
+from runplan.uncertainty.ranges import RANGEABLE, strip_ranges
 from runplan.userfile import display_name, is_stdin, open_stream, read_text, readline
 from runplan.validation import validate
 from runplan.yamlio import (
@@ -180,6 +180,9 @@ def _check_defaults(data: Any, lines: LineMap, file: str, prefix: tuple[str | in
         raise UserError([Problem(file, line_of(lines, (*prefix, k)), ".".join(map(str, (*prefix, k))),
                                  f"defaults may set kind and {', '.join(SECTIONS)}; "
                                  f"not {k!r}") for k in bad])
+    # A bad range or unit value is the defaults' own problem, told once at its line (not
+    # once per component it is merged into); a good one is merged as written.
+    strip_ranges({"name": "defaults", **data}, file, lines, prefix)
     problems = validate({"name": "defaults", **data}, "component", file, lines, prefix)
     if problems:
         raise UserError(problems)
@@ -522,6 +525,8 @@ def _cell(value: str, kind: str, rangeable: bool = False) -> Any:
         return text
     if kind == "number":
         try:
+            if not text.isascii():  # float() reads other scripts' digits (Arabic-Indic); YAML does not
+                raise ValueError
             number = float(text.replace("_", ""))
         except ValueError:
             if rangeable:
@@ -532,6 +537,8 @@ def _cell(value: str, kind: str, rangeable: bool = False) -> Any:
         return int(number) if number.is_integer() and abs(number) < 2**53 else number
     if kind == "integer":
         try:
+            if not text.isascii():
+                raise ValueError
             return int(text)
         except ValueError:
             raise ValueError(f"expected a whole number, got {text!r}") from None

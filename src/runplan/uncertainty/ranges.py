@@ -168,6 +168,8 @@ def bounds(field: str) -> tuple[float, float, bool]:
 def price(text: str) -> float:
     """A price as a `--pricing` range's end may give it: `0.20`, `$0.20`, `1,200`."""
     try:
+        if not text.isascii():  # float() reads other scripts' digits; a price file does not
+            raise ValueError
         got = float(text.strip().removeprefix("$").replace(",", ""))
     except ValueError:
         raise ValueError("expected a price in the figure's unit, e.g. 0.20 or $0.20") from None
