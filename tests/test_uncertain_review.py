@@ -203,3 +203,18 @@ def test_digits_of_other_scripts_are_not_numbers(runner: CliRunner, tmp_path: Pa
     assert result.exit_code == 2
     assert result.stderr.endswith("aws.functions.request_usd_per_million: expected a price in "
                                   "the figure's unit, e.g. 0.20 or $0.20\n")
+
+
+def test_the_kubernetes_fte_spread_is_of_the_platforms_people_line(kb: KnowledgeBase,
+                                                                    advisor: Advisor) -> None:
+    """payments-webhook's Kubernetes is ECS on Fargate (no cluster): its people line is a
+    node-less service's effort (0.0075..0.03 around 0.015 FTE, basic), so the draws scale it
+    x0.5..x2, not by a cluster on nodes' x0.667..x2 (0.5..1.5 around 0.75)."""
+    text = (Path(__file__).parents[1] / "examples" / "payments-webhook.yaml").read_text()
+    c = _load(text, kb)
+    r = advisor.advise(c)
+    assert r.costs.kubernetes.platform == "aws-ecs-fargate"
+    s = uncertain(advisor, c, r, 100, 0.0)
+    [fte] = [i for i in s.inputs if i.name == "people.kubernetes_fte"]
+    assert (fte.dist.low, fte.dist.high) == pytest.approx((0.5, 2.0))
+    assert fte.source == "kbase/operations.yaml people.service_fte.nodeless.basic low/high"

@@ -33,8 +33,9 @@ from typing import Any
 import numpy as np
 
 from runplan.advise import Advisor, Result
+from runplan.cost.platforms import people_of
 from runplan.cost.vector import MOVING, Array, pyround
-from runplan.kbase import RANGE_FROM, KnowledgeBase
+from runplan.kbase import RANGE_FROM, KnowledgeBase, Platform
 from runplan.paths import kbase_dir
 from runplan.profile import (
     SECONDS_PER_HOUR,
@@ -126,9 +127,11 @@ def _factor(low: float, high: float) -> Dist:
 
 
 def inputs_for(given: Ranges, w: Workload, assumed: set[str], kb: KnowledgeBase,
-               view: str, price_uncertainty: float) -> list[Input]:
+               view: str, price_uncertainty: float, platform: Platform | None = None,
+               ) -> list[Input]:
     """The uncertain inputs of a workload (a component without parts, or a part) whose
-    profile gives the ranges `given`, in a fixed order."""
+    profile gives the ranges `given`, in a fixed order; `platform`: its Kubernetes model's
+    at the point (whose people line the Kubernetes FTE's spread is of; None: nodes)."""
     out = [Input(f, d, "profile range", False) for f, d in given.items()]
     traffic = kb.raw["traffic"]
     pattern = traffic["patterns"][w.pattern]
@@ -181,9 +184,16 @@ def inputs_for(given: Ranges, w: Workload, assumed: set[str], kb: KnowledgeBase,
     ops = kb.raw["operations"]
     add("people.fte_monthly_usd", ops["fte_monthly_usd"], "kbase/operations.yaml fte_monthly_usd")
     people = ops["people"]
-    which = "cluster_fte" if view == "standalone" else "service_fte"
-    fte_factor("people.kubernetes_fte", people[which]["nodes"][w.devops_maturity],
-               f"people.{which}.nodes.{w.devops_maturity}")
+    # The Kubernetes people line's main figure: running a cluster where the line pays for one
+    # (standalone nodes, EKS on Fargate or Autopilot new), else the service's own effort.
+    kind, line_view = people_of(platform, view)
+    if kind == "serverless":  # serverless containers: a serverless service's effort
+        kind, which = "serverless", "service_fte"
+    else:
+        which = "cluster_fte" if line_view == "standalone" and \
+            people["cluster_fte"].get(kind, {}).get(w.devops_maturity) else "service_fte"
+    fte_factor("people.kubernetes_fte", people[which][kind][w.devops_maturity],
+               f"people.{which}.{kind}.{w.devops_maturity}")
     fte_factor("people.serverless_fte", people["service_fte"]["serverless"][w.devops_maturity],
                f"people.service_fte.serverless.{w.devops_maturity}")
     for key, r in kb.price_ranges.items():
@@ -245,7 +255,7 @@ def prepare(component: Component, result: Result, view: str, kb: KnowledgeBase, 
     """A component's uncertain inputs and their n drawn values, (inputs, n)."""
     w = result.workload
     inputs = inputs_for(component._ranges.get((), {}), w, {a.field for a in result.assumptions},
-                        kb, view, price_uncertainty)
+                        kb, view, price_uncertainty, result.costs.kubernetes_platform)
     return inputs, drawn(inputs, draw_z(inputs, n, seed_of(component, n, price_uncertainty)))
 
 
