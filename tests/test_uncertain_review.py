@@ -33,6 +33,10 @@ def _advise(runner: CliRunner, tmp_path: Path, text: str, *args: str) -> tuple[i
     ('"' + "1" * 300 + '"', "a value is at most 200 characters, got 300"),
     ('"1...2"', "a range is low..high, two dots between two numbers, e.g. 2M..8M"),
     ('"1..2..3"', "a range is low..high, two dots between two numbers, e.g. 2M..8M"),
+    ("{}", "a range is {low: .., high: ..} (a 90% interval) or {p10: .., p50: .., p90: ..}; "
+           "got an empty mapping"),
+    ("{low: [1], high: 2}", "expected a number, got a list"),
+    ("{low: null, high: 2}", "expected a number, got null"),
     ("1000..5e8", "the high end must be at most 1e+08, got 5e+08"),
     ("1e-300..1e300", "a range spans at most a factor of 1,000,000 from its low end to its "
                       "high end, got 1e-300..1e+300: narrow it"),
@@ -218,3 +222,11 @@ def test_the_kubernetes_fte_spread_is_of_the_platforms_people_line(kb: Knowledge
     [fte] = [i for i in s.inputs if i.name == "people.kubernetes_fte"]
     assert (fte.dist.low, fte.dist.high) == pytest.approx((0.5, 2.0))
     assert fte.source == "kbase/operations.yaml people.service_fte.nodeless.basic low/high"
+
+
+def test_a_range_on_an_unknown_field_is_an_unknown_field(runner: CliRunner,
+                                                          tmp_path: Path) -> None:
+    code, _, err = _advise(runner, tmp_path, "name: x\nkind: api\ntraffic:\n  foo: 1..2\n")
+    assert (code, err) == (2, f"{tmp_path / 'p.yaml'}:4: error: traffic.foo: unknown field; "
+                              "allowed: avg_rps, idle_fraction, pattern, peak_rps, "
+                              "requests_per_month\n")

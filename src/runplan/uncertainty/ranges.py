@@ -122,7 +122,9 @@ def _number(raw: Any, parse: Callable[[str], float]) -> float:
         return float(raw)
     if isinstance(raw, str):
         return parse(raw)
-    raise ValueError(f"expected a number, got {type(raw).__name__}")
+    kind = "null" if raw is None else "a list" if isinstance(raw, list) else \
+        "a mapping" if isinstance(raw, dict) else "another kind of value"
+    raise ValueError(f"expected a number, got {kind}")
 
 
 def value_of(text: str, field: str) -> float:
@@ -149,6 +151,16 @@ def parse_range(raw: Any, field: str) -> Dist | None:
         if dist.high > high:
             raise ValueError(f"the high end must be at most {high:g}, got {dist.high:g}")
     return dist
+
+
+@cache
+def known(section: str, name: str) -> bool:
+    """Whether a profile section has this field (`traffic.foo` is an unknown field, not a
+    field that takes no range)."""
+    from runplan.profile import Component  # which reads this module's RANGEABLE
+
+    props = Component.model_json_schema()["$defs"].get(section.capitalize(), {})
+    return name in props.get("properties", {})
 
 
 @cache
@@ -193,6 +205,9 @@ def parse_range_of(raw: Any, parse: Callable[[str], float], share: bool) -> Dist
             raise ValueError("a range needs both ends: low..high, e.g. 2M..8M")
         lo, hi = parse(lo_text), parse(hi_text)
         return _interval(lo, hi, share)
+    if isinstance(raw, dict) and not raw:
+        raise ValueError("a range is {low: .., high: ..} (a 90% interval) or {p10: .., p50: "
+                         ".., p90: ..}; got an empty mapping")
     if isinstance(raw, dict) and raw and set(raw) <= RANGE_KEYS:
         keys = set(raw)
         if keys == INTERVAL_KEYS:
@@ -280,7 +295,8 @@ def strip_ranges(data: Any, file: str, lines: LineMap, prefix: tuple[str | int, 
                     field = f"{key}.{name}"
                     path = (*prefix, *where, key, name)
                     if field not in RANGEABLE:
-                        if _looks_like_range(raw) and isinstance(raw, dict | str):
+                        if _looks_like_range(raw) and isinstance(raw, dict | str) and \
+                                known(key, name):  # an unknown one: validation names it
                             if isinstance(raw, str) and name in FREE_TEXT:
                                 continue
                             refuse(section, name, path,
