@@ -53,21 +53,14 @@ class ComponentDraws:
 def component_draws(s: Summary, name: str, provider: str) -> ComponentDraws:
     d, t = s.draws_judged, s.point
     assert d is not None and t is not None
-    n = len(d.verdict)
-    pk, ps, pv = float(t.kubernetes_usd[0]), float(t.serverless_usd[0]), int(t.verdict[0])
+    pk, ps = float(t.kubernetes_usd[0]), float(t.serverless_usd[0])
 
     def delta(a: Array, point: float) -> Array:
         with np.errstate(invalid="ignore"):
             out = a - point
         return np.where(np.isfinite(out), out, 0.0)
 
-    cost = {VERDICTS.index("kubernetes"): d.kubernetes_usd,
-            VERDICTS.index("serverless"): d.serverless_usd}
-    chosen = np.full(n, np.nan)
-    for code, a in cost.items():
-        chosen = np.where(d.verdict == code, a, chosen)
-    point = {VERDICTS.index("kubernetes"): pk, VERDICTS.index("serverless"): ps}.get(pv)
-    mix = delta(chosen, point) if point is not None else np.zeros(n)
+    mix = delta(d.mix_usd, float(t.mix_usd[0]))  # on each draw's verdict, as the mix prices it
     top = s.top_input
     return ComponentDraws(name, provider, s.probability, top,
                           s.value_of_information.get(top, 0.0) if top else 0.0,

@@ -99,10 +99,10 @@ def uncertain_parts(advisor: Advisor, component: Component, result: Result, n: i
     whole = _whole(advisor, result, parts, columns)
     values = _values(parts, names, columns)
     inputs = [_named(parts, key) for key in names]
-    d = Draws(inputs, values[:, :n], *(a[:n] for a in whole[:6]))
-    t = Draws(inputs, values[:, n:], *(a[n:] for a in whole[:6]))
+    d = Draws(inputs, values[:, :n], *(a[:n] for a in whole[:7]))
+    t = Draws(inputs, values[:, n:], *(a[n:] for a in whole[:7]))
     s = summarise(result, d, t)
-    s.parts = _part_shares(parts, whole[6][:, :n])
+    s.parts = _part_shares(parts, whole[7][:, :n])
     return s
 
 
@@ -169,7 +169,8 @@ def _views(parts: list[_Part], cols: Array) -> Array:
 def _whole(advisor: Advisor, result: Result, parts: list[_Part], cols: Array,
            ) -> tuple[Array, ...]:
     """Per case, the whole's Draws columns (verdict, Kubernetes and serverless sums, runs a
-    cluster, on nodes, functions excluded) and, last, each part's verdict (parts, cases)."""
+    cluster, on nodes, functions excluded, the parts each on its verdict) and, last, each
+    part's verdict (parts, cases)."""
     marginal = _views(parts, cols)
     cases = cols.shape[1]
     got: dict[str, Array] = {}
@@ -219,7 +220,7 @@ def _whole(advisor: Advisor, result: Result, parts: list[_Part], cols: Array,
         codes[c] = VERDICTS.index(decide(fired, monthly, fields).verdict)  # sums break ties
     runs: Array = np.asarray(((verdicts != SLS) & got["runs_cluster"]).any(axis=0))
     nodes: Array = np.asarray(got["on_nodes"].any(axis=0))
-    return (codes, k8s, sls, runs, nodes, ~on_functions, verdicts)
+    return (codes, k8s, sls, runs, nodes, ~on_functions, hybrid, verdicts)
 
 
 def _part_shares(parts: list[_Part], verdicts: Array) -> list[dict[str, Any]]:

@@ -37,6 +37,7 @@ from runplan.cost.platforms import people_of
 from runplan.cost.vector import MOVING, Array, pyround
 from runplan.kbase import RANGE_FROM, KnowledgeBase, Platform
 from runplan.paths import kbase_dir
+from runplan.probes import VERDICTS
 from runplan.profile import (
     SECONDS_PER_HOUR,
     Component,
@@ -56,6 +57,7 @@ DEFAULT_DRAWS = 1000
 MAX_DRAWS = 1_000_000
 PEOPLE = ("people.fte_monthly_usd", "people.kubernetes_fte", "people.serverless_fte")
 PRICES = ("prices.kubernetes", "prices.serverless")
+SERVERLESS, HYBRID = VERDICTS.index("serverless"), VERDICTS.index("hybrid")
 
 
 @dataclass(frozen=True)
@@ -81,13 +83,25 @@ class Draws:
     runs_cluster: Array  # (N,) bool: the Kubernetes platform is a cluster the team runs
     on_nodes: Array  # (N,) bool: Kubernetes on nodes (`probes.Judged`)
     serverless_excluded: Array  # (N,) bool: a hard constraint rules functions out
+    hybrid_usd: Array | None = None  # a component with parts: each part on its verdict
 
     def take(self, columns: slice | Array) -> Draws:
         """The draws at these columns."""
         return Draws(self.inputs, self.values[:, columns], self.verdict[columns],
                      self.kubernetes_usd[columns], self.serverless_usd[columns],
                      self.runs_cluster[columns], self.on_nodes[columns],
-                     self.serverless_excluded[columns])
+                     self.serverless_excluded[columns],
+                     None if self.hybrid_usd is None else self.hybrid_usd[columns])
+
+    @property
+    def mix_usd(self) -> Array:
+        """Each draw's cost on its verdict as the estate's mix prices it (`portfolio`):
+        functions for serverless; otherwise Kubernetes, or a component with parts' parts
+        each on its own verdict for hybrid."""
+        hybrid = self.kubernetes_usd if self.hybrid_usd is None else self.hybrid_usd
+        out: Array = np.where(self.verdict == SERVERLESS, self.serverless_usd,
+                              np.where(self.verdict == HYBRID, hybrid, self.kubernetes_usd))
+        return out
 
 
 @lru_cache(maxsize=8)
