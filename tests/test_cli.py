@@ -93,7 +93,7 @@ BAD = [
     ("name: x\nexecution:\n  memory_mb: .inf\n",
      "{f}:3: error: execution.memory_mb: must be a finite number, got a number too large to use"),
     ("name: x\nexecution:\n  memory_mb: lots\n",
-     "{f}:3: error: execution.memory_mb: must be number; got \"lots\""),
+     "{f}:3: error: execution.memory_mb: expected a size like 512MB or 2GB, got 'lots'"),
     ("kind: api\n", "{f}:1: error: name: is required"),
     ("name: x\ntraffic: [1, 2\n", "{f}:3: error: invalid YAML: did not find expected ',' or ']'"),
     ("- a\n- b\n", "{f}:1: error: a profile must be a mapping of fields, got list"),

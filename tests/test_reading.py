@@ -374,12 +374,13 @@ def test_yaml_reads_3e6_as_a_number(runner: CliRunner, tmp_path: Path, kb: Knowl
     assert data == {"a": 3e6, "b": 0.001, "c": -2500.0, "d": "0x10", "e": "3e6", "f": "1e",
                     "g": "1:30", "h": 10, "i": "0o17", "j": "1_000", "k": "1:30.5", "l": 0.5,
                     "m": -7}
-    for value in ("1:30", "0x10"):  # was read as 90 and 16 without a word
-        bad = tmp_path / "bad.yaml"
+    for value in ("1:30", "0x10"):  # was read as 90 and 16 without a word; text is read
+        bad = tmp_path / "bad.yaml"  # by the field's unit parser, which refuses both
         bad.write_text(f"name: x\nkind: api\ntraffic: {{requests_per_month: {value}}}\n")
         result = runner.invoke(main, ["advise", str(bad)])
         assert (result.exit_code, result.stderr) == (
-            2, f'{bad}:3: error: traffic.requests_per_month: must be number; got "{value}"\n')
+            2, f"{bad}:3: error: traffic.requests_per_month: expected a count like 30, 2k, 1.5M "
+            f"or 30/day, got '{value}'\n")
     path = tmp_path / "p.yaml"
     path.write_text("name: x\nkind: api\ntraffic: {requests_per_month: 3e6}\n")
     assert runner.invoke(main, ["advise", str(path)]).exit_code == 0
@@ -515,7 +516,7 @@ def test_every_problem_of_a_bad_section_is_reported(runner: CliRunner, tmp_path:
         f"{path}:3: error: traffic.avg_rps: must be at least 0, got -1",
         f"{path}:4: error: traffic.pattern: must be one of steady, diurnal, business-hours, "
         'bursty, scheduled, event-driven; got "weird"',
-        f'{path}:5: error: execution.memory_mb: must be number; got "lots"']
+        f"{path}:5: error: execution.memory_mb: expected a size like 512MB or 2GB, got 'lots'"]
 
 
 def test_null_is_not_given_so_defaults_apply(tmp_path: Path, kb: KnowledgeBase) -> None:

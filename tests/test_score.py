@@ -123,7 +123,8 @@ def test_bad_csv_cells_name_row_and_column(runner: CliRunner, tmp_path: Path) ->
     assert code == 0
     assert [c["name"] for c in data["components"]] == ["a", "d"]
     assert stderr.splitlines() == [
-        f"{path}:3: error: traffic.peak_rps: expected a number, got 'abc'",
+        f"{path}:3: error: traffic.peak_rps: expected a rate like 120, 2k, 120 rps or 3M/month, "
+        "got 'abc'",
         f"{path}:4: error: row has 3 cells, the header has 5"]
     # `;` separates list items.
     assert data["components"][0]["reasons"][0]["facts"] is not None
@@ -448,15 +449,16 @@ def test_a_file_error_found_mid_stream_keeps_its_message_with_workers(
 
 def test_strict_model_and_schema_agree_on_typed_values(runner: CliRunner, tmp_path: Path) -> None:
     """Rows are validated by the strict model first and by the schema only for messages, so a
-    string where a number belongs must still be refused with the schema's message."""
+    string where a number belongs must still be refused with the schema's message (on a field
+    that takes a value with its unit, text is read by the unit parser: "5" is 5 rps)."""
     path = tmp_path / "estate.jsonl"
-    path.write_text('{"name": "a", "traffic": {"avg_rps": "5"}}\n'
+    path.write_text('{"name": "a", "team": {"engineers": "5"}}\n'
                     '{"name": "b", "team": {"engineers": true}}\n{"name": "c"}\n')
     code, data, stderr = score_json(runner, str(path))
     assert code == 0
     assert [c["name"] for c in data["components"]] == ["c"]
     assert stderr.splitlines() == [
-        f'{path}:1: error: traffic.avg_rps: must be number; got "5"',
+        f'{path}:1: error: team.engineers: must be integer; got "5"',
         f"{path}:2: error: team.engineers: must be integer; got true"]
 
 

@@ -75,7 +75,7 @@ def test_each_draw_of_a_whole_is_experta_on_its_parts_figures(tmp_path: Path,
     fast, slow = Advisor(kb, rulebase), Advisor(kb, rulebase, shared=False)
     c = _load(yaml.safe_dump(SHOP), kb)
     result = fast.advise(c)
-    n = 24
+    n = 40
     s = uncertain(fast, c, result, n, 0.0)
     d = s.draws_judged
     assert d is not None

@@ -359,7 +359,8 @@ def test_the_result_page_shows_the_uncertainty_as_advise_does(client: TestClient
     assert out.exit_code == 0, out.output
     u = json.loads(out.output)["uncertainty"]
     page = client.get("/result", params={"p": encode(yaml.safe_load(ON_FLIP))}).text
-    assert f'<p id="u-summary">{html.escape(u["summary"])}</p>' in page
+    summary = html.escape(u["summary"], quote=False).replace("'", "&#39;")  # as Jinja escapes
+    assert f'<p id="u-summary">{summary}</p>' in page
     assert f'id="u-probability">{u["probability"]:.2f}</b>' in page
     voi = u["value_of_information_usd"]
 
@@ -378,10 +379,19 @@ def test_the_result_page_shows_the_uncertainty_as_advise_does(client: TestClient
     assert page.count('class="bar crosses"') == sum(b["crosses_flip"] for b in u["tornado"])
 
 
-def test_a_component_with_parts_has_no_tornado(client: TestClient) -> None:
+def test_a_component_with_parts_has_its_parts_tornado(client: TestClient) -> None:
+    """Sampled part by part (`uncertainty.parts`): the page shows what `advise --uncertain
+    --format json` gives, its inputs named after their parts."""
     profile = yaml.safe_load((EXAMPLES / "media-service.yaml").read_text())
     page = client.get("/result", params={"p": encode(profile)}).text
-    assert 'id="verdict"' in page and 'id="uncertainty"' not in page
+    assert 'id="verdict"' in page and 'id="uncertainty"' in page
+    runner = CliRunner()
+    out = runner.invoke(main, ["advise", str(EXAMPLES / "media-service.yaml"), "--uncertain",
+                               "--format", "json"])
+    u = json.loads(out.stdout)["uncertainty"]
+    summary = html.escape(u["summary"], quote=False).replace("'", "&#39;")  # as Jinja escapes
+    assert f'<p id="u-summary">{summary}</p>' in page
+    assert "thumbnailer: traffic.idle_fraction" in page
 
 
 def test_downloads(client: TestClient, tmp_path: Path) -> None:
@@ -506,6 +516,8 @@ def test_serve_starts_prints_its_url_and_stops_on_ctrl_c(tmp_path: Path) -> None
 
 
 def test_serve_warns_off_loopback(tmp_path: Path) -> None:
+    import urllib.request
+
     proc = subprocess.Popen([sys.executable, "-m", "runplan", "serve", "--host", "0.0.0.0",
                              "--port", "0"], stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
@@ -513,7 +525,12 @@ def test_serve_warns_off_loopback(tmp_path: Path) -> None:
         assert proc.stderr.readline() == ("runplan serve: warning: listening on 0.0.0.0, not "
                                           "loopback: anyone who can reach this machine can "
                                           "use it\n")
-        assert proc.stderr.readline().startswith("runplan serve: http://0.0.0.0:")
+        line = proc.stderr.readline()
+        m = re.fullmatch(r"runplan serve: http://0\.0\.0\.0:(\d+)/ \(Ctrl-C stops\)\n", line)
+        assert m, line
+        # Ctrl-C once it serves (a signal while uvicorn starts up is another test's matter)
+        with urllib.request.urlopen(f"http://127.0.0.1:{m.group(1)}/", timeout=30) as got:
+            assert got.status == 200
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
     finally:

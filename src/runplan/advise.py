@@ -140,6 +140,14 @@ class Result:
     platforms: tuple[PlatformCost, ...] = ()  # every platform of the provider, kbase order
     platform: PlatformCost | None = None  # the verdict's model on its cheapest feasible one
     parts_usd: float | None = None  # with parts: their sum, each on its verdict (`parts_usd`)
+    # --uncertain: the verdict at the point values where the draws' verdict is another one
+    # (`uncertainty.report.with_probability`); the flips are where that one changes.
+    point_verdict: str | None = None
+
+    @property
+    def flips_from(self) -> str:
+        """The verdict the flips lead away from: the one at the profile's values."""
+        return self.point_verdict or self.verdict.verdict
 
 
 @dataclass

@@ -51,6 +51,7 @@ from runplan.profile import (
     parse_component,
     with_provider,
 )
+from runplan.uncertainty.ranges import RANGEABLE, strip_ranges
 from runplan.userfile import display_name, is_stdin, open_stream, read_text, readline
 from runplan.validation import validate
 from runplan.yamlio import (
@@ -179,6 +180,9 @@ def _check_defaults(data: Any, lines: LineMap, file: str, prefix: tuple[str | in
         raise UserError([Problem(file, line_of(lines, (*prefix, k)), ".".join(map(str, (*prefix, k))),
                                  f"defaults may set kind and {', '.join(SECTIONS)}; "
                                  f"not {k!r}") for k in bad])
+    # A bad range or unit value is the defaults' own problem, told once at its line (not
+    # once per component it is merged into); a good one is merged as written.
+    strip_ranges({"name": "defaults", **data}, file, lines, prefix)
     problems = validate({"name": "defaults", **data}, "component", file, lines, prefix)
     if problems:
         raise UserError(problems)
@@ -512,20 +516,29 @@ TRUE = {"true", "yes", "y", "1"}
 FALSE = {"false", "no", "n", "0"}
 
 
-def _cell(value: str, kind: str) -> Any:
+def _cell(value: str, kind: str, rangeable: bool = False) -> Any:
+    """A CSV cell as the value of its column's type. A number cell that is a range (`2M..8M`),
+    or on a field that takes a range a value with its unit (`30M`, `2GB`, `80%`), stays text:
+    the profile's reader reads it (`uncertainty.ranges`), with the same parser as everywhere."""
     text = value.strip()
     if kind == "number" and ".." in text:
-        return text  # a range (`2M..8M`): read with the profile (`uncertainty.ranges`)
+        return text
     if kind == "number":
         try:
+            if not text.isascii():  # float() reads other scripts' digits (Arabic-Indic); YAML does not
+                raise ValueError
             number = float(text.replace("_", ""))
         except ValueError:
+            if rangeable:
+                return text
             raise ValueError(f"expected a number, got {text!r}") from None
         if not math.isfinite(number):  # `inf`, `NaN`, `1e400`: as YAML and JSON say it
             raise ValueError(f"must be a finite number, got {figure(number)}")
         return int(number) if number.is_integer() and abs(number) < 2**53 else number
     if kind == "integer":
         try:
+            if not text.isascii():
+                raise ValueError
             return int(text)
         except ValueError:
             raise ValueError(f"expected a whole number, got {text!r}") from None
@@ -627,7 +640,7 @@ def _csv_entries(f: BinaryIO, file: str, defaults: dict[str, Any] | None) -> Ite
                     if not value.strip():
                         continue
                     try:
-                        flat[col] = _cell(value, types_[col])
+                        flat[col] = _cell(value, types_[col], col in RANGEABLE)
                     except ValueError as exc:
                         problem = Problem(file, line, col, str(exc))
                         break

@@ -413,7 +413,8 @@ def _apply_overrides(docs: dict[str, Any], overrides: Any, name: str, lines: Lin
             here, value = (*here, "value"), value["value"]
         current = figure["value"]
         changed_key = ".".join(k for k in here if k != "value")
-        if looks_like_range(value):
+        was_range = looks_like_range(value)
+        if was_range:
             value = ranged(figure, value, here, changed_key)
             if value is None:
                 return
@@ -426,6 +427,8 @@ def _apply_overrides(docs: dict[str, Any], overrides: Any, name: str, lines: Lin
             figure["value"] = {**current, **value}
         else:
             figure["value"] = value
+            if not was_range:
+                exact(figure)
         figure["source"] = source
         changed.append(changed_key)
 
@@ -519,8 +522,16 @@ def _apply_settings(docs: dict[str, Any], figures: SettingsFigures) -> list[str]
             node = node[key]
         node["value"] = value
         node["source"] = f"settings from {name}"
+        exact(node)
         changed.append(".".join(path))
     return changed
+
+
+def exact(figure: dict[str, Any]) -> None:
+    """A figure an organisation gave as one value: its own, so kbase's range around kbase's
+    value no longer applies (`--uncertain` does not draw it)."""
+    for key in ("low", "high", "range_source"):
+        figure.pop(key, None)
 
 
 def _by_name(doc: Any, field: str) -> str:

@@ -534,8 +534,9 @@ def with_load(w: Workload, requests_per_month: float, hours: float) -> Workload:
 
 def profile_schema() -> dict[str, Any]:
     """The JSON Schema of a component profile, as published in kbase/schemas/: the model's,
-    with a range (`runplan.uncertainty.ranges`) allowed beside the number on each field that
-    takes one (ranges are read before the model sees the profile)."""
+    with a range (`runplan.uncertainty.ranges`) and a value with its unit (`30M`, `2GB`)
+    allowed beside the number on each field that takes a range (both are read before the model
+    sees the profile, by the field's unit parser)."""
     from runplan.uncertainty.ranges import RANGEABLE
 
     schema = Component.model_json_schema()
@@ -543,7 +544,11 @@ def profile_schema() -> dict[str, Any]:
     for field in RANGEABLE:
         section, key = field.split(".")
         prop = defs[section.capitalize()]["properties"][key]
-        prop["anyOf"].insert(1, {"$ref": "#/$defs/Range"})
+        prop["anyOf"][1:1] = [{"$ref": "#/$defs/Range"}, {"$ref": "#/$defs/UnitValue"}]
+    defs["UnitValue"] = {
+        "description": "A value with its unit: 30M, 2k, 300ms, 2GB, 80% (units as in the "
+        "questionnaire and inside a range; a bare number in text is in the field's own unit).",
+        "type": "string", "pattern": "^\\s*[-+]?\\.?[0-9]"}
     defs["Range"] = {
         "description": "A range instead of a value (runplan --uncertain): `low..high` or "
         "{low, high}, a 90% interval, or {p10, p50, p90}; units as in the questionnaire "

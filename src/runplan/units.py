@@ -13,8 +13,8 @@ import re
 HOURS_PER_MONTH = 730.0  # kbase/operations.yaml hours_per_month; a month of load
 # One number at the start of the text: digits with `,` or `_` between them, a decimal part, an
 # exponent. No two parts can match the same characters, so matching is linear on any text.
-_NUMBER = re.compile(r"[-+]?(?:\d[\d,_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
-_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+")  # 1,500 and 12,000,000; 1,5 is not a group
+_NUMBER = re.compile(r"[-+]?(?:\d[\d,_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?", re.ASCII)
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+", re.ASCII)  # 1,500 and 12,000,000; 1,5 is not a group
 _SCALE = {"": 1.0, "k": 1e3, "K": 1e3, "m": 1e6, "M": 1e6, "mm": 1e6, "b": 1e9, "B": 1e9,
           "g": 1e9, "G": 1e9}
 _TIME_MS = {"ms": 1.0, "msec": 1.0, "millisecond": 1.0, "milliseconds": 1.0,
@@ -95,12 +95,13 @@ def _volume(text: str, what: str, plain: tuple[str, ...], per_month_scale: float
 def rate_rps(text: str) -> float:
     """`120`, `2k`, `120 rps`, `120/s`, `120 req/min`, or a volume `3M/month`, `50k/day` ->
     requests per second. A lone `m` (`5m`) is refused: a million, or a minute?"""
-    _, rest = _split(text, "a rate")
+    what = "a rate like 120, 2k, 120 rps or 3M/month"
+    _, rest = _split(text, what)
     if rest == "m":
         n = text.strip()[:-1].strip()  # the number as typed
         raise ValueError(f"{quoted(text.strip())} is ambiguous: write {n}M for {n} million "
                          f"requests per second or {n}/min for {n} per minute")
-    return _volume(text, "a rate like 120, 2k, 120 rps or 3M/month",
+    return _volume(text, what,
                    ("", "rps", "req/s", "/s", "per second", "r/s"), 1 / (HOURS_PER_MONTH * 3600))
 
 
@@ -110,7 +111,7 @@ def per_month(text: str) -> float:
                    ("", "/month", "per month", "a month", "runs", "requests"), 1.0)
 
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)\s*")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)\s*", re.ASCII)
 
 
 def duration(text: str, unit: str) -> float:

@@ -67,11 +67,17 @@ def _suggest(word: str, choices: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _is_range(error: ValidationError, index: Any) -> bool:
-    """Whether branch `index` of an anyOf is the profile's range (`profile.profile_schema`)."""
+def _is_branch(error: ValidationError, index: Any, name: str) -> bool:
+    """Whether branch `index` of an anyOf is the profile's `$defs/name`
+    (`profile.profile_schema`)."""
     options = error.schema.get("anyOf") if isinstance(error.schema, dict) else None
     return isinstance(options, list) and isinstance(index, int) and index < len(options) \
-        and options[index] == {"$ref": "#/$defs/Range"}
+        and options[index] == {"$ref": f"#/$defs/{name}"}
+
+
+def _is_range(error: ValidationError, index: Any) -> bool:
+    """Whether branch `index` of an anyOf is the profile's range."""
+    return _is_branch(error, index, "Range")
 
 
 def _looks_like_range(value: Any) -> bool:
@@ -91,6 +97,8 @@ def _leaf_errors(error: ValidationError) -> list[ValidationError]:
         def fits(index: Any, errors: list[ValidationError]) -> bool:
             if _is_range(error, index) and not _looks_like_range(error.instance):
                 return False  # a plain value: the number's problem, not the range syntax's
+            if _is_branch(error, index, "UnitValue"):
+                return False  # its text is read (and refused) by the unit parser, not here
             return not any(e.validator == "type" and len(e.absolute_path) == here
                            for e in errors)
 

@@ -50,7 +50,14 @@ from runplan.cost.serverless import add_up
 from runplan.errors import Problem, UserError, short_name
 from runplan.fmt import usd
 from runplan.kbase import KnowledgeBase, Platform
-from runplan.profile import Component, check_component, parse_component, with_provider
+from runplan.profile import (
+    Component,
+    check_component,
+    component_from,
+    parse_component,
+    with_provider,
+)
+from runplan.uncertainty.ranges import strip_ranges
 from runplan.userfile import name_reason
 from runplan.verdict import Verdict, decide
 from runplan.yamlio import load_data_file
@@ -302,18 +309,19 @@ def load_profile(rec: Record, provider: str | None, kb: Any, root: Path | None =
         raw = dict(raw)
         raw.setdefault("name", Path(rec.file).stem)
         raw = with_provider(raw, provider or block.get("provider"))
+    raw, ranges = strip_ranges(raw, file, lines, prefix)  # units and ranges, as `advise` reads
     component = parse_component(raw, file, lines, prefix)
     check_component(component, kb, file, lines, prefix)
+    if ranges:
+        component._ranges = ranges
     return component
 
 
 def _referenced_profile(path: Path, rec: Record, provider: str | None, kb: Any) -> Component:
     raw, lines = load_data_file(path)
     if isinstance(raw, dict):
-        raw = with_provider({"name": Path(rec.file).stem, **raw}, provider)
-    component = parse_component(raw, str(path), lines)
-    check_component(component, kb, str(path), lines)
-    return component
+        raw = {"name": Path(rec.file).stem, **raw}
+    return component_from(raw, lines, str(path), kb, provider)
 
 
 def check_record(rec: Record, advisor: Advisor, provider: str | None = None,
@@ -493,7 +501,7 @@ def _decision(rec: Record, r: Result, add: Any, advisor: Advisor, meta: revisit.
             assert b is not None
             gap = (f"; {label} costs {usd(mine)}/month against {usd(b)} for {v.verdict} "
                    f"({'+' if mine >= b else '-'}{usd(abs(mine - b))})")
-        flips = "; ".join(f.sentence(v.verdict) for f in r.flips[:2]) if not lifted else ""
+        flips = "; ".join(f.sentence(r.flips_from) for f in r.flips[:2]) if not lifted else ""
         add("ADR-DISAGREES", f"chose {model}; runplan's verdict is {v.verdict} (confidence "
             f"{v.confidence:.2f}): " + " ".join(f"{x.message} [{x.rule}]" for x in top) + gap
             + (f"; {flips}" if flips else ""), line)

@@ -370,6 +370,14 @@ def joins(platform: Platform, standalone: Array) -> Array:
     return out
 
 
+def people_of(platform: Platform | None, view: str) -> tuple[str, str]:
+    """The people model's (kind, view) of the Kubernetes model's platform in the Kubernetes
+    view `view` (None: Kubernetes on nodes)."""
+    if platform is None or platform.bill == "nodes":
+        return "nodes", view
+    return _people_of(platform, platform_view(platform, view))
+
+
 def _people_of(platform: Platform, view: str) -> tuple[str, str]:
     """The people model's (kind, view) of a container platform in `view` (see
     `_container_people`)."""

@@ -41,7 +41,7 @@ def render_markdown(r: Result) -> str:
     if c.break_even:
         out.append(f"Break-even: about {num(c.break_even.avg_rps)} rps average.")
     if r.flips:
-        out += ["", "What would change it:"] + [f"- {md(f.sentence(v.verdict))}" for f in r.flips]
+        out += ["", "What would change it:"] + [f"- {md(f.sentence(r.flips_from))}" for f in r.flips]
     if r.assumptions:
         out += ["", "<details><summary>Assumed inputs</summary>", ""]
         out += [f"- {md(str(a))}" for a in r.assumptions] + ["", "</details>"]

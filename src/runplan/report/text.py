@@ -152,7 +152,7 @@ def render_text(r: Result, explain: bool = False) -> str:
     lines += ["", *cost_lines(r), *platform_lines(r)]
     if r.flips:
         lines.append("What would change it:")
-        lines += [f"  - {f.sentence(v.verdict)}" for f in r.flips]
+        lines += [f"  - {f.sentence(r.flips_from)}" for f in r.flips]
     elif not r.parts:
         lines.append("What would change it: no single input within 100x of its value flips it")
     if r.parts:

@@ -86,7 +86,7 @@ def uncertain_parts(advisor: Advisor, component: Component, result: Result, n: i
             point = r if r.costs.view == v else advisor.part_result(component, i, v)
             inputs = inputs_for(component._ranges.get(("parts", i), {}), point.workload,
                                 {a.field for a in point.assumptions}, advisor.kb, v,
-                                price_uncertainty)
+                                price_uncertainty, point.costs.kubernetes_platform)
             if z is None:
                 z, first = draw_z(inputs, n, _digest([seed, "part", i])), inputs
             jobs.append((point, inputs, np.hstack([drawn(inputs, z), tornado_values(inputs)])))

@@ -6,7 +6,9 @@ A numeric profile field may be a value or a range:
 - `{p10: .., p50: .., p90: ..}`: three percentiles.
 
 Units work inside a range as in the questionnaire (`runplan.units`): `2k..8k` rps,
-`300ms..2s`, `512MB..2GB`, `10%..40%`, `2M/month..8M/month`.
+`300ms..2s`, `512MB..2GB`, `10%..40%`, `2M/month..8M/month`; a plain value on these fields
+takes the same units (`30M`, `2k`, `1.5s`, `2GB`, `80%`), read by the same parser
+(`value_of`).
 
 Distributions (`Dist`): volumes, durations, memory and SLOs are log-normal (positive, and an
 error of 2x either way is as likely as the other); the idle share is logit-normal (bounded to
@@ -17,15 +19,16 @@ from p90, so a skewed triple (p50 nearer one end) keeps all three points exactly
 (a default with its low and high) are the same two-piece fit with the default as median.
 
 Ranges are read from the raw data before validation (`strip_ranges`): each becomes its median,
-so every code path sees a plain profile, and the ranges are kept in a side table by field.
+so every code path sees a plain profile, and the ranges are kept in a side table by field. A
+value with its unit becomes its number there too (exactly, not rounded).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -55,7 +58,8 @@ FREE_TEXT = frozenset({"name", "description"})
 INTERVAL_KEYS = frozenset({"low", "high"})
 TRIPLE_KEYS = frozenset({"p10", "p50", "p90"})
 RANGE_KEYS = INTERVAL_KEYS | TRIPLE_KEYS
-_RANGE_TEXT = re.compile(r"^\s*([^.]*(?:\.(?!\.)[^.]*)*?)\s*\.\.\s*(.*?)\s*$")
+MAX_RANGE_TEXT = 200  # `low..high` with units is a few dozen characters
+MAX_SPREAD = 1e6  # a range's high end over its low end: six orders of magnitude at most
 
 
 @dataclass(frozen=True)
@@ -121,16 +125,51 @@ def _number(raw: Any, parse: Callable[[str], float]) -> float:
     raise ValueError(f"expected a number, got {type(raw).__name__}")
 
 
+def value_of(text: str, field: str) -> float:
+    """A value of a rangeable field written with its unit (`30M`, `2k`, `1.5s`, `2GB`, `80%`),
+    in the field's own unit: what a range's ends are read with too. Raises ValueError with the
+    unit parser's message (which quotes only what was written)."""
+    if len(text) > MAX_RANGE_TEXT:
+        raise ValueError(f"a value is at most {MAX_RANGE_TEXT} characters, got {len(text):,}")
+    value = RANGEABLE[field][0](text)
+    if not math.isfinite(value):  # a finite number times its unit (`1e308k`)
+        raise ValueError(f"{units.quoted(text.strip())} is too large a number")
+    return float(f"{value:.12g}")  # 1.1s is 1100 ms, not 1100.0000000000002
+
+
 def parse_range(raw: Any, field: str) -> Dist | None:
     """The distribution a field's raw value stands for, None for a plain value. Raises
     ValueError with a message that names no user text but numbers."""
-    parse, share = RANGEABLE[field]
-    return parse_range_of(raw, parse, share)
+    dist = parse_range_of(raw, lambda text: value_of(text, field), RANGEABLE[field][1])
+    if dist is not None:
+        low, high, strict = bounds(field)
+        if dist.low < low or (strict and dist.low <= low):
+            raise ValueError(f"the low end must be {'above' if strict else 'at least'} "
+                             f"{low:g}, got {dist.low:g}")
+        if dist.high > high:
+            raise ValueError(f"the high end must be at most {high:g}, got {dist.high:g}")
+    return dist
+
+
+@cache
+def bounds(field: str) -> tuple[float, float, bool]:
+    """A rangeable field's limits as the profile's schema has them: (lowest, highest, whether
+    the lowest itself is excluded)."""
+    from runplan.profile import Component  # which reads this module's RANGEABLE
+
+    section, key = field.split(".")
+    prop = Component.model_json_schema()["$defs"][section.capitalize()]["properties"][key]
+    number = next(o for o in prop["anyOf"] if o.get("type") == "number")
+    if "exclusiveMinimum" in number:
+        return float(number["exclusiveMinimum"]), float(number["maximum"]), True
+    return float(number.get("minimum", -math.inf)), float(number["maximum"]), False
 
 
 def price(text: str) -> float:
     """A price as a `--pricing` range's end may give it: `0.20`, `$0.20`, `1,200`."""
     try:
+        if not text.isascii():  # float() reads other scripts' digits; a price file does not
+            raise ValueError
         got = float(text.strip().removeprefix("$").replace(",", ""))
     except ValueError:
         raise ValueError("expected a price in the figure's unit, e.g. 0.20 or $0.20") from None
@@ -142,10 +181,14 @@ def price(text: str) -> float:
 def parse_range_of(raw: Any, parse: Callable[[str], float], share: bool) -> Dist | None:
     """`parse_range` for a value whose ends `parse` reads (a kbase figure's: `price`)."""
     if isinstance(raw, str):
-        m = _RANGE_TEXT.match(raw)
-        if m is None:
+        if ".." not in raw:
             return None
-        lo_text, hi_text = m.group(1), m.group(2)
+        if len(raw) > MAX_RANGE_TEXT:
+            raise ValueError(f"a range is at most {MAX_RANGE_TEXT} characters, got "
+                             f"{len(raw):,}")
+        if "..." in raw or raw.count("..") > 1:
+            raise ValueError("a range is low..high, two dots between two numbers, e.g. 2M..8M")
+        lo_text, _, hi_text = (t.strip() for t in raw.partition(".."))
         if not lo_text or not hi_text:
             raise ValueError("a range needs both ends: low..high, e.g. 2M..8M")
         lo, hi = parse(lo_text), parse(hi_text)
@@ -179,6 +222,9 @@ def _in_domain(lo: float, hi: float, share: bool) -> None:
     if not share and lo <= 0:
         raise ValueError(f"a range of this figure is log-normal: its low end must be above 0, "
                          f"got {lo:g}")
+    if not share and hi / lo > MAX_SPREAD:
+        raise ValueError(f"a range spans at most a factor of {MAX_SPREAD:,.0f} from its low "
+                         f"end to its high end, got {lo:g}..{hi:g}: narrow it")
 
 
 def looks_like_range(raw: Any) -> bool:
@@ -197,14 +243,24 @@ Ranges = dict[str, Dist]  # dotted field (`traffic.avg_rps`) -> its distribution
 
 def strip_ranges(data: Any, file: str, lines: LineMap, prefix: tuple[str | int, ...] = (),
                  ) -> tuple[Any, dict[tuple[str | int, ...], Ranges]]:
-    """The raw profile with each range replaced by its median, and the ranges by where they
-    stood: () for the component, ("parts", i) for a part (each Ranges by dotted field). Data
-    that is not a profile's shape is returned unchanged, for validation to report."""
+    """The raw profile with each range replaced by its median and each value with its unit
+    (`30M`) by its number, and the ranges by where they stood: () for the component,
+    ("parts", i) for a part (each Ranges by dotted field). Data that is not a profile's shape
+    is returned unchanged, for validation to report. A range or value that does not read is
+    a problem naming its field, raised with the schema's problems of the rest, so a profile's
+    problems are all reported at once."""
     table: dict[tuple[str | int, ...], Ranges] = {}
     problems: list[Problem] = []
+    refused: list[tuple[dict[str, Any], str]] = []  # where each refused value stands
     if not isinstance(data, dict):
         return data, table
     out = dict(data)
+
+    def refuse(holder: dict[str, Any], key: str, path: tuple[str | int, ...],
+               message: str) -> None:
+        problems.append(Problem(file, line_of(lines, path), dotted(path), message))
+        refused.append((holder, key))
+
     targets: list[tuple[dict[str, Any], tuple[str | int, ...], Callable[[dict[str, Any]], None]]]
     targets = [(out, (), lambda _d: None)]
     parts = out.get("parts")
@@ -227,32 +283,41 @@ def strip_ranges(data: Any, file: str, lines: LineMap, prefix: tuple[str | int, 
                         if _looks_like_range(raw) and isinstance(raw, dict | str):
                             if isinstance(raw, str) and name in FREE_TEXT:
                                 continue
-                            problems.append(Problem(
-                                file, line_of(lines, path), dotted(path),
-                                "takes one value, not a range (ranges are for " +
-                                ", ".join(RANGEABLE) + ")"))
+                            refuse(section, name, path,
+                                   "takes one value, not a range (ranges are for " +
+                                   ", ".join(RANGEABLE) + ")")
                         continue
                     try:
                         dist = parse_range(raw, field)
+                        if dist is not None:
+                            found[field] = dist
+                            section[name] = _point(dist, field)
+                        elif isinstance(raw, str):  # a value with its unit: `30M`, `2GB`, `80%`
+                            section[name] = _plain(value_of(raw, field))
                     except ValueError as exc:
-                        problems.append(Problem(file, line_of(lines, path), dotted(path),
-                                                str(exc)))
-                        continue
-                    if dist is not None:
-                        found[field] = dist
-                        section[name] = _point(dist, field)
+                        refuse(section, name, path, str(exc))
                 block[key] = section
             elif key not in SECTIONS and key not in ("parts",) and key not in FREE_TEXT \
                     and _looks_like_range(value):
-                path = (*prefix, *where, key)
-                problems.append(Problem(file, line_of(lines, path), dotted(path),
-                                        "takes one value, not a range"))
+                refuse(block, key, (*prefix, *where, key), "takes one value, not a range")
         if found:
             table[where] = found
         put(block)
     if problems:
+        from runplan.validation import validate
+
+        for holder, key in refused:
+            del holder[key]
+        problems += validate(out, "component", file, lines, prefix)
+        problems.sort(key=lambda p: p.line or 0)  # stable: a line's own order kept
         raise UserError(problems)
     return out, table
+
+
+def _plain(value: float) -> float | int:
+    """A value read with its unit, exactly: a whole number as an int, as YAML reads `2048`
+    (so `2GB` gives the same output as `2048`)."""
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
 
 def _setter(items: list[Any], i: int) -> Callable[[dict[str, Any]], None]:

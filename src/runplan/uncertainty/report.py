@@ -8,15 +8,19 @@ information.
 - Tornado: each uncertain input at its p10 and at its p90, every other input at its median:
   how far that swing moves the cost gap, and whether either end has another verdict (the swing
   crosses a flip).
-- Value of information (`evpi`): the regret of a draw is what being on the most probable
-  verdict costs when the rules, knowing that draw's inputs, choose another: the two
-  verdicts' monthly costs apart. The expected value of perfect information on one input is
-  the expected regret avoided by knowing it exactly: the draws are binned on that input
-  (deciles); in each bin the decision is the rules' most probable verdict there, and where
-  that differs from the overall one the regret it avoids is counted. A bin changes its
-  verdict only when its lead is more than 3 standard errors (of the two counts), so an input
-  that cannot change the decision gets 0, not sampling noise. The value of knowing every
-  input is the verdict's expected regret itself.
+- Value of information (`evpi`): the regret of a verdict in a draw is what taking it costs
+  when the rules, knowing that draw's inputs, choose another: the two verdicts' monthly
+  costs apart. Knowing no input exactly, the decision is the verdict with the least expected
+  regret (`decision`). The expected value of perfect information on one input is the
+  expected regret avoided by knowing it exactly: the draws are binned on that input
+  (deciles); in each bin the decision may switch to the verdict with the least regret
+  there, and the regret that avoids is counted. A bin switches only when the regret it
+  avoids is more than 3 standard errors of the draws' differences, so an input that cannot
+  change the decision gets 0, not sampling noise. The value of knowing every input is the
+  decision's expected regret itself (`expected_regret_usd`).
+- The verdict: the most probable over the draws, unless its lead over the verdict at the
+  profile's values is within 3 standard errors of the two counts (`clearly_more`): then the
+  point's verdict stays and the line says the case is too close to call.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from runplan.errors import Problem, UserError
 from runplan.fmt import num, usd
 from runplan.probes import VERDICTS
 from runplan.profile import Component
-from runplan.uncertainty.ranges import Z80
+from runplan.uncertainty.ranges import Z80, point_of
 from runplan.uncertainty.sample import (
     DEFAULT_DRAWS,
     Draws,
@@ -72,14 +76,14 @@ class Bar:
 @dataclass
 class Summary:
     draws: int
-    verdict: str  # the most probable
+    verdict: str  # the most probable, unless too close to call (the point's then)
     probability: float
     margin: float
     shares: dict[str, float]
     percentiles: dict[str, dict[str, float | None]]
     tornado: list[Bar]
     value_of_information: dict[str, float]  # input -> USD a month, largest first
-    regret_usd: float  # the verdict's expected regret: the value of knowing every input exactly
+    regret_usd: float  # the decision's expected regret: the value of knowing every input exactly
     inputs: list[Input] = field(default_factory=list)
     point_verdict: str = ""
     # input -> how far the verdict's share ranges over the input's deciles, largest first
@@ -98,17 +102,31 @@ class Summary:
         crossing = [b for b in self.tornado if b.crosses]
         if crossing:
             return crossing[0].input
-        if self.probability < 1 and self.moves and next(iter(self.moves.values())) > 0:
+        spreads = list(self.moves.values())
+        if self.probability < 1 and spreads and spreads[0] > self.spread_noise and \
+                (len(spreads) == 1 or spreads[0] > spreads[1]):
             return next(iter(self.moves))
         return None
+
+    @property
+    def spread_noise(self) -> float:
+        """How far the verdict's share may range over an input's deciles by chance alone:
+        2 x SIGNIFICANT_SE binomial standard errors of a decile's share (the range of ten
+        such shares is about 3 of them by chance)."""
+        p, per_bin = self.probability, max(1.0, self.draws / BINS)
+        return 2 * SIGNIFICANT_SE * math.sqrt(p * (1 - p) / per_bin)
 
     def line(self) -> str:
         """The one-line text summary."""
         p = self.probability
-        share = f"{p:.1%}" if 0.99 < p < 1 or 0 < p < 0.01 else f"{p:.0%}"
         margin = f"{self.margin:.1%}" if self.margin < 0.01 else f"{self.margin:.0%}"
-        head = (f"{self.verdict} in {share} of plausible cases "
+        head = (f"{self.verdict} in {_share(p)} of plausible cases "
                 f"(+/-{margin}, {self.draws:,} draws)")
+        ahead = max(self.shares.items(), key=lambda kv: kv[1])
+        if ahead[1] > p:  # more draws, but not enough more to overturn the point's verdict
+            head = (f"too close to call: {self.verdict} (at the profile's values) in "
+                    f"{_share(p)}, {ahead[0]} in {_share(ahead[1])} of plausible cases "
+                    f"(+/-{margin}, {self.draws:,} draws)")
         top = self.top_input
         if top is None:
             return f"{head}; " + ("no input's range changes it" if p == 1 else
@@ -117,6 +135,16 @@ class Summary:
         if worth <= 0:
             return f"{head}; {top} moves it most (no one input's value alone would change it)"
         return f"{head}; {top} decides it: measure it first, worth up to {usd(worth)}/month"
+
+
+def _share(p: float) -> str:
+    return f"{p:.1%}" if 0.99 < p < 1 or 0 < p < 0.01 else f"{p:.0%}"
+
+
+def clearly_more(a: Any, b: Any) -> Any:
+    """Whether count a exceeds count b by more than SIGNIFICANT_SE standard errors of their
+    difference (floats or arrays): a lead that sampling noise does not explain."""
+    return a - b > SIGNIFICANT_SE * np.sqrt(a + b)
 
 
 def wilson_margin(p: float, n: int) -> float:
@@ -148,35 +176,51 @@ def evpi(x: Array, verdict: Array, regret: Array, chosen: int, bins: int = BINS)
     return float(evpi_all(x[None, :], verdict, regret, chosen, bins)[0][0])
 
 
+def decision(regret: Array) -> int:
+    """The verdict to take knowing no input exactly: the least expected regret (the first in
+    tie order among equals)."""
+    return int(np.argmin(regret.mean(axis=1)))
+
+
 def evpi_all(x: Array, verdict: Array, regret: Array, chosen: int, bins: int = BINS,
              ) -> tuple[Array, Array]:
-    """`evpi` of each row of `x` (inputs, N) at once, and each input's spread: how far the
-    share of draws on the verdict ranges over its bins (what says which input moves the
-    verdict most where knowing none alone would change it)."""
+    """`evpi` of each row of `x` (inputs, N) at once, against the decision with the least
+    expected regret (`decision`), and each input's spread: how far the share of draws on
+    the verdict `chosen` ranges over its bins (what says which input moves the verdict most
+    where knowing none alone would change it). In each bin the decision switches to the
+    verdict with the least regret there when its lead is more than SIGNIFICANT_SE standard
+    errors of the draws' differences: an input that cannot change the decision gets 0,
+    not sampling noise."""
     d, n = x.shape
     options = len(regret)
+    prior = decision(regret)
     bins = max(1, min(bins, n // 2))
     edges = np.quantile(x, np.linspace(0, 1, bins + 1)[1:-1], axis=1)  # (bins - 1, d)
     where = (edges.T[:, :, None] <= x[:, None, :]).sum(axis=1)  # (d, N); ties stay together
-    cell = np.arange(d)[:, None] * bins + where  # (input, bin)
-    counts = np.bincount((cell * options + verdict[None, :]).ravel(),
-                         minlength=d * bins * options).reshape(d, bins, options)
-    other = np.argmax(counts, axis=2)  # the rules' verdict knowing x: each bin's most probable
-    c_other = np.take_along_axis(counts, other[:, :, None], axis=2)[:, :, 0]
-    c_chosen = counts[:, :, chosen]
-    switch = (other != chosen) & \
-        (c_other - c_chosen > SIGNIFICANT_SE * np.sqrt(c_other + c_chosen))
-    total = np.zeros((d, bins, options))
+    cell = (np.arange(d)[:, None] * bins + where).ravel()  # (input, bin)
+    size = np.bincount(cell, minlength=d * bins).reshape(d, bins)
+    saved_by = np.full((d, bins, options), -np.inf)  # the regret each switch avoids in a bin
+    square = np.zeros((d, bins, options))
     for o in range(options):
-        if np.isfinite(regret[o]).all():
-            total[:, :, o] = np.bincount(cell.ravel(), weights=np.broadcast_to(
-                regret[o], (d, n)).ravel(), minlength=d * bins).reshape(d, bins)
-    kept = total[:, :, chosen]
-    moved = np.take_along_axis(total, other[:, :, None], axis=2)[:, :, 0]
-    saved: Array = np.where(switch, np.maximum(0.0, kept - moved), 0.0).sum(axis=1) / n
-    size = counts.sum(axis=2)
+        if o == prior or not np.isfinite(regret[o]).all():
+            continue
+        diff = np.broadcast_to(regret[prior] - regret[o], (d, n)).ravel()
+        saved_by[:, :, o] = np.bincount(cell, weights=diff, minlength=d * bins).reshape(d, bins)
+        square[:, :, o] = np.bincount(cell, weights=diff * diff,
+                                      minlength=d * bins).reshape(d, bins)
+    best = np.argmax(saved_by, axis=2)
+    gain = np.take_along_axis(saved_by, best[:, :, None], axis=2)[:, :, 0]
+    sq = np.take_along_axis(square, best[:, :, None], axis=2)[:, :, 0]
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(size > 0, c_chosen / size, np.nan)
+        var = np.where(size > 1, (sq - gain * gain / np.maximum(size, 1)) /
+                       np.maximum(size - 1, 1), 0.0)
+    noise = SIGNIFICANT_SE * np.sqrt(np.maximum(size * var, 0.0))
+    switch = np.isfinite(gain) & (gain > 0) & (gain > noise)
+    saved: Array = np.where(switch, gain, 0.0).sum(axis=1) / n
+    counts = np.bincount(cell * options + np.broadcast_to(verdict, (d, n)).ravel(),
+                         minlength=d * bins * options).reshape(d, bins, options)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(size > 0, counts[:, :, chosen] / size, np.nan)
     spread: Array = np.nanmax(share, axis=1) - np.nanmin(share, axis=1)
     return saved, spread
 
@@ -196,6 +240,9 @@ def summarise(result: Result, d: Draws, t: Draws) -> Summary:
     n = len(d.verdict)
     counts = np.bincount(d.verdict, minlength=len(VERDICTS))
     chosen = int(np.argmax(counts))  # ties: the first in tie order (`verdict.TIE_ORDER`)
+    at_point = VERDICTS.index(result.verdict.verdict)
+    if not clearly_more(float(counts[chosen]), float(counts[at_point])):
+        chosen = at_point  # a lead within sampling noise does not overturn the point
     p = float(counts[chosen]) / n
     gap = d.kubernetes_usd - d.serverless_usd
     regret = regrets(d.verdict, d.kubernetes_usd, d.serverless_usd)
@@ -214,7 +261,7 @@ def summarise(result: Result, d: Draws, t: Draws) -> Summary:
                      "gap_usd": _percentiles(gap)},
         tornado=_bars(d.inputs, t),
         value_of_information=voi, moves=moves,
-        regret_usd=round(float(regret[chosen].mean()), 2),
+        regret_usd=round(float(regret[decision(regret)].mean()), 2),
         inputs=d.inputs, point_verdict=result.verdict.verdict, draws_judged=d, point=t)
 
 
@@ -225,8 +272,12 @@ def tornado_values(inputs: list[Input]) -> Array:
     z = np.zeros((k, 1 + 2 * k))
     for j in range(k):
         z[j, 1 + 2 * j], z[j, 2 + 2 * j] = -Z80, Z80
-    out: Array = np.vstack([i.dist.ppf(z[j]) for j, i in enumerate(inputs)]) if k else \
-        np.zeros((0, 1))
+    if not k:
+        return np.zeros((0, 1))
+    # The median as the point has it (`ranges.point_of`: 10240, not 10240.000000000002), so
+    # the middle row is the point's verdict even on a flip.
+    out: Array = np.vstack([np.where(z[j] == 0, point_of(i.dist), i.dist.ppf(z[j]))
+                            for j, i in enumerate(inputs)])
     return out
 
 
@@ -291,7 +342,10 @@ def with_probability(result: Result, s: Summary) -> Result:
     verdict = replace(result.verdict, verdict=s.verdict, confidence=s.probability)
     if s.verdict == result.verdict.verdict:
         return replace(result, verdict=verdict)
-    return replace(result, verdict=verdict, platform=cheapest(result.platforms, s.verdict))
+    # the draws overturn the point: the runner-up is the point's verdict, the flips its own
+    verdict = replace(verdict, runner_up=result.verdict.verdict)
+    return replace(result, verdict=verdict, platform=cheapest(result.platforms, s.verdict),
+                   point_verdict=result.verdict.verdict)
 
 
 def summary_data(s: Summary) -> dict[str, Any]:

@@ -33,8 +33,9 @@ from typing import Any
 import numpy as np
 
 from runplan.advise import Advisor, Result
+from runplan.cost.platforms import people_of
 from runplan.cost.vector import MOVING, Array, pyround
-from runplan.kbase import RANGE_FROM, KnowledgeBase
+from runplan.kbase import RANGE_FROM, KnowledgeBase, Platform
 from runplan.paths import kbase_dir
 from runplan.profile import (
     SECONDS_PER_HOUR,
@@ -47,7 +48,7 @@ from runplan.profile import (
     idle_under_peak,
     max_idle_fraction,
 )
-from runplan.uncertainty.ranges import Dist, Ranges, fit
+from runplan.uncertainty.ranges import RANGEABLE, Dist, Ranges, bounds, fit
 from runplan.userfile import read_text
 from runplan.yamlio import load_yaml
 
@@ -126,9 +127,11 @@ def _factor(low: float, high: float) -> Dist:
 
 
 def inputs_for(given: Ranges, w: Workload, assumed: set[str], kb: KnowledgeBase,
-               view: str, price_uncertainty: float) -> list[Input]:
+               view: str, price_uncertainty: float, platform: Platform | None = None,
+               ) -> list[Input]:
     """The uncertain inputs of a workload (a component without parts, or a part) whose
-    profile gives the ranges `given`, in a fixed order."""
+    profile gives the ranges `given`, in a fixed order; `platform`: its Kubernetes model's
+    at the point (whose people line the Kubernetes FTE's spread is of; None: nodes)."""
     out = [Input(f, d, "profile range", False) for f, d in given.items()]
     traffic = kb.raw["traffic"]
     pattern = traffic["patterns"][w.pattern]
@@ -167,20 +170,32 @@ def inputs_for(given: Ranges, w: Workload, assumed: set[str], kb: KnowledgeBase,
         out.append(Input("execution.cpu_share", _factor(spread["low"], spread["high"]),
                          f"kbase/uncertainty.yaml cpu_share_factor ({spread['source']})",
                          True))
+    def fte_factor(name: str, figure: dict[str, Any], where: str) -> None:
+        """A model's FTE as a factor on its kbase figure (none where the organisation gave
+        the figure as one value: `kbase.exact`)."""
+        low, high, value = figure.get("low"), figure.get("high"), figure["value"]
+        if low is None or high is None or not value or not low < high:
+            return
+        why = figure.get("range_source")
+        out.append(Input(name, _factor(low / value, high / value),
+                         f"kbase/operations.yaml {where} " + (f"({why})" if why else "low/high"),
+                         not str(why).startswith(RANGE_FROM)))
+
     ops = kb.raw["operations"]
     add("people.fte_monthly_usd", ops["fte_monthly_usd"], "kbase/operations.yaml fte_monthly_usd")
     people = ops["people"]
-    which = "cluster_fte" if view == "standalone" else "service_fte"
-    figure = people[which]["nodes"][w.devops_maturity]
-    out.append(Input("people.kubernetes_fte",
-                     _factor(figure["low"] / figure["value"], figure["high"] / figure["value"]),
-                     f"kbase/operations.yaml people.{which}.nodes.{w.devops_maturity} low/high",
-                     True))
-    figure = people["service_fte"]["serverless"][w.devops_maturity]
-    out.append(Input("people.serverless_fte",
-                     _factor(figure["low"] / figure["value"], figure["high"] / figure["value"]),
-                     f"kbase/operations.yaml people.service_fte.serverless.{w.devops_maturity}"
-                     " low/high", True))
+    # The Kubernetes people line's main figure: running a cluster where the line pays for one
+    # (standalone nodes, EKS on Fargate or Autopilot new), else the service's own effort.
+    kind, line_view = people_of(platform, view)
+    if kind == "serverless":  # serverless containers: a serverless service's effort
+        kind, which = "serverless", "service_fte"
+    else:
+        which = "cluster_fte" if line_view == "standalone" and \
+            people["cluster_fte"].get(kind, {}).get(w.devops_maturity) else "service_fte"
+    fte_factor("people.kubernetes_fte", people[which][kind][w.devops_maturity],
+               f"people.{which}.{kind}.{w.devops_maturity}")
+    fte_factor("people.serverless_fte", people["service_fte"]["serverless"][w.devops_maturity],
+               f"people.service_fte.serverless.{w.devops_maturity}")
     for key, r in kb.price_ranges.items():
         if key.startswith(f"{kb.provider(w.provider).provider}."):
             out.append(Input(f"prices.{key}", r.dist, r.source, False, r.point))
@@ -193,11 +208,16 @@ def inputs_for(given: Ranges, w: Workload, assumed: set[str], kb: KnowledgeBase,
 
 
 def seed_of(component: Component, n: int, price_uncertainty: float) -> int:
-    """A seed from the component's canonical content (never Python's hash())."""
+    """A seed from the component's canonical content (never Python's hash()), its
+    descriptions left out: editing prose in a profile does not move its draws (in CI, a
+    record's probability across `--fragile-below`). The name stays: two components of an
+    estate that differ only in name are two services, drawn apart."""
     ranges = {"/".join(map(str, where)): {f: [d.mu, d.below, d.above, d.share]
                                            for f, d in sorted(table.items())}
               for where, table in sorted(component._ranges.items(), key=lambda kv: str(kv[0]))}
-    return _digest([component.model_dump(mode="json"), ranges, n, price_uncertainty])
+    content = component.model_dump(mode="json", exclude={"description": True, "parts": {
+        "__all__": {"description"}}})
+    return _digest([content, ranges, n, price_uncertainty])
 
 
 def lhs(d: int, n: int, seed: int) -> Array:
@@ -235,7 +255,7 @@ def prepare(component: Component, result: Result, view: str, kb: KnowledgeBase, 
     """A component's uncertain inputs and their n drawn values, (inputs, n)."""
     w = result.workload
     inputs = inputs_for(component._ranges.get((), {}), w, {a.field for a in result.assumptions},
-                        kb, view, price_uncertainty)
+                        kb, view, price_uncertainty, result.costs.kubernetes_platform)
     return inputs, drawn(inputs, draw_z(inputs, n, seed_of(component, n, price_uncertainty)))
 
 
@@ -244,6 +264,9 @@ def drawn(inputs: list[Input], z: Array) -> Array:
     values = np.empty_like(z)
     for k, i in enumerate(inputs):
         values[k] = i.dist.ppf(z[k])
+        if i.name in RANGEABLE:  # a tail beyond the field's limit stands at the limit
+            low, high, _ = bounds(i.name)
+            values[k] = np.clip(values[k], low, high)
     return values
 
 
