@@ -32,6 +32,12 @@ CSV_COLUMNS = ("name", "verdict", "confidence", "kubernetes_usd", "kubernetes_vi
                "platform_usd", "parts_usd")
 
 
+# With --uncertain and no input worth measuring (no component's top input has a value of
+# information above zero): said, rather than the "measure these first" list left out.
+NOTHING_TO_MEASURE = ("Nothing to measure first: knowing any single input exactly would change "
+                      "no verdict to a cheaper one (its value of information is zero for every "
+                      "component).")
+
 # With --uncertain: the probability of the verdict (also its `confidence` then), the input
 # most worth measuring and what knowing it is worth a month.
 UNCERTAIN_COLUMNS = ("probability", "top_input", "top_input_value_usd")
@@ -235,10 +241,9 @@ class TextSink:
             console.print(_text("\nUnder uncertainty:"))
             for line in estate_lines(u):
                 console.print(_text("  " + line))
-            if u["measure_first"]:
-                console.print(_text("\nMeasure these first:"))
-                for line in measure_lines(u):
-                    console.print(_text("  " + line))
+            console.print(_text("\nMeasure these first:"))
+            for line in measure_lines(u) or [NOTHING_TO_MEASURE]:
+                console.print(_text("  " + line))
         stake, close = top_lines(p)
         if stake:
             console.print(_text("\nMost money at stake:"))
@@ -373,9 +378,8 @@ class MarkdownSink:
             from runplan.uncertainty.estate import estate_lines, measure_lines
 
             w("\n## Under uncertainty\n\n" + "".join(f"- {md(x)}\n" for x in estate_lines(u)))
-            if u["measure_first"]:
-                w("\n## Measure these first\n\n" + "".join(f"{md(x)}\n"
-                                                          for x in measure_lines(u)))
+            w("\n## Measure these first\n\n" + "".join(
+                f"{md(x)}\n" for x in measure_lines(u) or [NOTHING_TO_MEASURE]))
         stake, close = top_lines(p)
         if stake:
             w("\n## Most money at stake\n\n" + "".join(f"{md(x)}\n" for x in stake))

@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from runplan.fmt import currency, num, printable, usd, whole
 from runplan.report.batch import (
+    NOTHING_TO_MEASURE,
     Outcome,
     allocated_by_name,
     cheaper_cell,
@@ -38,6 +39,16 @@ def _esc(x: Any) -> str:
     shown as escapes (`fmt.printable`)."""
     return html.escape(printable(str(x)), quote=True)
 
+
+def _breakable(name: str) -> str:
+    """An input's name (`people.serverless_fte`) as HTML that may break after its dots."""
+    return _esc(name).replace(".", ".<wbr>")
+
+
+def _worth(row: dict[str, Any]) -> float | None:
+    """What knowing the row's top input is worth a month, when above zero (`--uncertain`)."""
+    value = row.get("top_input_value_usd")
+    return value if row.get("top_input") and value is not None and value > 0 else None
 
 
 def _svg(fig: Any) -> str:
@@ -96,7 +107,17 @@ def cost_chart(rows: list[dict[str, Any]]) -> str:
 
 
 def portfolio_chart(p: dict[str, Any]) -> str:
-    """Stacked bars: what each strategy costs a month, split into variable, fixed, functions."""
+    """Stacked bars: what each strategy costs a month, split into variable, fixed, functions
+    and node-less containers, each bar's total over it."""
+    plt = _pyplot()
+    fig = portfolio_figure(p)
+    out = _svg(fig)
+    plt.close(fig)
+    return out
+
+
+def portfolio_figure(p: dict[str, Any]) -> Any:
+    """`portfolio_chart`'s matplotlib figure (the caller closes it)."""
     plt = _pyplot()
     s = p["strategies"]
     labels = ["all Kubernetes", "all serverless" + ("" if s["all_serverless"]["feasible"]
@@ -115,27 +136,50 @@ def portfolio_chart(p: dict[str, Any]) -> str:
     if any(containers):
         ax.bar(labels, containers, bottom=bottom, color="#5fa35f",
                label="node-less containers (no cluster)")
-    for i, total in enumerate(a + b for a, b in zip(bottom, containers, strict=True)):
-        ax.annotate(f"{whole(total)}", (i, total), ha="center", va="bottom", fontsize=9)
+    totals = [a + b for a, b in zip(bottom, containers, strict=True)]
+    for i, total in enumerate(totals):
+        ax.annotate(label(whole(total)), (i, total), xytext=(0, 3), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=9)
+    # Headroom over the tallest bar for its total (a zero-height segment on top of a bar is
+    # a sticky edge that `margins` would not pass), the title clear of it.
+    ax.set_ylim(0, max(totals) * 1.15 if max(totals) > 0 else 1.0)
+    ax.yaxis.set_major_formatter(lambda y, _: label(whole(y)))
     ax.set_ylabel(f"monthly cost ({currency()})")
     v = p["verdicts"]
     ax.set_title(f"Portfolio: {v['kubernetes']} kubernetes, {v['serverless']} serverless, "
-                 f"{v['hybrid']} hybrid")
+                 f"{v['hybrid']} hybrid", pad=10)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.margins(y=0.15)
     fig.tight_layout()
-    out = _svg(fig)
-    plt.close(fig)
-    return out
+    return fig
 
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
-max-width:1100px;color:#1d1d1f;padding:0 1rem}
+max-width:1200px;color:#1d1d1f;padding:0 1rem;
+overflow-wrap:break-word}
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;width:100%;font-size:.9rem}
-th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #eee;vertical-align:top}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
+table{border-collapse:collapse;width:100%;font-size:.85rem}
+th,td{text-align:left;padding:.3rem .45rem;border-bottom:1px solid #eee;vertical-align:top}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.table-wrap{overflow-x:auto}
+#components td:first-child{min-width:10rem}.flip{min-width:14rem}.nowrap{white-space:nowrap}
+@media (max-width:700px){
+#components thead{display:none}
+#components tr{display:block;border-bottom:1px solid #ccc;padding:.4rem 0}
+#components td{display:block;position:relative;border:0;padding:.1rem 0 .1rem 8.5rem;
+min-width:0;text-align:left;white-space:normal}
+#components td::before{position:absolute;left:0;width:8rem;color:#666;font-weight:400}
+#components td:nth-child(1)::before{content:"component"}
+#components td:nth-child(2)::before{content:"verdict"}
+#components td:nth-child(3)::before{content:"confidence"}
+#components td:nth-child(4)::before{content:"Kubernetes/mo"}
+#components td:nth-child(5)::before{content:"view"}
+#components td:nth-child(6)::before{content:"allocated/mo"}
+#components td:nth-child(7)::before{content:"serverless/mo"}
+#components td:nth-child(8)::before{content:"cheaper"}
+#components td:nth-child(9)::before{content:"nearest flip"}
+#components td:nth-child(10)::before{content:"measure first"}
+body{margin:1rem auto}}
 .kubernetes{color:#1f4fb4;font-weight:600}.serverless{color:#b36b00;font-weight:600}
 .hybrid{color:#6b2fa3;font-weight:600}
 details{border:1px solid #e3e3e3;border-radius:6px;margin:.4rem 0;padding:.3rem .8rem}
@@ -144,6 +188,7 @@ summary{cursor:pointer;font-weight:500}
 .muted{color:#666;font-size:.85rem}
 .error{color:#a40000;font-family:ui-monospace,monospace;font-size:.85rem}
 svg{max-width:100%;height:auto}
+.tornado-wrap{overflow-x:auto}svg.tornado{min-width:540px}  /* its text readable on a phone */
 """
 
 _JS = (Path(__file__).parent / "curve.js").read_text(encoding="utf-8")
@@ -181,10 +226,10 @@ class HtmlSink:
 
             w("<h2>Under uncertainty</h2>\n<ul id=\"uncertainty\">" + "".join(
                 f"<li>{_esc(x)}</li>" for x in estate_lines(u)) + "</ul>\n")
-            if u["measure_first"]:
-                w("<h2>Measure these first</h2><ol id=\"measure-first\">" + "".join(
-                    f"<li>{_esc(x.split('. ', 1)[1])}</li>" for x in measure_lines(u))
-                  + "</ol>\n")
+            w("<h2>Measure these first</h2>" + ("<ol id=\"measure-first\">" + "".join(
+                f"<li>{_esc(x.split('. ', 1)[1])}</li>" for x in measure_lines(u)) + "</ol>\n"
+                if u["measure_first"] else
+                f"<p id=\"measure-first\">{_esc(NOTHING_TO_MEASURE)}</p>\n"))
         stake, close = top_lines(p)
         if stake:
             w("<h2>Most money at stake</h2><ol>" + "".join(
@@ -192,13 +237,17 @@ class HtmlSink:
         if close:
             w("<h2>Closest to a flip</h2><ol>" + "".join(
                 f"<li>{_esc(x.split('. ', 1)[1])}</li>" for x in close) + "</ol>\n")
-        w("<h2>Components</h2>\n<table id=\"components\"><thead><tr><th>component</th>"
-          "<th>verdict</th><th>confidence</th><th>Kubernetes/mo</th><th>view</th>"
-          "<th>allocated/mo</th><th>serverless/mo</th><th>cheaper</th><th>nearest flip</th>"
-          + ("<th>measure first</th>" if u is not None else "") + "</tr></thead>"
-          "<tbody>\n")
+        # The "measure first" column: a component's input worth measuring (its value of
+        # information above zero) and what knowing it is worth; left out when no row has one.
+        measure = u is not None and any(_worth(r) for r in self.rows)
+        w("<h2>Components</h2>\n<div class=\"table-wrap\"><table id=\"components\"><thead><tr>"
+          "<th>component</th><th>verdict</th><th>confidence</th><th>Kubernetes<wbr>/mo</th>"
+          "<th>view</th><th>allocated<wbr>/mo</th><th>serverless<wbr>/mo</th><th>cheaper</th>"
+          "<th class=\"flip\">nearest flip</th>"
+          + ("<th>measure first</th>" if measure else "") + "</tr></thead><tbody>\n")
         allocated = allocated_by_name(p)
         for r in self.rows:
+            worth = _worth(r)
             w(f"<tr><td><a href=\"#c-{_esc(r['name'])}\">{_esc(r['name'])}</a></td>"
               f"<td class=\"{r['verdict']}\">{r['verdict']}</td>"
               f"<td class=\"num\">{r['confidence']:.2f}</td>"
@@ -207,11 +256,13 @@ class HtmlSink:
               f"<td class=\"num\">{usd(allocated.get(r['name']))}</td>"
               f"<td class=\"num\">{usd(r['serverless_usd'])}</td>"
               f"<td>{_esc(cheaper_cell(r))}</td>"
-              f"<td>{_esc(r['nearest_flip'] or '-')}</td>"
-              + (f"<td>{_esc(r.get('top_input') or '-')}</td>" if u is not None else "")
+              f"<td class=\"flip\">{_esc(r['nearest_flip'] or '-')}</td>"
+              + ("" if not measure else "<td>-</td>" if worth is None else
+                 f"<td>{_breakable(r['top_input'])} <span class=\"muted nowrap\">up to "
+                 f"{usd(worth)}/mo</span></td>")
               + "</tr>\n")
         more = len(self.rows) - len(self.details)
-        w("</tbody></table>\n<h2>Details</h2>\n<p class=\"muted\">Open a component for its "
+        w("</tbody></table></div>\n<h2>Details</h2>\n<p class=\"muted\">Open a component for its "
           "reasons, costs and cost curve."
           + (f" The first {len(self.details):,} components have a section here; the other "
              f"{more:,} are in the table above and in --format json.</p>\n" if more else
@@ -263,8 +314,9 @@ def _details(row: dict[str, Any], data: dict[str, Any], open_: bool) -> str:
     if u:
         from runplan.uncertainty.plot import tornado_svg
 
+        tornado = tornado_svg(u["tornado"], _esc)
         parts.append(f"<p><b>Under uncertainty</b>: {_esc(u['summary'])}</p>"
-                     + tornado_svg(u["tornado"], _esc))
+                     + (f"<div class=\"tornado-wrap\">{tornado}</div>" if tornado else ""))
     if curve:
         parts.append("<div class=\"curve-slot\"></div><script type=\"application/json\" "
                      "class=\"curve-data\">" + json.dumps(curve, allow_nan=False).replace("</", "<\\/")

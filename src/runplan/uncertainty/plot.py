@@ -13,6 +13,7 @@ from runplan.uncertainty.report import Summary
 
 MAX_BARS = 12
 LABEL_WIDTH = 36  # characters a tick label's line holds (a price's kbase path is longer)
+LABEL_CHARS = 30  # characters a label's line holds in the HTML tornado (11 px text, 200 px)
 
 
 def wrapped(name: str, width: int = LABEL_WIDTH) -> str:
@@ -68,10 +69,21 @@ def plot_tornado(s: Summary, name: str, out: IO[bytes], fmt: str) -> None:
     plt.close(fig)
 
 
+def _label_lines(name: str, width: int = LABEL_CHARS, most: int = 2) -> list[str]:
+    """An input's name as at most `most` lines of at most `width` characters, broken after its
+    dots; what does not fit ends in an ellipsis (the full name is the label's tooltip)."""
+    lines = wrapped(name, width).split("\n")
+    if len(lines) > most:
+        lines = [*lines[:most - 1], "".join(lines[most - 1:])]
+    return [line if len(line) <= width else line[:width - 1] + "…" for line in lines]
+
+
 def tornado_svg(tornado: list[dict[str, Any]], esc: Any) -> str:
     """The tornado as a small inline SVG (the HTML estate report's component details): one
     bar per input from its gap at p10 to its gap at p90, red where it crosses a flip, a line
-    at gap 0. `tornado`: `summary_data`'s list; `esc`: the report's HTML escaping."""
+    at gap 0, and each bar's two gaps printed beside it (a printed report carries them; the
+    tooltip adds the input's p10 and p90). `tornado`: `summary_data`'s list; `esc`: the
+    report's HTML escaping."""
     bars = [b for b in tornado if b["gap_usd_at_p10"] is not None and
             b["gap_usd_at_p90"] is not None][:MAX_BARS]
     if not bars:
@@ -79,29 +91,52 @@ def tornado_svg(tornado: list[dict[str, Any]], esc: Any) -> str:
     lo = min(0.0, *(min(b["gap_usd_at_p10"], b["gap_usd_at_p90"]) for b in bars))
     hi = max(0.0, *(max(b["gap_usd_at_p10"], b["gap_usd_at_p90"]) for b in bars))
     span = hi - lo or 1.0
-    left, width, row = 230, 420, 18
+    left, width, values, line = 206, 290, 170, 12  # label column, bars, printed gaps
+    total = left + width + values
 
     def x(v: float) -> float:
         return float(round(left + (v - lo) / span * width, 1))
 
-    h = row * len(bars) + 34
-    out = [f"<svg class=\"tornado\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{left + width + 20}\" "
-           f"height=\"{h}\" role=\"img\" aria-label=\"tornado: the cost gap's swing per input\">"]
-    for k, b in enumerate(bars):
+    out = [f"<text x=\"{left + width + 12}\" y=\"12\" font-size=\"10\" fill=\"#555\">"
+           "gap at p10 / p90</text>"]
+    y = 18
+    for b in bars:
+        names = _label_lines(b["input"])
+        row = 18 + line * (len(names) - 1)
         a, c = sorted((b["gap_usd_at_p10"], b["gap_usd_at_p90"]))
-        y = 4 + k * row
         colour = "#d9534f" if b["crosses_flip"] else "#5b8bd6"
-        out.append(f"<text x=\"{left - 6}\" y=\"{y + 12}\" text-anchor=\"end\" font-size=\"11\">"
-                   f"{esc(b['input'])}</text><rect x=\"{x(a)}\" y=\"{y + 2}\" "
-                   f"width=\"{max(1.0, round(x(c) - x(a), 1))}\" height=\"{row - 5}\" "
-                   f"fill=\"{colour}\"><title>{esc(b['input'])}: p10 {b['p10']:g} gives "
-                   f"{esc(usd(b['gap_usd_at_p10']))}, p90 {b['p90']:g} gives "
-                   f"{esc(usd(b['gap_usd_at_p90']))}</title></rect>")
-    y0 = 4 + len(bars) * row
-    out.append(f"<line x1=\"{x(0.0)}\" y1=\"2\" x2=\"{x(0.0)}\" y2=\"{y0}\" stroke=\"#000\"/>"
-               f"<text x=\"{left}\" y=\"{y0 + 14}\" font-size=\"10\">{esc(usd(lo))}</text>"
-               f"<text x=\"{left + width}\" y=\"{y0 + 14}\" font-size=\"10\" "
-               f"text-anchor=\"end\">{esc(usd(hi))}</text><text x=\"{x(0.0)}\" y=\"{y0 + 26}\" "
-               "font-size=\"10\" text-anchor=\"middle\">gap 0 (Kubernetes minus serverless)"
-               "</text></svg>")
-    return "".join(out)
+        gaps = f"{usd(b['gap_usd_at_p10'])} / {usd(b['gap_usd_at_p90'])}"
+        tip = (f"{b['input']}: p10 {b['p10']:g} gives {usd(b['gap_usd_at_p10'])}, "
+               f"p90 {b['p90']:g} gives {usd(b['gap_usd_at_p90'])}"
+               + (" (crosses a flip)" if b["crosses_flip"] else ""))
+        mid = y + row / 2
+        spans = "".join(f"<tspan x=\"{left - 6}\"" + (f" dy=\"{line}\"" if k else "")
+                        + f">{esc(n)}</tspan>" for k, n in enumerate(names))
+        out.append(f"<g><title>{esc(tip)}</title><text x=\"{left - 6}\" y=\"{y + 12}\" "
+                   f"text-anchor=\"end\" font-size=\"11\">{spans}</text>"
+                   f"<rect x=\"{x(a)}\" y=\"{round(mid - 6.5, 1)}\" "
+                   f"width=\"{max(1.0, round(x(c) - x(a), 1))}\" height=\"13\" "
+                   f"fill=\"{colour}\"/><text x=\"{left + width + 12}\" "
+                   f"y=\"{round(mid + 4, 1)}\" font-size=\"10\""
+                   + (" fill=\"#a40000\"" if b["crosses_flip"] else "")
+                   + f">{esc(gaps)}{' (flips)' if b['crosses_flip'] else ''}</text></g>")
+        y += row
+    flips = any(b["crosses_flip"] for b in bars)
+    zero = x(0.0)
+    anchor = "start" if zero < left + 60 else "end" if zero > left + width - 60 else "middle"
+    out.append(f"<line x1=\"{zero}\" y1=\"16\" x2=\"{zero}\" y2=\"{y}\" stroke=\"#000\"/>"
+               f"<text x=\"{left}\" y=\"{y + 13}\" font-size=\"10\">{esc(usd(lo))}</text>"
+               f"<text x=\"{left + width}\" y=\"{y + 13}\" font-size=\"10\" "
+               f"text-anchor=\"end\">{esc(usd(hi))}</text>"
+               f"<text x=\"{zero}\" y=\"{y + 26}\" font-size=\"10\" text-anchor=\"{anchor}\">"
+               "gap 0</text>"
+               f"<text x=\"4\" y=\"{y + 40}\" font-size=\"10\" fill=\"#555\">"
+               f"Kubernetes minus serverless, {esc(currency())} a month: each input from its "
+               "p10 to its p90, the others at their medians</text>"
+               + (f"<text x=\"4\" y=\"{y + 54}\" font-size=\"10\" fill=\"#a40000\">red: "
+                  "the verdict flips between the input's p10 and p90</text>" if flips else "")
+               + "</svg>")
+    h = y + (60 if flips else 46)
+    return (f"<svg class=\"tornado\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{total}\" "
+            f"height=\"{h}\" viewBox=\"0 0 {total} {h}\" role=\"img\" "
+            "aria-label=\"tornado: the cost gap's swing per input\">" + "".join(out))
