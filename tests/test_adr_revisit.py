@@ -327,7 +327,8 @@ WHEN = WHEN[WHEN.index("    when:"):]
     ("probability: 0.03", "probability: true", 19, "runplan.revisit.probability",
      "must be a number from 0 to 1"),
     ("probability: 0.03", "probability: 0.03\n    sneaky_key: 1", 20,
-     "runplan.revisit.<unknown field>", "unknown field; allowed: drivers, probability, when"),
+     "runplan.revisit.<unknown field>", "unknown field; allowed: draws, drivers, probability, "
+     "probability_method, top_input, top_input_value_usd, when"),
     ("- {field: traffic.avg_rps,", "- {field: traffic.sneaky,", 27,
      "runplan.revisit.when[0].field", f"must be one of {', '.join(AXES)}"),
     ("crosses: 2.223,", "crosses: -2,", 27, "runplan.revisit.when[0].crosses",

@@ -415,6 +415,17 @@ def test_downloads(client: TestClient, tmp_path: Path) -> None:
                                                         "json"]).stdout)
 
 
+def test_the_decision_record_download_keeps_a_range(client: TestClient, tmp_path: Path) -> None:
+    profile = {"name": "svc", "kind": "api", "traffic": {"avg_rps": "0.5..2"}}
+    record = client.get("/result/adr.md", params={"p": encode(profile)}).text
+    adr = tmp_path / "0001-svc.md"
+    adr.write_text(record)
+    front = yaml.safe_load(record.split("---\n")[1])
+    assert front["runplan"]["profile"]["traffic"] == {"avg_rps": "0.5..2"}
+    check = CliRunner().invoke(main, ["adr", "check", str(adr)])
+    assert check.exit_code == 0, check.output
+
+
 @pytest.mark.parametrize("name", NASTY)
 def test_names_are_shown_as_text(client: TestClient, name: str) -> None:
     profile = {"name": name, "kind": "webhook"}

@@ -15,7 +15,7 @@ from typing import Any, Protocol, TextIO
 
 from runplan.advise import Advisor, Result
 from runplan.errors import UserError
-from runplan.profile import FIELD_PATHS, Component, check_component, nest, parse_component
+from runplan.profile import FIELD_PATHS, Component, component_from, nest
 from runplan.questions import Question, Questionnaire, parse_answer
 from runplan.rulebase.compile import predicate
 from runplan.rulebase.spec import AllCond, AnyCond, Cond, FactCond, FieldCond
@@ -59,14 +59,7 @@ class Interview:
         return nest(flat)
 
     def component(self) -> Component:
-        from runplan.uncertainty.ranges import strip_ranges
-
-        data, ranges = strip_ranges(self.profile(), "answers", {})
-        component = parse_component(data, "answers", {})
-        check_component(component, self.advisor.kb, "answers", {})
-        if ranges:
-            component._ranges = ranges
-        return component
+        return component_from(self.profile(), {}, "answers", self.advisor.kb)
 
     def provisional(self) -> Result:
         if self._result is None:

@@ -846,8 +846,11 @@ def adr_new(profile_path: Path, title: str, output: Path | None, reference: bool
     component = load_component(profile_path, advisor.kb, provider)
     result = advisor.advise(component, file=str(profile_path))
     # With --uncertain the recorded probability is the draws' (`revisit.probability`).
-    result = _uncertain(advisor, component, result, uncertain, None)[0]
-    data = component.model_dump(exclude_unset=True)  # the profile as given (provider applied)
+    result, summary = _uncertain(advisor, component, result, uncertain, None)
+    from runplan.uncertainty.ranges import as_written
+
+    # The profile as given (provider applied), each range as it was written.
+    data = as_written(component.model_dump(exclude_unset=True), component._ranges)
     if output is None:
         output = default_folder()
     if output.suffix.lower() != ".md" and not output.is_dir():
@@ -863,7 +866,7 @@ def adr_new(profile_path: Path, title: str, output: Path | None, reference: bool
     ref = profile_reference(profile_path, output, reference)
     write_text(output, new_record(result, data if ref is None else ref, title,
                                   data.get("description"), provider,
-                                  review=_review_by(review_by)))
+                                  review=_review_by(review_by), summary=summary))
     click.echo(str(output))
 
 

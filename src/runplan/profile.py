@@ -655,17 +655,20 @@ def load_component(path: Path, kb: KnowledgeBase, provider: str | None = None) -
 
 
 def component_from(data: Any, lines: LineMap, name: str, kb: KnowledgeBase,
-                   provider: str | None = None) -> Component:
-    """A checked profile from loaded YAML or JSON (`name`: the file, for messages)."""
+                   provider: str | None = None, prefix: tuple[str | int, ...] = (),
+                   ) -> Component:
+    """A checked profile from loaded YAML or JSON (`name`: the file, for messages; `prefix`:
+    where in the file the profile stands, e.g. a record's front matter): every reader of a
+    profile (`advise`, `ask`, `adr`) loads it here, ranges and all."""
     if isinstance(data, dict) and isinstance(data.get("components"), list):
-        raise UserError(Problem(name, line_of(lines, ("components",)), "",
+        raise UserError(Problem(name, line_of(lines, (*prefix, "components")), "",
                                 f"this looks like an inventory: use runplan score {name}"))
     from runplan.uncertainty.ranges import strip_ranges
 
     data = with_provider(data, provider)
-    data, ranges = strip_ranges(data, name, lines)
-    component = parse_component(data, name, lines)
-    check_component(component, kb, name, lines)
+    data, ranges = strip_ranges(data, name, lines, prefix)
+    component = parse_component(data, name, lines, prefix)
+    check_component(component, kb, name, lines, prefix)
     if ranges:
         component._ranges = ranges
     return component

@@ -50,14 +50,7 @@ from runplan.cost.serverless import add_up
 from runplan.errors import Problem, UserError, short_name
 from runplan.fmt import usd
 from runplan.kbase import KnowledgeBase, Platform
-from runplan.profile import (
-    Component,
-    check_component,
-    component_from,
-    parse_component,
-    with_provider,
-)
-from runplan.uncertainty.ranges import strip_ranges
+from runplan.profile import Component, component_from
 from runplan.userfile import name_reason
 from runplan.verdict import Verdict, decide
 from runplan.yamlio import load_data_file
@@ -306,18 +299,13 @@ def load_profile(rec: Record, provider: str | None, kb: Any, root: Path | None =
     else:
         prefix, lines, file = ("runplan", "profile"), rec.front_lines, rec.file
     if isinstance(raw, dict):
-        raw = dict(raw)
-        raw.setdefault("name", Path(rec.file).stem)
-        raw = with_provider(raw, provider or block.get("provider"))
-    raw, ranges = strip_ranges(raw, file, lines, prefix)  # units and ranges, as `advise` reads
-    component = parse_component(raw, file, lines, prefix)
-    check_component(component, kb, file, lines, prefix)
-    if ranges:
-        component._ranges = ranges
-    return component
+        raw = {"name": Path(rec.file).stem, **raw}
+    return component_from(raw, lines, file, kb, provider or block.get("provider"), prefix)
 
 
 def _referenced_profile(path: Path, rec: Record, provider: str | None, kb: Any) -> Component:
+    """A profile file a record names, read as `advise` reads one (`profile.component_from`:
+    its ranges become their medians, kept for `--uncertain`)."""
     raw, lines = load_data_file(path)
     if isinstance(raw, dict):
         raw = {"name": Path(rec.file).stem, **raw}
@@ -346,11 +334,12 @@ def check_record(rec: Record, advisor: Advisor, provider: str | None = None,
             rec.front_start or 1)
     else:
         result = advisor.advise(component, file=rec.file)
-        if policy.uncertain is not None:
+        draws = policy.draws_for(meta)  # a sampled record: with its own draws
+        if draws is not None:
             from runplan.uncertainty.report import uncertain, with_probability
 
-            result = with_probability(result, uncertain(advisor, component, result,
-                                                        policy.uncertain, None))
+            result = with_probability(result, uncertain(advisor, component, result, draws,
+                                                        None))
         _decision(rec, result, add, advisor, meta, policy)
     return Checked(rec, _waive(rec, f), result)
 

@@ -132,22 +132,24 @@ def _cost_line(r: Result, option: str) -> str:
 
 def new_record(r: Result, profile: dict[str, Any] | str, title: str, description: str | None,
                provider: str | None, command: str = "runplan adr new",
-               review: str | None = None) -> str:
+               review: str | None = None, summary: Any = None) -> str:
     """The draft `adr new` writes (and `runplan serve` offers): the verdict as the chosen
     option, the profile's description in the context, `review` its review-by date."""
     context = f"Where should {r.name} run? {description or ''}".rstrip()
     return render_madr(r, profile, title=title, context=context, provider=provider,
-                       command=command, review=review)
+                       command=command, review=review, summary=summary)
 
 
 def render_madr(r: Result, profile: dict[str, Any] | str, title: str | None = None,
                 context: str = "", provider: str | None = None,
-                command: str = "runplan ask", review: str | None = None) -> str:
+                command: str = "runplan ask", review: str | None = None,
+                summary: Any = None) -> str:
     """The MADR 4.0 draft for a verdict, with the profile in the front matter (a mapping, or a
     path relative to the record with the `provider` it was priced on), what runplan found
     when it was written (`recorded`: verdict and both costs), so a later check can tell when
     current prices no longer support it, and when to look again (`revisit`: probability,
-    drivers and switching values; `review-by`: `review`, by default six months on)."""
+    drivers and switching values; `review-by`: `review`, by default six months on; `summary`:
+    the draws' under --uncertain, whose probability `r` holds: `revisit.block`)."""
     verdict = r.verdict.verdict
     chosen = OPTION_TITLES[verdict]
     c = r.costs
@@ -160,7 +162,7 @@ def render_madr(r: Result, profile: dict[str, Any] | str, title: str | None = No
     if isinstance(profile, str) and provider is not None:
         block["provider"] = provider
     block["recorded"] = recorded
-    block["revisit"] = revisit.block(r)
+    block["revisit"] = revisit.block(r, summary)
     written = today()
     review = review or revisit.review_by(written, None)
     front = {"status": "proposed", "date": written, "review-by": review, "decision-makers": [],

@@ -9,6 +9,10 @@ runplan:
   recorded: {verdict: serverless, ...}
   revisit:
     probability: 0.87                  # that the verdict holds (`probability`)
+    probability_method: sampled        # over draws of the inputs (`--uncertain`), or margin
+    draws: 1000                        # sampled: how many
+    top_input: traffic.avg_rps         # sampled: the input most worth measuring
+    top_input_value_usd: 12.5          # and what knowing it is worth, USD a month
     drivers:                           # the rules that decided it, strongest first
       - {rule: COST-SERVERLESS-CHEAPER-001, weight: 2.61}
       - {rule: LIMIT-DURATION-001, weight: 0, excludes: [serverless]}
@@ -16,14 +20,21 @@ runplan:
       - {field: traffic.avg_rps, crosses: 42.0, from: below, verdict: kubernetes}
 ```
 
-A driver's `weight` is the points its rule gave the verdict less those it gave the runner-up
-(the weights add up to the score margin); `excludes` names the options a hard constraint took
-out. A `when` item is a flip of `runplan.advise`: `from` is the side of `crosses` the profile's
-value lay on when it was written. `adr check` reads them back (`read`): ADR-REVIEW-DUE when
-`review-by` has passed (`--as-of`), ADR-REVISIT when the profile, evaluated now, lies past a
-recorded switching value, ADR-FRAGILE when an accepted record's probability is below
-`--fragile-below`. The block is a user's text in CI: every value is checked for its type and
-range, each bad one is one problem naming the file, the line and the field, never its content.
+`probability_method` says how the probability was made: `margin` is the verdict's confidence
+(the squashed score margin), `sampled` the share of `draws` draws of the uncertain inputs on
+the verdict (`adr new --uncertain=N`), with the input most worth measuring then
+(`Summary.top_input`) and its value of information. A driver's `weight` is the points its
+rule gave the verdict less those it gave the runner-up (the weights add up to the score
+margin); `excludes` names the options a hard constraint took out. A `when` item is a flip of
+`runplan.advise`: `from` is the side of `crosses` the profile's value lay on when it was
+written. `adr check` reads them back (`read`): ADR-REVIEW-DUE when `review-by` has passed
+(`--as-of`), ADR-REVISIT when the profile, evaluated now, lies past a recorded switching
+value, ADR-FRAGILE when an accepted record's probability is below `--fragile-below`; it
+compares the probability with the recorded one only when both were made the same way (a
+sampled record is sampled again with its own `draws` under `--uncertain`; a record without
+`probability_method`, from before it was kept, is compared as it is). The block is a user's
+text in CI: every value is checked for its type and range, each bad one is one problem naming
+the file, the line and the field, never its content.
 """
 
 from __future__ import annotations
@@ -38,7 +49,7 @@ from typing import Any
 from runplan.advise import Result
 from runplan.config import DEFAULT_FRAGILE_BELOW, DEFAULT_REVIEW_MONTHS
 from runplan.errors import Problem, UserError
-from runplan.fmt import num
+from runplan.fmt import num, usd
 from runplan.probes import AXES, AXIS_ATTR
 from runplan.profile import OPTIONS
 from runplan.verdict import Verdict
@@ -48,6 +59,14 @@ DRIVERS_KEPT = 5
 MAX_ITEMS = 20  # drivers or conditions in a record: runplan writes at most 7 of either
 MAX_WEIGHT = 1e6
 MAX_CROSSES = 1e15  # above any figure a profile may give (runplan.profile's bounds)
+MAX_USD = 1e15
+MIN_DRAWS, MAX_DRAWS = 2, 1_000_000  # what `--uncertain` takes
+METHODS = ("margin", "sampled")
+# An uncertain input's name (`uncertainty.sample.Input`): a dotted field, a part's after its
+# name and a colon (`checkout: traffic.avg_rps`); no control character.
+INPUT_NAME = re.compile(r"(?:[^\x00-\x1f\x7f]{1,200}: )?[a-z][a-z0-9_]*(?:\.[A-Za-z0-9_-]+)+")
+REVISIT_KEYS = ("draws", "drivers", "probability", "probability_method", "top_input",
+                "top_input_value_usd", "when")
 RULE_ID = re.compile(r"[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-[0-9]{3}")  # kbase/schemas/rules.schema.json
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 SIDES = ("below", "above")
@@ -88,10 +107,20 @@ def conditions(result: Result) -> list[dict[str, Any]]:
             if f.to != f.current and 0 <= f.to <= MAX_CROSSES]  # what `read` takes back
 
 
-def block(result: Result) -> dict[str, Any]:
-    """The `runplan: {revisit: ...}` block a record is written with."""
-    return {"probability": round(probability(result), 2), "drivers": drivers(result),
-            "when": conditions(result)}
+def block(result: Result, summary: Any = None) -> dict[str, Any]:
+    """The `runplan: {revisit: ...}` block a record is written with; `summary`: the draws'
+    (`uncertainty.report.Summary`, with `--uncertain`), whose probability the result holds."""
+    out: dict[str, Any] = {"probability": round(probability(result), 2)}
+    if summary is None:
+        out["probability_method"] = "margin"
+    else:
+        out["probability_method"] = "sampled"
+        out["draws"] = summary.draws
+        top = summary.top_input
+        if top is not None and INPUT_NAME.fullmatch(top):
+            out["top_input"] = top
+            out["top_input_value_usd"] = round(summary.value_of_information.get(top, 0.0), 2)
+    return {**out, "drivers": drivers(result), "when": conditions(result)}
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -143,6 +172,10 @@ class Revisit:
     review_line: int = 1
     probability: float | None = None
     when: tuple[When, ...] = ()
+    method: str | None = None  # "margin" | "sampled"; None: a record from before it was kept
+    draws: int | None = None  # sampled: over how many draws
+    top_input: str | None = None  # sampled: the input most worth measuring, and its worth
+    top_value_usd: float | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +186,12 @@ class Policy:
     as_of: dt.date
     fragile_below: float = DEFAULT_FRAGILE_BELOW
     uncertain: int | None = None  # `--uncertain=N`: the probability over N draws
+
+    def draws_for(self, meta: Revisit) -> int | None:
+        """The draws a record is checked with: a sampled record's own, under --uncertain."""
+        if self.uncertain is not None and meta.method == "sampled" and meta.draws:
+            return meta.draws
+        return self.uncertain
 
 
 def _number(value: Any) -> bool:
@@ -178,12 +217,13 @@ def read(rec: Any) -> Revisit:
     raw = runplan.get("revisit") if isinstance(runplan, dict) else None
     prob: float | None = None
     when: list[When] = []
+    method = draws = top = worth = None
     if raw is not None and not isinstance(raw, dict):
         bad(BLOCK, "must be a mapping: {probability: ..., drivers: [...], when: [...]}")
     elif raw is not None:
         for key in raw:
-            if key not in ("probability", "drivers", "when"):
-                bad((*BLOCK, str(key)), "unknown field; allowed: drivers, probability, when",
+            if key not in REVISIT_KEYS:
+                bad((*BLOCK, str(key)), f"unknown field; allowed: {', '.join(REVISIT_KEYS)}",
                     (*BLOCK, "<unknown field>"))
         if "probability" in raw:
             p = raw["probability"]
@@ -191,14 +231,57 @@ def read(rec: Any) -> Revisit:
                 bad((*BLOCK, "probability"), "must be a number from 0 to 1")
             else:
                 prob = float(p)
+        method, draws, top, worth = _method(raw, bad)
         _drivers(raw.get("drivers", []), bad)
         when = _conditions(raw.get("when", []), bad, rec)
     if problems:
         raise UserError(problems)
-    return Revisit(review, rec.front_line("review-by"), prob, tuple(when))
+    return Revisit(review, rec.front_line("review-by"), prob, tuple(when), method, draws, top,
+                   worth)
 
 
 Bad = Callable[..., None]
+
+
+def _method(raw: dict[Any, Any], bad: Bad,
+            ) -> tuple[str | None, int | None, str | None, float | None]:
+    """How the probability was made, checked: `probability_method`, and with `sampled` its
+    `draws` (required), `top_input` and `top_input_value_usd`."""
+    method = draws = top = worth = None
+    if "probability_method" in raw:
+        if raw["probability_method"] in METHODS:
+            method = str(raw["probability_method"])
+        else:
+            bad((*BLOCK, "probability_method"), f"must be one of {', '.join(METHODS)}")
+    sampled_only = ("draws", "top_input", "top_input_value_usd")
+    if method != "sampled":
+        for key in sampled_only:  # (a misspelt method is reported once, above)
+            if key in raw and (method is not None or "probability_method" not in raw):
+                bad((*BLOCK, key), "is recorded only with probability_method: sampled")
+        return method, None, None, None
+    if "draws" in raw:
+        n = raw["draws"]
+        if isinstance(n, int) and not isinstance(n, bool) and MIN_DRAWS <= n <= MAX_DRAWS:
+            draws = n
+        else:
+            bad((*BLOCK, "draws"), f"must be a whole number from {MIN_DRAWS} to "
+                f"{MAX_DRAWS:,}")
+    elif method == "sampled":
+        bad((*BLOCK, "probability_method"), "sampled needs draws: the number of draws",
+            (*BLOCK, "draws"))
+    if "top_input" in raw:
+        name = raw["top_input"]
+        if isinstance(name, str) and len(name) <= 300 and INPUT_NAME.fullmatch(name):
+            top = name
+        else:
+            bad((*BLOCK, "top_input"), "must be an input's name (e.g. traffic.avg_rps)")
+    if "top_input_value_usd" in raw:
+        v = raw["top_input_value_usd"]
+        if _number(v) and 0 <= v <= MAX_USD:
+            worth = float(v)
+        else:
+            bad((*BLOCK, "top_input_value_usd"), f"must be a number from 0 to {MAX_USD:,.0f}")
+    return method, draws, top, worth
 
 
 def _items(items: Any, name: str, bad: Bad, allowed: tuple[str, ...],
@@ -325,12 +408,42 @@ def fragile(rec: Any, meta: Revisit, r: Result, model: str, v: Verdict, policy: 
         return
     top = [d for d in drivers(r) if "excludes" not in d][:3] \
         if v is r.verdict and v.runner_up else []
-    then = f" ({meta.probability:.2f} when recorded)" \
-        if meta.probability is not None and round(p, 2) != meta.probability else ""
     line = rec.front_line(*BLOCK, "probability") if meta.probability is not None else \
         (rec.status.line if rec.status else 1)
+    how, then, other = _compared(meta, p, policy.draws_for(meta))
     add("ADR-FRAGILE", f"accepted, but the probability that {v.verdict} holds is {p:.2f}"
-        f"{then}, below {policy.fragile_below:.2f}"
+        f"{how}{then}, below {policy.fragile_below:.2f}{other}"
         + (f"; points for it over {v.runner_up}: "
            + ", ".join(f"{d['rule']} {d['weight']:+g}" for d in top) if top else "")
-        + "; measure the inputs it turns on, or record why the decision stands", line)
+        + f"; {_measure(meta)}, or record why the decision stands", line)
+
+
+def _compared(meta: Revisit, p: float, draws: int | None) -> tuple[str, str, str]:
+    """How the probability was made now (`how`), and the recorded one beside it, like with
+    like: compared (`then`) only when both were made the same way (sampled, or the score
+    margin), else what to run to compare them (`other`). A record from before the method was
+    kept is compared as it is."""
+    sampled = draws is not None
+    how = f" over {draws:,} draws" if sampled else ""
+    if meta.probability is None:
+        return how, "", ""
+    if meta.method == "sampled" and not sampled:
+        return (" by the score margin", "", f" (the record's {meta.probability:.2f} was "
+                f"sampled over {meta.draws or 0:,} draws: re-run with --uncertain={meta.draws} "
+                "to compare)")
+    if meta.method == "margin" and sampled:
+        return how, "", (f" (the record's {meta.probability:.2f} is the score margin's: "
+                         "re-run without --uncertain to compare)")
+    if round(p, 2) == meta.probability:
+        return how, "", ""
+    return how, f" ({meta.probability:.2f} when recorded)", ""
+
+
+def _measure(meta: Revisit) -> str:
+    """What to measure: the recorded top input, when the record has one."""
+    if meta.top_input is None:
+        return "measure the inputs it turns on"
+    if meta.top_value_usd:
+        return (f"measure {meta.top_input} first (knowing it was worth up to "
+                f"{usd(meta.top_value_usd)}/month when recorded)")
+    return f"measure {meta.top_input} first (it moved the verdict most when recorded)"

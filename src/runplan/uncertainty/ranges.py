@@ -25,9 +25,10 @@ value with its unit becomes its number there too (exactly, not rounded).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -74,6 +75,9 @@ class Dist:
     low: float  # the range as given (for reports): its 90% interval or p10..p90
     high: float
     level: str  # "90%" or "p10-p90"
+    # The value as the profile wrote it (`2M..8M`, `{low: .., high: ..}`), for a record that
+    # copies the profile (`adr new --profile-inline`); None for a kbase range.
+    raw: Any = dataclasses.field(default=None, compare=False, hash=False)
 
     @property
     def median(self) -> float:
@@ -306,7 +310,7 @@ def strip_ranges(data: Any, file: str, lines: LineMap, prefix: tuple[str | int, 
                     try:
                         dist = parse_range(raw, field)
                         if dist is not None:
-                            found[field] = dist
+                            found[field] = replace(dist, raw=raw)
                             section[name] = _point(dist, field)
                         elif isinstance(raw, str):  # a value with its unit: `30M`, `2GB`, `80%`
                             section[name] = _plain(value_of(raw, field))
@@ -351,3 +355,20 @@ def _point(dist: Dist, field: str) -> float:
 def point_of(dist: Dist) -> float:
     """`_point` for any range (a kbase figure's too)."""
     return float(f"{dist.median:.6g}")
+
+
+def as_written(data: dict[str, Any], table: dict[tuple[str | int, ...], Ranges],
+               ) -> dict[str, Any]:
+    """A dumped profile (`Component.model_dump`) with each range back as the profile wrote it
+    (`strip_ranges` left its median there): what a record copies inline."""
+    out = dict(data)
+    for where, ranges in table.items():
+        target = out
+        if where:
+            parts = out["parts"] = list(out["parts"])
+            target = parts[int(where[1])] = dict(parts[int(where[1])])
+        for name, dist in ranges.items():
+            section, key = name.split(".", 1)
+            if dist.raw is not None and isinstance(target.get(section), dict):
+                target[section] = {**target[section], key: dist.raw}
+    return out

@@ -553,7 +553,9 @@ def create_app(site: Site) -> ASGIApp:
         with site.lock:
             component = load_profile(site, profile)
             result = site.advisor_for(_clusters_arg(c)).advise(component, file="profile")
-        data = component.model_dump(exclude_unset=True)
+        from runplan.uncertainty.ranges import as_written
+
+        data = as_written(component.model_dump(exclude_unset=True), component._ranges)
         text = new_record(result, data, f"Where {result.name} runs", data.get("description"),
                           None, command="runplan serve",
                           review=review_by(today(), site.config.review_months, None))
